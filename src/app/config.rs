@@ -1,0 +1,699 @@
+//! Configuration: the embedded defaults (`config/default.toml`), the user's
+//! file in the XDG config dir, and the project file `dyntui.toml`.
+//!
+//! Every file is parsed on its own with unknown keys denied, so an error
+//! names the file, line and column where it is.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use ratatui::style::Color;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::keymap::{Action, Key, Keymap, Mode};
+use crate::dynamo::design::{IndexDesign, KeyAttr, KeyType, Projection, TableDesign};
+use crate::dynamo::entity::{DecodeConfig, EntityDef, KeyTemplate};
+
+/// The defaults shipped in the binary.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+/// A configuration error that names where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    fn at(file: &str, src: &str, span: Option<std::ops::Range<usize>>, message: String) -> Self {
+        let (line, column) = match span {
+            Some(r) => {
+                let (l, c) = line_col(src, r.start);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        ConfigError {
+            file: file.to_string(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    fn from_toml(file: &str, src: &str, e: toml::de::Error) -> Self {
+        let msg = e.message().trim().to_string();
+        ConfigError::at(file, src, e.span(), msg)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let before = &src[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+// ---------------------------------------------------------------- settings
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    #[serde(default)]
+    ui: UiFile,
+    #[serde(default)]
+    theme: ThemeFile,
+    #[serde(default)]
+    keymap: BTreeMap<Mode, BTreeMap<Spanned<String>, Action>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UiFile {
+    page_size: Option<Spanned<i64>>,
+    prefetch_rows: Option<usize>,
+    show_index_keys: Option<bool>,
+    max_cell_width: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    accent: Option<Spanned<String>>,
+    selection_bg: Option<Spanned<String>>,
+    error: Option<Spanned<String>>,
+    warning: Option<Spanned<String>>,
+    string: Option<Spanned<String>>,
+    number: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
+    muted: Option<Spanned<String>>,
+}
+
+/// UI settings after merging.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub page_size: i32,
+    pub prefetch_rows: usize,
+    pub show_index_keys: bool,
+    pub max_cell_width: usize,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui {
+            page_size: 200,
+            prefetch_rows: 20,
+            show_index_keys: false,
+            max_cell_width: 40,
+        }
+    }
+}
+
+/// Colours used by the views.
+#[derive(Debug, Clone)]
+pub struct Theme {
+    pub accent: Color,
+    pub selection_bg: Color,
+    pub error: Color,
+    pub warning: Color,
+    pub string: Color,
+    pub number: Color,
+    pub key: Color,
+    pub muted: Color,
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Theme {
+            accent: Color::Cyan,
+            selection_bg: Color::DarkGray,
+            error: Color::Red,
+            warning: Color::Yellow,
+            string: Color::Green,
+            number: Color::Magenta,
+            key: Color::Cyan,
+            muted: Color::Gray,
+        }
+    }
+}
+
+/// Defaults merged with the user's file.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub ui: Ui,
+    pub theme: Theme,
+    pub keymap: Keymap,
+}
+
+impl Settings {
+    /// The embedded defaults only.
+    pub fn defaults() -> Result<Settings, ConfigError> {
+        Settings::load(&[("<embedded config/default.toml>", DEFAULT_TOML)])
+    }
+
+    /// Merges files in order; later files override earlier ones.
+    pub fn load(files: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut ui = Ui::default();
+        let mut theme = Theme::default();
+        let mut keys: BTreeMap<Mode, BTreeMap<Key, Action>> = BTreeMap::new();
+        for (name, src) in files {
+            let f: SettingsFile =
+                toml::from_str(src).map_err(|e| ConfigError::from_toml(name, src, e))?;
+            if let Some(v) = f.ui.page_size {
+                let n = *v.get_ref();
+                if !(1..=10_000).contains(&n) {
+                    return Err(ConfigError::at(
+                        name,
+                        src,
+                        Some(v.span()),
+                        format!("ui.page_size must be between 1 and 10000, got {n}"),
+                    ));
+                }
+                ui.page_size = n as i32;
+            }
+            if let Some(v) = f.ui.prefetch_rows {
+                ui.prefetch_rows = v;
+            }
+            if let Some(v) = f.ui.show_index_keys {
+                ui.show_index_keys = v;
+            }
+            if let Some(v) = f.ui.max_cell_width {
+                let n = *v.get_ref();
+                if !(4..=1000).contains(&n) {
+                    return Err(ConfigError::at(
+                        name,
+                        src,
+                        Some(v.span()),
+                        format!("ui.max_cell_width must be between 4 and 1000, got {n}"),
+                    ));
+                }
+                ui.max_cell_width = n as usize;
+            }
+            let colour = |v: &Option<Spanned<String>>, slot: &mut Color| -> Result<(), ConfigError> {
+                if let Some(v) = v {
+                    *slot = parse_color(v.get_ref()).ok_or_else(|| {
+                        ConfigError::at(
+                            name,
+                            src,
+                            Some(v.span()),
+                            format!(
+                                "`{}` is not a colour (use a name like \"cyan\", \"dark_gray\", or \"#rrggbb\")",
+                                v.get_ref()
+                            ),
+                        )
+                    })?;
+                }
+                Ok(())
+            };
+            colour(&f.theme.accent, &mut theme.accent)?;
+            colour(&f.theme.selection_bg, &mut theme.selection_bg)?;
+            colour(&f.theme.error, &mut theme.error)?;
+            colour(&f.theme.warning, &mut theme.warning)?;
+            colour(&f.theme.string, &mut theme.string)?;
+            colour(&f.theme.number, &mut theme.number)?;
+            colour(&f.theme.key, &mut theme.key)?;
+            colour(&f.theme.muted, &mut theme.muted)?;
+            for (mode, map) in f.keymap {
+                let slot = keys.entry(mode).or_default();
+                for (k, action) in map {
+                    let key = Key::parse(k.get_ref())
+                        .map_err(|m| ConfigError::at(name, src, Some(k.span()), m))?;
+                    slot.insert(key, action);
+                }
+            }
+        }
+        Ok(Settings {
+            ui,
+            theme,
+            keymap: Keymap::new(keys),
+        })
+    }
+
+    /// Defaults, then `$XDG_CONFIG_HOME/dyntui/config.toml` when it exists.
+    pub fn load_with_user_file(user: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut files: Vec<(String, String)> = vec![(
+            "<embedded config/default.toml>".to_string(),
+            DEFAULT_TOML.to_string(),
+        )];
+        if let Some(p) = user
+            && p.exists()
+        {
+            let src = std::fs::read_to_string(p).map_err(|e| ConfigError {
+                file: p.display().to_string(),
+                line: None,
+                column: None,
+                message: e.to_string(),
+            })?;
+            files.push((p.display().to_string(), src));
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        Settings::load(&refs)
+    }
+}
+
+/// The user's settings file: `$XDG_CONFIG_HOME/dyntui/config.toml`.
+pub fn user_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "dyntui").map(|d| d.config_dir().join("config.toml"))
+}
+
+fn parse_color(s: &str) -> Option<Color> {
+    let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    Some(match norm.as_str() {
+        "reset" | "default" => Color::Reset,
+        "black" => Color::Black,
+        "red" => Color::Red,
+        "green" => Color::Green,
+        "yellow" => Color::Yellow,
+        "blue" => Color::Blue,
+        "magenta" => Color::Magenta,
+        "cyan" => Color::Cyan,
+        "gray" | "grey" => Color::Gray,
+        "dark_gray" | "dark_grey" => Color::DarkGray,
+        "light_red" => Color::LightRed,
+        "light_green" => Color::LightGreen,
+        "light_yellow" => Color::LightYellow,
+        "light_blue" => Color::LightBlue,
+        "light_magenta" => Color::LightMagenta,
+        "light_cyan" => Color::LightCyan,
+        "white" => Color::White,
+        hex if hex.len() == 7 && hex.starts_with('#') => {
+            let v = u32::from_str_radix(&hex[1..], 16).ok()?;
+            Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8)
+        }
+        _ => return None,
+    })
+}
+
+// ---------------------------------------------------------------- project
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectFile {
+    #[serde(default)]
+    project: ProjectMeta,
+    #[serde(default)]
+    decode: DecodeFile,
+    #[serde(default)]
+    entity: Vec<EntityFile>,
+    #[serde(default)]
+    table: Vec<TableFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectMeta {
+    name: Option<String>,
+    /// Table opened when none is given on the command line.
+    default_table: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecodeFile {
+    type_attribute: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntityFile {
+    name: String,
+    type_value: Option<String>,
+    pk: Option<Spanned<String>>,
+    sk: Option<Spanned<String>>,
+    #[serde(default)]
+    index_keys: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    columns: Vec<String>,
+    version_attribute: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFile {
+    name: String,
+    partition_key: KeyAttrFile,
+    sort_key: Option<KeyAttrFile>,
+    #[serde(default = "default_billing")]
+    billing_mode: Spanned<String>,
+    read_capacity: Option<i64>,
+    write_capacity: Option<i64>,
+    ttl_attribute: Option<String>,
+    #[serde(default)]
+    gsi: Vec<IndexFile>,
+    #[serde(default)]
+    lsi: Vec<IndexFile>,
+}
+
+fn default_billing() -> Spanned<String> {
+    Spanned::new(0..0, "PAY_PER_REQUEST".to_string())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyAttrFile {
+    name: String,
+    #[serde(rename = "type")]
+    kind: KeyType,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndexFile {
+    name: String,
+    partition_key: Option<KeyAttrFile>,
+    sort_key: Option<KeyAttrFile>,
+    projection: Option<Spanned<ProjectionFile>>,
+    read_capacity: Option<i64>,
+    write_capacity: Option<i64>,
+}
+
+/// `projection = "ALL" | "KEYS_ONLY" | ["attr", ...]`
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ProjectionFile {
+    Kind(String),
+    Include(Vec<String>),
+}
+
+/// The project file: entity decoding and table designs.
+#[derive(Debug, Clone, Default)]
+pub struct Project {
+    /// Where it was loaded from, if anywhere.
+    pub path: Option<PathBuf>,
+    pub name: Option<String>,
+    pub default_table: Option<String>,
+    pub decode: DecodeConfig,
+    pub tables: Vec<TableDesign>,
+}
+
+impl Project {
+    /// Parses a project file; `file` names it in errors.
+    pub fn parse(file: &str, src: &str) -> Result<Project, ConfigError> {
+        let f: ProjectFile =
+            toml::from_str(src).map_err(|e| ConfigError::from_toml(file, src, e))?;
+        let tmpl = |s: &Spanned<String>| {
+            KeyTemplate::parse(s.get_ref()).map_err(|e| {
+                ConfigError::at(
+                    file,
+                    src,
+                    Some(s.span()),
+                    format!("bad key template `{}`: {e}", s.get_ref()),
+                )
+            })
+        };
+        let mut entities = Vec::new();
+        for e in &f.entity {
+            if entities.iter().any(|x: &EntityDef| x.name == e.name) {
+                return Err(ConfigError::at(
+                    file,
+                    src,
+                    e.pk.as_ref().map(|p| p.span()),
+                    format!("entity `{}` is declared twice", e.name),
+                ));
+            }
+            let mut index_keys = Vec::new();
+            for (attr, t) in &e.index_keys {
+                index_keys.push((attr.clone(), tmpl(t)?));
+            }
+            entities.push(EntityDef {
+                name: e.name.clone(),
+                type_value: e.type_value.clone(),
+                pk: e.pk.as_ref().map(tmpl).transpose()?,
+                sk: e.sk.as_ref().map(tmpl).transpose()?,
+                index_keys,
+                columns: e.columns.clone(),
+                version_attribute: e.version_attribute.clone(),
+            });
+        }
+        let mut tables = Vec::new();
+        for t in f.table {
+            let billing = t.billing_mode.get_ref().to_ascii_uppercase();
+            let provisioned = match billing.as_str() {
+                "PAY_PER_REQUEST" | "ON_DEMAND" => None,
+                "PROVISIONED" => Some((t.read_capacity.unwrap_or(5), t.write_capacity.unwrap_or(5))),
+                other => {
+                    return Err(ConfigError::at(
+                        file,
+                        src,
+                        Some(t.billing_mode.span()),
+                        format!("billing_mode must be PAY_PER_REQUEST or PROVISIONED, got `{other}`"),
+                    ));
+                }
+            };
+            let key = |k: KeyAttrFile| KeyAttr {
+                name: k.name,
+                kind: k.kind,
+            };
+            let pk = key(t.partition_key);
+            let index = |i: IndexFile, lsi: bool| -> Result<IndexDesign, ConfigError> {
+                let ipk = match (i.partition_key, lsi) {
+                    (Some(k), _) => key(k),
+                    (None, true) => pk.clone(),
+                    (None, false) => {
+                        return Err(ConfigError {
+                            file: file.to_string(),
+                            line: None,
+                            column: None,
+                            message: format!(
+                                "table `{}`: GSI `{}` needs a partition_key",
+                                t.name, i.name
+                            ),
+                        });
+                    }
+                };
+                let projection = match i.projection {
+                    None => Projection::All,
+                    Some(p) => match p.get_ref() {
+                        ProjectionFile::Kind(k) if k.eq_ignore_ascii_case("ALL") => Projection::All,
+                        ProjectionFile::Kind(k) if k.eq_ignore_ascii_case("KEYS_ONLY") => {
+                            Projection::KeysOnly
+                        }
+                        ProjectionFile::Kind(k) => {
+                            return Err(ConfigError::at(
+                                file,
+                                src,
+                                Some(p.span()),
+                                format!(
+                                    "projection must be \"ALL\", \"KEYS_ONLY\" or a list of attributes, got `{k}`"
+                                ),
+                            ));
+                        }
+                        ProjectionFile::Include(a) => Projection::Include(a.clone()),
+                    },
+                };
+                Ok(IndexDesign {
+                    name: i.name,
+                    partition_key: ipk,
+                    sort_key: i.sort_key.map(key),
+                    projection,
+                    provisioned: match (i.read_capacity, i.write_capacity) {
+                        (None, None) => None,
+                        (r, w) => Some((r.unwrap_or(5), w.unwrap_or(5))),
+                    },
+                })
+            };
+            let mut gsis = Vec::new();
+            for g in t.gsi {
+                gsis.push(index(g, false)?);
+            }
+            let mut lsis = Vec::new();
+            for l in t.lsi {
+                lsis.push(index(l, true)?);
+            }
+            tables.push(TableDesign {
+                name: t.name,
+                partition_key: pk.clone(),
+                sort_key: t.sort_key.map(key),
+                provisioned,
+                ttl_attribute: t.ttl_attribute,
+                gsis,
+                lsis,
+            });
+        }
+        Ok(Project {
+            path: None,
+            name: f.project.name,
+            default_table: f.project.default_table,
+            decode: DecodeConfig {
+                type_attribute: f.decode.type_attribute,
+                entities,
+            },
+            tables,
+        })
+    }
+
+    /// Loads a project file from a path.
+    pub fn load(path: &Path) -> Result<Project, ConfigError> {
+        let src = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.display().to_string(),
+            line: None,
+            column: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        let mut p = Project::parse(&path.display().to_string(), &src)?;
+        p.path = Some(path.to_path_buf());
+        Ok(p)
+    }
+
+    /// `dyntui.toml` in `start` or the nearest parent directory that has one.
+    pub fn find(start: &Path) -> Option<PathBuf> {
+        start
+            .ancestors()
+            .map(|d| d.join("dyntui.toml"))
+            .find(|p| p.is_file())
+    }
+
+    /// The design of a table by name.
+    pub fn table(&self, name: &str) -> Option<&TableDesign> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+/// The embedded demo project (`config/demo/dyntui.toml`).
+pub const DEMO_PROJECT_TOML: &str = include_str!("../../config/demo/dyntui.toml");
+
+/// The demo project, parsed.
+pub fn demo_project() -> Result<Project, ConfigError> {
+    Project::parse("<embedded config/demo/dyntui.toml>", DEMO_PROJECT_TOML)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_default_config_parses() {
+        let s = Settings::defaults().expect("default.toml parses");
+        assert_eq!(s.ui.page_size, 200);
+        // Every mode has bindings and every view can be left.
+        for mode in [Mode::Tables, Mode::Items, Mode::Detail, Mode::Help] {
+            assert!(
+                s.keymap.key_for(mode, Action::Back).is_some(),
+                "{mode:?} has no back key"
+            );
+        }
+        assert!(s.keymap.key_for(Mode::Global, Action::Quit).is_some());
+    }
+
+    #[test]
+    fn shipped_demo_project_parses() {
+        let p = demo_project().expect("demo project parses");
+        assert!(p.tables.iter().any(|t| t.name == "dyntui-demo"));
+        let names: Vec<_> = p.decode.entities.iter().map(|e| e.name.as_str()).collect();
+        for e in ["Customer", "Order", "OrderItem", "Product", "Review"] {
+            assert!(names.contains(&e), "missing entity {e}");
+        }
+    }
+
+    #[test]
+    fn user_file_overrides_and_unbinds() {
+        let user = "[ui]\npage_size = 50\n[keymap.items]\n\"x\" = \"quit\"\n\"j\" = \"none\"\n";
+        let s = Settings::load(&[("default", DEFAULT_TOML), ("user.toml", user)]).unwrap();
+        assert_eq!(s.ui.page_size, 50);
+        assert_eq!(
+            s.keymap.key_for(Mode::Items, Action::Quit).map(|k| k.to_string()),
+            Some("x".to_string())
+        );
+        let down: Vec<String> = s
+            .keymap
+            .bindings(Mode::Items)
+            .into_iter()
+            .find(|(a, _)| *a == Action::Down)
+            .map(|(_, ks)| ks.iter().map(|k| k.to_string()).collect())
+            .unwrap_or_default();
+        assert_eq!(down, vec!["↓".to_string()]);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_column() {
+        let user = "[ui]\npage_size = 50\ncolour = \"red\"\n";
+        let e = Settings::load(&[("user.toml", user)]).unwrap_err();
+        assert_eq!(e.file, "user.toml");
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.column, Some(1));
+        assert!(e.message.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_located() {
+        let e = Settings::load(&[("u.toml", "[ui]\npage_size = 0\n")]).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(13)));
+        assert!(e.to_string().starts_with("u.toml:2:13: ui.page_size"), "{e}");
+
+        let e = Settings::load(&[("u.toml", "[theme]\naccent = \"purple-ish\"\n")]).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("not a colour"));
+
+        let e = Settings::load(&[("u.toml", "[keymap.items]\n\"hyper-x\" = \"quit\"\n")])
+            .unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("unknown key"));
+
+        let e = Settings::load(&[("u.toml", "[keymap.items]\n\"x\" = \"fly\"\n")]).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("fly"), "{e}");
+
+        let e = Settings::load(&[("u.toml", "[keymap.nowhere]\n\"x\" = \"quit\"\n")])
+            .unwrap_err();
+        assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn project_errors_are_located() {
+        let src = "[[entity]]\nname = \"Order\"\npk = \"ORDER#{id\"\n";
+        let e = Project::parse("dyntui.toml", src).unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("bad key template"), "{e}");
+
+        let src = "[[entity]]\nname = \"Order\"\nprimary = \"x\"\n";
+        let e = Project::parse("dyntui.toml", src).unwrap_err();
+        assert_eq!(e.line, Some(3));
+
+        let src = "[[table]]\nname = \"t\"\npartition_key = { name = \"PK\", type = \"Q\" }\n";
+        let e = Project::parse("dyntui.toml", src).unwrap_err();
+        assert_eq!(e.line, Some(3));
+
+        let src = "[[table]]\nname = \"t\"\nbilling_mode = \"FREE\"\npartition_key = { name = \"PK\", type = \"S\" }\n";
+        let e = Project::parse("dyntui.toml", src).unwrap_err();
+        assert_eq!(e.line, Some(3));
+    }
+
+    #[test]
+    fn project_found_upwards() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        assert_eq!(Project::find(&nested), None);
+        std::fs::write(dir.path().join("dyntui.toml"), "").unwrap();
+        assert_eq!(Project::find(&nested), Some(dir.path().join("dyntui.toml")));
+    }
+}

@@ -1,0 +1,9 @@
+//! The application: state, event loop, keymap, configuration, CLI glue.
+
+pub mod cli;
+pub mod clipboard;
+pub mod config;
+pub mod keymap;
+pub mod run;
+pub mod state;
+pub mod terminal;

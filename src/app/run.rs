@@ -1,0 +1,70 @@
+//! The event loop: one owner of state, messages in, frames out.
+//!
+//! Renders only when something changed, at most every 16 ms; drains queued
+//! messages before drawing so bursts of pages or keys cost one frame; ticks
+//! only while requests are in flight (for the spinner), so an idle dyntui uses
+//! no CPU.
+
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::Instant;
+
+use super::state::{App, Msg};
+use crate::views;
+
+const FRAME: Duration = Duration::from_millis(16);
+const SPINNER_TICK: Duration = Duration::from_millis(120);
+
+/// Runs until the app quits. Generic over the backend (TestBackend in tests)
+/// and the source of terminal events.
+pub async fn run<B, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    rx: &mut UnboundedReceiver<Msg>,
+    mut events: S,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
+{
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    let mut events_done = false;
+    loop {
+        if app.should_quit {
+            return Ok(());
+        }
+        if dirty && last_draw.elapsed() >= FRAME {
+            terminal.draw(|f| views::render(f, app))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let frame_due = last_draw + FRAME;
+        let busy = app.busy();
+        tokio::select! {
+            ev = events.next(), if !events_done => match ev {
+                Some(Ok(ev)) => dirty |= app.update(Msg::Event(ev)),
+                Some(Err(e)) => return Err(e.into()),
+                None => events_done = true,
+            },
+            msg = rx.recv() => match msg {
+                Some(m) => dirty |= app.update(m),
+                None => return Ok(()),
+            },
+            _ = tokio::time::sleep_until(frame_due), if dirty => {}
+            _ = tokio::time::sleep(SPINNER_TICK), if busy && !dirty => {
+                app.spinner = app.spinner.wrapping_add(1);
+                dirty = true;
+            }
+        }
+        // Coalesce whatever else is already queued into the same frame.
+        while let Ok(m) = rx.try_recv() {
+            dirty |= app.update(m);
+        }
+    }
+}

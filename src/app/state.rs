@@ -1,0 +1,1172 @@
+//! The one owner of UI state. Terminal events and AWS results arrive as
+//! [`Msg`]s; AWS calls run on spawned tasks that report back on a channel and
+//! never touch this state. The latest request wins: every request carries an
+//! id, replies with an older id are dropped and superseded tasks are aborted.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::clipboard::Clipboard;
+use super::config::{Project, Settings};
+use super::keymap::{Action, Mode};
+use crate::dynamo::client::{Dynamo, Page, TableInfo};
+use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
+use crate::dynamo::error::{AwsError, ConnContext};
+use crate::dynamo::request::{Filter, ItemsRequest, RequestKind, SORT_OPS, SortCondition};
+use crate::dynamo::{AttributeValue, Item, value};
+
+/// Messages to the state owner.
+#[derive(Debug)]
+pub enum Msg {
+    Event(Event),
+    Tables(u64, Result<Vec<String>, AwsError>),
+    Described(u64, String, Result<TableInfo, AwsError>),
+    Page(u64, Result<Page, AwsError>),
+}
+
+/// A slot that loads.
+#[derive(Debug, Clone, Default)]
+pub enum Loadable<T> {
+    #[default]
+    Idle,
+    Loading,
+    Ready(T),
+    Failed(AwsError),
+}
+
+impl<T> Loadable<T> {
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            Loadable::Ready(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// Which screen is in front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Tables,
+    Items,
+    Detail,
+}
+
+/// Severity of a status-bar message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Default)]
+pub struct TablesState {
+    pub list: Loadable<Vec<String>>,
+    pub selected: usize,
+    pub filter: String,
+    pub describe: HashMap<String, Loadable<TableInfo>>,
+    req: u64,
+    describe_req: u64,
+}
+
+impl TablesState {
+    /// Table names matching the filter (case-insensitive substring).
+    pub fn visible(&self) -> Vec<&str> {
+        let f = self.filter.to_lowercase();
+        self.list
+            .ready()
+            .map(|v| {
+                v.iter()
+                    .filter(|n| f.is_empty() || n.to_lowercase().contains(&f))
+                    .map(String::as_str)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn selected_name(&self) -> Option<String> {
+        self.visible().get(self.selected).map(|s| s.to_string())
+    }
+}
+
+/// A loaded item and its classification.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub item: Item,
+    pub class: Classified,
+}
+
+/// Totals over the pages of the current request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub pages: u32,
+    pub count: u64,
+    pub scanned: u64,
+    pub consumed: f64,
+    pub last_ms: u128,
+}
+
+pub struct ItemsState {
+    pub table: String,
+    pub info: Option<TableInfo>,
+    pub decoder: Decoder,
+    pub request: ItemsRequest,
+    pub rows: Vec<Row>,
+    /// Indices into `rows` that pass the text and type filters.
+    pub view: Vec<usize>,
+    /// LastEvaluatedKey of the last page; None with `done` = all loaded.
+    pub next: Option<Item>,
+    pub done: bool,
+    pub loading: bool,
+    pub error: Option<AwsError>,
+    pub stats: Stats,
+    pub selected: usize,
+    pub text_filter: String,
+    pub type_filter: Option<EntityId>,
+    pub type_counts: BTreeMap<Option<EntityId>, usize>,
+    pub show_index_keys: bool,
+    pub raw_keys: bool,
+    /// Keep-going target: load pages until this many rows are in view (G).
+    pub want_rows: usize,
+    /// First visible row (kept by the view so scrolling is stable).
+    pub offset: std::cell::Cell<usize>,
+    req: u64,
+    task: Option<JoinHandle<()>>,
+}
+
+impl ItemsState {
+    fn new(table: String, info: Option<TableInfo>, app: &Settings, project: &Project) -> Self {
+        let keys = info.as_ref().map(table_keys).unwrap_or_default();
+        ItemsState {
+            request: ItemsRequest {
+                page_size: Some(app.ui.page_size),
+                ..ItemsRequest::scan(table.clone())
+            },
+            table,
+            info,
+            decoder: Decoder::new(&project.decode, keys),
+            rows: Vec::new(),
+            view: Vec::new(),
+            next: None,
+            done: false,
+            loading: false,
+            error: None,
+            stats: Stats::default(),
+            selected: 0,
+            text_filter: String::new(),
+            type_filter: None,
+            type_counts: BTreeMap::new(),
+            show_index_keys: app.ui.show_index_keys,
+            raw_keys: false,
+            want_rows: 0,
+            offset: std::cell::Cell::new(0),
+            req: 0,
+            task: None,
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.view.get(self.selected).and_then(|i| self.rows.get(*i))
+    }
+
+    fn row_matches(&self, row: &Row, needle: &str) -> bool {
+        if let Some(t) = self.type_filter
+            && row.class.entity != Some(t)
+        {
+            return false;
+        }
+        if needle.is_empty() {
+            return true;
+        }
+        row.item.iter().any(|(k, v)| {
+            k.to_lowercase().contains(needle)
+                || value::cell_text(v, 200).to_lowercase().contains(needle)
+        })
+    }
+
+    /// Recomputes the view after a filter change.
+    pub fn refilter(&mut self) {
+        let needle = self.text_filter.to_lowercase();
+        let view: Vec<usize> = (0..self.rows.len())
+            .filter(|i| self.row_matches(&self.rows[*i], &needle))
+            .collect();
+        self.view = view;
+        if self.selected >= self.view.len() {
+            self.selected = self.view.len().saturating_sub(1);
+        }
+    }
+
+    fn push_page(&mut self, items: Vec<Item>) {
+        let needle = self.text_filter.to_lowercase();
+        for item in items {
+            let class = self.decoder.classify(&item);
+            *self.type_counts.entry(class.entity).or_default() += 1;
+            let row = Row { item, class };
+            if self.row_matches(&row, &needle) {
+                self.view.push(self.rows.len());
+            }
+            self.rows.push(row);
+        }
+    }
+
+    /// Entity types seen so far, for cycling the type filter.
+    pub fn types(&self) -> Vec<EntityId> {
+        self.type_counts.keys().filter_map(|k| *k).collect()
+    }
+}
+
+fn table_keys(info: &TableInfo) -> TableKeys {
+    TableKeys {
+        pk: info.pk.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
+        sk: info.sk.as_ref().map(|k| k.name.clone()),
+        index_key_attrs: info.index_key_attrs(),
+    }
+}
+
+pub struct DetailState {
+    pub row: Row,
+    pub table: String,
+    pub info: Option<TableInfo>,
+    pub entity: Option<String>,
+    pub key_fields: Vec<(String, String)>,
+    pub show_types: bool,
+    pub raw_keys: bool,
+    pub scroll: u16,
+}
+
+/// Which text input is open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    TablesFilter,
+    TextFilter,
+    ServerFilter { text: String, error: Option<String> },
+    Query(QueryForm),
+}
+
+/// The query form: index, partition key value, sort-key condition, filter.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryForm {
+    /// 0 = table, i = indexes[i-1].
+    pub index: usize,
+    pub pk: String,
+    pub sk_op: usize,
+    pub sk: String,
+    pub sk2: String,
+    pub filter: String,
+    pub descending: bool,
+    pub field: usize,
+    pub error: Option<String>,
+}
+
+impl QueryForm {
+    pub const FIELDS: [&'static str; 7] = [
+        "Index",
+        "Partition key",
+        "Sort op",
+        "Sort key",
+        "…and",
+        "Filter",
+        "Order",
+    ];
+}
+
+pub struct App {
+    pub settings: Settings,
+    pub project: Project,
+    pub ctx: ConnContext,
+    db: Option<Dynamo>,
+    tx: UnboundedSender<Msg>,
+    pub screen: Screen,
+    pub tables: TablesState,
+    pub items: Option<ItemsState>,
+    pub detail: Option<DetailState>,
+    pub help: Option<u16>,
+    pub input: Option<Input>,
+    pub flash: Option<(Level, String)>,
+    /// Connection failure shown as a screen (with the error code and hint).
+    pub fatal: Option<AwsError>,
+    pub should_quit: bool,
+    pub clipboard: Clipboard,
+    pub spinner: usize,
+    pub started: Instant,
+    next_id: u64,
+}
+
+impl App {
+    pub fn new(
+        settings: Settings,
+        project: Project,
+        db: Result<Dynamo, AwsError>,
+        ctx: ConnContext,
+        tx: UnboundedSender<Msg>,
+        clipboard: Clipboard,
+    ) -> Self {
+        let (db, fatal, ctx) = match db {
+            Ok(d) => {
+                let ctx = d.context().clone();
+                (Some(d), None, ctx)
+            }
+            Err(e) => (None, Some(e), ctx),
+        };
+        App {
+            settings,
+            project,
+            ctx,
+            db,
+            tx,
+            screen: Screen::Tables,
+            tables: TablesState::default(),
+            items: None,
+            detail: None,
+            help: None,
+            input: None,
+            flash: None,
+            fatal,
+            should_quit: false,
+            clipboard,
+            spinner: 0,
+            started: Instant::now(),
+            next_id: 0,
+        }
+    }
+
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// True while any request is in flight (drives the spinner tick).
+    pub fn busy(&self) -> bool {
+        matches!(self.tables.list, Loadable::Loading)
+            || self.items.as_ref().is_some_and(|i| i.loading)
+            || self
+                .tables
+                .describe
+                .values()
+                .any(|d| matches!(d, Loadable::Loading))
+    }
+
+    /// The keymap mode of what is in front.
+    pub fn mode(&self) -> Mode {
+        if self.help.is_some() {
+            return Mode::Help;
+        }
+        match self.screen {
+            Screen::Tables => Mode::Tables,
+            Screen::Items => Mode::Items,
+            Screen::Detail => Mode::Detail,
+        }
+    }
+
+    // ------------------------------------------------------------ requests
+
+    /// Loads the table list.
+    pub fn load_tables(&mut self) {
+        let Some(db) = self.db.clone() else { return };
+        let id = self.id();
+        self.tables.req = id;
+        self.tables.list = Loadable::Loading;
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let r = db.list_tables().await;
+            let _ = tx.send(Msg::Tables(id, r));
+        });
+    }
+
+    fn describe(&mut self, name: &str) {
+        let Some(db) = self.db.clone() else { return };
+        if matches!(
+            self.tables.describe.get(name),
+            Some(Loadable::Ready(_) | Loadable::Loading)
+        ) {
+            return;
+        }
+        let id = self.id();
+        self.tables.describe_req = id;
+        self.tables.describe.insert(name.to_string(), Loadable::Loading);
+        let tx = self.tx.clone();
+        let name = name.to_string();
+        tokio::spawn(async move {
+            let r = db.describe(&name).await;
+            let _ = tx.send(Msg::Described(id, name, r));
+        });
+    }
+
+    /// Opens a table's items (describing it first when needed).
+    pub fn open_table(&mut self, name: &str) {
+        let info = self
+            .tables
+            .describe
+            .get(name)
+            .and_then(|d| d.ready())
+            .cloned();
+        if info.is_none() {
+            self.describe(name);
+        }
+        self.items = Some(ItemsState::new(
+            name.to_string(),
+            info,
+            &self.settings,
+            &self.project,
+        ));
+        self.screen = Screen::Items;
+        if self.items.as_ref().is_some_and(|i| i.info.is_some()) {
+            self.restart_items();
+        }
+    }
+
+    /// Shows items that are already loaded (no request), e.g. results
+    /// produced elsewhere; also used by tests and benchmarks.
+    pub fn show_loaded_items(&mut self, info: TableInfo, request: ItemsRequest, items: Vec<Item>) {
+        let mut st = ItemsState::new(info.name.clone(), Some(info), &self.settings, &self.project);
+        st.request = request;
+        st.stats.count = items.len() as u64;
+        st.stats.scanned = items.len() as u64;
+        st.stats.pages = 1;
+        st.push_page(items);
+        st.done = true;
+        self.items = Some(st);
+        self.screen = Screen::Items;
+    }
+
+    /// Drops loaded rows and starts the current request from its first page.
+    fn restart_items(&mut self) {
+        let Some(items) = self.items.as_mut() else { return };
+        if let Some(t) = items.task.take() {
+            t.abort();
+        }
+        items.rows.clear();
+        items.view.clear();
+        items.type_counts.clear();
+        items.selected = 0;
+        items.offset.set(0);
+        items.next = None;
+        items.done = false;
+        items.error = None;
+        items.stats = Stats::default();
+        items.want_rows = 0;
+        self.fetch_next_page();
+    }
+
+    /// Requests the page after the last one loaded, unless one is in flight.
+    fn fetch_next_page(&mut self) {
+        let id = self.id();
+        let Some(db) = self.db.clone() else { return };
+        let Some(items) = self.items.as_mut() else { return };
+        if items.loading || items.done || items.info.is_none() {
+            return;
+        }
+        items.req = id;
+        items.loading = true;
+        let req = items.request.clone();
+        let start = items.next.clone();
+        let tx = self.tx.clone();
+        items.task = Some(tokio::spawn(async move {
+            let r = db.fetch_page(&req, start).await;
+            let _ = tx.send(Msg::Page(id, r));
+        }));
+    }
+
+    /// Loads more when the cursor nears the end of what is loaded.
+    fn maybe_prefetch(&mut self) {
+        let prefetch = self.settings.ui.prefetch_rows;
+        let need = self.items.as_ref().is_some_and(|i| {
+            !i.done
+                && !i.loading
+                && i.error.is_none()
+                && (i.selected + prefetch >= i.view.len() || i.view.len() < i.want_rows)
+        });
+        if need {
+            self.fetch_next_page();
+        }
+    }
+
+    // ------------------------------------------------------------ messages
+
+    /// Applies a message; returns true when the screen needs a redraw.
+    pub fn update(&mut self, msg: Msg) -> bool {
+        match msg {
+            Msg::Event(Event::Key(k)) if k.kind != KeyEventKind::Release => {
+                self.on_key(k);
+                true
+            }
+            Msg::Event(Event::Resize(..)) => true,
+            Msg::Event(_) => false,
+            Msg::Tables(id, r) => {
+                if id != self.tables.req {
+                    return false;
+                }
+                match r {
+                    Ok(mut v) => {
+                        v.sort();
+                        self.tables.list = Loadable::Ready(v);
+                        self.tables.selected = 0;
+                        if let Some(n) = self.tables.selected_name() {
+                            self.describe(&n);
+                        }
+                    }
+                    Err(e) => self.tables.list = Loadable::Failed(e),
+                }
+                true
+            }
+            Msg::Described(_id, name, r) => {
+                let ok = r.as_ref().ok().cloned();
+                let err = r.as_ref().err().cloned();
+                self.tables.describe.insert(
+                    name.clone(),
+                    match r {
+                        Ok(i) => Loadable::Ready(i),
+                        Err(e) => Loadable::Failed(e),
+                    },
+                );
+                // An items view waiting for its table's description.
+                let waiting = self
+                    .items
+                    .as_ref()
+                    .is_some_and(|i| i.table == name && i.info.is_none());
+                if waiting {
+                    if let Some(info) = ok {
+                        if let Some(items) = self.items.as_mut() {
+                            items.decoder = Decoder::new(&self.project.decode, table_keys(&info));
+                            items.info = Some(info);
+                        }
+                        self.restart_items();
+                    } else if let (Some(e), Some(items)) = (err, self.items.as_mut()) {
+                        items.error = Some(e);
+                    }
+                }
+                true
+            }
+            Msg::Page(id, r) => {
+                let Some(items) = self.items.as_mut() else {
+                    return false;
+                };
+                if id != items.req {
+                    // A stale page of a superseded request.
+                    return false;
+                }
+                items.loading = false;
+                items.task = None;
+                match r {
+                    Ok(page) => {
+                        items.stats.pages += 1;
+                        items.stats.count += page.count.max(0) as u64;
+                        items.stats.scanned += page.scanned.max(0) as u64;
+                        items.stats.consumed += page.consumed.unwrap_or(0.0);
+                        items.stats.last_ms = page.elapsed.as_millis();
+                        items.done = page.next.is_none();
+                        items.next = page.next;
+                        items.push_page(page.items);
+                    }
+                    Err(e) => items.error = Some(e),
+                }
+                self.maybe_prefetch();
+                true
+            }
+        }
+    }
+
+    fn flash(&mut self, level: Level, text: impl Into<String>) {
+        self.flash = Some((level, text.into()));
+    }
+
+    // ------------------------------------------------------------ keys
+
+    fn on_key(&mut self, k: KeyEvent) {
+        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+            self.should_quit = true;
+            return;
+        }
+        if self.input.is_some() {
+            self.on_input_key(k);
+            return;
+        }
+        self.flash = None;
+        let mode = self.mode();
+        let Some(action) = self.settings.keymap.action(mode, &k) else {
+            return;
+        };
+        if let Some(scroll) = self.help.as_mut() {
+            match action {
+                Action::Down => *scroll = scroll.saturating_add(1),
+                Action::Up => *scroll = scroll.saturating_sub(1),
+                Action::Back | Action::Help => self.help = None,
+                Action::Quit => self.should_quit = true,
+                _ => {}
+            }
+            return;
+        }
+        if self.fatal.is_some() {
+            match action {
+                Action::Quit | Action::Back => self.should_quit = true,
+                Action::Help => self.help = Some(0),
+                _ => {}
+            }
+            return;
+        }
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::Help => self.help = Some(0),
+            _ => match self.screen {
+                Screen::Tables => self.tables_action(action),
+                Screen::Items => self.items_action(action),
+                Screen::Detail => self.detail_action(action),
+            },
+        }
+    }
+
+    fn page_rows(&self) -> usize {
+        20
+    }
+
+    fn tables_action(&mut self, action: Action) {
+        let n = self.tables.visible().len();
+        let before = self.tables.selected;
+        let page = self.page_rows();
+        let sel = &mut self.tables.selected;
+        match action {
+            Action::Down => *sel = (*sel + 1).min(n.saturating_sub(1)),
+            Action::Up => *sel = sel.saturating_sub(1),
+            Action::PageDown => *sel = (*sel + page).min(n.saturating_sub(1)),
+            Action::PageUp => *sel = sel.saturating_sub(page),
+            Action::Top => *sel = 0,
+            Action::Bottom => *sel = n.saturating_sub(1),
+            Action::Refresh => {
+                self.tables.describe.clear();
+                self.load_tables();
+            }
+            Action::Filter => self.input = Some(Input::TablesFilter),
+            Action::Back => {
+                if !self.tables.filter.is_empty() {
+                    self.tables.filter.clear();
+                    self.tables.selected = 0;
+                }
+            }
+            Action::Open => {
+                if let Some(name) = self.tables.selected_name() {
+                    self.open_table(&name);
+                }
+            }
+            _ => {}
+        }
+        if self.tables.selected != before
+            && let Some(name) = self.tables.selected_name()
+        {
+            self.describe(&name);
+        }
+    }
+
+    fn items_action(&mut self, action: Action) {
+        let page = self.page_rows();
+        let Some(items) = self.items.as_mut() else { return };
+        let n = items.view.len();
+        match action {
+            Action::Down => items.selected = (items.selected + 1).min(n.saturating_sub(1)),
+            Action::Up => items.selected = items.selected.saturating_sub(1),
+            Action::PageDown => items.selected = (items.selected + page).min(n.saturating_sub(1)),
+            Action::PageUp => items.selected = items.selected.saturating_sub(page),
+            Action::Top => items.selected = 0,
+            Action::Bottom => {
+                items.selected = n.saturating_sub(1);
+                // Keep loading pages to the real bottom.
+                items.want_rows = usize::MAX;
+            }
+            Action::Back => {
+                if items.type_filter.is_some() || !items.text_filter.is_empty() {
+                    items.type_filter = None;
+                    items.text_filter.clear();
+                    items.refilter();
+                } else {
+                    if let Some(t) = items.task.take() {
+                        t.abort();
+                    }
+                    self.items = None;
+                    self.screen = Screen::Tables;
+                    if matches!(self.tables.list, Loadable::Idle) {
+                        self.load_tables();
+                    }
+                    return;
+                }
+            }
+            Action::Open => {
+                if let Some(row) = items.selected_row().cloned() {
+                    let c = row.class.clone();
+                    let entity = c.entity.map(|e| items.decoder.entity_name(e).to_string());
+                    let key_fields = items.decoder.key_fields(&row.item, &c);
+                    self.detail = Some(DetailState {
+                        row,
+                        table: items.table.clone(),
+                        info: items.info.clone(),
+                        entity,
+                        key_fields,
+                        show_types: false,
+                        raw_keys: items.raw_keys,
+                        scroll: 0,
+                    });
+                    self.screen = Screen::Detail;
+                }
+            }
+            Action::Refresh => {
+                self.restart_items();
+                return;
+            }
+            Action::Filter => self.input = Some(Input::TextFilter),
+            Action::ServerFilter => {
+                let text = items
+                    .request
+                    .filter
+                    .as_ref()
+                    .map(|f| f.source.clone())
+                    .unwrap_or_default();
+                self.input = Some(Input::ServerFilter { text, error: None });
+            }
+            Action::Query => {
+                let form = QueryForm {
+                    field: 1,
+                    ..self.query_form_from_request()
+                };
+                self.input = Some(Input::Query(form));
+            }
+            Action::Scan => {
+                let items = self.items.as_mut().expect("checked above");
+                items.request.kind = RequestKind::Scan;
+                items.request.index = None;
+                self.restart_items();
+                return;
+            }
+            Action::NextType | Action::PrevType => {
+                let types = items.types();
+                if types.is_empty() {
+                    return;
+                }
+                let pos = items
+                    .type_filter
+                    .and_then(|t| types.iter().position(|x| *x == t));
+                items.type_filter = match (action, pos) {
+                    (Action::NextType, None) => types.first().copied(),
+                    (Action::NextType, Some(p)) => types.get(p + 1).copied(),
+                    (_, None) => types.last().copied(),
+                    (_, Some(0)) => None,
+                    (_, Some(p)) => types.get(p - 1).copied(),
+                };
+                items.selected = 0;
+                items.refilter();
+            }
+            Action::ToggleIndexKeys => items.show_index_keys = !items.show_index_keys,
+            Action::ToggleRawKeys => items.raw_keys = !items.raw_keys,
+            Action::CopyJson => {
+                if let Some(row) = items.selected_row() {
+                    let text = json_pretty(&value::item_to_plain(&row.item));
+                    self.copy(text, "item as JSON");
+                }
+                return;
+            }
+            _ => {}
+        }
+        self.maybe_prefetch();
+    }
+
+    fn query_form_from_request(&self) -> QueryForm {
+        let Some(items) = self.items.as_ref() else {
+            return QueryForm::default();
+        };
+        let mut f = QueryForm::default();
+        if let Some(info) = &items.info {
+            f.index = items
+                .request
+                .index
+                .as_ref()
+                .and_then(|n| info.indexes.iter().position(|i| &i.name == n))
+                .map(|p| p + 1)
+                .unwrap_or(0);
+        }
+        if let RequestKind::Query { pk, sort, .. } = &items.request.kind {
+            f.pk = plain_text(pk);
+            if let Some((_, c)) = sort {
+                f.sk_op = SORT_OPS.iter().position(|o| *o == c.op()).unwrap_or(0);
+                match c {
+                    SortCondition::Between(a, b) => {
+                        f.sk = plain_text(a);
+                        f.sk2 = plain_text(b);
+                    }
+                    SortCondition::Eq(a)
+                    | SortCondition::Lt(a)
+                    | SortCondition::Le(a)
+                    | SortCondition::Gt(a)
+                    | SortCondition::Ge(a)
+                    | SortCondition::BeginsWith(a) => f.sk = plain_text(a),
+                }
+            } else {
+                f.sk_op = SORT_OPS.iter().position(|o| *o == "begins_with").unwrap_or(0);
+            }
+        } else {
+            // Prefill the selected item's partition key: the common next step.
+            f.sk_op = SORT_OPS.iter().position(|o| *o == "begins_with").unwrap_or(0);
+            if let (Some(row), Some(info)) = (items.selected_row(), &items.info)
+                && let Some(pk) = info.pk.as_ref().and_then(|k| row.item.get(&k.name))
+            {
+                f.pk = plain_text(pk);
+            }
+        }
+        f.filter = items
+            .request
+            .filter
+            .as_ref()
+            .map(|f| f.source.clone())
+            .unwrap_or_default();
+        f.descending = !items.request.forward;
+        f
+    }
+
+    fn detail_action(&mut self, action: Action) {
+        let Some(d) = self.detail.as_mut() else { return };
+        match action {
+            Action::Down => d.scroll = d.scroll.saturating_add(1),
+            Action::Up => d.scroll = d.scroll.saturating_sub(1),
+            Action::PageDown => d.scroll = d.scroll.saturating_add(20),
+            Action::PageUp => d.scroll = d.scroll.saturating_sub(20),
+            Action::Top => d.scroll = 0,
+            Action::Bottom => d.scroll = u16::MAX / 2,
+            Action::ToggleTypes => d.show_types = !d.show_types,
+            Action::ToggleRawKeys => d.raw_keys = !d.raw_keys,
+            Action::Back => {
+                self.detail = None;
+                self.screen = Screen::Items;
+            }
+            Action::CopyJson => {
+                let text = json_pretty(&value::item_to_plain(&d.row.item));
+                self.copy(text, "item as JSON");
+            }
+            Action::CopyDynamoJson => {
+                let text = json_pretty(&value::item_to_dynamo(&d.row.item));
+                self.copy(text, "item as DynamoDB JSON");
+            }
+            Action::CopyKey => match d.info.as_ref().and_then(|i| i.key_of(&d.row.item)) {
+                Some(key) => {
+                    let text = json_compact(&value::item_to_dynamo(&key));
+                    self.copy(text, "key");
+                }
+                None => self.flash(Level::Warn, "this item has no complete primary key"),
+            },
+            Action::CopyCli => match d.info.as_ref().and_then(|i| i.key_of(&d.row.item)) {
+                Some(key) => {
+                    let text = get_item_command(&d.table, &key, &self.ctx);
+                    self.copy(text, "aws dynamodb get-item command");
+                }
+                None => self.flash(Level::Warn, "this item has no complete primary key"),
+            },
+            _ => {}
+        }
+    }
+
+    fn copy(&mut self, text: String, what: &str) {
+        match self.clipboard.set(&text) {
+            Ok(how) => self.flash(Level::Info, format!("copied {what} ({how})")),
+            Err(e) => self.flash(Level::Error, format!("copy failed: {e}")),
+        }
+    }
+
+    // ------------------------------------------------------------ text input
+
+    fn on_input_key(&mut self, k: KeyEvent) {
+        let Some(input) = self.input.take() else { return };
+        match input {
+            Input::TablesFilter => {
+                if edit_line(&mut self.tables.filter, &k) {
+                    self.tables.selected = 0;
+                }
+                if !matches!(k.code, KeyCode::Enter | KeyCode::Esc) {
+                    self.input = Some(Input::TablesFilter);
+                } else if k.code == KeyCode::Esc {
+                    self.tables.filter.clear();
+                }
+                if let Some(n) = self.tables.selected_name() {
+                    self.describe(&n);
+                }
+            }
+            Input::TextFilter => {
+                let Some(items) = self.items.as_mut() else { return };
+                if edit_line(&mut items.text_filter, &k) {
+                    items.selected = 0;
+                    items.refilter();
+                }
+                match k.code {
+                    KeyCode::Enter => {}
+                    KeyCode::Esc => {
+                        items.text_filter.clear();
+                        items.refilter();
+                    }
+                    _ => self.input = Some(Input::TextFilter),
+                }
+            }
+            Input::ServerFilter { mut text, .. } => match k.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => {
+                    let parsed = if text.trim().is_empty() {
+                        Ok(None)
+                    } else {
+                        Filter::parse(&text).map(Some)
+                    };
+                    match parsed {
+                        Ok(f) => {
+                            if let Some(items) = self.items.as_mut() {
+                                items.request.filter = f;
+                            }
+                            self.restart_items();
+                        }
+                        Err(e) => self.input = Some(Input::ServerFilter { text, error: Some(e) }),
+                    }
+                }
+                _ => {
+                    edit_line(&mut text, &k);
+                    self.input = Some(Input::ServerFilter { text, error: None });
+                }
+            },
+            Input::Query(mut form) => match k.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => match self.build_query(&form) {
+                    Ok(req) => {
+                        if let Some(items) = self.items.as_mut() {
+                            items.request = req;
+                        }
+                        self.restart_items();
+                    }
+                    Err(e) => {
+                        form.error = Some(e);
+                        self.input = Some(Input::Query(form));
+                    }
+                },
+                _ => {
+                    self.edit_query_form(&mut form, &k);
+                    self.input = Some(Input::Query(form));
+                }
+            },
+        }
+    }
+
+    fn index_names(&self) -> Vec<String> {
+        let mut v = vec!["(table)".to_string()];
+        if let Some(info) = self.items.as_ref().and_then(|i| i.info.as_ref()) {
+            v.extend(info.indexes.iter().map(|i| i.name.clone()));
+        }
+        v
+    }
+
+    fn edit_query_form(&self, form: &mut QueryForm, k: &KeyEvent) {
+        form.error = None;
+        let n_indexes = self.index_names().len();
+        match k.code {
+            KeyCode::Tab | KeyCode::Down => form.field = (form.field + 1) % QueryForm::FIELDS.len(),
+            KeyCode::BackTab | KeyCode::Up => {
+                form.field = (form.field + QueryForm::FIELDS.len() - 1) % QueryForm::FIELDS.len()
+            }
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
+                if matches!(form.field, 0 | 2 | 6) =>
+            {
+                let fwd = k.code != KeyCode::Left;
+                match form.field {
+                    0 => form.index = cycle(form.index, n_indexes, fwd),
+                    2 => form.sk_op = cycle(form.sk_op, SORT_OPS.len() + 1, fwd),
+                    _ => form.descending = !form.descending,
+                }
+            }
+            _ => {
+                let target = match form.field {
+                    1 => Some(&mut form.pk),
+                    3 => Some(&mut form.sk),
+                    4 => Some(&mut form.sk2),
+                    5 => Some(&mut form.filter),
+                    _ => None,
+                };
+                if let Some(t) = target {
+                    edit_line(t, k);
+                }
+            }
+        }
+    }
+
+    /// Turns the query form into a request, checking values against key types.
+    pub fn build_query(&self, form: &QueryForm) -> Result<ItemsRequest, String> {
+        let items = self.items.as_ref().ok_or("no table open")?;
+        let info = items.info.as_ref().ok_or("the table is still being described")?;
+        let names = self.index_names();
+        let index = (form.index > 0).then(|| names[form.index].clone());
+        let (pk_def, sk_def) = info
+            .keys_of(index.as_deref())
+            .ok_or("unknown index")?;
+        let mut req = ItemsRequest {
+            index: index.clone(),
+            page_size: Some(self.settings.ui.page_size),
+            forward: !form.descending,
+            filter: if form.filter.trim().is_empty() {
+                None
+            } else {
+                Some(Filter::parse(&form.filter).map_err(|e| format!("filter: {e}"))?)
+            },
+            ..ItemsRequest::scan(items.table.clone())
+        };
+        if form.pk.is_empty() {
+            // No partition key: a scan of the table or index, said plainly.
+            return Ok(req);
+        }
+        let pk = typed_value(&form.pk, &pk_def.kind).map_err(|e| format!("{}: {e}", pk_def.name))?;
+        let sort = if form.sk_op < SORT_OPS.len() && !form.sk.is_empty() {
+            let sk_def = sk_def.ok_or_else(|| {
+                format!(
+                    "{} has no sort key; clear the sort key field",
+                    index.as_deref().unwrap_or("the table")
+                )
+            })?;
+            let a = typed_value(&form.sk, &sk_def.kind).map_err(|e| format!("{}: {e}", sk_def.name))?;
+            let b = if SORT_OPS[form.sk_op] == "between" {
+                if form.sk2.is_empty() {
+                    return Err("between needs a second value (…and)".into());
+                }
+                Some(typed_value(&form.sk2, &sk_def.kind).map_err(|e| format!("{}: {e}", sk_def.name))?)
+            } else {
+                None
+            };
+            Some((sk_def.name.clone(), SortCondition::from_op(SORT_OPS[form.sk_op], a, b)?))
+        } else {
+            None
+        };
+        req.kind = RequestKind::Query {
+            pk_name: pk_def.name.clone(),
+            pk,
+            sort,
+        };
+        Ok(req)
+    }
+}
+
+fn cycle(i: usize, n: usize, fwd: bool) -> usize {
+    if n == 0 {
+        0
+    } else if fwd {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    }
+}
+
+/// A key value typed as the key attribute's scalar type.
+pub fn typed_value(text: &str, kind: &str) -> Result<AttributeValue, String> {
+    match kind {
+        "N" => value::validate_number(text)
+            .map(|_| AttributeValue::N(text.to_string()))
+            .map_err(|e| format!("`{text}` is not a number: {e}")),
+        "B" => {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map(|b| AttributeValue::B(aws_smithy_types::Blob::new(b)))
+                .map_err(|e| format!("binary keys are entered as base64: {e}"))
+        }
+        _ => Ok(AttributeValue::S(text.to_string())),
+    }
+}
+
+fn plain_text(v: &AttributeValue) -> String {
+    match v {
+        AttributeValue::S(s) | AttributeValue::N(s) => s.clone(),
+        other => value::cell_text(other, 200),
+    }
+}
+
+/// Applies an editing key to a one-line text; true when the text changed.
+pub fn edit_line(s: &mut String, k: &KeyEvent) -> bool {
+    match k.code {
+        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+            s.push(c);
+            true
+        }
+        KeyCode::Char('u') => {
+            let changed = !s.is_empty();
+            s.clear();
+            changed
+        }
+        KeyCode::Backspace => s.pop().is_some(),
+        _ => false,
+    }
+}
+
+pub fn json_pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+pub fn json_compact(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// A ready `aws dynamodb get-item` command line for a key.
+pub fn get_item_command(table: &str, key: &Item, ctx: &ConnContext) -> String {
+    let key_json = json_compact(&value::item_to_dynamo(key));
+    let mut cmd = format!(
+        "aws dynamodb get-item --table-name {} --key {}",
+        shell_quote(table),
+        shell_quote(&key_json)
+    );
+    if let Some(r) = &ctx.region {
+        cmd.push_str(&format!(" --region {}", shell_quote(r)));
+    }
+    if let Some(p) = &ctx.profile {
+        cmd.push_str(&format!(" --profile {}", shell_quote(p)));
+    }
+    if let Some(e) = &ctx.endpoint {
+        cmd.push_str(&format!(" --endpoint-url {}", shell_quote(e)));
+    }
+    cmd
+}
+
+/// POSIX shell single-quoting.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,".contains(c))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("orders"), "orders");
+        assert_eq!(shell_quote("{\"a\":1}"), "'{\"a\":1}'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn get_item_command_is_complete() {
+        let key = Item::from([
+            ("PK".to_string(), AttributeValue::S("CUSTOMER#1".into())),
+            ("SK".to_string(), AttributeValue::S("O'Brien".into())),
+        ]);
+        let ctx = ConnContext {
+            profile: Some("dev".into()),
+            region: Some("eu-west-1".into()),
+            endpoint: Some("http://127.0.0.1:8000".into()),
+        };
+        assert_eq!(
+            get_item_command("shop", &key, &ctx),
+            "aws dynamodb get-item --table-name shop --key '{\"PK\":{\"S\":\"CUSTOMER#1\"},\"SK\":{\"S\":\"O'\\''Brien\"}}' --region eu-west-1 --profile dev --endpoint-url http://127.0.0.1:8000"
+        );
+    }
+
+    #[test]
+    fn typed_values_follow_key_types() {
+        assert_eq!(typed_value("42", "N"), Ok(AttributeValue::N("42".into())));
+        assert!(typed_value("4x", "N").is_err());
+        assert_eq!(typed_value("42", "S"), Ok(AttributeValue::S("42".into())));
+        assert!(typed_value("!!", "B").is_err());
+    }
+}

@@ -1,0 +1,483 @@
+//! The DynamoDB client: connection set-up (one SdkConfig, the client built
+//! once and cloned) and the read operations the views and commands share.
+
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TableDescription};
+
+use super::Item;
+use super::error::{AwsError, ConnContext, is_loopback_url};
+use super::request::{ItemsRequest, RequestKind};
+
+/// How to connect (from the command line and environment).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// A connected client plus where it points.
+#[derive(Debug, Clone)]
+pub struct Dynamo {
+    client: Client,
+    ctx: ConnContext,
+    config: SdkConfig,
+}
+
+/// True when some AWS credentials source is configured on this machine:
+/// env keys, a profile, the shared files, or a container/web identity role.
+fn credentials_configured() -> bool {
+    let env = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    if env("AWS_ACCESS_KEY_ID")
+        || env("AWS_PROFILE")
+        || env("AWS_WEB_IDENTITY_TOKEN_FILE")
+        || env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        || env("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    {
+        return true;
+    }
+    let files = [
+        std::env::var_os("AWS_SHARED_CREDENTIALS_FILE").map(std::path::PathBuf::from),
+        std::env::var_os("AWS_CONFIG_FILE").map(std::path::PathBuf::from),
+        directories::BaseDirs::new().map(|b| b.home_dir().join(".aws/credentials")),
+        directories::BaseDirs::new().map(|b| b.home_dir().join(".aws/config")),
+    ];
+    files.into_iter().flatten().any(|p| p.is_file())
+}
+
+impl Dynamo {
+    /// Builds the one SdkConfig from aws-config's default chain (env, profiles,
+    /// SSO, instance roles) with the flags applied. `AWS_ENDPOINT_URL` (and
+    /// `AWS_ENDPOINT_URL_DYNAMODB`) are honoured by aws-config itself.
+    ///
+    /// For a loopback endpoint (DynamoDB Local) with no credentials configured
+    /// anywhere, dummy static credentials and region us-east-1 are used so the
+    /// demo needs no AWS set-up. Never for a real AWS endpoint.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Dynamo, AwsError> {
+        let endpoint = opts.endpoint_url.clone().or_else(|| {
+            std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+                .ok()
+                .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+                .filter(|s| !s.is_empty())
+        });
+        let local = endpoint.as_deref().is_some_and(is_loopback_url);
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &opts.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(e) = &opts.endpoint_url {
+            loader = loader.endpoint_url(e);
+        }
+        if local && opts.profile.is_none() && !credentials_configured() {
+            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "dummy", "dummy", None, None, "dyntui-local",
+            ));
+        }
+        let mut config = loader.load().await;
+        if config.region().is_none() {
+            if local {
+                config = config
+                    .into_builder()
+                    .region(Region::from_static("us-east-1"))
+                    .build();
+            } else {
+                return Err(AwsError::new("NoRegion", "no AWS region is configured").with_hint(
+                    "pass --region, set AWS_REGION, or set `region` in your profile (~/.aws/config)",
+                ));
+            }
+        }
+        Ok(Dynamo::from_config(config, opts.profile.clone(), endpoint))
+    }
+
+    /// Wraps an existing SdkConfig (tests use this with their own settings).
+    pub fn from_config(config: SdkConfig, profile: Option<String>, endpoint: Option<String>) -> Self {
+        let ctx = ConnContext {
+            profile,
+            region: config.region().map(|r| r.to_string()),
+            endpoint,
+        };
+        Dynamo {
+            client: Client::new(&config),
+            ctx,
+            config,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn context(&self) -> &ConnContext {
+        &self.ctx
+    }
+
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.config
+    }
+
+    fn err<E, R>(&self, e: aws_sdk_dynamodb::error::SdkError<E, R>, table: Option<&str>) -> AwsError
+    where
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        AwsError::from_sdk(e, &self.ctx, table)
+    }
+
+    /// All table names (every page of ListTables).
+    pub async fn list_tables(&self) -> Result<Vec<String>, AwsError> {
+        let mut names = Vec::new();
+        let mut start: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_tables()
+                .set_exclusive_start_table_name(start.take())
+                .send()
+                .await
+                .map_err(|e| self.err(e, None))?;
+            names.extend(out.table_names().iter().cloned());
+            match out.last_evaluated_table_name() {
+                Some(n) => start = Some(n.to_string()),
+                None => break,
+            }
+        }
+        Ok(names)
+    }
+
+    /// DescribeTable plus TTL and PITR (those two are best effort).
+    pub async fn describe(&self, table: &str) -> Result<TableInfo, AwsError> {
+        let (desc, ttl, pitr) = tokio::join!(
+            self.client.describe_table().table_name(table).send(),
+            self.client.describe_time_to_live().table_name(table).send(),
+            self.client.describe_continuous_backups().table_name(table).send(),
+        );
+        let desc = desc.map_err(|e| self.err(e, Some(table)))?;
+        let t = desc.table().ok_or_else(|| {
+            AwsError::new("EmptyResponse", format!("DescribeTable returned no table for {table}"))
+        })?;
+        let mut info = TableInfo::from_description(t);
+        info.ttl = match ttl {
+            Ok(o) => o.time_to_live_description().map(|d| {
+                let status = d
+                    .time_to_live_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                match d.attribute_name() {
+                    Some(a) => format!("{status} ({a})"),
+                    None => status,
+                }
+            }),
+            Err(_) => None,
+        };
+        info.pitr = match pitr {
+            Ok(o) => o
+                .continuous_backups_description()
+                .and_then(|d| d.point_in_time_recovery_description())
+                .and_then(|p| p.point_in_time_recovery_status())
+                .map(|s| s.as_str().to_string()),
+            Err(_) => None,
+        };
+        Ok(info)
+    }
+
+    /// One page of a Scan or Query, starting after `start`.
+    pub async fn fetch_page(&self, req: &ItemsRequest, start: Option<Item>) -> Result<Page, AwsError> {
+        let c = req.compile();
+        let names = (!c.names.is_empty()).then(|| c.names.clone().into_iter().collect());
+        let values = (!c.values.is_empty()).then(|| c.values.clone().into_iter().collect());
+        let began = Instant::now();
+        let page = match &req.kind {
+            RequestKind::Scan => {
+                let out = self
+                    .client
+                    .scan()
+                    .table_name(&req.table)
+                    .set_index_name(req.index.clone())
+                    .set_filter_expression(c.filter.clone())
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .set_limit(req.page_size)
+                    .set_exclusive_start_key(start)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await
+                    .map_err(|e| self.err(e, Some(&req.table)))?;
+                Page {
+                    count: out.count(),
+                    scanned: out.scanned_count(),
+                    consumed: out.consumed_capacity().and_then(|c| c.capacity_units()),
+                    next: out.last_evaluated_key().cloned(),
+                    items: out.items.unwrap_or_default(),
+                    elapsed: began.elapsed(),
+                }
+            }
+            RequestKind::Query { .. } => {
+                let out = self
+                    .client
+                    .query()
+                    .table_name(&req.table)
+                    .set_index_name(req.index.clone())
+                    .set_key_condition_expression(c.key_condition.clone())
+                    .set_filter_expression(c.filter.clone())
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .set_limit(req.page_size)
+                    .scan_index_forward(req.forward)
+                    .set_exclusive_start_key(start)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await
+                    .map_err(|e| self.err(e, Some(&req.table)))?;
+                Page {
+                    count: out.count(),
+                    scanned: out.scanned_count(),
+                    consumed: out.consumed_capacity().and_then(|c| c.capacity_units()),
+                    next: out.last_evaluated_key().cloned(),
+                    items: out.items.unwrap_or_default(),
+                    elapsed: began.elapsed(),
+                }
+            }
+        };
+        Ok(page)
+    }
+
+    /// GetItem by full key; `None` when there is no such item.
+    pub async fn get_item(&self, table: &str, key: Item) -> Result<Option<Item>, AwsError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| self.err(e, Some(table)))?;
+        Ok(out.item)
+    }
+}
+
+/// One page of results.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub items: Vec<Item>,
+    /// LastEvaluatedKey: where the next page starts; None = no more pages.
+    pub next: Option<Item>,
+    pub count: i32,
+    pub scanned: i32,
+    /// Capacity units consumed (ReturnConsumedCapacity TOTAL).
+    pub consumed: Option<f64>,
+    pub elapsed: Duration,
+}
+
+/// A key attribute: name and scalar type (S, N or B).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyDef {
+    pub name: String,
+    pub kind: String,
+}
+
+/// A GSI or LSI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexInfo {
+    pub name: String,
+    pub global: bool,
+    pub pk: KeyDef,
+    pub sk: Option<KeyDef>,
+    pub projection: String,
+    pub status: Option<String>,
+    pub capacity: Option<(i64, i64)>,
+    pub item_count: Option<i64>,
+    pub size_bytes: Option<i64>,
+}
+
+/// What the tables view shows of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TableInfo {
+    pub name: String,
+    pub status: String,
+    pub pk: Option<KeyDef>,
+    pub sk: Option<KeyDef>,
+    pub indexes: Vec<IndexInfo>,
+    pub billing_mode: String,
+    /// Provisioned (read, write) capacity units.
+    pub capacity: Option<(i64, i64)>,
+    /// On-demand maximum (read, write) request units, when set.
+    pub on_demand_max: Option<(i64, i64)>,
+    pub item_count: Option<i64>,
+    pub size_bytes: Option<i64>,
+    pub stream: Option<String>,
+    pub ttl: Option<String>,
+    pub pitr: Option<String>,
+    pub deletion_protection: Option<bool>,
+    pub created: Option<String>,
+}
+
+impl TableInfo {
+    pub fn from_description(t: &TableDescription) -> TableInfo {
+        let attr_type = |name: &str| {
+            t.attribute_definitions()
+                .iter()
+                .find(|a| a.attribute_name() == name)
+                .map(|a| a.attribute_type().as_str().to_string())
+                .unwrap_or_else(|| "?".into())
+        };
+        let keys = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| {
+            let mut pk = None;
+            let mut sk = None;
+            for k in schema {
+                let d = KeyDef {
+                    name: k.attribute_name().to_string(),
+                    kind: attr_type(k.attribute_name()),
+                };
+                match k.key_type().as_str() {
+                    "HASH" => pk = Some(d),
+                    _ => sk = Some(d),
+                }
+            }
+            (pk, sk)
+        };
+        let proj = |p: Option<&aws_sdk_dynamodb::types::Projection>| match p {
+            None => "?".to_string(),
+            Some(p) => {
+                let kind = p
+                    .projection_type()
+                    .map(|k| k.as_str().to_string())
+                    .unwrap_or_else(|| "?".into());
+                if p.non_key_attributes().is_empty() {
+                    kind
+                } else {
+                    format!("{kind} ({})", p.non_key_attributes().join(", "))
+                }
+            }
+        };
+        let (pk, sk) = keys(t.key_schema());
+        let mut indexes = Vec::new();
+        for g in t.global_secondary_indexes() {
+            let (ipk, isk) = keys(g.key_schema());
+            indexes.push(IndexInfo {
+                name: g.index_name().unwrap_or_default().to_string(),
+                global: true,
+                pk: ipk.unwrap_or(KeyDef {
+                    name: "?".into(),
+                    kind: "?".into(),
+                }),
+                sk: isk,
+                projection: proj(g.projection()),
+                status: g.index_status().map(|s| s.as_str().to_string()),
+                capacity: g.provisioned_throughput().and_then(|p| {
+                    Some((p.read_capacity_units()?, p.write_capacity_units()?))
+                        .filter(|(r, w)| *r > 0 || *w > 0)
+                }),
+                item_count: g.item_count(),
+                size_bytes: g.index_size_bytes(),
+            });
+        }
+        for l in t.local_secondary_indexes() {
+            let (ipk, isk) = keys(l.key_schema());
+            indexes.push(IndexInfo {
+                name: l.index_name().unwrap_or_default().to_string(),
+                global: false,
+                pk: ipk.unwrap_or(KeyDef {
+                    name: "?".into(),
+                    kind: "?".into(),
+                }),
+                sk: isk,
+                projection: proj(l.projection()),
+                status: None,
+                capacity: None,
+                item_count: l.item_count(),
+                size_bytes: l.index_size_bytes(),
+            });
+        }
+        let billing = t
+            .billing_mode_summary()
+            .and_then(|b| b.billing_mode())
+            .map(|b| b.as_str().to_string())
+            .unwrap_or_else(|| "PROVISIONED".to_string());
+        TableInfo {
+            name: t.table_name().unwrap_or_default().to_string(),
+            status: t
+                .table_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            pk,
+            sk,
+            indexes,
+            capacity: t.provisioned_throughput().and_then(|p| {
+                Some((p.read_capacity_units()?, p.write_capacity_units()?))
+                    .filter(|(r, w)| *r > 0 || *w > 0)
+            }),
+            on_demand_max: t.on_demand_throughput().and_then(|o| {
+                Some((
+                    o.max_read_request_units().unwrap_or(-1),
+                    o.max_write_request_units().unwrap_or(-1),
+                ))
+                .filter(|(r, w)| *r > 0 || *w > 0)
+            }),
+            billing_mode: billing,
+            item_count: t.item_count(),
+            size_bytes: t.table_size_bytes(),
+            stream: t.stream_specification().and_then(|s| {
+                if s.stream_enabled() {
+                    Some(
+                        s.stream_view_type()
+                            .map(|v| v.as_str().to_string())
+                            .unwrap_or_else(|| "ENABLED".into()),
+                    )
+                } else {
+                    None
+                }
+            }),
+            ttl: None,
+            pitr: None,
+            deletion_protection: t.deletion_protection_enabled(),
+            created: t
+                .creation_date_time()
+                .and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
+        }
+    }
+
+    /// The key names of the table or an index: (pk, sk).
+    pub fn keys_of(&self, index: Option<&str>) -> Option<(&KeyDef, Option<&KeyDef>)> {
+        match index {
+            None => self.pk.as_ref().map(|pk| (pk, self.sk.as_ref())),
+            Some(n) => self
+                .indexes
+                .iter()
+                .find(|i| i.name == n)
+                .map(|i| (&i.pk, i.sk.as_ref())),
+        }
+    }
+
+    /// Every attribute used as a key by an index.
+    pub fn index_key_attrs(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for i in &self.indexes {
+            for k in std::iter::once(&i.pk).chain(i.sk.as_ref()) {
+                let is_table_key = self.pk.as_ref().is_some_and(|p| p.name == k.name)
+                    || self.sk.as_ref().is_some_and(|s| s.name == k.name);
+                if !is_table_key && !v.contains(&k.name) {
+                    v.push(k.name.clone());
+                }
+            }
+        }
+        v
+    }
+
+    /// The primary key of an item of this table.
+    pub fn key_of(&self, item: &Item) -> Option<Item> {
+        let mut key = Item::new();
+        let pk = self.pk.as_ref()?;
+        key.insert(pk.name.clone(), item.get(&pk.name)?.clone());
+        if let Some(sk) = &self.sk {
+            key.insert(sk.name.clone(), item.get(&sk.name)?.clone());
+        }
+        Some(key)
+    }
+}

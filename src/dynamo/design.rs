@@ -1,0 +1,233 @@
+//! Table designs from the project file: key schema, indexes, billing, TTL.
+//! Used to create a table that does not exist yet (seeding, the demo).
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType as SdkKeyType,
+    LocalSecondaryIndex, Projection as SdkProjection, ProjectionType, ProvisionedThroughput,
+    ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+};
+use serde::Deserialize;
+
+use super::client::Dynamo;
+use super::error::AwsError;
+
+/// Scalar type of a key attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum KeyType {
+    S,
+    N,
+    B,
+}
+
+impl KeyType {
+    fn sdk(self) -> ScalarAttributeType {
+        match self {
+            KeyType::S => ScalarAttributeType::S,
+            KeyType::N => ScalarAttributeType::N,
+            KeyType::B => ScalarAttributeType::B,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyAttr {
+    pub name: String,
+    pub kind: KeyType,
+}
+
+/// Index projection.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Projection {
+    #[default]
+    All,
+    KeysOnly,
+    /// Keys plus these non-key attributes.
+    Include(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDesign {
+    pub name: String,
+    pub partition_key: KeyAttr,
+    pub sort_key: Option<KeyAttr>,
+    pub projection: Projection,
+    pub provisioned: Option<(i64, i64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDesign {
+    pub name: String,
+    pub partition_key: KeyAttr,
+    pub sort_key: Option<KeyAttr>,
+    /// (read, write) capacity; None = on demand.
+    pub provisioned: Option<(i64, i64)>,
+    pub ttl_attribute: Option<String>,
+    pub gsis: Vec<IndexDesign>,
+    pub lsis: Vec<IndexDesign>,
+}
+
+fn key_schema(pk: &KeyAttr, sk: Option<&KeyAttr>) -> Result<Vec<KeySchemaElement>, AwsError> {
+    let mut v = vec![
+        KeySchemaElement::builder()
+            .attribute_name(&pk.name)
+            .key_type(SdkKeyType::Hash)
+            .build()
+            .map_err(AwsError::build)?,
+    ];
+    if let Some(sk) = sk {
+        v.push(
+            KeySchemaElement::builder()
+                .attribute_name(&sk.name)
+                .key_type(SdkKeyType::Range)
+                .build()
+                .map_err(AwsError::build)?,
+        );
+    }
+    Ok(v)
+}
+
+fn projection(p: &Projection) -> SdkProjection {
+    match p {
+        Projection::All => SdkProjection::builder()
+            .projection_type(ProjectionType::All)
+            .build(),
+        Projection::KeysOnly => SdkProjection::builder()
+            .projection_type(ProjectionType::KeysOnly)
+            .build(),
+        Projection::Include(attrs) => SdkProjection::builder()
+            .projection_type(ProjectionType::Include)
+            .set_non_key_attributes(Some(attrs.clone()))
+            .build(),
+    }
+}
+
+fn throughput(rw: (i64, i64)) -> Result<ProvisionedThroughput, AwsError> {
+    ProvisionedThroughput::builder()
+        .read_capacity_units(rw.0)
+        .write_capacity_units(rw.1)
+        .build()
+        .map_err(AwsError::build)
+}
+
+impl TableDesign {
+    /// Every key attribute with its type, without duplicates.
+    pub fn attribute_definitions(&self) -> Vec<KeyAttr> {
+        let mut out: Vec<KeyAttr> = Vec::new();
+        let mut add = |k: &KeyAttr| {
+            if !out.iter().any(|x| x.name == k.name) {
+                out.push(k.clone());
+            }
+        };
+        add(&self.partition_key);
+        if let Some(s) = &self.sort_key {
+            add(s);
+        }
+        for i in self.gsis.iter().chain(&self.lsis) {
+            add(&i.partition_key);
+            if let Some(s) = &i.sort_key {
+                add(s);
+            }
+        }
+        out
+    }
+
+    /// Creates the table and waits until it is ACTIVE (and TTL is set).
+    pub async fn create(&self, db: &Dynamo) -> Result<(), AwsError> {
+        let mut req = db
+            .client()
+            .create_table()
+            .table_name(&self.name)
+            .set_key_schema(Some(key_schema(
+                &self.partition_key,
+                self.sort_key.as_ref(),
+            )?));
+        for a in self.attribute_definitions() {
+            req = req.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(&a.name)
+                    .attribute_type(a.kind.sdk())
+                    .build()
+                    .map_err(AwsError::build)?,
+            );
+        }
+        match self.provisioned {
+            None => req = req.billing_mode(BillingMode::PayPerRequest),
+            Some(rw) => {
+                req = req
+                    .billing_mode(BillingMode::Provisioned)
+                    .provisioned_throughput(throughput(rw)?)
+            }
+        }
+        for g in &self.gsis {
+            let mut b = GlobalSecondaryIndex::builder()
+                .index_name(&g.name)
+                .set_key_schema(Some(key_schema(&g.partition_key, g.sort_key.as_ref())?))
+                .projection(projection(&g.projection));
+            if let Some(rw) = g.provisioned.or(self.provisioned) {
+                b = b.provisioned_throughput(throughput(rw)?);
+            }
+            req = req.global_secondary_indexes(b.build().map_err(AwsError::build)?);
+        }
+        for l in &self.lsis {
+            let b = LocalSecondaryIndex::builder()
+                .index_name(&l.name)
+                .set_key_schema(Some(key_schema(&l.partition_key, l.sort_key.as_ref())?))
+                .projection(projection(&l.projection));
+            req = req.local_secondary_indexes(b.build().map_err(AwsError::build)?);
+        }
+        req.send()
+            .await
+            .map_err(|e| AwsError::from_sdk(e, db.context(), Some(&self.name)))?;
+        wait_active(db, &self.name).await?;
+        if let Some(ttl) = &self.ttl_attribute {
+            db.client()
+                .update_time_to_live()
+                .table_name(&self.name)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(ttl)
+                        .enabled(true)
+                        .build()
+                        .map_err(AwsError::build)?,
+                )
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(e, db.context(), Some(&self.name)))?;
+        }
+        Ok(())
+    }
+}
+
+/// Polls DescribeTable until the table and its indexes are ACTIVE (10 minutes at most).
+pub async fn wait_active(db: &Dynamo, table: &str) -> Result<(), AwsError> {
+    let mut delay = Duration::from_millis(100);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+    loop {
+        let out = db
+            .client()
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(e, db.context(), Some(table)))?;
+        if let Some(t) = out.table() {
+            let gsis_active = t
+                .global_secondary_indexes()
+                .iter()
+                .all(|g| g.index_status().is_none_or(|s| s.as_str() == "ACTIVE"));
+            if t.table_status() == Some(&TableStatus::Active) && gsis_active {
+                return Ok(());
+            }
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(AwsError::new(
+                "Timeout",
+                format!("table {table} did not become ACTIVE within 10 minutes"),
+            ));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,17 @@
+//! DynamoDB data plane. Nothing here knows about ratatui.
+
+use std::collections::HashMap;
+
+pub use aws_sdk_dynamodb::types::AttributeValue;
+
+/// One DynamoDB item, as the SDK returns it.
+pub type Item = HashMap<String, AttributeValue>;
+
+pub mod client;
+pub mod demo;
+pub mod design;
+pub mod entity;
+pub mod error;
+pub mod request;
+pub mod seed;
+pub mod value;

@@ -1,0 +1,8 @@
+//! dyntui: a terminal UI for Amazon DynamoDB single-table designs.
+//!
+//! `dynamo` is the data plane (no ratatui), `views` render state (no AWS),
+//! `app` owns state, the event loop, configuration and the CLI glue.
+
+pub mod app;
+pub mod dynamo;
+pub mod views;

@@ -1,0 +1,163 @@
+//! Item detail: decoded entity and key fields, then the item as coloured,
+//! pretty JSON (plain, or DynamoDB JSON with its types on demand).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use serde_json::Value;
+
+use crate::app::config::Theme;
+use crate::app::state::{App, DetailState};
+use crate::dynamo::value;
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    let Some(d) = &app.detail else { return };
+    let lines = lines(d, &app.settings.theme);
+    let max_scroll = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
+    let scroll = d.scroll.min(max_scroll);
+    let title = format!(
+        " {} {} ",
+        d.entity.as_deref().unwrap_or("Item"),
+        if d.show_types { "· DynamoDB JSON" } else { "· JSON" }
+    );
+    let block = Block::default().borders(Borders::ALL).title(title);
+    f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+/// All lines of the detail view.
+pub fn lines(d: &DetailState, t: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let label = |s: &str| Span::styled(format!("{s:<10}"), Style::default().fg(t.muted));
+    out.push(Line::from(vec![
+        label("Entity"),
+        Span::styled(
+            d.entity.clone().unwrap_or_else(|| "(untyped)".into()),
+            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ),
+    ]));
+    if !d.key_fields.is_empty() && !d.raw_keys {
+        let mut spans = vec![label("Key")];
+        for (i, (k, v)) in d.key_fields.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw("  "));
+            }
+            spans.push(Span::styled(format!("{k}="), Style::default().fg(t.muted)));
+            spans.push(Span::styled(v.clone(), Style::default().fg(t.key)));
+        }
+        out.push(Line::from(spans));
+    }
+    if let Some(info) = &d.info {
+        let mut spans = vec![label("Raw key")];
+        for k in info.pk.iter().chain(info.sk.iter()) {
+            if let Some(v) = d.row.item.get(&k.name) {
+                spans.push(Span::styled(format!("{}=", k.name), Style::default().fg(t.muted)));
+                spans.push(Span::styled(value::cell_text(v, 200), Style::default().fg(t.key)));
+                spans.push(Span::raw("  "));
+            }
+        }
+        out.push(Line::from(spans));
+    }
+    out.push(Line::raw(""));
+    let json = if d.show_types {
+        value::item_to_dynamo(&d.row.item)
+    } else {
+        value::item_to_plain(&d.row.item)
+    };
+    let key_names: Vec<&str> = d
+        .info
+        .as_ref()
+        .map(|i| i.pk.iter().chain(i.sk.iter()).map(|k| k.name.as_str()).collect())
+        .unwrap_or_default();
+    // Key attributes first, then the rest sorted.
+    let ordered = match json {
+        Value::Object(map) => {
+            let mut m = serde_json::Map::new();
+            for k in value::ordered_names(&d.row.item, &key_names) {
+                if let Some(v) = map.get(k) {
+                    m.insert(k.to_string(), v.clone());
+                }
+            }
+            Value::Object(m)
+        }
+        other => other,
+    };
+    json_lines(&ordered, t, &mut out);
+    out
+}
+
+/// Pretty JSON with colours: keys, strings, numbers, literals.
+pub fn json_lines(v: &Value, t: &Theme, out: &mut Vec<Line<'static>>) {
+    let mut cur: Vec<Span<'static>> = Vec::new();
+    emit(v, 0, t, &mut cur, out);
+    if !cur.is_empty() {
+        out.push(Line::from(cur));
+    }
+}
+
+fn indent(n: usize) -> Span<'static> {
+    Span::raw("  ".repeat(n))
+}
+
+fn scalar(v: &Value, t: &Theme) -> Span<'static> {
+    match v {
+        Value::String(s) => Span::styled(
+            serde_json::to_string(s).unwrap_or_default(),
+            Style::default().fg(t.string),
+        ),
+        Value::Number(n) => Span::styled(n.to_string(), Style::default().fg(t.number)),
+        Value::Bool(b) => Span::styled(b.to_string(), Style::default().fg(t.warning)),
+        Value::Null => Span::styled("null", Style::default().fg(t.muted)),
+        _ => Span::raw(""),
+    }
+}
+
+fn emit(
+    v: &Value,
+    depth: usize,
+    t: &Theme,
+    cur: &mut Vec<Span<'static>>,
+    out: &mut Vec<Line<'static>>,
+) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            cur.push(Span::raw("{"));
+            out.push(Line::from(std::mem::take(cur)));
+            let n = m.len();
+            for (i, (k, val)) in m.iter().enumerate() {
+                cur.push(indent(depth + 1));
+                cur.push(Span::styled(
+                    serde_json::to_string(k).unwrap_or_default(),
+                    Style::default().fg(t.key),
+                ));
+                cur.push(Span::raw(": "));
+                emit(val, depth + 1, t, cur, out);
+                if i + 1 < n {
+                    cur.push(Span::raw(","));
+                }
+                out.push(Line::from(std::mem::take(cur)));
+            }
+            cur.push(indent(depth));
+            cur.push(Span::raw("}"));
+        }
+        Value::Array(a) if !a.is_empty() => {
+            cur.push(Span::raw("["));
+            out.push(Line::from(std::mem::take(cur)));
+            let n = a.len();
+            for (i, val) in a.iter().enumerate() {
+                cur.push(indent(depth + 1));
+                emit(val, depth + 1, t, cur, out);
+                if i + 1 < n {
+                    cur.push(Span::raw(","));
+                }
+                out.push(Line::from(std::mem::take(cur)));
+            }
+            cur.push(indent(depth));
+            cur.push(Span::raw("]"));
+        }
+        Value::Object(_) => cur.push(Span::raw("{}")),
+        Value::Array(_) => cur.push(Span::raw("[]")),
+        other => cur.push(scalar(other, t)),
+    }
+}

@@ -1,0 +1,52 @@
+//! Help, generated from the keymap: it cannot drift from the bindings.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{centered, popup};
+use crate::app::keymap::Mode;
+use crate::app::state::App;
+
+/// Help lines for every mode.
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let t = &app.settings.theme;
+    let mut out = Vec::new();
+    for mode in Mode::ALL {
+        let bindings = app.settings.keymap.bindings(mode);
+        if bindings.is_empty() {
+            continue;
+        }
+        out.push(Line::styled(
+            mode.title().to_string(),
+            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
+        for (action, keys) in bindings {
+            let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            out.push(Line::from(vec![
+                Span::styled(format!("  {:<22}", keys.join(" ")), Style::default().fg(t.key)),
+                Span::raw(action.describe()),
+            ]));
+        }
+        out.push(Line::raw(""));
+    }
+    out.push(Line::styled(
+        "Text inputs: type to edit, backspace, ctrl-u clears, enter applies, esc cancels.",
+        Style::default().fg(t.muted),
+    ));
+    out.push(Line::styled(
+        "Query form: tab/↑↓ move between fields, ←/→/space change index, operator and order.",
+        Style::default().fg(t.muted),
+    ));
+    out
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
+    let r = centered(area, 78, area.height.saturating_sub(2));
+    let block = popup(f, r, "Help — esc closes", app);
+    let lines = lines(app);
+    let max = (lines.len() as u16).saturating_sub(r.height.saturating_sub(2));
+    f.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(max), 0)), r);
+}

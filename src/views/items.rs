@@ -1,0 +1,328 @@
+//! The items view: what was asked (Scan said plainly), counts per type, and a
+//! table of decoded items. Only the visible rows are laid out, so a view
+//! holding 100,000 items draws as fast as one holding 50.
+
+use std::collections::HashMap;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use super::{SPINNER, render_error};
+use crate::app::state::{App, ItemsState, Row as ItemRow};
+use crate::dynamo::entity::Decoder;
+use crate::dynamo::value;
+
+/// Rows of derived columns are sampled from at most this many items of a type.
+const COLUMN_SAMPLE: usize = 500;
+const MAX_DERIVED_COLUMNS: usize = 8;
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    let Some(items) = &app.items else { return };
+    let t = &app.settings.theme;
+    let [head, types, body] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(area);
+
+    // What was asked, and what it cost.
+    let desc = items.request.describe();
+    let style = if items.request.is_scan() {
+        Style::default().fg(t.warning)
+    } else {
+        Style::default().fg(t.accent)
+    };
+    let mut spans = vec![Span::styled(desc, style.add_modifier(Modifier::BOLD))];
+    let s = &items.stats;
+    spans.push(Span::styled(
+        format!(
+            "   {} loaded · scanned {} · {} page{} · {:.1} RCU · last {} ms{}",
+            items.rows.len(),
+            s.scanned,
+            s.pages,
+            if s.pages == 1 { "" } else { "s" },
+            s.consumed,
+            s.last_ms,
+            if items.done { " · all loaded" } else { "" }
+        ),
+        Style::default().fg(t.muted),
+    ));
+    if items.loading {
+        spans.push(Span::raw(format!(" {}", SPINNER[app.spinner % SPINNER.len()])));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), head);
+
+    // Counts per type; the active type filter highlighted.
+    let mut tspans = vec![Span::styled("types ", Style::default().fg(t.muted))];
+    for (id, n) in &items.type_counts {
+        let name = id
+            .map(|e| items.decoder.entity_name(e).to_string())
+            .unwrap_or_else(|| "(untyped)".into());
+        let active = items.type_filter.is_some() && *id == items.type_filter;
+        let st = if active {
+            Style::default().fg(t.accent).add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default()
+        };
+        tspans.push(Span::styled(format!("{name} {n}"), st));
+        tspans.push(Span::raw("  "));
+    }
+    if !items.text_filter.is_empty() {
+        tspans.push(Span::styled(
+            format!("/{}  ({} match)", items.text_filter, items.view.len()),
+            Style::default().fg(t.accent),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(tspans)), types);
+
+    if let Some(e) = &items.error
+        && items.rows.is_empty()
+    {
+        render_error(f, body, app, "Request failed", e);
+        return;
+    }
+    render_table(f, body, app, items);
+}
+
+/// The columns shown: header and how to fill each cell.
+enum Col {
+    Type,
+    Key,
+    Attr(String),
+    Summary,
+}
+
+fn columns(items: &ItemsState) -> Vec<Col> {
+    let mut cols = vec![Col::Type, Col::Key];
+    if items.raw_keys || items.info.is_none() {
+        cols.pop();
+        if let Some(info) = &items.info {
+            for k in info.pk.iter().chain(info.sk.iter()) {
+                cols.push(Col::Attr(k.name.clone()));
+            }
+        }
+    }
+    if items.show_index_keys
+        && let Some(info) = &items.info
+    {
+        for a in info.index_key_attrs() {
+            cols.push(Col::Attr(a));
+        }
+    }
+    match items.type_filter {
+        Some(t) => {
+            let configured = items
+                .decoder
+                .entity_def(t)
+                .map(|d| d.columns.clone())
+                .unwrap_or_default();
+            let attrs = if configured.is_empty() {
+                derived_columns(items)
+            } else {
+                configured
+            };
+            cols.extend(attrs.into_iter().map(Col::Attr));
+        }
+        None => cols.push(Col::Summary),
+    }
+    cols
+}
+
+/// The most common non-key attributes among loaded items of the filtered type.
+fn derived_columns(items: &ItemsState) -> Vec<String> {
+    let mut freq: HashMap<&str, usize> = HashMap::new();
+    for &i in items.view.iter().take(COLUMN_SAMPLE) {
+        for k in items.rows[i].item.keys() {
+            if !is_key_attr(items, k) {
+                *freq.entry(k.as_str()).or_default() += 1;
+            }
+        }
+    }
+    let mut v: Vec<(&str, usize)> = freq.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    v.into_iter()
+        .take(MAX_DERIVED_COLUMNS)
+        .map(|(k, _)| k.to_string())
+        .collect()
+}
+
+fn is_key_attr(items: &ItemsState, name: &str) -> bool {
+    let keys = items.decoder.keys();
+    name == keys.pk
+        || keys.sk.as_deref() == Some(name)
+        || items.decoder.is_index_key(name)
+        || is_type_attr(name)
+}
+
+fn is_type_attr(name: &str) -> bool {
+    matches!(
+        name,
+        "Type" | "type" | "entity_type" | "entityType" | "__edb_e__" | "__edb_v__" | "_et" | "_type"
+    )
+}
+
+fn header(c: &Col) -> String {
+    match c {
+        Col::Type => "Type".into(),
+        Col::Key => "Key".into(),
+        Col::Attr(a) => a.clone(),
+        Col::Summary => "Attributes".into(),
+    }
+}
+
+fn key_text(decoder: &Decoder, row: &ItemRow, max: usize) -> String {
+    let fields = decoder.key_fields(&row.item, &row.class);
+    if fields.is_empty() {
+        // Not decodable: the raw key.
+        let keys = decoder.keys();
+        let mut s = row
+            .item
+            .get(&keys.pk)
+            .map(|v| value::cell_text(v, max))
+            .unwrap_or_default();
+        if let Some(sk) = keys.sk.as_ref().and_then(|k| row.item.get(k)) {
+            s.push_str(" · ");
+            s.push_str(&value::cell_text(sk, max));
+        }
+        return s;
+    }
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn summary_text(items: &ItemsState, row: &ItemRow, max_total: usize, max_cell: usize) -> String {
+    let configured = row
+        .class
+        .entity
+        .and_then(|e| items.decoder.entity_def(e))
+        .map(|d| d.columns.as_slice())
+        .unwrap_or(&[]);
+    let mut out = String::new();
+    let mut push = |k: &str, v: &crate::dynamo::AttributeValue| {
+        if out.chars().count() >= max_total {
+            return;
+        }
+        if !out.is_empty() {
+            out.push_str("  ");
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(&value::cell_text(v, max_cell));
+    };
+    if configured.is_empty() {
+        for k in value::ordered_names(&row.item, &[]) {
+            if !is_key_attr(items, k)
+                && let Some(v) = row.item.get(k)
+            {
+                push(k, v);
+            }
+        }
+    } else {
+        for k in configured {
+            if let Some(v) = row.item.get(k) {
+                push(k, v);
+            }
+        }
+    }
+    out
+}
+
+fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
+    let t = &app.settings.theme;
+    let max_cell = app.settings.ui.max_cell_width;
+    let cols = columns(items);
+    let block = Block::default().borders(Borders::ALL);
+    let inner_h = area.height.saturating_sub(3) as usize; // borders + header
+    if items.view.is_empty() {
+        let msg = if items.loading || (items.rows.is_empty() && items.info.is_none()) {
+            format!("{} loading…", SPINNER[app.spinner % SPINNER.len()])
+        } else if items.rows.is_empty() {
+            "No items. Try another query (s) or a scan (S).".to_string()
+        } else {
+            "No loaded item matches the filter (esc clears it).".to_string()
+        };
+        f.render_widget(Paragraph::new(msg).block(block), area);
+        return;
+    }
+    // Keep the cursor on screen; lay out only the visible window.
+    let sel = items.selected.min(items.view.len() - 1);
+    let mut offset = items.offset.get();
+    if sel < offset {
+        offset = sel;
+    } else if inner_h > 0 && sel >= offset + inner_h {
+        offset = sel + 1 - inner_h;
+    }
+    items.offset.set(offset);
+    let end = (offset + inner_h).min(items.view.len());
+    let width = area.width as usize;
+    let rows: Vec<Row> = items.view[offset..end]
+        .iter()
+        .map(|&i| {
+            let row = &items.rows[i];
+            let cells: Vec<Cell> = cols
+                .iter()
+                .map(|c| match c {
+                    Col::Type => Cell::from(Span::styled(
+                        row.class
+                            .entity
+                            .map(|e| items.decoder.entity_name(e).to_string())
+                            .unwrap_or_else(|| "—".into()),
+                        Style::default().fg(t.accent),
+                    )),
+                    Col::Key => Cell::from(Span::styled(
+                        key_text(&items.decoder, row, max_cell),
+                        Style::default().fg(t.key),
+                    )),
+                    Col::Attr(a) => Cell::from(
+                        row.item
+                            .get(a)
+                            .map(|v| value::cell_text(v, max_cell))
+                            .unwrap_or_default(),
+                    ),
+                    Col::Summary => Cell::from(summary_text(items, row, width, max_cell)),
+                })
+                .collect();
+            Row::new(cells)
+        })
+        .collect();
+    let widths: Vec<Constraint> = cols
+        .iter()
+        .map(|c| match c {
+            Col::Type => Constraint::Length(12),
+            Col::Key => Constraint::Length(36),
+            Col::Attr(_) => Constraint::Min(10),
+            Col::Summary => Constraint::Fill(1),
+        })
+        .collect();
+    let head = Row::new(cols.iter().map(|c| Cell::from(header(c))))
+        .style(Style::default().add_modifier(Modifier::BOLD).fg(t.muted));
+    let title = format!(
+        " {} / {} {}",
+        sel + 1,
+        items.view.len(),
+        if items.done { "" } else { "(more on scroll) " }
+    );
+    let table = Table::new(rows, widths)
+        .header(head)
+        .block(block.title(title))
+        .row_highlight_style(Style::default().bg(t.selection_bg).add_modifier(Modifier::BOLD))
+        .column_spacing(1);
+    let mut state = TableState::default().with_selected(Some(sel - offset));
+    f.render_stateful_widget(table, area, &mut state);
+    if let Some(e) = &items.error {
+        // A later page failed: say so over the bottom border.
+        let msg = Line::styled(
+            format!(" next page failed: {} — r to retry ", e.code),
+            Style::default().fg(t.error),
+        );
+        let y = area.y + area.height.saturating_sub(1);
+        f.render_widget(Paragraph::new(msg), Rect { y, height: 1, ..area });
+    }
+}

@@ -1,0 +1,143 @@
+//! Rendering. Views read [`App`] state and draw; they never call AWS.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::state::{App, Screen};
+use crate::dynamo::error::AwsError;
+
+pub mod detail;
+pub mod help;
+pub mod input;
+pub mod items;
+pub mod status;
+pub mod tables;
+
+pub const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+/// Draws the whole screen.
+pub fn render(f: &mut Frame, app: &App) {
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    render_header(f, header, app);
+    if let Some(e) = &app.fatal {
+        render_error(f, body, app, "Cannot connect", e);
+    } else {
+        match app.screen {
+            Screen::Tables => tables::render(f, body, app),
+            Screen::Items => items::render(f, body, app),
+            Screen::Detail => detail::render(f, body, app),
+        }
+    }
+    status::render(f, status, app);
+    if app.input.is_some() {
+        input::render(f, body, app);
+    }
+    if let Some(scroll) = app.help {
+        help::render(f, body, app, scroll);
+    }
+}
+
+fn render_header(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.settings.theme;
+    let mut spans = vec![Span::styled(
+        " dyntui ",
+        Style::default()
+            .fg(ratatui::style::Color::Black)
+            .bg(t.accent)
+            .add_modifier(Modifier::BOLD),
+    )];
+    spans.push(Span::raw(" "));
+    spans.push(Span::styled(app.ctx.describe(), Style::default().fg(t.muted)));
+    if let Some(p) = &app.project.name {
+        spans.push(Span::styled(format!("  project {p}"), Style::default().fg(t.muted)));
+    }
+    let title = match app.screen {
+        Screen::Tables => None,
+        Screen::Items | Screen::Detail => app.items.as_ref().map(|i| i.table.clone()),
+    };
+    if let Some(tname) = title {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!("table {tname}"),
+            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// An error as a screen: code, message, hint.
+pub fn render_error(f: &mut Frame, area: Rect, app: &App, title: &str, e: &AwsError) {
+    let t = &app.settings.theme;
+    let mut lines = vec![
+        Line::from(Span::styled(
+            e.code.clone(),
+            Style::default().fg(t.error).add_modifier(Modifier::BOLD),
+        )),
+        Line::raw(""),
+        Line::raw(e.message.clone()),
+    ];
+    for r in &e.throttling {
+        lines.push(Line::raw(format!("throttled: {} on {}", r.reason, r.resource)));
+    }
+    if let Some(h) = &e.hint {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled("hint: ", Style::default().fg(t.warning)),
+            Span::raw(h.clone()),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(t.error))
+        .title(format!(" {title} "));
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(block),
+        area,
+    );
+}
+
+/// A centred rectangle of at most `w` x `h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Clears and frames a popup.
+pub fn popup<'a>(f: &mut Frame, area: Rect, title: &'a str, app: &App) -> Block<'a> {
+    f.render_widget(Clear, area);
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(app.settings.theme.accent))
+        .title(format!(" {title} "))
+}
+
+/// Human byte sizes: 1.2 MB.
+pub fn human_bytes(n: i64) -> String {
+    let n = n.max(0) as f64;
+    let units = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = n;
+    let mut u = 0;
+    while v >= 1000.0 && u < units.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{} B", n as i64)
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}

@@ -1,0 +1,71 @@
+//! The status bar: a message, or the key hints of the view in front.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::keymap::Action;
+use crate::app::state::{App, Input, Level};
+
+/// The actions hinted in each view, in order.
+pub fn hinted(app: &App) -> &'static [Action] {
+    use Action::*;
+    if app.help.is_some() {
+        return &[Back, Down, Quit];
+    }
+    if app.fatal.is_some() {
+        return &[Quit, Help];
+    }
+    match app.mode() {
+        crate::app::keymap::Mode::Tables => &[Open, Filter, Refresh, Help, Quit],
+        crate::app::keymap::Mode::Items => &[
+            Open, Query, Scan, Filter, ServerFilter, NextType, ToggleRawKeys, ToggleIndexKeys,
+            CopyJson, Back, Help,
+        ],
+        crate::app::keymap::Mode::Detail => &[
+            CopyJson, CopyDynamoJson, CopyKey, CopyCli, ToggleTypes, Back, Help,
+        ],
+        _ => &[Back],
+    }
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.settings.theme;
+    if let Some((level, msg)) = &app.flash {
+        let colour = match level {
+            Level::Info => t.accent,
+            Level::Warn => t.warning,
+            Level::Error => t.error,
+        };
+        f.render_widget(
+            Paragraph::new(Line::styled(format!(" {msg}"), Style::default().fg(colour))),
+            area,
+        );
+        return;
+    }
+    let text = match &app.input {
+        Some(Input::TablesFilter) | Some(Input::TextFilter) => {
+            " type to filter · enter keep · esc clear".to_string()
+        }
+        Some(Input::ServerFilter { .. }) => {
+            " e.g. status = SHIPPED and total > 100 · enter run · esc cancel".to_string()
+        }
+        Some(Input::Query(_)) => " tab next field · ←/→ change · enter run · esc cancel".to_string(),
+        None => String::new(),
+    };
+    if !text.is_empty() {
+        f.render_widget(
+            Paragraph::new(Line::styled(text, Style::default().fg(t.muted))),
+            area,
+        );
+        return;
+    }
+    let mut spans = Vec::new();
+    for (key, word) in app.settings.keymap.hints(app.mode(), hinted(app)) {
+        spans.push(Span::styled(format!(" {key}"), Style::default().fg(t.key)));
+        spans.push(Span::styled(format!(" {word} "), Style::default().fg(t.muted)));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
