@@ -143,10 +143,11 @@ pub struct Key {
 /// `KeyCode` is not `Ord`; this is the subset we bind, ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum KeyCodeOrd {
-    Char(char),
-    F(u8),
+    // Enter and Esc sort first so hints show them rather than letters.
     Enter,
     Esc,
+    Char(char),
+    F(u8),
     Tab,
     BackTab,
     Backspace,

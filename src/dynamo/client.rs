@@ -124,7 +124,7 @@ impl Dynamo {
     fn err<E, R>(&self, e: aws_sdk_dynamodb::error::SdkError<E, R>, table: Option<&str>) -> AwsError
     where
         E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + Send + Sync + 'static,
     {
         AwsError::from_sdk(e, &self.ctx, table)
     }
@@ -395,6 +395,8 @@ impl TableInfo {
                 size_bytes: l.index_size_bytes(),
             });
         }
+        // DynamoDB lists indexes in no particular order: GSIs then LSIs, by name.
+        indexes.sort_by(|a, b| b.global.cmp(&a.global).then(a.name.cmp(&b.name)));
         let billing = t
             .billing_mode_summary()
             .and_then(|b| b.billing_mode())

@@ -84,9 +84,11 @@ fn s(v: impl Into<String>) -> AttributeValue {
 fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
-/// Cents as an exact decimal string: 12995 -> "129.95".
+/// Cents as an exact decimal string, normalised as DynamoDB stores numbers
+/// (no trailing fraction zeros): 12995 -> "129.95", 12990 -> "129.9", 12900 -> "129".
 fn money(cents: i64) -> AttributeValue {
-    AttributeValue::N(format!("{}.{:02}", cents / 100, cents % 100))
+    let s = format!("{}.{:02}", cents / 100, cents % 100);
+    AttributeValue::N(s.trim_end_matches('0').trim_end_matches('.').to_string())
 }
 fn date(rng: &mut ChaCha8Rng, year_from: i32) -> String {
     let y = year_from + rng.random_range(0..2);
@@ -125,7 +127,10 @@ pub fn generate(seed: u64, size: DemoSize) -> Vec<Item> {
         dims.insert("heightCm".into(), n(rng.random_range(2..60)));
         dims.insert(
             "weightKg".into(),
-            AttributeValue::N(format!("{}.{}", rng.random_range(0..12), rng.random_range(0..10))),
+            {
+                let (kg, tenth) = (rng.random_range(0..12), rng.random_range(0..10));
+                if tenth == 0 { n(kg) } else { AttributeValue::N(format!("{kg}.{tenth}")) }
+            },
         );
         let thumb: Vec<u8> = (0..12).map(|_| rng.random()).collect();
         let item = Item::from([

@@ -119,7 +119,7 @@ impl AwsError {
     pub fn from_sdk<E, R>(err: SdkError<E, R>, ctx: &ConnContext, table: Option<&str>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug,
+        R: fmt::Debug + Send + Sync + 'static,
     {
         let full = DisplayErrorContext(&err).to_string();
         let mut e = match &err {
@@ -141,8 +141,9 @@ impl AwsError {
                     AwsError::new(
                         "EndpointUnreachable",
                         format!(
-                            "cannot reach {}: {full}",
-                            ctx.endpoint.as_deref().unwrap_or("the DynamoDB endpoint")
+                            "cannot reach {}: {}",
+                            ctx.endpoint.as_deref().unwrap_or("the DynamoDB endpoint"),
+                            root_cause(&err)
                         ),
                     )
                 }
@@ -159,6 +160,15 @@ impl AwsError {
         e.hint = hint_for(&e.code, &e.message, ctx, table);
         e
     }
+}
+
+/// The innermost error's message: "Connection refused (os error 111)".
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
 }
 
 fn credentials_error(full: &str) -> AwsError {

@@ -292,11 +292,25 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
             Row::new(cells)
         })
         .collect();
+    // The key column is as wide as the widest visible key (capped).
+    let key_w = items.view[offset..end]
+        .iter()
+        .map(|&i| key_text(&items.decoder, &items.rows[i], max_cell).chars().count())
+        .max()
+        .unwrap_or(3)
+        .clamp(3, 64) as u16;
+    let type_w = items.view[offset..end]
+        .iter()
+        .filter_map(|&i| items.rows[i].class.entity)
+        .map(|e| items.decoder.entity_name(e).chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 24) as u16;
     let widths: Vec<Constraint> = cols
         .iter()
         .map(|c| match c {
-            Col::Type => Constraint::Length(12),
-            Col::Key => Constraint::Length(36),
+            Col::Type => Constraint::Length(type_w),
+            Col::Key => Constraint::Length(key_w),
             Col::Attr(_) => Constraint::Min(10),
             Col::Summary => Constraint::Fill(1),
         })
