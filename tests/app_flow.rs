@@ -1,0 +1,201 @@
+//! The app driven by messages against DynamoDB Local, no terminal: opening a
+//! table, paging as the cursor moves, queries from the form, the latest
+//! request winning, and errors shown as state.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{db, demo_design, unique};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use dyntui::app::clipboard::Clipboard;
+use dyntui::app::config::{Settings, demo_project};
+use dyntui::app::state::{App, Input, Loadable, Msg, Screen};
+use dyntui::dynamo::demo::{DemoSize, generate};
+use dyntui::dynamo::request::RequestKind;
+use dyntui::dynamo::seed::{Progress, WriteOptions, write_all};
+use dyntui::dynamo::{AttributeValue, Item};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+async fn seeded_table(size: DemoSize) -> (String, Vec<Item>) {
+    let db = db();
+    let name = unique("app");
+    demo_design(&name).create(&db).await.expect("create");
+    let items = generate(11, size);
+    write_all(&db, &name, items.clone(), &WriteOptions::default(), Arc::new(Progress::default()))
+        .await
+        .expect("seed");
+    (name, items)
+}
+
+fn app(page_size: i32) -> (App, UnboundedReceiver<Msg>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut settings = Settings::defaults().unwrap();
+    settings.ui.page_size = page_size;
+    settings.ui.prefetch_rows = 5;
+    let d = db();
+    let ctx = d.context().clone();
+    let app = App::new(settings, demo_project().unwrap(), Ok(d), ctx, tx, Clipboard::Memory(vec![]));
+    (app, rx)
+}
+
+/// Applies messages until nothing is in flight.
+async fn settle(app: &mut App, rx: &mut UnboundedReceiver<Msg>) {
+    while app.busy() {
+        let msg = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("a reply within 20 s")
+            .expect("channel open");
+        app.update(msg);
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+#[tokio::test]
+async fn tables_list_then_items_page_as_the_cursor_moves() {
+    let (name, items) = seeded_table(DemoSize { customers: 30, products: 10, orders: 40, reviews: 20 }).await;
+    let (mut app, mut rx) = app(25);
+    app.load_tables();
+    settle(&mut app, &mut rx).await;
+    let Loadable::Ready(list) = &app.tables.list else { panic!("tables not loaded") };
+    let pos = list.iter().position(|t| *t == name).expect("our table listed");
+    // Filter the list to our table and open it.
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, &name);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.tables.selected_name().as_deref(), Some(name.as_str()), "filtered from position {pos}");
+    settle(&mut app, &mut rx).await;
+    assert!(matches!(app.tables.describe.get(&name), Some(Loadable::Ready(_))));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Items);
+    settle(&mut app, &mut rx).await;
+    let st = app.items.as_ref().unwrap();
+    assert!(st.request.is_scan());
+    assert_eq!(st.rows.len(), 25, "one page of 25 first");
+    assert!(!st.done);
+
+    // G goes to the bottom and keeps loading until every page is in.
+    key(&mut app, KeyCode::Char('G'));
+    settle(&mut app, &mut rx).await;
+    let st = app.items.as_ref().unwrap();
+    assert!(st.done, "all pages loaded");
+    assert_eq!(st.rows.len(), items.len());
+    let keys: HashSet<_> = st
+        .rows
+        .iter()
+        .map(|r| (format!("{:?}", r.item["PK"]), format!("{:?}", r.item["SK"])))
+        .collect();
+    assert_eq!(keys.len(), items.len(), "no page repeated");
+    // Every item decoded by its Type attribute.
+    let customers = st.decoder.entity_id("Customer").unwrap();
+    assert_eq!(st.type_counts.get(&Some(customers)), Some(&30));
+    assert_eq!(st.type_counts.get(&None), None, "no untyped items");
+
+    // Type filter then text filter narrow the view.
+    key(&mut app, KeyCode::Char('t'));
+    let st = app.items.as_ref().unwrap();
+    assert!(st.type_filter.is_some());
+    let first_type = st.type_filter;
+    assert!(st.view.iter().all(|&i| st.rows[i].class.entity == first_type));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "c00007");
+    key(&mut app, KeyCode::Enter);
+    let st = app.items.as_ref().unwrap();
+    assert!(!st.view.is_empty());
+    assert!(st.view.len() < st.rows.len());
+}
+
+#[tokio::test]
+async fn query_form_runs_a_query_and_stale_pages_are_dropped() {
+    let (name, items) = seeded_table(DemoSize { customers: 10, products: 5, orders: 30, reviews: 5 }).await;
+    let (mut app, mut rx) = app(200);
+    app.open_table(&name);
+    settle(&mut app, &mut rx).await;
+    assert!(app.items.as_ref().unwrap().info.is_some());
+
+    // s opens the form; type the partition key of customer c00003 and begins_with ORDER#.
+    key(&mut app, KeyCode::Char('s'));
+    let Some(Input::Query(form)) = &app.input else { panic!("query form not open") };
+    assert_eq!(form.field, 1, "cursor starts on the partition key");
+    key(&mut app, KeyCode::Char('u'));
+    // Clear any prefilled key with backspaces.
+    for _ in 0..64 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "CUSTOMER#c00003");
+    key(&mut app, KeyCode::Tab); // sort op (begins_with preselected)
+    key(&mut app, KeyCode::Tab); // sort key
+    typed(&mut app, "ORDER#");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.input.is_none(), "form closed: {:?}", app.input);
+    settle(&mut app, &mut rx).await;
+    let st = app.items.as_ref().unwrap();
+    match &st.request.kind {
+        RequestKind::Query { pk, sort, .. } => {
+            assert_eq!(pk, &AttributeValue::S("CUSTOMER#c00003".into()));
+            assert!(sort.is_some());
+        }
+        other => panic!("not a query: {other:?}"),
+    }
+    let want = items
+        .iter()
+        .filter(|i| {
+            i.get("PK") == Some(&AttributeValue::S("CUSTOMER#c00003".into()))
+                && matches!(i.get("SK"), Some(AttributeValue::S(s)) if s.starts_with("ORDER#"))
+        })
+        .count();
+    assert!(want > 0);
+    assert_eq!(st.rows.len(), want);
+    assert!(st.request.describe().starts_with("QUERY"));
+
+    // A reply for an older request id is dropped.
+    let before = st.rows.len();
+    let stale = Msg::Page(0, Ok(dyntui::dynamo::client::Page { items: items.clone(), ..Default::default() }));
+    assert!(!app.update(stale));
+    assert_eq!(app.items.as_ref().unwrap().rows.len(), before);
+
+    // A server-side filter with an error keeps the input open with the message.
+    key(&mut app, KeyCode::Char('f'));
+    typed(&mut app, "status ~ x");
+    key(&mut app, KeyCode::Enter);
+    match &app.input {
+        Some(Input::ServerFilter { error: Some(e), .. }) => assert!(e.contains("unknown operator"), "{e}"),
+        other => panic!("expected a filter error, got {other:?}"),
+    }
+    key(&mut app, KeyCode::Esc);
+
+    // Enter opens the detail; copy the key and the CLI command.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Detail);
+    assert_eq!(app.detail.as_ref().unwrap().entity.as_deref(), Some("Order"));
+    key(&mut app, KeyCode::Char('C'));
+    let cmd = app.clipboard.last().unwrap().to_string();
+    assert!(cmd.starts_with(&format!("aws dynamodb get-item --table-name {name} --key '{{\"PK\":{{\"S\":\"CUSTOMER#c00003\"}}")), "{cmd}");
+    assert!(cmd.contains("--endpoint-url http://127.0.0.1:"), "{cmd}");
+}
+
+#[tokio::test]
+async fn missing_table_is_shown_as_an_error_state() {
+    let (mut app, mut rx) = app(50);
+    app.open_table("no-such-table-at-all");
+    settle(&mut app, &mut rx).await;
+    let st = app.items.as_ref().unwrap();
+    let e = st.error.as_ref().expect("error state");
+    assert_eq!(e.code, "ResourceNotFoundException");
+    // Still running: back to the tables list.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Tables);
+    assert!(!app.should_quit);
+}

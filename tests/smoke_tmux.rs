@@ -1,0 +1,93 @@
+//! Smoke test of the real binary in tmux against DynamoDB Local with the
+//! demo data: seed, open the TUI on the table, open an item, and check the
+//! screen shows its decoded type and fields. Uses the binary in DYNTUI_BIN
+//! (scripts/test.sh builds the release binary) or the test build's own.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn bin() -> String {
+    std::env::var("DYNTUI_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_dyntui").to_string())
+}
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux").args(args).output().expect("tmux is installed (scripts/test.sh installs it)");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+fn capture(session: &str) -> String {
+    tmux(&["capture-pane", "-p", "-t", session])
+}
+
+/// Waits until the screen contains `needle`.
+fn wait_for(session: &str, needle: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let screen = capture(session);
+        if screen.contains(needle) {
+            return screen;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            panic!("`{needle}` did not appear on screen within 30 s; the screen:\n{screen}");
+        }
+        std::thread::sleep(Duration::from_millis(150));
+    }
+}
+
+struct Session(String);
+impl Drop for Session {
+    fn drop(&mut self) {
+        tmux(&["kill-session", "-t", &self.0]);
+    }
+}
+
+#[test]
+fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
+    let endpoint = common::endpoint();
+    let table = common::unique("smoke");
+    let seed = Command::new(bin())
+        .args(["--endpoint-url", &endpoint, "seed", "demo", "--table", &table])
+        .output()
+        .expect("run dyntui seed");
+    assert!(seed.status.success(), "seed failed: {}", String::from_utf8_lossy(&seed.stderr));
+
+    let session = Session(format!("dyntui-smoke-{}", std::process::id()));
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/dyntui.toml");
+    let log = std::env::temp_dir().join(format!("{}.log", session.0));
+    let cmd = format!(
+        "{} --endpoint-url {endpoint} --config {config} --log-file {} --table {table}",
+        bin(),
+        log.display()
+    );
+    tmux(&["new-session", "-d", "-s", &session.0, "-x", "160", "-y", "45", &cmd]);
+    let screen = wait_for(&session.0, "loaded");
+    assert!(screen.contains(&format!("SCAN {table}")), "{screen}");
+    assert!(screen.contains("types "), "{screen}");
+
+    // Query one customer's partition through the form, then open the first item.
+    tmux(&["send-keys", "-t", &session.0, "s"]);
+    wait_for(&session.0, "Partition key (PK)");
+    tmux(&["send-keys", "-t", &session.0, "C-u", "CUSTOMER#c00001", "Enter"]);
+    let screen = wait_for(&session.0, "QUERY");
+    assert!(screen.contains("CUSTOMER#c00001"), "{screen}");
+    wait_for(&session.0, "Customer");
+    tmux(&["send-keys", "-t", &session.0, "g", "Enter"]);
+    let screen = wait_for(&session.0, "Entity");
+    assert!(screen.contains("Customer"), "decoded type missing:\n{screen}");
+    assert!(screen.contains("customerId=c00001"), "decoded key field missing:\n{screen}");
+    assert!(screen.contains("\"email\""), "attributes missing:\n{screen}");
+
+    // Quit restores the terminal (the shell's pane is gone with the program).
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+    let start = Instant::now();
+    while Command::new("tmux")
+        .args(["has-session", "-t", &session.0])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert!(start.elapsed() < Duration::from_secs(10), "dyntui did not quit on q");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
