@@ -84,7 +84,7 @@ impl Action {
             Action::PageUp => "page up",
             Action::PageDown => "page down",
             Action::Top => "go to top",
-            Action::Bottom => "go to bottom (loads more pages)",
+            Action::Bottom => "go to bottom (items: loads every page)",
             Action::Open => "open",
             Action::Refresh => "reload from DynamoDB",
             Action::Filter => "filter loaded rows by text",
@@ -311,10 +311,14 @@ impl Keymap {
 
     /// The first key bound to `action` in `mode` (or globally).
     pub fn key_for(&self, mode: Mode, action: Action) -> Option<Key> {
+        // Plain keys before ctrl/alt chords; Enter and Esc before letters.
         let find = |m: Mode| {
-            self.modes
-                .get(&m)
-                .and_then(|map| map.iter().find(|(_, a)| **a == action).map(|(k, _)| *k))
+            self.modes.get(&m).and_then(|map| {
+                map.iter()
+                    .filter(|(_, a)| **a == action)
+                    .map(|(k, _)| *k)
+                    .min_by_key(|k| (k.ctrl || k.alt, *k))
+            })
         };
         find(mode).or_else(|| find(Mode::Global))
     }

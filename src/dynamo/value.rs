@@ -16,10 +16,12 @@
 //! plain JSON they are `serde_json::Number`s, which with serde_json's
 //! `arbitrary_precision` feature also keep their text. The digits always
 //! survive exactly (`1.50` stays `1.50`, `-0` stays `-0`, 38-digit numbers stay
-//! intact). One caveat of plain JSON: serde_json's parser normalises the
-//! *spelling of the exponent marker*, so `1E5` and `1E+5` read from plain JSON
-//! text become `1e+5` (the same number for DynamoDB). DynamoDB JSON carries
-//! numbers as strings and keeps even that spelling.
+//! intact). One caveat of plain JSON: serde_json normalises the *spelling of
+//! the exponent marker* whenever it builds a `Number` from text (both when
+//! parsing JSON text and in [`to_plain`]), so `1E5` and `1E+5` become `1e+5`
+//! (the same number for DynamoDB). `serde_json` offers no supported way to
+//! build a `Number` with other spelling. DynamoDB JSON carries numbers as
+//! strings and keeps even that spelling.
 //!
 //! The number syntax accepted is exactly JSON's (see [`validate_number`]), so
 //! every valid DynamoDB number here is also a valid plain JSON number.
@@ -153,7 +155,8 @@ fn json_kind(v: &Value) -> &'static str {
 
 /// Converts a value to plain JSON.
 ///
-/// `S` → string, `N` → JSON number with exactly the same text, `B` → base64
+/// `S` → string, `N` → JSON number with the same text (except that the
+/// exponent marker is spelled `e+`/`e-`: `1E5` → `1e+5`), `B` → base64
 /// string (standard alphabet, padded), `BOOL` → boolean, `NULL` → `null`,
 /// `L` → array, `M` → object (keys sorted), `SS`/`NS`/`BS` → arrays of strings /
 /// numbers / base64 strings.
@@ -178,7 +181,9 @@ pub fn to_plain(av: &AttributeValue) -> Value {
         AttributeValue::Ss(items) => {
             Value::Array(items.iter().map(|s| Value::String(s.clone())).collect())
         }
-        AttributeValue::Ns(items) => Value::Array(items.iter().map(|n| number_to_json(n)).collect()),
+        AttributeValue::Ns(items) => {
+            Value::Array(items.iter().map(|n| number_to_json(n)).collect())
+        }
         AttributeValue::Bs(items) => Value::Array(
             items
                 .iter()
@@ -400,10 +405,8 @@ fn from_dynamo_at(v: &Value, path: &Path<'_>) -> Result<AttributeValue, ValueErr
             let mut seen = HashSet::with_capacity(members.len());
             for (i, s) in members.iter().enumerate() {
                 if !seen.insert(*s) {
-                    return Err(Path::Index(path, i).error(format!(
-                        "duplicate member {} in \"SS\" set",
-                        quoted(s)
-                    )));
+                    return Err(Path::Index(path, i)
+                        .error(format!("duplicate member {} in \"SS\" set", quoted(s))));
                 }
             }
             AttributeValue::Ss(members.into_iter().map(str::to_owned).collect())
@@ -415,9 +418,7 @@ fn from_dynamo_at(v: &Value, path: &Path<'_>) -> Result<AttributeValue, ValueErr
                 let at = Path::Index(path, i);
                 let parts = parse_number(s)
                     .and_then(|parts| check_limits(&parts).map(|()| parts))
-                    .map_err(|reason| {
-                        at.error(format!("\"NS\" member {} {reason}", quoted(s)))
-                    })?;
+                    .map_err(|reason| at.error(format!("\"NS\" member {} {reason}", quoted(s))))?;
                 if !seen.insert(parts.canonical()) {
                     return Err(at.error(format!(
                         "duplicate member {} in \"NS\" set (numbers are compared by value)",
@@ -430,16 +431,17 @@ fn from_dynamo_at(v: &Value, path: &Path<'_>) -> Result<AttributeValue, ValueErr
         "BS" => {
             let members = set_members("BS", inner, path)?;
             let mut blobs: Vec<Vec<u8>> = Vec::with_capacity(members.len());
+            // Decoding is strict (padding required, no stray trailing bits),
+            // so equal bytes always come from equal text: duplicates can be
+            // found by text, in linear time.
+            let mut seen = HashSet::with_capacity(members.len());
             for (i, s) in members.iter().enumerate() {
                 let at = Path::Index(path, i);
-                let bytes = BASE64.decode(s).map_err(|e| {
-                    at.error(format!("\"BS\" member is not valid base64: {e}"))
-                })?;
-                if blobs.contains(&bytes) {
-                    return Err(at.error(format!(
-                        "duplicate member {} in \"BS\" set",
-                        quoted(s)
-                    )));
+                let bytes = BASE64
+                    .decode(s)
+                    .map_err(|e| at.error(format!("\"BS\" member is not valid base64: {e}")))?;
+                if !seen.insert(*s) {
+                    return Err(at.error(format!("duplicate member {} in \"BS\" set", quoted(s))));
                 }
                 blobs.push(bytes);
             }
@@ -591,7 +593,9 @@ struct NumberParts<'a> {
 enum Exponent {
     Small(i64),
     /// More than 18 digits after stripping leading zeros.
-    Huge { negative: bool },
+    Huge {
+        negative: bool,
+    },
 }
 
 impl NumberParts<'_> {
@@ -687,7 +691,14 @@ fn parse_number(s: &str) -> Result<NumberParts<'_>, String> {
         return Err(if matches!(lower.as_str(), "nan" | "inf" | "infinity") {
             format!("{NOT}: NaN and Infinity are not supported by DynamoDB")
         } else if tail.starts_with('.') && tail[1..].starts_with(|c: char| c.is_ascii_digit()) {
-            format!("{NOT}: write a digit before the decimal point (0{tail})")
+            // Suggest the corrected spelling (keeping the sign) only when it
+            // is itself a valid number.
+            let fixed = format!("{}0{tail}", if negative { "-" } else { "" });
+            if parse_number(&fixed).is_ok() {
+                format!("{NOT}: write a digit before the decimal point ({fixed})")
+            } else {
+                format!("{NOT}: write a digit before the decimal point")
+            }
         } else {
             NOT.to_owned()
         });
@@ -942,10 +953,14 @@ fn write_cell(cell: &mut Cell, av: &AttributeValue, nested: bool) {
             }
             cell.push('}');
         }
-        AttributeValue::Ss(items) => write_set(cell, items, |cell, s| write_string(cell, s, nested)),
+        AttributeValue::Ss(items) => {
+            write_set(cell, items, |cell, s| write_string(cell, s, nested))
+        }
         AttributeValue::Ns(items) => write_set(cell, items, |cell, n| cell.push_text(n, false)),
         AttributeValue::Bs(items) => {
-            write_set(cell, items, |cell, b| cell.push_byte_count(b.as_ref().len()));
+            write_set(cell, items, |cell, b| {
+                cell.push_byte_count(b.as_ref().len())
+            });
         }
         _ => cell.push('?'),
     }
@@ -994,4 +1009,1514 @@ pub fn ordered_names<'a>(item: &'a Item, first: &[&str]) -> Vec<&'a str> {
     rest.sort_unstable();
     names.extend(rest);
     names
+}
+
+#[cfg(test)]
+mod tests {
+    //! Decisions pinned down by these tests (see also the module docs):
+    //!
+    //! * Plain JSON keeps every number's digits, sign, fraction and trailing
+    //!   zeros, but serde_json spells the exponent marker `e+`/`e-` (`1E5` →
+    //!   `1e+5`), already in [`to_plain`]. DynamoDB JSON keeps the exact text.
+    //! * Number syntax is JSON's: `1.`, `.5`, `+1`, `0x10`, `007`, `NaN` are
+    //!   rejected; trailing zeros of the integer part are not significant
+    //!   (`1` followed by 50 zeros is accepted).
+    //! * `NS` members are compared by value (`1` and `1.0`, `0` and `-0` are
+    //!   duplicates).
+    //! * `{"NULL": false}` is rejected; `Null(false)` (not a value DynamoDB
+    //!   returns) is written as `{"NULL": false}` / `null` and reads back as an
+    //!   error / `Null(true)`.
+    //! * `detect_format` only looks at the top level: `{"S": "x"}` is a plain
+    //!   item with an attribute named `S`; `{"a": {"S": "x"}}` is DynamoDB
+    //!   JSON, so a plain item whose every attribute is a one-key map shaped
+    //!   like a typed value is misread; a DynamoDB item with a wrongly shaped
+    //!   value (`{"a": {"N": 5}}`) is read as plain JSON.
+
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
+
+    // -- helpers ------------------------------------------------------------
+
+    fn s(x: &str) -> AttributeValue {
+        AttributeValue::S(x.to_owned())
+    }
+
+    fn n(x: &str) -> AttributeValue {
+        AttributeValue::N(x.to_owned())
+    }
+
+    fn b(x: &[u8]) -> AttributeValue {
+        AttributeValue::B(Blob::new(x.to_vec()))
+    }
+
+    fn m(pairs: &[(&str, AttributeValue)]) -> AttributeValue {
+        AttributeValue::M(item(pairs))
+    }
+
+    fn ss(xs: &[&str]) -> AttributeValue {
+        AttributeValue::Ss(xs.iter().map(|x| (*x).to_owned()).collect())
+    }
+
+    fn ns(xs: &[&str]) -> AttributeValue {
+        AttributeValue::Ns(xs.iter().map(|x| (*x).to_owned()).collect())
+    }
+
+    fn bs(xs: &[&[u8]]) -> AttributeValue {
+        AttributeValue::Bs(xs.iter().map(|x| Blob::new(x.to_vec())).collect())
+    }
+
+    fn item(pairs: &[(&str, AttributeValue)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    /// Parses JSON text (numbers keep their text).
+    fn json(text: &str) -> Value {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("bad test JSON {text}: {e}"))
+    }
+
+    /// Compact JSON text.
+    fn text(v: &Value) -> String {
+        serde_json::to_string(v).unwrap()
+    }
+
+    fn error(path: &str, message: &str) -> ValueError {
+        ValueError {
+            path: path.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    fn dynamo_err(doc: &str) -> ValueError {
+        from_dynamo(&json(doc)).expect_err(doc)
+    }
+
+    fn dynamo_item_err(doc: &str) -> ValueError {
+        item_from_dynamo(&json(doc)).expect_err(doc)
+    }
+
+    fn plain_item_err(doc: &str) -> ValueError {
+        item_from_plain(&json(doc)).expect_err(doc)
+    }
+
+    const TOO_LARGE: &str = "is too large; DynamoDB numbers must be at most \
+                             9.9999999999999999999999999999999999999E+125 in magnitude";
+    const TOO_SMALL: &str =
+        "is too small; non-zero DynamoDB numbers must be at least 1E-130 in magnitude";
+
+    /// A non-UTF-8 binary value used in several tests, and its base64.
+    const BYTES: &[u8] = &[0xff, 0xfe, 0x00, 0x80];
+    const BYTES_B64: &str = "//4AgA==";
+
+    // -- AttributeValue -> JSON ---------------------------------------------
+
+    #[test]
+    fn to_dynamo_every_type() {
+        let cases: Vec<(AttributeValue, &str)> = vec![
+            (s("hello"), r#"{"S":"hello"}"#),
+            (s(""), r#"{"S":""}"#),
+            (s("é\n\"q\""), r#"{"S":"é\n\"q\""}"#),
+            (
+                n("12345678901234567890123456789012345678"),
+                r#"{"N":"12345678901234567890123456789012345678"}"#,
+            ),
+            (n("1.50"), r#"{"N":"1.50"}"#),
+            (n("1E+5"), r#"{"N":"1E+5"}"#),
+            (n("-0"), r#"{"N":"-0"}"#),
+            (b(BYTES), r#"{"B":"//4AgA=="}"#),
+            (b(b""), r#"{"B":""}"#),
+            (AttributeValue::Bool(true), r#"{"BOOL":true}"#),
+            (AttributeValue::Bool(false), r#"{"BOOL":false}"#),
+            (AttributeValue::Null(true), r#"{"NULL":true}"#),
+            (AttributeValue::L(vec![]), r#"{"L":[]}"#),
+            (
+                AttributeValue::L(vec![s("a"), n("1"), AttributeValue::Null(true)]),
+                r#"{"L":[{"S":"a"},{"N":"1"},{"NULL":true}]}"#,
+            ),
+            (AttributeValue::M(Item::new()), r#"{"M":{}}"#),
+            (
+                m(&[("b", n("2")), ("a", s("x")), ("c", m(&[]))]),
+                r#"{"M":{"a":{"S":"x"},"b":{"N":"2"},"c":{"M":{}}}}"#,
+            ),
+            (ss(&["b", "a", ""]), r#"{"SS":["b","a",""]}"#),
+            (
+                ns(&["1.50", "-0", "1E+5"]),
+                r#"{"NS":["1.50","-0","1E+5"]}"#,
+            ),
+            (
+                bs(&[&[0], &[1, 2], BYTES]),
+                r#"{"BS":["AA==","AQI=","//4AgA=="]}"#,
+            ),
+        ];
+        for (av, expected) in cases {
+            assert_eq!(text(&to_dynamo(&av)), expected, "{av:?}");
+        }
+    }
+
+    #[test]
+    fn to_plain_every_type() {
+        let cases: Vec<(AttributeValue, &str)> = vec![
+            (s("hello"), r#""hello""#),
+            (s(""), r#""""#),
+            (
+                n("12345678901234567890123456789012345678"),
+                "12345678901234567890123456789012345678",
+            ),
+            (n("1.50"), "1.50"),
+            (n("-0"), "-0"),
+            (n("-12"), "-12"),
+            (n("0.000"), "0.000"),
+            // serde_json respells the exponent marker (documented).
+            (n("1E+5"), "1e+5"),
+            (n("1E5"), "1e+5"),
+            (n("1e-5"), "1e-5"),
+            (n("1E-130"), "1e-130"),
+            // Not a number: kept as a string rather than lost.
+            (n("12x"), r#""12x""#),
+            (b(BYTES), r#""//4AgA==""#),
+            (AttributeValue::Bool(true), "true"),
+            (AttributeValue::Bool(false), "false"),
+            (AttributeValue::Null(true), "null"),
+            (AttributeValue::Null(false), "null"),
+            (AttributeValue::L(vec![]), "[]"),
+            (AttributeValue::L(vec![s("a"), n("1")]), r#"["a",1]"#),
+            (m(&[("b", n("2")), ("a", s("x"))]), r#"{"a":"x","b":2}"#),
+            (ss(&["b", "a"]), r#"["b","a"]"#),
+            (ns(&["1.50", "-0"]), "[1.50,-0]"),
+            (bs(&[&[0], &[1, 2]]), r#"["AA==","AQI="]"#),
+        ];
+        for (av, expected) in cases {
+            assert_eq!(text(&to_plain(&av)), expected, "{av:?}");
+        }
+    }
+
+    #[test]
+    fn items_to_json_sort_attributes() {
+        let it = item(&[
+            ("zeta", n("1")),
+            ("alpha", s("a")),
+            (
+                "mid",
+                AttributeValue::L(vec![m(&[("y", n("2")), ("x", n("1"))])]),
+            ),
+        ]);
+        assert_eq!(
+            text(&item_to_dynamo(&it)),
+            r#"{"alpha":{"S":"a"},"mid":{"L":[{"M":{"x":{"N":"1"},"y":{"N":"2"}}}]},"zeta":{"N":"1"}}"#
+        );
+        assert_eq!(
+            text(&item_to_plain(&it)),
+            r#"{"alpha":"a","mid":[{"x":1,"y":2}],"zeta":1}"#
+        );
+        assert_eq!(text(&item_to_dynamo(&Item::new())), "{}");
+        assert_eq!(text(&item_to_plain(&Item::new())), "{}");
+    }
+
+    // -- JSON -> AttributeValue ---------------------------------------------
+
+    #[test]
+    fn from_dynamo_every_type() {
+        let cases: Vec<(&str, AttributeValue)> = vec![
+            (r#"{"S":"hello"}"#, s("hello")),
+            (r#"{"S":""}"#, s("")),
+            (
+                r#"{"N":"12345678901234567890123456789012345678"}"#,
+                n("12345678901234567890123456789012345678"),
+            ),
+            (
+                r#"{"N":"-0.00000000000000000000000000000000000001"}"#,
+                n("-0.00000000000000000000000000000000000001"),
+            ),
+            (
+                r#"{"N":"9.9999999999999999999999999999999999999E+125"}"#,
+                n("9.9999999999999999999999999999999999999E+125"),
+            ),
+            (r#"{"N":"1E-130"}"#, n("1E-130")),
+            (r#"{"N":"1.50"}"#, n("1.50")),
+            (r#"{"N":"1E+5"}"#, n("1E+5")),
+            (r#"{"N":"-0"}"#, n("-0")),
+            (r#"{"B":"//4AgA=="}"#, b(BYTES)),
+            (r#"{"B":""}"#, b(b"")),
+            (r#"{"BOOL":true}"#, AttributeValue::Bool(true)),
+            (r#"{"BOOL":false}"#, AttributeValue::Bool(false)),
+            (r#"{"NULL":true}"#, AttributeValue::Null(true)),
+            (r#"{"L":[]}"#, AttributeValue::L(vec![])),
+            (
+                r#"{"L":[{"S":"a"},{"N":"1"}]}"#,
+                AttributeValue::L(vec![s("a"), n("1")]),
+            ),
+            (r#"{"M":{}}"#, m(&[])),
+            (
+                r#"{"M":{"b":{"N":"2"},"a":{"S":"x"}}}"#,
+                m(&[("a", s("x")), ("b", n("2"))]),
+            ),
+            // Set order is kept.
+            (r#"{"SS":["b","a",""]}"#, ss(&["b", "a", ""])),
+            (
+                r#"{"NS":["1.50","-1","1E+5"]}"#,
+                ns(&["1.50", "-1", "1E+5"]),
+            ),
+            (
+                r#"{"BS":["AQI=","AA==","//4AgA=="]}"#,
+                bs(&[&[1, 2], &[0], BYTES]),
+            ),
+        ];
+        for (doc, expected) in cases {
+            assert_eq!(from_dynamo(&json(doc)), Ok(expected), "{doc}");
+        }
+    }
+
+    #[test]
+    fn from_plain_every_type() {
+        let cases: Vec<(&str, AttributeValue)> = vec![
+            (r#""hello""#, s("hello")),
+            (r#""""#, s("")),
+            // Base64-looking strings stay strings.
+            (r#""//4AgA==""#, s(BYTES_B64)),
+            (
+                "12345678901234567890123456789012345678",
+                n("12345678901234567890123456789012345678"),
+            ),
+            ("1.50", n("1.50")),
+            ("-0", n("-0")),
+            ("1E+5", n("1e+5")),
+            ("1E-130", n("1e-130")),
+            ("true", AttributeValue::Bool(true)),
+            ("false", AttributeValue::Bool(false)),
+            ("null", AttributeValue::Null(true)),
+            ("[]", AttributeValue::L(vec![])),
+            (
+                r#"[1, "a", [null], {"k": false}]"#,
+                AttributeValue::L(vec![
+                    n("1"),
+                    s("a"),
+                    AttributeValue::L(vec![AttributeValue::Null(true)]),
+                    m(&[("k", AttributeValue::Bool(false))]),
+                ]),
+            ),
+            ("{}", m(&[])),
+            (r#"{"b": 2, "a": "x"}"#, m(&[("a", s("x")), ("b", n("2"))])),
+        ];
+        for (doc, expected) in cases {
+            assert_eq!(from_plain(&json(doc)), Ok(expected), "{doc}");
+        }
+    }
+
+    #[test]
+    fn from_plain_accepts_numbers_built_in_code() {
+        // Numbers made from Rust values rather than parsed text.
+        assert_eq!(from_plain(&serde_json::json!(7)), Ok(n("7")));
+        assert_eq!(from_plain(&serde_json::json!(-7)), Ok(n("-7")));
+        assert_eq!(from_plain(&serde_json::json!(1.5)), Ok(n("1.5")));
+        assert_eq!(
+            from_plain(&serde_json::json!(u64::MAX)),
+            Ok(n("18446744073709551615"))
+        );
+    }
+
+    #[test]
+    fn nested_list_of_maps_both_ways() {
+        let it = item(&[
+            ("id", s("order-1")),
+            (
+                "orders",
+                AttributeValue::L(vec![
+                    m(&[("sku", s("A")), ("total", n("1.50"))]),
+                    m(&[
+                        ("sku", s("B")),
+                        ("total", n("-0")),
+                        ("tags", ss(&["x", "y"])),
+                        ("blob", b(BYTES)),
+                    ]),
+                    m(&[]),
+                ]),
+            ),
+        ]);
+        let dynamo = r#"{"id":{"S":"order-1"},"orders":{"L":[{"M":{"sku":{"S":"A"},"total":{"N":"1.50"}}},{"M":{"blob":{"B":"//4AgA=="},"sku":{"S":"B"},"tags":{"SS":["x","y"]},"total":{"N":"-0"}}},{"M":{}}]}}"#;
+        assert_eq!(text(&item_to_dynamo(&it)), dynamo);
+        assert_eq!(item_from_dynamo(&json(dynamo)), Ok(it.clone()));
+        assert_eq!(
+            item_from_json(&json(dynamo)),
+            Ok((it.clone(), JsonFormat::Dynamo))
+        );
+
+        let plain = r#"{"id":"order-1","orders":[{"sku":"A","total":1.50},{"blob":"//4AgA==","sku":"B","tags":["x","y"],"total":-0},{}]}"#;
+        assert_eq!(text(&item_to_plain(&it)), plain);
+        // Plain JSON cannot hold binary or sets: they come back as S and L.
+        let expected_plain = item(&[
+            ("id", s("order-1")),
+            (
+                "orders",
+                AttributeValue::L(vec![
+                    m(&[("sku", s("A")), ("total", n("1.50"))]),
+                    m(&[
+                        ("sku", s("B")),
+                        ("total", n("-0")),
+                        ("tags", AttributeValue::L(vec![s("x"), s("y")])),
+                        ("blob", s(BYTES_B64)),
+                    ]),
+                    m(&[]),
+                ]),
+            ),
+        ]);
+        assert_eq!(item_from_plain(&json(plain)), Ok(expected_plain.clone()));
+        assert_eq!(
+            item_from_json(&json(plain)),
+            Ok((expected_plain, JsonFormat::Plain))
+        );
+    }
+
+    #[test]
+    fn numbers_keep_their_text_through_plain_json() {
+        // (DynamoDB text, text after to_plain -> to_string -> from_str -> from_plain)
+        let cases = [
+            (
+                "12345678901234567890123456789012345678",
+                "12345678901234567890123456789012345678",
+            ),
+            (
+                "-12345678901234567890123456789012345678",
+                "-12345678901234567890123456789012345678",
+            ),
+            (
+                "-0.00000000000000000000000000000000000001",
+                "-0.00000000000000000000000000000000000001",
+            ),
+            (
+                "9.9999999999999999999999999999999999999E+125",
+                "9.9999999999999999999999999999999999999e+125",
+            ),
+            ("1E-130", "1e-130"),
+            ("1.50", "1.50"),
+            ("1E+5", "1e+5"),
+            ("1E5", "1e+5"),
+            ("1e5", "1e+5"),
+            ("1e+5", "1e+5"),
+            ("1e-05", "1e-05"),
+            ("-0", "-0"),
+            ("-0.0", "-0.0"),
+            ("0", "0"),
+            ("18446744073709551616", "18446744073709551616"),
+            ("-9223372036854775809", "-9223372036854775809"),
+            ("0.1", "0.1"),
+            ("100", "100"),
+        ];
+        for (original, expected) in cases {
+            let plain = to_plain(&n(original));
+            assert_eq!(plain.to_string(), expected, "to_plain {original}");
+            let json_text = serde_json::to_string(&plain).unwrap();
+            assert_eq!(json_text, expected, "JSON text of {original}");
+            let back: Value = serde_json::from_str(&json_text).unwrap();
+            assert_eq!(from_plain(&back), Ok(n(expected)), "{original}");
+            // The value is unchanged: same canonical number.
+            assert_eq!(
+                parse_number(original).unwrap().canonical(),
+                parse_number(expected).unwrap().canonical()
+            );
+            // DynamoDB JSON keeps the exact spelling.
+            let dynamo_text = serde_json::to_string(&to_dynamo(&n(original))).unwrap();
+            assert_eq!(dynamo_text, format!(r#"{{"N":"{original}"}}"#));
+            let back: Value = serde_json::from_str(&dynamo_text).unwrap();
+            assert_eq!(from_dynamo(&back), Ok(n(original)), "{original}");
+        }
+    }
+
+    #[test]
+    fn binary_round_trips_exactly_through_dynamo_json() {
+        let all_bytes: Vec<u8> = (0..=255).collect();
+        for bytes in [&b""[..], &[0], &[0xc3, 0x28], BYTES, &all_bytes] {
+            let av = b(bytes);
+            let doc = serde_json::to_string(&to_dynamo(&av)).unwrap();
+            assert_eq!(from_dynamo(&json(&doc)), Ok(av.clone()), "{doc}");
+            let set = bs(&[bytes, b"other"]);
+            let doc = serde_json::to_string(&to_dynamo(&set)).unwrap();
+            assert_eq!(from_dynamo(&json(&doc)), Ok(set), "{doc}");
+        }
+    }
+
+    #[test]
+    fn null_false_is_not_a_dynamodb_value() {
+        let null_false = AttributeValue::Null(false);
+        assert_eq!(text(&to_dynamo(&null_false)), r#"{"NULL":false}"#);
+        assert_eq!(
+            from_dynamo(&to_dynamo(&null_false)),
+            Err(error("$", r#""NULL" value must be true"#))
+        );
+        assert_eq!(
+            from_plain(&to_plain(&null_false)),
+            Ok(AttributeValue::Null(true))
+        );
+    }
+
+    // -- errors ---------------------------------------------------------------
+
+    #[test]
+    fn value_error_display() {
+        let e = error("$.orders[2].total", r#""N" value "12x" is not a number"#);
+        assert_eq!(
+            e.to_string(),
+            r#"$.orders[2].total: "N" value "12x" is not a number"#
+        );
+    }
+
+    #[test]
+    fn validate_number_accepts() {
+        let long_int = format!("1{}", "0".repeat(50));
+        let long_frac = format!("0.{}1", "0".repeat(120));
+        for ok in [
+            "0",
+            "-0",
+            "0.000",
+            "-0.0E-999",
+            "0e99999999999999999999999",
+            "1",
+            "-1",
+            "1.50",
+            "1E+5",
+            "1e5",
+            "1e-5",
+            "1E05",
+            "1e-0",
+            "12345678901234567890123456789012345678",
+            "-12345678901234567890123456789012345678",
+            "1234567890123456789.0123456789012345678",
+            "0.12345678901234567890123456789012345678",
+            "-0.00000000000000000000000000000000000001",
+            "9.9999999999999999999999999999999999999E+125",
+            "-9.9999999999999999999999999999999999999E+125",
+            "99999999999999999999999999999999999999E+88",
+            "1E-130",
+            "-1E-130",
+            "10E-131",
+            "0.001E-127",
+            "1e-000000000000000000000000000130",
+            // Trailing integer zeros are not significant.
+            &long_int,
+            "1000000000000000000000000000000000000000000",
+            // Leading fraction zeros are not significant.
+            &long_frac,
+        ] {
+            assert_eq!(validate_number(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn validate_number_rejects_with_reasons() {
+        let digits39 = "123456789012345678901234567890123456789";
+        let cases: Vec<(String, String)> = vec![
+            (
+                digits39.to_owned(),
+                "has 39 significant digits; DynamoDB allows at most 38".to_owned(),
+            ),
+            (
+                "1.23456789012345678901234567890123456789".to_owned(),
+                "has 39 significant digits; DynamoDB allows at most 38".to_owned(),
+            ),
+            (
+                // Zeros between non-zero digits count.
+                format!("1{}1", "0".repeat(42)),
+                "has 44 significant digits; DynamoDB allows at most 38".to_owned(),
+            ),
+            (
+                format!("0.{}1{}1", "0".repeat(10), "0".repeat(37)),
+                "has 39 significant digits; DynamoDB allows at most 38".to_owned(),
+            ),
+            ("1e126".to_owned(), TOO_LARGE.to_owned()),
+            ("-1e126".to_owned(), TOO_LARGE.to_owned()),
+            ("10E125".to_owned(), TOO_LARGE.to_owned()),
+            ("1e99999999999999999999".to_owned(), TOO_LARGE.to_owned()),
+            ("1E-131".to_owned(), TOO_SMALL.to_owned()),
+            ("-0.1E-130".to_owned(), TOO_SMALL.to_owned()),
+            ("1e-99999999999999999999".to_owned(), TOO_SMALL.to_owned()),
+            (
+                "NaN".to_owned(),
+                "is not a number: NaN and Infinity are not supported by DynamoDB".to_owned(),
+            ),
+            (
+                "-Infinity".to_owned(),
+                "is not a number: NaN and Infinity are not supported by DynamoDB".to_owned(),
+            ),
+            (
+                "inf".to_owned(),
+                "is not a number: NaN and Infinity are not supported by DynamoDB".to_owned(),
+            ),
+            (
+                "+1".to_owned(),
+                "is not a number: a leading '+' is not allowed".to_owned(),
+            ),
+            (
+                "0x10".to_owned(),
+                "is not a number: hexadecimal is not supported".to_owned(),
+            ),
+            (
+                "-0X1F".to_owned(),
+                "is not a number: hexadecimal is not supported".to_owned(),
+            ),
+            (
+                "1.".to_owned(),
+                "is not a number: write a digit after the decimal point".to_owned(),
+            ),
+            (
+                "1.e5".to_owned(),
+                "is not a number: write a digit after the decimal point".to_owned(),
+            ),
+            (
+                ".5".to_owned(),
+                "is not a number: write a digit before the decimal point (0.5)".to_owned(),
+            ),
+            (
+                "-.5e3".to_owned(),
+                "is not a number: write a digit before the decimal point (-0.5e3)".to_owned(),
+            ),
+            (
+                ".5x".to_owned(),
+                "is not a number: write a digit before the decimal point".to_owned(),
+            ),
+            (
+                "007".to_owned(),
+                "is not a number: leading zeros are not allowed".to_owned(),
+            ),
+            (
+                "-01.5".to_owned(),
+                "is not a number: leading zeros are not allowed".to_owned(),
+            ),
+            (
+                "1e".to_owned(),
+                "is not a number: the exponent has no digits".to_owned(),
+            ),
+            (
+                "1E+".to_owned(),
+                "is not a number: the exponent has no digits".to_owned(),
+            ),
+            (
+                "1e+-5".to_owned(),
+                "is not a number: the exponent has no digits".to_owned(),
+            ),
+            ("".to_owned(), "is not a number (it is empty)".to_owned()),
+        ];
+        for (input, reason) in cases {
+            assert_eq!(validate_number(&input), Err(reason), "{input}");
+        }
+        for junk in [
+            "-", " 1", "1 ", "1,5", "1_000", "--1", "1.2.3", "e5", "1e5.5", "abc", "١",
+        ] {
+            assert_eq!(
+                validate_number(junk),
+                Err("is not a number".to_owned()),
+                "{junk:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn from_dynamo_number_errors() {
+        assert_eq!(
+            dynamo_err(r#"{"N": "12x"}"#),
+            error("$", r#""N" value "12x" is not a number"#)
+        );
+        assert_eq!(
+            dynamo_err(r#"{"N": "123456789012345678901234567890123456789"}"#),
+            error(
+                "$",
+                r#""N" value "123456789012345678901234567890123456789" has 39 significant digits; DynamoDB allows at most 38"#
+            )
+        );
+        assert_eq!(
+            dynamo_err(r#"{"N": "1e126"}"#),
+            error("$", &format!(r#""N" value "1e126" {TOO_LARGE}"#))
+        );
+        assert_eq!(
+            dynamo_err(r#"{"N": "NaN"}"#),
+            error(
+                "$",
+                r#""N" value "NaN" is not a number: NaN and Infinity are not supported by DynamoDB"#
+            )
+        );
+        assert_eq!(
+            dynamo_err(r#"{"N": "+1"}"#),
+            error(
+                "$",
+                r#""N" value "+1" is not a number: a leading '+' is not allowed"#
+            )
+        );
+        assert_eq!(
+            dynamo_err(r#"{"N": "0x10"}"#),
+            error(
+                "$",
+                r#""N" value "0x10" is not a number: hexadecimal is not supported"#
+            )
+        );
+        assert_eq!(
+            dynamo_err(r#"{"N": "1."}"#),
+            error(
+                "$",
+                r#""N" value "1." is not a number: write a digit after the decimal point"#
+            )
+        );
+        assert_eq!(
+            dynamo_err(r#"{"N": ".5"}"#),
+            error(
+                "$",
+                r#""N" value ".5" is not a number: write a digit before the decimal point (0.5)"#
+            )
+        );
+        assert_eq!(
+            dynamo_err(r#"{"N": ""}"#),
+            error("$", r#""N" value "" is not a number (it is empty)"#)
+        );
+        assert_eq!(
+            dynamo_err(r#"{"N": " 1\n"}"#),
+            error("$", r#""N" value " 1\n" is not a number"#)
+        );
+        assert_eq!(
+            dynamo_err(r#"{"N": 5}"#),
+            error(
+                "$",
+                r#""N" value must be a string holding a number, like "42", found a number"#
+            )
+        );
+        assert_eq!(
+            dynamo_err(r#"{"NS": ["1", "x"]}"#),
+            error("$[1]", r#""NS" member "x" is not a number"#)
+        );
+        assert_eq!(
+            dynamo_err(r#"{"NS": ["1E-131"]}"#),
+            error("$[0]", &format!(r#""NS" member "1E-131" {TOO_SMALL}"#))
+        );
+        assert_eq!(
+            dynamo_err(r#"{"NS": [1]}"#),
+            error("$[0]", r#""NS" members must be strings, found a number"#)
+        );
+    }
+
+    #[test]
+    fn from_plain_number_errors() {
+        assert_eq!(
+            from_plain(&json("123456789012345678901234567890123456789")),
+            Err(error(
+                "$",
+                "number 123456789012345678901234567890123456789 has 39 significant digits; DynamoDB allows at most 38"
+            ))
+        );
+        // The message shows serde_json's spelling of the number.
+        assert_eq!(
+            from_plain(&json("1E126")),
+            Err(error("$", &format!("number 1e+126 {TOO_LARGE}")))
+        );
+        assert_eq!(
+            from_plain(&json("[0, 1e-131]")),
+            Err(error("$[1]", &format!("number 1e-131 {TOO_SMALL}")))
+        );
+    }
+
+    #[test]
+    fn set_errors() {
+        for tag in ["SS", "NS", "BS"] {
+            assert_eq!(
+                dynamo_err(&format!(r#"{{"{tag}": []}}"#)),
+                error("$", "empty sets are not allowed in DynamoDB"),
+                "{tag}"
+            );
+            assert_eq!(
+                dynamo_err(&format!(r#"{{"{tag}": "a"}}"#)),
+                error(
+                    "$",
+                    &format!(r#""{tag}" value must be an array of strings, found a string"#)
+                ),
+                "{tag}"
+            );
+            assert_eq!(
+                dynamo_err(&format!(r#"{{"{tag}": {{}}}}"#)),
+                error(
+                    "$",
+                    &format!(r#""{tag}" value must be an array of strings, found an object"#)
+                ),
+                "{tag}"
+            );
+            assert_eq!(
+                dynamo_err(&format!(r#"{{"{tag}": ["AA==", null]}}"#)),
+                error(
+                    "$[1]",
+                    &format!(r#""{tag}" members must be strings, found null"#)
+                ),
+                "{tag}"
+            );
+        }
+        assert_eq!(
+            dynamo_err(r#"{"SS": ["a", "b", "a"]}"#),
+            error("$[2]", r#"duplicate member "a" in "SS" set"#)
+        );
+        assert_eq!(
+            dynamo_err(r#"{"SS": ["", ""]}"#),
+            error("$[1]", r#"duplicate member "" in "SS" set"#)
+        );
+        // Strings are compared exactly (no Unicode normalisation, case-sensitive).
+        assert_eq!(
+            from_dynamo(&json(r#"{"SS": ["a", "A", "e\u0301", "\u00e9"]}"#)),
+            Ok(ss(&["a", "A", "e\u{301}", "\u{e9}"]))
+        );
+        for (members, duplicate, at) in [
+            (r#"["1", "2", "1.0"]"#, "1.0", 2),
+            (r#"["0", "-0"]"#, "-0", 1),
+            (r#"["100", "1e2"]"#, "1e2", 1),
+            (r#"["0.1E1", "10e-1"]"#, "10e-1", 1),
+            (r#"["-1.50", "-15E-1"]"#, "-15E-1", 1),
+            (r#"["0", "0.000e5"]"#, "0.000e5", 1),
+        ] {
+            assert_eq!(
+                dynamo_err(&format!(r#"{{"NS": {members}}}"#)),
+                error(
+                    &format!("$[{at}]"),
+                    &format!(
+                        r#"duplicate member "{duplicate}" in "NS" set (numbers are compared by value)"#
+                    )
+                ),
+                "{members}"
+            );
+        }
+        // Different values are not duplicates.
+        assert_eq!(
+            from_dynamo(&json(r#"{"NS": ["1", "-1", "10", "0.1", "1e1e", "11"]}"#)),
+            Err(error("$[4]", r#""NS" member "1e1e" is not a number"#))
+        );
+        assert_eq!(
+            from_dynamo(&json(r#"{"NS": ["1", "-1", "10", "0.1", "11", "1.1"]}"#)),
+            Ok(ns(&["1", "-1", "10", "0.1", "11", "1.1"]))
+        );
+        assert_eq!(
+            dynamo_err(r#"{"BS": ["AQI=", "AA==", "AQI="]}"#),
+            error("$[2]", r#"duplicate member "AQI=" in "BS" set"#)
+        );
+        assert_eq!(
+            dynamo_err(r#"{"BS": ["", ""]}"#),
+            error("$[1]", r#"duplicate member "" in "BS" set"#)
+        );
+    }
+
+    #[test]
+    fn base64_errors() {
+        assert_eq!(
+            dynamo_err(r#"{"B": "not base64!"}"#),
+            error(
+                "$",
+                r#""B" value is not valid base64: Invalid symbol 32, offset 3."#
+            )
+        );
+        // Padding is required.
+        assert_eq!(
+            dynamo_err(r#"{"B": "AQI"}"#),
+            error("$", r#""B" value is not valid base64: Invalid padding"#)
+        );
+        // Non-canonical encodings (trailing bits set) are rejected, so what is
+        // accepted re-encodes to the same text.
+        assert_eq!(
+            dynamo_err(r#"{"B": "AB=="}"#),
+            error(
+                "$",
+                r#""B" value is not valid base64: Invalid last symbol 0x42 ('B') at offset 1, decoded as 0b00000001."#
+            )
+        );
+        // URL-safe alphabet is not standard base64.
+        assert_eq!(
+            dynamo_err(r#"{"B": "__4AgA=="}"#),
+            error(
+                "$",
+                r#""B" value is not valid base64: Invalid symbol 95, offset 0."#
+            )
+        );
+        assert_eq!(
+            dynamo_err(r#"{"B": 5}"#),
+            error("$", r#""B" value must be a base64 string, found a number"#)
+        );
+        assert_eq!(
+            dynamo_err(r#"{"BS": ["AA==", "A"]}"#),
+            error(
+                "$[1]",
+                r#""BS" member is not valid base64: Invalid input length: 1"#
+            )
+        );
+    }
+
+    #[test]
+    fn shape_and_type_key_errors() {
+        let one_key = "expected exactly one type key (S, N, B, BOOL, NULL, L, M, SS, NS, BS)";
+        let cases: Vec<(&str, ValueError)> = vec![
+            (
+                r#"{"S": "a", "N": "1"}"#,
+                error("$", &format!("{one_key}, found 2")),
+            ),
+            ("{}", error("$", &format!("{one_key}, found 0"))),
+            (
+                r#"{"X": "a"}"#,
+                error(
+                    "$",
+                    r#"unknown type key "X"; expected one of S, N, B, BOOL, NULL, L, M, SS, NS, BS"#,
+                ),
+            ),
+            (
+                r#"{"s": "a"}"#,
+                error(
+                    "$",
+                    r#"unknown type key "s"; expected one of S, N, B, BOOL, NULL, L, M, SS, NS, BS (type keys are case-sensitive: did you mean "S"?)"#,
+                ),
+            ),
+            (
+                r#"{"Bool": true}"#,
+                error(
+                    "$",
+                    r#"unknown type key "Bool"; expected one of S, N, B, BOOL, NULL, L, M, SS, NS, BS (type keys are case-sensitive: did you mean "BOOL"?)"#,
+                ),
+            ),
+            (
+                r#""x""#,
+                error(
+                    "$",
+                    r#"expected a DynamoDB JSON object with one type key, like {"S": "text"}, found a string"#,
+                ),
+            ),
+            (
+                "[]",
+                error(
+                    "$",
+                    r#"expected a DynamoDB JSON object with one type key, like {"S": "text"}, found an array"#,
+                ),
+            ),
+            (
+                r#"{"S": null}"#,
+                error("$", r#""S" value must be a string, found null"#),
+            ),
+            (
+                r#"{"S": 1}"#,
+                error("$", r#""S" value must be a string, found a number"#),
+            ),
+            (
+                r#"{"BOOL": "true"}"#,
+                error("$", r#""BOOL" value must be true or false, found a string"#),
+            ),
+            (
+                r#"{"NULL": false}"#,
+                error("$", r#""NULL" value must be true"#),
+            ),
+            (
+                r#"{"NULL": null}"#,
+                error("$", r#""NULL" value must be true, found null"#),
+            ),
+            (
+                r#"{"L": {}}"#,
+                error("$", r#""L" value must be an array, found an object"#),
+            ),
+            (
+                r#"{"M": []}"#,
+                error("$", r#""M" value must be an object, found an array"#),
+            ),
+            (
+                r#"{"M": {"a": "x"}}"#,
+                error(
+                    "$.a",
+                    r#"expected a DynamoDB JSON object with one type key, like {"S": "text"}, found a string"#,
+                ),
+            ),
+            (
+                r#"{"L": [{"S": "a"}, 5]}"#,
+                error(
+                    "$[1]",
+                    r#"expected a DynamoDB JSON object with one type key, like {"S": "text"}, found a number"#,
+                ),
+            ),
+            (
+                r#"{"L": [{"L": [{"BOOL": true}, {"BOOL": 1}]}]}"#,
+                error(
+                    "$[0][1]",
+                    r#""BOOL" value must be true or false, found a number"#,
+                ),
+            ),
+        ];
+        for (doc, expected) in cases {
+            assert_eq!(dynamo_err(doc), expected, "{doc}");
+        }
+    }
+
+    #[test]
+    fn nested_error_paths() {
+        let doc = r#"{"id": {"S": "x"}, "orders": {"L": [
+            {"M": {"total": {"N": "1"}}},
+            {"M": {}},
+            {"M": {"total": {"N": "1.2.3"}}}
+        ]}}"#;
+        assert_eq!(
+            dynamo_item_err(doc),
+            error("$.orders[2].total", r#""N" value "1.2.3" is not a number"#)
+        );
+        let doc = r#"{"id": "x", "orders": [{"total": 1}, {}, {"total": 1e126}]}"#;
+        assert_eq!(
+            plain_item_err(doc),
+            error("$.orders[2].total", &format!("number 1e+126 {TOO_LARGE}"))
+        );
+        assert_eq!(
+            item_from_json(&json(doc)),
+            Err(error(
+                "$.orders[2].total",
+                &format!("number 1e+126 {TOO_LARGE}")
+            ))
+        );
+        // Set members are indexed like list elements.
+        assert_eq!(
+            dynamo_item_err(r#"{"a": {"M": {"tags": {"SS": ["x", "x"]}}}}"#),
+            error("$.a.tags[1]", r#"duplicate member "x" in "SS" set"#)
+        );
+        // Names that are not simple identifiers are quoted and escaped.
+        assert_eq!(
+            dynamo_item_err(r#"{"odd name": {"M": {"a\"b": {"M": {"": {"N": "x"}}}}}}"#),
+            error(
+                r#"$["odd name"]["a\"b"][""]"#,
+                r#""N" value "x" is not a number"#
+            )
+        );
+        for (name, path) in [
+            ("plain_name", "$.plain_name"),
+            ("_x9", "$._x9"),
+            ("order-id", "$.order-id"),
+            ("1a", r#"$["1a"]"#),
+            ("-a", r#"$["-a"]"#),
+            ("a.b", r#"$["a.b"]"#),
+            ("é", r#"$["é"]"#),
+            ("tab\there", r#"$["tab\there"]"#),
+        ] {
+            let doc = serde_json::json!({ name: {"BOOL": "no"} });
+            assert_eq!(
+                item_from_dynamo(&doc),
+                Err(error(
+                    path,
+                    r#""BOOL" value must be true or false, found a string"#
+                )),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn item_top_level_must_be_an_object() {
+        assert_eq!(
+            plain_item_err("[1]"),
+            error("$", "an item must be a JSON object, found an array")
+        );
+        assert_eq!(
+            plain_item_err(r#""x""#),
+            error("$", "an item must be a JSON object, found a string")
+        );
+        assert_eq!(
+            dynamo_item_err("null"),
+            error(
+                "$",
+                r#"an item must be a JSON object of typed values like {"id": {"S": "x"}}, found null"#
+            )
+        );
+        assert_eq!(
+            dynamo_item_err("true"),
+            error(
+                "$",
+                r#"an item must be a JSON object of typed values like {"id": {"S": "x"}}, found a boolean"#
+            )
+        );
+        // Detection falls back to plain, whose error is reported.
+        assert_eq!(
+            item_from_json(&json("[]")),
+            Err(error("$", "an item must be a JSON object, found an array"))
+        );
+        // An empty object is an empty item in both shapes.
+        assert_eq!(item_from_plain(&json("{}")), Ok(Item::new()));
+        assert_eq!(item_from_dynamo(&json("{}")), Ok(Item::new()));
+        assert_eq!(
+            item_from_json(&json("{}")),
+            Ok((Item::new(), JsonFormat::Plain))
+        );
+    }
+
+    // -- detect_format ----------------------------------------------------------
+
+    #[test]
+    fn detect_format_cases() {
+        use JsonFormat::{Dynamo, Plain};
+        let cases = [
+            (r#"{"id": {"S": "a"}, "n": {"N": "1"}}"#, Dynamo),
+            (
+                r#"{"a": {"B": "AA=="}, "b": {"BOOL": false}, "c": {"NULL": true},
+                   "d": {"L": []}, "e": {"M": {}}, "f": {"SS": ["x"]},
+                   "g": {"NS": ["1"]}, "h": {"BS": ["AA=="]}}"#,
+                Dynamo,
+            ),
+            // Shapes are checked, not values: invalid content is still DynamoDB.
+            (r#"{"a": {"N": "abc"}}"#, Dynamo),
+            (r#"{"a": {"SS": []}}"#, Dynamo),
+            (r#"{"a": {"NULL": false}}"#, Dynamo),
+            // Plain documents.
+            (r#"{"id": "a", "n": 1}"#, Plain),
+            ("{}", Plain),
+            ("[]", Plain),
+            (r#"[{"S": "x"}]"#, Plain),
+            (r#""x""#, Plain),
+            ("null", Plain),
+            // An item with an attribute named S (value not an object).
+            (r#"{"S": "x"}"#, Plain),
+            // One plain attribute makes the whole item plain.
+            (r#"{"a": {"S": "x"}, "b": 1}"#, Plain),
+            // Wrong inner shapes, case, key count.
+            (r#"{"a": {"N": 5}}"#, Plain),
+            (r#"{"a": {"SS": "x"}}"#, Plain),
+            (r#"{"a": {"NS": [1]}}"#, Plain),
+            (r#"{"a": {"BOOL": "true"}}"#, Plain),
+            (r#"{"a": {"NULL": null}}"#, Plain),
+            (r#"{"a": {"L": {}}}"#, Plain),
+            (r#"{"a": {"M": []}}"#, Plain),
+            (r#"{"a": {"s": "x"}}"#, Plain),
+            (r#"{"a": {"S": "x", "N": "1"}}"#, Plain),
+            (r#"{"a": {}}"#, Plain),
+            // Only the top level is inspected.
+            (r#"{"a": {"M": {"b": "plain"}}}"#, Dynamo),
+            (r#"{"a": {"L": [1, 2]}}"#, Dynamo),
+        ];
+        for (doc, expected) in cases {
+            assert_eq!(detect_format(&json(doc)), expected, "{doc}");
+        }
+    }
+
+    #[test]
+    fn detect_format_ambiguous_items() {
+        // `{"S": "x"}` at item level is a plain item with an attribute named S.
+        assert_eq!(
+            item_from_json(&json(r#"{"S": "x"}"#)),
+            Ok((item(&[("S", s("x"))]), JsonFormat::Plain))
+        );
+        // An attribute named S holding a typed value is DynamoDB JSON.
+        assert_eq!(
+            item_from_json(&json(r#"{"S": {"S": "x"}}"#)),
+            Ok((item(&[("S", s("x"))]), JsonFormat::Dynamo))
+        );
+        // Ambiguous: a plain item whose every attribute is a one-key map
+        // shaped like a typed value is read as DynamoDB JSON.
+        assert_eq!(
+            item_from_json(&json(r#"{"a": {"S": "x"}}"#)),
+            Ok((item(&[("a", s("x"))]), JsonFormat::Dynamo))
+        );
+        // Adding any other plain attribute keeps the map.
+        assert_eq!(
+            item_from_json(&json(r#"{"a": {"S": "x"}, "b": 1}"#)),
+            Ok((
+                item(&[("a", m(&[("S", s("x"))])), ("b", n("1"))]),
+                JsonFormat::Plain
+            ))
+        );
+        // DynamoDB JSON with a wrongly shaped value is read as plain JSON,
+        // so the mistake is not reported.
+        assert_eq!(
+            item_from_json(&json(r#"{"a": {"N": 5}}"#)),
+            Ok((item(&[("a", m(&[("N", n("5"))]))]), JsonFormat::Plain))
+        );
+        // Well-shaped DynamoDB JSON with bad content is reported as such.
+        assert_eq!(
+            item_from_json(&json(r#"{"a": {"SS": []}}"#)),
+            Err(error("$.a", "empty sets are not allowed in DynamoDB"))
+        );
+        assert_eq!(
+            item_from_json(&json(r#"{"a": {"N": "abc"}}"#)),
+            Err(error("$.a", r#""N" value "abc" is not a number"#))
+        );
+    }
+
+    // -- type_tag, cell_text, ordered_names -------------------------------------
+
+    #[test]
+    fn type_tags() {
+        let cases = [
+            (s("x"), "S"),
+            (n("1"), "N"),
+            (b(b"x"), "B"),
+            (AttributeValue::Bool(true), "BOOL"),
+            (AttributeValue::Null(true), "NULL"),
+            (AttributeValue::L(vec![]), "L"),
+            (m(&[]), "M"),
+            (ss(&["a"]), "SS"),
+            (ns(&["1"]), "NS"),
+            (bs(&[b"a"]), "BS"),
+        ];
+        for (av, tag) in cases {
+            assert_eq!(type_tag(&av), tag);
+            // The tag is the DynamoDB JSON key.
+            let dynamo = to_dynamo(&av);
+            let keys: Vec<&String> = dynamo.as_object().unwrap().keys().collect();
+            assert_eq!(keys, [tag]);
+        }
+    }
+
+    #[test]
+    fn cell_text_each_type() {
+        let big = 1000;
+        let cases: Vec<(AttributeValue, &str)> = vec![
+            (s("hello"), "hello"),
+            (s(""), ""),
+            (s(r#"say "hi" \ there"#), r#"say "hi" \ there"#),
+            (
+                s("a\nb\r\nc\rd\te\u{7}f\u{1b}"),
+                "a⏎b⏎c⏎d e\u{FFFD}f\u{FFFD}",
+            ),
+            (n("1.50"), "1.50"),
+            (n("-1E+5"), "-1E+5"),
+            (b(BYTES), "<4 bytes>"),
+            (b(b"x"), "<1 byte>"),
+            (b(b""), "<0 bytes>"),
+            (AttributeValue::Bool(true), "true"),
+            (AttributeValue::Bool(false), "false"),
+            (AttributeValue::Null(true), "null"),
+            (AttributeValue::L(vec![]), "[]"),
+            (
+                AttributeValue::L(vec![n("1"), s("a"), AttributeValue::Bool(true)]),
+                r#"[1, "a", true]"#,
+            ),
+            (
+                AttributeValue::L(vec![s(r#"say "hi" \"#), s("x\ny")]),
+                r#"["say \"hi\" \\", "x⏎y"]"#,
+            ),
+            (m(&[]), "{}"),
+            (
+                m(&[
+                    ("b", n("2")),
+                    ("a", s("x")),
+                    ("c", AttributeValue::Null(true)),
+                ]),
+                r#"{a: "x", b: 2, c: null}"#,
+            ),
+            (
+                m(&[("odd key\n", AttributeValue::L(vec![m(&[("k", b(b"ab"))])]))]),
+                "{odd key⏎: [{k: <2 bytes>}]}",
+            ),
+            (ss(&["a", "b c"]), "{a, b c}"),
+            (ns(&["1", "2.5"]), "{1, 2.5}"),
+            (bs(&[b"abc", b"d"]), "{<3 bytes>, <1 byte>}"),
+            (
+                AttributeValue::L(vec![ss(&["a", "b"]), ns(&["1"]), bs(&[b""])]),
+                r#"[{"a", "b"}, {1}, {<0 bytes>}]"#,
+            ),
+            (m(&[("tags", ss(&["x\"y"]))]), r#"{tags: {"x\"y"}}"#),
+        ];
+        for (av, expected) in cases {
+            assert_eq!(cell_text(&av, big), expected, "{av:?}");
+        }
+    }
+
+    #[test]
+    fn cell_text_truncates_with_ellipsis() {
+        let hello = s("hello world");
+        assert_eq!(cell_text(&hello, 11), "hello world");
+        assert_eq!(cell_text(&hello, 10), "hello wor…");
+        assert_eq!(cell_text(&hello, 5), "hell…");
+        assert_eq!(cell_text(&hello, 2), "h…");
+        assert_eq!(cell_text(&hello, 1), "…");
+        assert_eq!(cell_text(&hello, 0), "");
+        assert_eq!(cell_text(&s(""), 0), "");
+        // Characters, not bytes, are counted.
+        assert_eq!(cell_text(&s("ééééé"), 5), "ééééé");
+        assert_eq!(cell_text(&s("ééééé"), 3), "éé…");
+        assert_eq!(cell_text(&s("a\r\nb"), 3), "a⏎b");
+        assert_eq!(cell_text(&s("a\r\nbc"), 3), "a⏎…");
+        // An escape counts as two characters (and may be cut in the middle).
+        let quote = AttributeValue::L(vec![s("\"")]);
+        assert_eq!(cell_text(&quote, 6), r#"["\""]"#);
+        assert_eq!(cell_text(&quote, 5), r#"["\"…"#);
+        assert_eq!(cell_text(&quote, 4), r#"["\…"#);
+        let list = AttributeValue::L(vec![n("1"), n("2"), n("3")]);
+        assert_eq!(cell_text(&list, 9), "[1, 2, 3]");
+        assert_eq!(cell_text(&list, 8), "[1, 2, …");
+        assert_eq!(cell_text(&list, 3), "[1…");
+        let map = m(&[("b", n("22")), ("a", s("x"))]);
+        assert_eq!(cell_text(&map, 15), r#"{a: "x", b: 22}"#);
+        assert_eq!(cell_text(&map, 14), r#"{a: "x", b: 2…"#);
+        assert_eq!(cell_text(&ns(&["1", "2"]), 5), "{1, …");
+        assert_eq!(cell_text(&b(&[0; 1234]), 8), "<1234 b…");
+        // Huge values are cut without building the whole text.
+        let huge = AttributeValue::L((0..200_000).map(|i| n(&i.to_string())).collect());
+        assert_eq!(cell_text(&huge, 12), "[0, 1, 2, 3…");
+    }
+
+    #[test]
+    fn ordered_names_cases() {
+        let it = item(&[
+            ("zeta", n("1")),
+            ("id", s("a")),
+            ("alpha", s("b")),
+            ("name", s("c")),
+            ("Age", s("d")),
+        ]);
+        assert_eq!(
+            ordered_names(&it, &["id", "missing", "name", "id"]),
+            ["id", "name", "Age", "alpha", "zeta"]
+        );
+        assert_eq!(
+            ordered_names(&it, &[]),
+            ["Age", "alpha", "id", "name", "zeta"]
+        );
+        assert_eq!(
+            ordered_names(&it, &["zeta", "alpha"]),
+            ["zeta", "alpha", "Age", "id", "name"]
+        );
+        assert_eq!(ordered_names(&Item::new(), &["id"]), Vec::<&str>::new());
+    }
+
+    // -- property tests -----------------------------------------------------------
+
+    /// The exponent of the leading significant digit of `int.frac`, or `None`
+    /// for zero. Written independently of the code under test.
+    fn leading_power(int: &str, frac: &str) -> Option<i64> {
+        if int != "0" {
+            return Some(int.len() as i64 - 1);
+        }
+        frac.find(|c| c != '0').map(|i| -(i as i64) - 1)
+    }
+
+    /// Valid DynamoDB number texts: optional `-`, at most 38 digits, optional
+    /// fraction, optional exponent (`e`/`E`, optional sign, maybe zero-padded)
+    /// chosen so the magnitude stays within 1E-130 ..= 9.99…E+125.
+    fn number_text() -> impl Strategy<Value = String> {
+        let int = prop_oneof![Just("0".to_owned()), "[1-9][0-9]{0,37}"];
+        let frac = proptest::option::of("[0-9]{1,38}");
+        (any::<bool>(), int, frac)
+            .prop_flat_map(|(negative, int, frac)| {
+                let room = if int == "0" { 38 } else { 38 - int.len() };
+                let frac: String = frac.unwrap_or_default().chars().take(room).collect();
+                let (lo, hi) = match leading_power(&int, &frac) {
+                    Some(p) => (-130 - p, 125 - p),
+                    None => (-300, 300),
+                };
+                let exponent = prop_oneof![
+                    4 => lo..=hi,
+                    1 => Just(lo),
+                    1 => Just(hi),
+                    1 => -3i64..=3,
+                ]
+                .prop_filter("in range", move |e| (lo..=hi).contains(e));
+                let exp =
+                    proptest::option::of((exponent, any::<bool>(), any::<bool>(), any::<bool>()));
+                let sign = if negative { "-" } else { "" };
+                let mantissa = if frac.is_empty() {
+                    format!("{sign}{int}")
+                } else {
+                    format!("{sign}{int}.{frac}")
+                };
+                (Just(mantissa), exp)
+            })
+            .prop_map(|(mantissa, exp)| match exp {
+                None => mantissa,
+                Some((e, upper, plus, pad)) => {
+                    let marker = if upper { 'E' } else { 'e' };
+                    let sign = if e < 0 {
+                        "-"
+                    } else if plus {
+                        "+"
+                    } else {
+                        ""
+                    };
+                    let pad = if pad { "0" } else { "" };
+                    format!("{mantissa}{marker}{sign}{pad}{}", e.unsigned_abs())
+                }
+            })
+    }
+
+    /// A number's value as text, equal for equal numbers. Independent of
+    /// [`NumberParts::canonical`]; used to de-duplicate generated sets.
+    fn number_key(text: &str) -> String {
+        let (negative, rest) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (mantissa, exp) = match rest.find(['e', 'E']) {
+            Some(i) => (
+                &rest[..i],
+                rest[i + 1..]
+                    .trim_start_matches('+')
+                    .parse::<i64>()
+                    .unwrap(),
+            ),
+            None => (rest, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits = format!("{int}{frac}");
+        let Some(first) = digits.find(|c| c != '0') else {
+            return "0".to_owned();
+        };
+        let last = digits.rfind(|c| c != '0').unwrap();
+        let power = int.len() as i64 - 1 - first as i64 + exp;
+        format!(
+            "{}{}e{power}",
+            if negative { "-" } else { "" },
+            &digits[first..=last]
+        )
+    }
+
+    /// Keeps the first of each group of members with equal keys.
+    fn dedup_by<T, K: std::hash::Hash + Eq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+        let mut seen = HashSet::new();
+        items.into_iter().filter(|x| seen.insert(key(x))).collect()
+    }
+
+    fn any_string() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9 _\"\\\\-]{0,6}",
+            proptest::collection::vec(any::<char>(), 0..6).prop_map(String::from_iter),
+        ]
+    }
+
+    fn attribute_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => "[a-z_]{1,4}",
+            1 => Just("S".to_owned()),
+            1 => Just("M".to_owned()),
+            1 => any_string(),
+        ]
+    }
+
+    /// Arbitrary values, depth at most 3. Without `binary_and_sets`, no `B`,
+    /// `SS`, `NS` or `BS` (the values plain JSON can hold exactly).
+    fn attribute_value(binary_and_sets: bool) -> BoxedStrategy<AttributeValue> {
+        let simple = prop_oneof![
+            any_string().prop_map(AttributeValue::S),
+            number_text().prop_map(AttributeValue::N),
+            any::<bool>().prop_map(AttributeValue::Bool),
+            Just(AttributeValue::Null(true)),
+        ];
+        let leaf = if binary_and_sets {
+            prop_oneof![
+                4 => simple,
+                1 => proptest::collection::vec(any::<u8>(), 0..12)
+                    .prop_map(|bytes| AttributeValue::B(Blob::new(bytes))),
+                1 => proptest::collection::vec(any_string(), 1..5)
+                    .prop_map(|items| AttributeValue::Ss(dedup_by(items, String::clone))),
+                1 => proptest::collection::vec(number_text(), 1..5)
+                    .prop_map(|items| AttributeValue::Ns(dedup_by(items, |x| number_key(x)))),
+                1 => proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..6), 1..5)
+                    .prop_map(|items| AttributeValue::Bs(
+                        dedup_by(items, Vec::clone).into_iter().map(Blob::new).collect(),
+                    )),
+            ]
+            .boxed()
+        } else {
+            simple.boxed()
+        };
+        leaf.prop_recursive(3, 32, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
+                proptest::collection::hash_map(attribute_name(), inner, 0..4)
+                    .prop_map(AttributeValue::M),
+            ]
+        })
+        .boxed()
+    }
+
+    fn any_item(binary_and_sets: bool, min: usize) -> impl Strategy<Value = Item> {
+        proptest::collection::hash_map(attribute_name(), attribute_value(binary_and_sets), min..5)
+    }
+
+    /// `text` as serde_json spells it: exponent marker `e`, always signed.
+    fn plain_spelling(text: &str) -> String {
+        match text.find(['e', 'E']) {
+            None => text.to_owned(),
+            Some(i) => {
+                let exp = &text[i + 1..];
+                let exp = if exp.starts_with(['+', '-']) {
+                    exp.to_owned()
+                } else {
+                    format!("+{exp}")
+                };
+                format!("{}e{exp}", &text[..i])
+            }
+        }
+    }
+
+    /// `av` with every number respelled by [`plain_spelling`].
+    fn plain_numbers(av: &AttributeValue) -> AttributeValue {
+        match av {
+            AttributeValue::N(text) => AttributeValue::N(plain_spelling(text)),
+            AttributeValue::L(items) => {
+                AttributeValue::L(items.iter().map(plain_numbers).collect())
+            }
+            AttributeValue::M(map) => AttributeValue::M(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), plain_numbers(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn through_text(v: &Value) -> Value {
+        serde_json::from_str(&serde_json::to_string(v).unwrap()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            // Never write regression files next to the sources.
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn prop_generated_numbers_are_valid(text in number_text()) {
+            prop_assert_eq!(validate_number(&text), Ok(()), "{}", &text);
+            let parts = parse_number(&text).unwrap();
+            prop_assert_eq!(parts.canonical(), number_key(&text));
+            prop_assert_eq!(to_plain(&AttributeValue::N(text.clone())).to_string(), plain_spelling(&text));
+        }
+
+        #[test]
+        fn prop_dynamo_round_trip(av in attribute_value(true)) {
+            prop_assert_eq!(from_dynamo(&to_dynamo(&av)), Ok(av.clone()));
+            prop_assert_eq!(from_dynamo(&through_text(&to_dynamo(&av))), Ok(av));
+        }
+
+        #[test]
+        fn prop_item_dynamo_round_trip(it in any_item(true, 0)) {
+            let doc = item_to_dynamo(&it);
+            prop_assert_eq!(item_from_dynamo(&doc), Ok(it.clone()));
+            prop_assert_eq!(item_from_dynamo(&through_text(&doc)), Ok(it.clone()));
+            let expected_format = if it.is_empty() { JsonFormat::Plain } else { JsonFormat::Dynamo };
+            prop_assert_eq!(detect_format(&doc), expected_format);
+            prop_assert_eq!(item_from_json(&through_text(&doc)), Ok((it, expected_format)));
+        }
+
+        #[test]
+        fn prop_plain_round_trip(av in attribute_value(false)) {
+            let expected = plain_numbers(&av);
+            prop_assert_eq!(from_plain(&to_plain(&av)), Ok(expected.clone()));
+            prop_assert_eq!(from_plain(&through_text(&to_plain(&av))), Ok(expected));
+        }
+
+        #[test]
+        fn prop_item_plain_round_trip(it in any_item(false, 0)) {
+            let expected: Item = it.iter().map(|(k, v)| (k.clone(), plain_numbers(v))).collect();
+            prop_assert_eq!(item_from_plain(&item_to_plain(&it)), Ok(expected.clone()));
+            prop_assert_eq!(item_from_plain(&through_text(&item_to_plain(&it))), Ok(expected));
+        }
+
+        #[test]
+        fn prop_detect_format_dynamo(it in any_item(true, 1)) {
+            prop_assert_eq!(detect_format(&item_to_dynamo(&it)), JsonFormat::Dynamo);
+        }
+
+        #[test]
+        fn prop_cell_text_truncation(av in attribute_value(true), max in 0usize..24) {
+            let full = cell_text(&av, usize::MAX);
+            let cut = cell_text(&av, max);
+            let len = full.chars().count();
+            prop_assert!(!full.contains(['\n', '\r']));
+            if len <= max {
+                prop_assert_eq!(cut, full);
+            } else if max == 0 {
+                prop_assert_eq!(cut, "");
+            } else {
+                let expected: String = full.chars().take(max - 1).chain(['…']).collect();
+                prop_assert_eq!(cut, expected);
+            }
+        }
+    }
 }

@@ -17,8 +17,19 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let lines = lines(d, &app.settings.theme);
     let max_scroll = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
     let scroll = d.scroll.min(max_scroll);
+    let visible = area.height.saturating_sub(2) as usize;
+    let position = if lines.len() > visible {
+        format!(
+            " · lines {}-{} of {}",
+            scroll as usize + 1,
+            (scroll as usize + visible).min(lines.len()),
+            lines.len()
+        )
+    } else {
+        String::new()
+    };
     let title = format!(
-        " {} {} ",
+        " {} {}{position} ",
         d.entity.as_deref().unwrap_or("Item"),
         if d.show_types { "· DynamoDB JSON" } else { "· JSON" }
     );
@@ -120,6 +131,11 @@ fn emit(
     cur: &mut Vec<Span<'static>>,
     out: &mut Vec<Line<'static>>,
 ) {
+    // Small objects and arrays stay on one line: `{"S": "x"}`, `[1, 2]`.
+    if matches!(v, Value::Object(_) | Value::Array(_)) && inline_fits(v, INLINE_WIDTH) {
+        inline(v, t, cur);
+        return;
+    }
     match v {
         Value::Object(m) if !m.is_empty() => {
             cur.push(Span::raw("{"));
@@ -158,6 +174,44 @@ fn emit(
         }
         Value::Object(_) => cur.push(Span::raw("{}")),
         Value::Array(_) => cur.push(Span::raw("[]")),
+        other => cur.push(scalar(other, t)),
+    }
+}
+
+const INLINE_WIDTH: usize = 60;
+
+/// True when `v` printed compactly is at most `max` characters.
+fn inline_fits(v: &Value, max: usize) -> bool {
+    serde_json::to_string(v).is_ok_and(|s| s.chars().count() + 8 <= max)
+}
+
+fn inline(v: &Value, t: &Theme, cur: &mut Vec<Span<'static>>) {
+    match v {
+        Value::Object(m) => {
+            cur.push(Span::raw("{"));
+            for (i, (k, val)) in m.iter().enumerate() {
+                if i > 0 {
+                    cur.push(Span::raw(", "));
+                }
+                cur.push(Span::styled(
+                    serde_json::to_string(k).unwrap_or_default(),
+                    Style::default().fg(t.key),
+                ));
+                cur.push(Span::raw(": "));
+                inline(val, t, cur);
+            }
+            cur.push(Span::raw("}"));
+        }
+        Value::Array(a) => {
+            cur.push(Span::raw("["));
+            for (i, val) in a.iter().enumerate() {
+                if i > 0 {
+                    cur.push(Span::raw(", "));
+                }
+                inline(val, t, cur);
+            }
+            cur.push(Span::raw("]"));
+        }
         other => cur.push(scalar(other, t)),
     }
 }

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{centered, popup};
 use crate::app::keymap::Mode;
@@ -45,8 +45,19 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let r = centered(area, 78, area.height.saturating_sub(2));
-    let block = popup(f, r, "Help — esc closes", app);
     let lines = lines(app);
     let max = (lines.len() as u16).saturating_sub(r.height.saturating_sub(2));
-    f.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(max), 0)), r);
+    let title = if scroll.min(max) < max {
+        "Help — j/↓ scrolls, esc closes"
+    } else {
+        "Help — esc closes"
+    };
+    let block = popup(f, r, title, app);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block)
+            .scroll((scroll.min(max), 0)),
+        r,
+    );
 }

@@ -37,20 +37,6 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Style::default().fg(t.accent)
     };
     let mut spans = vec![Span::styled(desc, style.add_modifier(Modifier::BOLD))];
-    let s = &items.stats;
-    spans.push(Span::styled(
-        format!(
-            "   {} loaded · scanned {} · {} page{} · {:.1} RCU · last {} ms{}",
-            items.rows.len(),
-            s.scanned,
-            s.pages,
-            if s.pages == 1 { "" } else { "s" },
-            s.consumed,
-            s.last_ms,
-            if items.done { " · all loaded" } else { "" }
-        ),
-        Style::default().fg(t.muted),
-    ));
     if items.loading {
         spans.push(Span::raw(format!(" {}", SPINNER[app.spinner % SPINNER.len()])));
     }
@@ -61,7 +47,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     for (id, n) in &items.type_counts {
         let name = id
             .map(|e| items.decoder.entity_name(e).to_string())
-            .unwrap_or_else(|| "(untyped)".into());
+            .unwrap_or_else(|| "—".into());
         let active = items.type_filter.is_some() && *id == items.type_filter;
         let st = if active {
             Style::default().fg(t.accent).add_modifier(Modifier::REVERSED)
@@ -73,7 +59,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     }
     if !items.text_filter.is_empty() {
         tspans.push(Span::styled(
-            format!("/{}  ({} match)", items.text_filter, items.view.len()),
+            format!(
+                "/{}  ({} match{})",
+                items.text_filter,
+                items.view.len(),
+                if items.view.len() == 1 { "" } else { "es" }
+            ),
             Style::default().fg(t.accent),
         ));
     }
@@ -175,7 +166,21 @@ fn header(c: &Col) -> String {
 }
 
 fn key_text(decoder: &Decoder, row: &ItemRow, max: usize) -> String {
-    let fields = decoder.key_fields(&row.item, &row.class);
+    // The primary key's fields only; index-key fields are in the detail view.
+    let def = row.class.entity.and_then(|e| decoder.entity_def(e));
+    let primary: Vec<&str> = def
+        .map(|d| {
+            d.pk.iter()
+                .chain(d.sk.iter())
+                .flat_map(|t| t.params())
+                .collect()
+        })
+        .unwrap_or_default();
+    let fields: Vec<(String, String)> = decoder
+        .key_fields(&row.item, &row.class)
+        .into_iter()
+        .filter(|(k, _)| primary.contains(&k.as_str()))
+        .collect();
     if fields.is_empty() {
         // Not decodable: the raw key.
         let keys = decoder.keys();
@@ -292,36 +297,67 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
             Row::new(cells)
         })
         .collect();
-    // The key column is as wide as the widest visible key (capped).
-    let key_w = items.view[offset..end]
-        .iter()
-        .map(|&i| key_text(&items.decoder, &items.rows[i], max_cell).chars().count())
-        .max()
-        .unwrap_or(3)
-        .clamp(3, 64) as u16;
-    let type_w = items.view[offset..end]
-        .iter()
-        .filter_map(|&i| items.rows[i].class.entity)
-        .map(|e| items.decoder.entity_name(e).chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 24) as u16;
+    // Columns are as wide as their widest visible cell, within limits, so a
+    // view of 100,000 rows still only measures the rows on screen.
+    let visible = &items.view[offset..end];
+    let measure = |f: &dyn Fn(&ItemRow) -> usize, min: usize, max: usize| -> u16 {
+        visible
+            .iter()
+            .map(|&i| f(&items.rows[i]))
+            .max()
+            .unwrap_or(min)
+            .clamp(min, max.max(min)) as u16
+    };
+    let key_cap = (width / 3).clamp(12, 64);
     let widths: Vec<Constraint> = cols
         .iter()
         .map(|c| match c {
-            Col::Type => Constraint::Length(type_w),
-            Col::Key => Constraint::Length(key_w),
-            Col::Attr(_) => Constraint::Min(10),
+            Col::Type => Constraint::Length(measure(
+                &|r| {
+                    r.class
+                        .entity
+                        .map(|e| items.decoder.entity_name(e).chars().count())
+                        .unwrap_or(1)
+                },
+                4,
+                24,
+            )),
+            Col::Key => Constraint::Length(measure(
+                &|r| key_text(&items.decoder, r, max_cell).chars().count(),
+                3,
+                key_cap,
+            )),
+            Col::Attr(a) => Constraint::Length(measure(
+                &|r| {
+                    r.item
+                        .get(a)
+                        .map(|v| value::cell_text(v, max_cell).chars().count())
+                        .unwrap_or(0)
+                },
+                a.chars().count().min(max_cell),
+                max_cell,
+            )),
             Col::Summary => Constraint::Fill(1),
         })
         .collect();
     let head = Row::new(cols.iter().map(|c| Cell::from(header(c))))
         .style(Style::default().add_modifier(Modifier::BOLD).fg(t.muted));
+    let st = &items.stats;
     let title = format!(
-        " {} / {} {}",
+        " {} / {}{} · scanned {} · {} page{} · {:.1} RCU · last {} ms{} ",
         sel + 1,
         items.view.len(),
-        if items.done { "" } else { "(more on scroll) " }
+        if items.view.len() == items.rows.len() {
+            String::new()
+        } else {
+            format!(" of {} loaded", items.rows.len())
+        },
+        st.scanned,
+        st.pages,
+        if st.pages == 1 { "" } else { "s" },
+        st.consumed,
+        st.last_ms,
+        if items.done { " · all loaded" } else { " · more on scroll" }
     );
     let table = Table::new(rows, widths)
         .header(head)
@@ -337,6 +373,12 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
             Style::default().fg(t.error),
         );
         let y = area.y + area.height.saturating_sub(1);
-        f.render_widget(Paragraph::new(msg), Rect { y, height: 1, ..area });
+        let r = Rect {
+            x: area.x + 1,
+            y,
+            width: area.width.saturating_sub(2),
+            height: 1,
+        };
+        f.render_widget(Paragraph::new(msg), r);
     }
 }

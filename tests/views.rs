@@ -1,0 +1,708 @@
+//! Screen snapshots of every view, drawn on ratatui's `TestBackend` with no
+//! network: state is set directly or driven through `App::update` with key
+//! events; nothing here spawns a request.
+//!
+//! Update the snapshots with `INSTA_UPDATE=always cargo test --test views`
+//! and read the `.snap` files before committing them.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use dyntui::app::clipboard::Clipboard;
+use dyntui::app::config::{Settings, demo_project};
+use dyntui::app::state::{App, Input, Loadable, Msg, Screen};
+use dyntui::dynamo::client::{Dynamo, IndexInfo, KeyDef, TableInfo};
+use dyntui::dynamo::demo::{DemoSize, generate};
+use dyntui::dynamo::error::{AwsError, ConnContext};
+use dyntui::dynamo::request::{ItemsRequest, RequestKind, SortCondition};
+use dyntui::dynamo::{AttributeValue, Item};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const TABLE: &str = "dyntui-demo";
+const ENDPOINT: &str = "http://127.0.0.1:8000";
+
+// ------------------------------------------------------------ fixtures
+
+fn ctx() -> ConnContext {
+    ConnContext {
+        region: Some("us-east-1".into()),
+        endpoint: Some(ENDPOINT.into()),
+        profile: None,
+    }
+}
+
+/// A client that is never used: it only sends when a request is spawned,
+/// and these tests never spawn one.
+fn offline_dynamo() -> Dynamo {
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .build();
+    Dynamo::from_config(config, None, Some(ENDPOINT.into()))
+}
+
+fn app_with(db: Result<Dynamo, AwsError>) -> App {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    App::new(
+        Settings::defaults().expect("default settings"),
+        demo_project().expect("demo project"),
+        db,
+        ctx(),
+        tx,
+        Clipboard::Memory(Vec::new()),
+    )
+}
+
+/// A connected app on the tables screen.
+fn connected() -> App {
+    app_with(Ok(offline_dynamo()))
+}
+
+fn key_def(name: &str) -> KeyDef {
+    KeyDef {
+        name: name.into(),
+        kind: "S".into(),
+    }
+}
+
+fn gsi(name: &str, pk: &str, sk: &str, items: i64) -> IndexInfo {
+    IndexInfo {
+        name: name.into(),
+        global: true,
+        pk: key_def(pk),
+        sk: Some(key_def(sk)),
+        projection: "ALL".into(),
+        status: Some("ACTIVE".into()),
+        capacity: None,
+        item_count: Some(items),
+        size_bytes: Some(items * 310),
+    }
+}
+
+/// What DescribeTable (+ TTL + PITR) says about the demo table.
+fn demo_info() -> TableInfo {
+    TableInfo {
+        name: TABLE.into(),
+        status: "ACTIVE".into(),
+        pk: Some(key_def("PK")),
+        sk: Some(key_def("SK")),
+        indexes: vec![
+            gsi("GSI1", "GSI1PK", "GSI1SK", 5_980),
+            gsi("GSI2", "GSI2PK", "GSI2SK", 1_620),
+        ],
+        billing_mode: "PAY_PER_REQUEST".into(),
+        capacity: None,
+        on_demand_max: None,
+        item_count: Some(6_412),
+        size_bytes: Some(2_348_113),
+        stream: Some("NEW_AND_OLD_IMAGES".into()),
+        ttl: Some("ENABLED (expiresAt)".into()),
+        pitr: Some("ENABLED".into()),
+        deletion_protection: Some(true),
+        created: Some("2025-03-14T09:26:53Z".into()),
+    }
+}
+
+/// A plain provisioned table with no indexes.
+fn simple_info(name: &str) -> TableInfo {
+    TableInfo {
+        name: name.into(),
+        status: "ACTIVE".into(),
+        pk: Some(key_def("id")),
+        sk: None,
+        billing_mode: "PROVISIONED".into(),
+        capacity: Some((5, 5)),
+        item_count: Some(120),
+        size_bytes: Some(18_400),
+        deletion_protection: Some(false),
+        ..TableInfo::default()
+    }
+}
+
+fn table_names() -> Vec<String> {
+    ["audit-log", TABLE, "dyntui-sessions", "orders-archive"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+/// A small, deterministic slice of the demo shop, in the order a Scan of one
+/// item collection after another returns it, plus one untyped item.
+fn demo_items() -> Vec<Item> {
+    let mut items = generate(
+        7,
+        DemoSize {
+            customers: 4,
+            products: 3,
+            orders: 5,
+            reviews: 4,
+        },
+    );
+    items.push(Item::from([
+        ("PK".to_string(), s("CONFIG")),
+        ("SK".to_string(), s("SCHEMA")),
+        ("version".to_string(), AttributeValue::N("3".into())),
+    ]));
+    items.sort_by_key(sort_key);
+    items
+}
+
+fn sort_key(i: &Item) -> (String, String) {
+    let text = |k: &str| match i.get(k) {
+        Some(AttributeValue::S(v)) => v.clone(),
+        _ => String::new(),
+    };
+    (text("PK"), text("SK"))
+}
+
+fn text_of(i: &Item, k: &str) -> String {
+    match i.get(k) {
+        Some(AttributeValue::S(v)) => v.clone(),
+        other => panic!("{k} is not a string: {other:?}"),
+    }
+}
+
+/// A connected app showing a Scan of the demo items.
+fn scanned() -> App {
+    let mut app = connected();
+    app.show_loaded_items(demo_info(), ItemsRequest::scan(TABLE), demo_items());
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.update(Msg::Event(Event::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    ))));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+/// Moves the items cursor to the first row of an entity type.
+fn select_first(app: &mut App, entity: &str) {
+    let items = app.items.as_ref().expect("items view");
+    let pos = items
+        .view
+        .iter()
+        .position(|&i| {
+            matches!(items.rows[i].item.get("Type"), Some(AttributeValue::S(t)) if t == entity)
+        })
+        .unwrap_or_else(|| panic!("no {entity} in view"));
+    for _ in 0..pos {
+        press(app, KeyCode::Char('j'));
+    }
+    assert_eq!(app.items.as_ref().unwrap().selected, pos);
+}
+
+fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| dyntui::views::render(f, app)).unwrap();
+    terminal
+}
+
+fn snap(name: &str, app: &App) {
+    snap_sized(name, app, 120, 30);
+}
+
+fn snap_sized(name: &str, app: &App, w: u16, h: u16) {
+    let terminal = draw(app, w, h);
+    insta::assert_snapshot!(name, terminal.backend());
+}
+
+// ------------------------------------------------------------ tables
+
+#[tokio::test]
+async fn tables_loading() {
+    let mut app = connected();
+    app.tables.list = Loadable::Loading;
+    snap("tables_loading", &app);
+}
+
+#[tokio::test]
+async fn tables_loaded_with_summary() {
+    let mut app = connected();
+    app.tables.list = Loadable::Ready(table_names());
+    app.tables.selected = 1;
+    app.tables
+        .describe
+        .insert(TABLE.into(), Loadable::Ready(demo_info()));
+    assert_eq!(app.tables.selected_name().as_deref(), Some(TABLE));
+    snap("tables_loaded_with_summary", &app);
+}
+
+#[tokio::test]
+async fn tables_selected_still_describing() {
+    let mut app = connected();
+    app.tables.list = Loadable::Ready(table_names());
+    app.tables
+        .describe
+        .insert("audit-log".into(), Loadable::Loading);
+    snap("tables_selected_still_describing", &app);
+}
+
+#[tokio::test]
+async fn tables_describe_failed() {
+    let mut app = connected();
+    app.tables.list = Loadable::Ready(table_names());
+    app.tables.describe.insert(
+        "audit-log".into(),
+        Loadable::Failed(
+            AwsError::new(
+                "AccessDeniedException",
+                "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: \
+                 dynamodb:DescribeTable on resource: arn:aws:dynamodb:us-east-1:123456789012:table/audit-log",
+            )
+            .with_hint("the policy of this identity does not allow dynamodb:DescribeTable"),
+        ),
+    );
+    snap("tables_describe_failed", &app);
+}
+
+#[tokio::test]
+async fn tables_small_terminal() {
+    let mut app = connected();
+    app.tables.list = Loadable::Ready(table_names());
+    app.tables.selected = 1;
+    app.tables
+        .describe
+        .insert(TABLE.into(), Loadable::Ready(demo_info()));
+    snap_sized("tables_80x24", &app, 80, 24);
+}
+
+#[tokio::test]
+async fn tables_empty() {
+    let mut app = connected();
+    app.tables.list = Loadable::Ready(Vec::new());
+    snap("tables_empty", &app);
+}
+
+#[tokio::test]
+async fn tables_list_failed() {
+    let mut app = connected();
+    app.tables.list = Loadable::Failed(
+        AwsError::new(
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        )
+        .with_hint(
+            "the credentials of profile (default) are not valid for region us-east-1; \
+             check `aws sts get-caller-identity`",
+        ),
+    );
+    snap("tables_list_failed", &app);
+}
+
+#[tokio::test]
+async fn tables_filter_typed() {
+    let mut app = connected();
+    app.tables.list = Loadable::Ready(table_names());
+    // Every table already described: typing re-describes the selection only
+    // when it is not known yet, so nothing is requested.
+    for name in table_names() {
+        let info = if name == TABLE {
+            demo_info()
+        } else {
+            simple_info(&name)
+        };
+        app.tables.describe.insert(name, Loadable::Ready(info));
+    }
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "dyntui");
+    assert_eq!(app.input, Some(Input::TablesFilter));
+    assert_eq!(app.tables.visible(), vec![TABLE, "dyntui-sessions"]);
+    snap("tables_filter_typing", &app);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.input, None);
+    assert_eq!(app.tables.filter, "dyntui");
+    snap("tables_filter_kept", &app);
+    // A filter matching nothing says so.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zzz");
+    press(&mut app, KeyCode::Enter);
+    snap("tables_filter_no_match", &app);
+}
+
+// ------------------------------------------------------------ items
+
+#[tokio::test]
+async fn items_scan() {
+    let app = scanned();
+    let items = app.items.as_ref().unwrap();
+    assert_eq!(items.rows.len(), demo_items().len());
+    assert!(items.done);
+    snap("items_scan", &app);
+}
+
+#[tokio::test]
+async fn items_type_filter() {
+    let mut app = scanned();
+    press(&mut app, KeyCode::Char('t'));
+    let items = app.items.as_ref().unwrap();
+    let t = items.type_filter.expect("a type is selected");
+    assert_eq!(items.decoder.entity_name(t), "Customer");
+    snap("items_type_filter_customer", &app);
+    // Next type: Order.
+    press(&mut app, KeyCode::Char('t'));
+    let items = app.items.as_ref().unwrap();
+    assert_eq!(
+        items.decoder.entity_name(items.type_filter.unwrap()),
+        "Order"
+    );
+    snap("items_type_filter_order", &app);
+}
+
+#[tokio::test]
+async fn items_raw_keys() {
+    let mut app = scanned();
+    press(&mut app, KeyCode::Char('K'));
+    assert!(app.items.as_ref().unwrap().raw_keys);
+    snap("items_raw_keys", &app);
+}
+
+#[tokio::test]
+async fn items_index_keys() {
+    let mut app = scanned();
+    press(&mut app, KeyCode::Char('i'));
+    assert!(app.items.as_ref().unwrap().show_index_keys);
+    snap("items_index_keys", &app);
+}
+
+/// The customer with the most orders, and their orders newest first.
+fn customer_orders() -> (String, Vec<Item>) {
+    let items = demo_items();
+    let orders: Vec<&Item> = items
+        .iter()
+        .filter(|i| {
+            text_of(i, "SK").starts_with("ORDER#") && text_of(i, "PK").starts_with("CUSTOMER#")
+        })
+        .collect();
+    let mut best: Option<(usize, String)> = None;
+    for o in &orders {
+        let pk = text_of(o, "PK");
+        let n = orders.iter().filter(|x| text_of(x, "PK") == pk).count();
+        if best
+            .as_ref()
+            .is_none_or(|(m, p)| n > *m || (n == *m && pk < *p))
+        {
+            best = Some((n, pk));
+        }
+    }
+    let pk = best.expect("some orders").1;
+    let mut mine: Vec<Item> = orders
+        .into_iter()
+        .filter(|o| text_of(o, "PK") == pk)
+        .cloned()
+        .collect();
+    mine.sort_by_key(sort_key);
+    mine.reverse();
+    (pk, mine)
+}
+
+#[tokio::test]
+async fn items_query() {
+    let (pk, orders) = customer_orders();
+    assert!(!orders.is_empty());
+    let mut app = connected();
+    let req = ItemsRequest {
+        kind: RequestKind::Query {
+            pk_name: "PK".into(),
+            pk: s(&pk),
+            sort: Some(("SK".into(), SortCondition::BeginsWith(s("ORDER#")))),
+        },
+        page_size: Some(200),
+        forward: false,
+        ..ItemsRequest::scan(TABLE)
+    };
+    app.show_loaded_items(demo_info(), req, orders);
+    snap("items_query", &app);
+}
+
+#[tokio::test]
+async fn items_empty_result() {
+    let mut app = connected();
+    let req = ItemsRequest {
+        kind: RequestKind::Query {
+            pk_name: "PK".into(),
+            pk: s("CUSTOMER#c99999"),
+            sort: None,
+        },
+        ..ItemsRequest::scan(TABLE)
+    };
+    app.show_loaded_items(demo_info(), req, Vec::new());
+    snap("items_empty_result", &app);
+}
+
+#[tokio::test]
+async fn items_request_failed() {
+    let mut app = connected();
+    app.show_loaded_items(demo_info(), ItemsRequest::scan(TABLE), Vec::new());
+    app.items.as_mut().unwrap().error = Some(
+        AwsError::new(
+            "ResourceNotFoundException",
+            "Cannot do operations on a non-existent table",
+        )
+        .with_hint(format!(
+            "table {TABLE} does not exist in region us-east-1 at endpoint {ENDPOINT}"
+        )),
+    );
+    snap("items_request_failed", &app);
+}
+
+#[tokio::test]
+async fn items_text_filter() {
+    let mut app = scanned();
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "backpack");
+    assert_eq!(app.input, Some(Input::TextFilter));
+    let n = app.items.as_ref().unwrap().view.len();
+    assert!(n > 1, "the filter matches several demo items: {n}");
+    snap("items_text_filter_typing", &app);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.input, None);
+    assert_eq!(app.items.as_ref().unwrap().view.len(), n);
+    snap("items_text_filter_kept", &app);
+}
+
+#[tokio::test]
+async fn items_next_page_failed() {
+    let mut app = scanned();
+    let items = app.items.as_mut().unwrap();
+    items.done = false;
+    items.error = Some(AwsError::new(
+        "ProvisionedThroughputExceededException",
+        "The level of configured provisioned throughput for the table was exceeded.",
+    ));
+    snap("items_next_page_failed", &app);
+}
+
+#[tokio::test]
+async fn items_scan_small_terminal() {
+    let app = scanned();
+    snap_sized("items_scan_80x24", &app, 80, 24);
+}
+
+#[tokio::test]
+async fn items_text_filter_no_match() {
+    let mut app = scanned();
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "no-such-thing");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.items.as_ref().unwrap().view.is_empty());
+    snap("items_text_filter_no_match", &app);
+}
+
+// ------------------------------------------------------------ detail
+
+#[tokio::test]
+async fn detail_plain_and_typed() {
+    let mut app = scanned();
+    select_first(&mut app, "Product");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Detail);
+    let d = app.detail.as_ref().unwrap();
+    assert_eq!(d.entity.as_deref(), Some("Product"));
+    assert!(!d.key_fields.is_empty());
+    snap_sized("detail_plain_json", &app, 120, 40);
+    press(&mut app, KeyCode::Char('t'));
+    assert!(app.detail.as_ref().unwrap().show_types);
+    snap_sized("detail_dynamodb_json", &app, 120, 40);
+}
+
+#[tokio::test]
+async fn detail_untyped_item() {
+    let mut app = scanned();
+    let items = app.items.as_ref().unwrap();
+    let pos = items
+        .view
+        .iter()
+        .position(|&i| items.rows[i].class.entity.is_none())
+        .expect("the untyped item");
+    for _ in 0..pos {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.detail.as_ref().unwrap().entity, None);
+    snap("detail_untyped", &app);
+}
+
+// ------------------------------------------------------------ help
+
+#[tokio::test]
+async fn help_overlay() {
+    let mut app = scanned();
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.help, Some(0));
+    snap("help_overlay", &app);
+    // Tall enough to show every binding.
+    snap_sized("help_overlay_full", &app, 120, 80);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.help, None);
+    assert_eq!(app.screen, Screen::Items);
+}
+
+// ------------------------------------------------------------ query form
+
+#[tokio::test]
+async fn query_form() {
+    let mut app = scanned();
+    select_first(&mut app, "Customer");
+    press(&mut app, KeyCode::Char('s'));
+    let Some(Input::Query(form)) = &app.input else {
+        panic!("query form is open: {:?}", app.input)
+    };
+    assert_eq!(form.field, 1);
+    assert!(form.pk.starts_with("CUSTOMER#"), "prefilled: {}", form.pk);
+    snap("query_form", &app);
+}
+
+#[tokio::test]
+async fn query_form_between_needs_two_values() {
+    let mut app = scanned();
+    select_first(&mut app, "Customer");
+    press(&mut app, KeyCode::Char('s'));
+    // Sort op: begins_with -> between.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Right);
+    // Sort key: a first value, and no second one.
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "ORDER#2024");
+    press(&mut app, KeyCode::Enter);
+    let Some(Input::Query(form)) = &app.input else {
+        panic!("query form stays open: {:?}", app.input)
+    };
+    assert_eq!(
+        form.error.as_deref(),
+        Some("between needs a second value (…and)")
+    );
+    // Nothing was requested: still the scan, all loaded.
+    let items = app.items.as_ref().unwrap();
+    assert!(items.request.is_scan());
+    assert!(!items.loading);
+    snap("query_form_error", &app);
+}
+
+#[tokio::test]
+async fn query_form_without_partition_key_warns_of_scan() {
+    let mut app = scanned();
+    press(&mut app, KeyCode::Char('s'));
+    // Clear the prefilled partition key and pick GSI2.
+    app.update(Msg::Event(Event::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    ))));
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Right);
+    let Some(Input::Query(form)) = &app.input else {
+        panic!("query form is open")
+    };
+    assert!(form.pk.is_empty());
+    assert_eq!(form.index, 2);
+    snap("query_form_no_pk", &app);
+}
+
+// ------------------------------------------------------------ server filter
+
+#[tokio::test]
+async fn server_filter_parse_error() {
+    let mut app = scanned();
+    press(&mut app, KeyCode::Char('f'));
+    type_text(&mut app, "status = ");
+    snap("server_filter_typing", &app);
+    press(&mut app, KeyCode::Enter);
+    let Some(Input::ServerFilter { text, error }) = &app.input else {
+        panic!("filter box stays open: {:?}", app.input)
+    };
+    assert_eq!(text, "status = ");
+    assert!(error.is_some());
+    assert!(app.items.as_ref().unwrap().request.filter.is_none());
+    snap("server_filter_error", &app);
+}
+
+// ------------------------------------------------------------ connection failure
+
+#[test]
+fn connection_failure() {
+    let app = app_with(Err(AwsError::new(
+        "NoCredentials",
+        "no AWS credentials were found for region us-east-1",
+    )
+    .with_hint(
+        "run `aws configure` or `aws sso login`, set AWS_PROFILE, or export \
+         AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    )));
+    assert!(app.fatal.is_some());
+    snap("connection_failure", &app);
+}
+
+#[test]
+fn connection_failure_help() {
+    let mut app = app_with(Err(AwsError::new("NoCredentials", "no credentials")));
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.help, Some(0));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.help, None);
+    assert!(!app.should_quit);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.should_quit);
+}
+
+// ------------------------------------------------------------ copying
+
+#[tokio::test]
+async fn copy_key_and_cli_command() {
+    let mut app = scanned();
+    select_first(&mut app, "Customer");
+    let row = app
+        .items
+        .as_ref()
+        .unwrap()
+        .selected_row()
+        .unwrap()
+        .item
+        .clone();
+    let (pk, sk) = (text_of(&row, "PK"), text_of(&row, "SK"));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Detail);
+
+    press(&mut app, KeyCode::Char('c'));
+    let key = format!(r#"{{"PK":{{"S":"{pk}"}},"SK":{{"S":"{sk}"}}}}"#);
+    assert_eq!(app.clipboard.last(), Some(key.as_str()));
+    let (_, flash) = app.flash.as_ref().expect("a flash message");
+    assert_eq!(flash, "copied key (memory)");
+    snap("detail_copied_key", &app);
+
+    press(&mut app, KeyCode::Char('C'));
+    let cli = format!(
+        "aws dynamodb get-item --table-name {TABLE} --key '{key}' \
+         --region us-east-1 --endpoint-url {ENDPOINT}"
+    );
+    assert_eq!(app.clipboard.last(), Some(cli.as_str()));
+    snap("detail_copied_cli", &app);
+
+    // Any other key clears the flash.
+    press(&mut app, KeyCode::Char('j'));
+    assert!(app.flash.is_none());
+}
+
+#[tokio::test]
+async fn copy_json_from_items_view() {
+    let mut app = scanned();
+    select_first(&mut app, "Review");
+    press(&mut app, KeyCode::Char('y'));
+    let text = app.clipboard.last().expect("copied").to_string();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["Type"], "Review");
+    assert!(v["rating"].is_number());
+    assert_eq!(
+        app.flash.as_ref().map(|(_, m)| m.as_str()),
+        Some("copied item as JSON (memory)")
+    );
+}
