@@ -16,14 +16,23 @@ fn info() -> TableInfo {
     TableInfo {
         name: "dyntui-demo".into(),
         status: "ACTIVE".into(),
-        pk: Some(KeyDef { name: "PK".into(), kind: "S".into() }),
-        sk: Some(KeyDef { name: "SK".into(), kind: "S".into() }),
+        pk: Some(KeyDef {
+            name: "PK".into(),
+            kind: "S".into(),
+        }),
+        sk: Some(KeyDef {
+            name: "SK".into(),
+            kind: "S".into(),
+        }),
         ..TableInfo::default()
     }
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let _g = rt.enter();
     let mut items = Vec::new();
     let mut seed = 0;

@@ -19,7 +19,10 @@ fn main() -> ExitCode {
     let args = Cli::parse();
     let log_path = args.log_file.clone().unwrap_or_else(default_log_path);
     let _log_guard = init_logging(&log_path);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

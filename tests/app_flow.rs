@@ -24,9 +24,15 @@ async fn seeded_table(size: DemoSize) -> (String, Vec<Item>) {
     let name = unique("app");
     demo_design(&name).create(&db).await.expect("create");
     let items = generate(11, size);
-    write_all(&db, &name, items.clone(), &WriteOptions::default(), Arc::new(Progress::default()))
-        .await
-        .expect("seed");
+    write_all(
+        &db,
+        &name,
+        items.clone(),
+        &WriteOptions::default(),
+        Arc::new(Progress::default()),
+    )
+    .await
+    .expect("seed");
     (name, items)
 }
 
@@ -37,7 +43,14 @@ fn app(page_size: i32) -> (App, UnboundedReceiver<Msg>) {
     settings.ui.prefetch_rows = 5;
     let d = db();
     let ctx = d.context().clone();
-    let app = App::new(settings, demo_project().unwrap(), Ok(d), ctx, tx, Clipboard::Memory(vec![]));
+    let app = App::new(
+        settings,
+        demo_project().unwrap(),
+        Ok(d),
+        ctx,
+        tx,
+        Clipboard::Memory(vec![]),
+    );
     (app, rx)
 }
 
@@ -53,7 +66,10 @@ async fn settle(app: &mut App, rx: &mut UnboundedReceiver<Msg>) {
 }
 
 fn key(app: &mut App, code: KeyCode) {
-    app.update(Msg::Event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+    app.update(Msg::Event(Event::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    ))));
 }
 
 fn typed(app: &mut App, text: &str) {
@@ -64,19 +80,37 @@ fn typed(app: &mut App, text: &str) {
 
 #[tokio::test]
 async fn tables_list_then_items_page_as_the_cursor_moves() {
-    let (name, items) = seeded_table(DemoSize { customers: 30, products: 10, orders: 40, reviews: 20 }).await;
+    let (name, items) = seeded_table(DemoSize {
+        customers: 30,
+        products: 10,
+        orders: 40,
+        reviews: 20,
+    })
+    .await;
     let (mut app, mut rx) = app(25);
     app.load_tables();
     settle(&mut app, &mut rx).await;
-    let Loadable::Ready(list) = &app.tables.list else { panic!("tables not loaded") };
-    let pos = list.iter().position(|t| *t == name).expect("our table listed");
+    let Loadable::Ready(list) = &app.tables.list else {
+        panic!("tables not loaded")
+    };
+    let pos = list
+        .iter()
+        .position(|t| *t == name)
+        .expect("our table listed");
     // Filter the list to our table and open it.
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, &name);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.tables.selected_name().as_deref(), Some(name.as_str()), "filtered from position {pos}");
+    assert_eq!(
+        app.tables.selected_name().as_deref(),
+        Some(name.as_str()),
+        "filtered from position {pos}"
+    );
     settle(&mut app, &mut rx).await;
-    assert!(matches!(app.tables.describe.get(&name), Some(Loadable::Ready(_))));
+    assert!(matches!(
+        app.tables.describe.get(&name),
+        Some(Loadable::Ready(_))
+    ));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Items);
     settle(&mut app, &mut rx).await;
@@ -107,7 +141,11 @@ async fn tables_list_then_items_page_as_the_cursor_moves() {
     let st = app.items.as_ref().unwrap();
     assert!(st.type_filter.is_some());
     let first_type = st.type_filter;
-    assert!(st.view.iter().all(|&i| st.rows[i].class.entity == first_type));
+    assert!(
+        st.view
+            .iter()
+            .all(|&i| st.rows[i].class.entity == first_type)
+    );
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('/'));
     typed(&mut app, "c00007");
@@ -119,7 +157,13 @@ async fn tables_list_then_items_page_as_the_cursor_moves() {
 
 #[tokio::test]
 async fn query_form_runs_a_query_and_stale_pages_are_dropped() {
-    let (name, items) = seeded_table(DemoSize { customers: 10, products: 5, orders: 30, reviews: 5 }).await;
+    let (name, items) = seeded_table(DemoSize {
+        customers: 10,
+        products: 5,
+        orders: 30,
+        reviews: 5,
+    })
+    .await;
     let (mut app, mut rx) = app(200);
     app.open_table(&name);
     settle(&mut app, &mut rx).await;
@@ -127,7 +171,9 @@ async fn query_form_runs_a_query_and_stale_pages_are_dropped() {
 
     // s opens the form; type the partition key of customer c00003 and begins_with ORDER#.
     key(&mut app, KeyCode::Char('s'));
-    let Some(Input::Query(form)) = &app.input else { panic!("query form not open") };
+    let Some(Input::Query(form)) = &app.input else {
+        panic!("query form not open")
+    };
     assert_eq!(form.field, 1, "cursor starts on the partition key");
     key(&mut app, KeyCode::Char('u'));
     // Clear any prefilled key with backspaces.
@@ -162,7 +208,13 @@ async fn query_form_runs_a_query_and_stale_pages_are_dropped() {
 
     // A reply for an older request id is dropped.
     let before = st.rows.len();
-    let stale = Msg::Page(0, Ok(dyntui::dynamo::client::Page { items: items.clone(), ..Default::default() }));
+    let stale = Msg::Page(
+        0,
+        Ok(dyntui::dynamo::client::Page {
+            items: items.clone(),
+            ..Default::default()
+        }),
+    );
     assert!(!app.update(stale));
     assert_eq!(app.items.as_ref().unwrap().rows.len(), before);
 
@@ -171,7 +223,9 @@ async fn query_form_runs_a_query_and_stale_pages_are_dropped() {
     typed(&mut app, "status ~ x");
     key(&mut app, KeyCode::Enter);
     match &app.input {
-        Some(Input::ServerFilter { error: Some(e), .. }) => assert!(e.contains("unknown operator"), "{e}"),
+        Some(Input::ServerFilter { error: Some(e), .. }) => {
+            assert!(e.contains("unknown operator"), "{e}")
+        }
         other => panic!("expected a filter error, got {other:?}"),
     }
     key(&mut app, KeyCode::Esc);
@@ -179,7 +233,10 @@ async fn query_form_runs_a_query_and_stale_pages_are_dropped() {
     // Enter opens the detail; copy the key and the CLI command.
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Detail);
-    assert_eq!(app.detail.as_ref().unwrap().entity.as_deref(), Some("Order"));
+    assert_eq!(
+        app.detail.as_ref().unwrap().entity.as_deref(),
+        Some("Order")
+    );
     key(&mut app, KeyCode::Char('C'));
     let cmd = app.clipboard.last().unwrap().to_string();
     assert!(cmd.starts_with(&format!("aws dynamodb get-item --table-name {name} --key '{{\"PK\":{{\"S\":\"CUSTOMER#c00003\"}}")), "{cmd}");

@@ -22,9 +22,15 @@ fn n(v: &str) -> AttributeValue {
 }
 
 async fn put_all(db: &Dynamo, table: &str, items: Vec<Item>) {
-    write_all(db, table, items, &WriteOptions::default(), Arc::new(Progress::default()))
-        .await
-        .expect("batch write");
+    write_all(
+        db,
+        table,
+        items,
+        &WriteOptions::default(),
+        Arc::new(Progress::default()),
+    )
+    .await
+    .expect("batch write");
 }
 
 /// Every item of a request, page by page; also returns the page count.
@@ -64,13 +70,24 @@ async fn list_and_describe_tables() {
     let info = db.describe(&name).await.expect("describe");
     assert_eq!(info.name, name);
     assert_eq!(info.status, "ACTIVE");
-    assert_eq!(info.pk.as_ref().map(|k| (k.name.as_str(), k.kind.as_str())), Some(("PK", "S")));
+    assert_eq!(
+        info.pk.as_ref().map(|k| (k.name.as_str(), k.kind.as_str())),
+        Some(("PK", "S"))
+    );
     assert_eq!(info.sk.as_ref().map(|k| k.name.as_str()), Some("SK"));
     assert_eq!(info.billing_mode, "PAY_PER_REQUEST");
     let gsis: Vec<_> = info
         .indexes
         .iter()
-        .map(|i| (i.name.as_str(), i.global, i.pk.name.as_str(), i.sk.as_ref().map(|k| k.name.as_str()), i.projection.as_str()))
+        .map(|i| {
+            (
+                i.name.as_str(),
+                i.global,
+                i.pk.name.as_str(),
+                i.sk.as_ref().map(|k| k.name.as_str()),
+                i.projection.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         gsis,
@@ -79,7 +96,10 @@ async fn list_and_describe_tables() {
             ("GSI2", true, "GSI2PK", Some("GSI2SK"), "ALL"),
         ]
     );
-    assert_eq!(info.index_key_attrs(), vec!["GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]);
+    assert_eq!(
+        info.index_key_attrs(),
+        vec!["GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
+    );
 
     let lsi_name = unique("describe-lsi");
     numeric_design(&lsi_name).create(&db).await.expect("create");
@@ -87,7 +107,10 @@ async fn list_and_describe_tables() {
     assert_eq!(info.sk.as_ref().map(|k| k.kind.as_str()), Some("N"));
     assert_eq!(info.indexes.len(), 1);
     assert!(!info.indexes[0].global);
-    assert_eq!(info.indexes[0].sk.as_ref().map(|k| k.name.as_str()), Some("label"));
+    assert_eq!(
+        info.indexes[0].sk.as_ref().map(|k| k.name.as_str()),
+        Some("label")
+    );
 }
 
 #[tokio::test]
@@ -97,12 +120,20 @@ async fn scan_pages_never_repeat_or_skip() {
     demo_design(&name).create(&db).await.expect("create");
     let items = generate(
         3,
-        DemoSize { customers: 40, products: 15, orders: 60, reviews: 30 },
+        DemoSize {
+            customers: 40,
+            products: 15,
+            orders: 60,
+            reviews: 30,
+        },
     );
     let expected: HashSet<_> = items.iter().map(|i| key_of(i, "PK", "SK")).collect();
     put_all(&db, &name, items.clone()).await;
 
-    let req = ItemsRequest { page_size: Some(7), ..ItemsRequest::scan(&name) };
+    let req = ItemsRequest {
+        page_size: Some(7),
+        ..ItemsRequest::scan(&name)
+    };
     let (got, pages) = all_pages(&db, &req).await;
     assert!(pages > 10, "expected many pages, got {pages}");
     let keys: Vec<_> = got.iter().map(|i| key_of(i, "PK", "SK")).collect();
@@ -110,7 +141,8 @@ async fn scan_pages_never_repeat_or_skip() {
     assert_eq!(keys.len(), unique_keys.len(), "a page repeated items");
     assert_eq!(unique_keys, expected, "pages skipped or invented items");
     // Items come back exactly as written (numbers, sets, binary, maps).
-    let by_key: std::collections::HashMap<_, _> = got.iter().map(|i| (key_of(i, "PK", "SK"), i)).collect();
+    let by_key: std::collections::HashMap<_, _> =
+        got.iter().map(|i| (key_of(i, "PK", "SK"), i)).collect();
     for it in &items {
         assert_eq!(by_key.get(&key_of(it, "PK", "SK")).copied(), Some(it));
     }
@@ -136,8 +168,14 @@ async fn query_every_sort_condition_on_table_and_gsi() {
         ]));
     }
     // Noise in other partitions and a prefix that begins_with must not match.
-    items.push(Item::from([("PK".to_string(), s("P#2")), ("SK".to_string(), s("S#1"))]));
-    items.push(Item::from([("PK".to_string(), s("P#1")), ("SK".to_string(), s("T#1"))]));
+    items.push(Item::from([
+        ("PK".to_string(), s("P#2")),
+        ("SK".to_string(), s("S#1")),
+    ]));
+    items.push(Item::from([
+        ("PK".to_string(), s("P#1")),
+        ("SK".to_string(), s("T#1")),
+    ]));
     put_all(&db, &name, items).await;
 
     let cases: Vec<(SortCondition, Vec<&str>)> = vec![
@@ -146,8 +184,16 @@ async fn query_every_sort_condition_on_table_and_gsi() {
         (SortCondition::Le(s("S#3")), vec!["S#1", "S#2", "S#3"]),
         (SortCondition::Gt(s("S#7")), vec!["S#8", "S#9", "T#1"]),
         (SortCondition::Ge(s("S#8")), vec!["S#8", "S#9", "T#1"]),
-        (SortCondition::BeginsWith(s("S#")), vec!["S#1", "S#2", "S#3", "S#4", "S#5", "S#6", "S#7", "S#8", "S#9"]),
-        (SortCondition::Between(s("S#4"), s("S#6")), vec!["S#4", "S#5", "S#6"]),
+        (
+            SortCondition::BeginsWith(s("S#")),
+            vec![
+                "S#1", "S#2", "S#3", "S#4", "S#5", "S#6", "S#7", "S#8", "S#9",
+            ],
+        ),
+        (
+            SortCondition::Between(s("S#4"), s("S#6")),
+            vec!["S#4", "S#5", "S#6"],
+        ),
     ];
     for (cond, want) in cases {
         let req = ItemsRequest {
@@ -185,12 +231,20 @@ async fn query_every_sort_condition_on_table_and_gsi() {
             },
             ..ItemsRequest::scan(&name)
         };
-        assert_eq!(query_keys(&db, req, "GSI1SK").await, gsi_want, "GSI1 {gsi_cond:?}");
+        assert_eq!(
+            query_keys(&db, req, "GSI1SK").await,
+            gsi_want,
+            "GSI1 {gsi_cond:?}"
+        );
     }
 
     // Partition key alone, newest first.
     let req = ItemsRequest {
-        kind: RequestKind::Query { pk_name: "PK".into(), pk: s("P#1"), sort: None },
+        kind: RequestKind::Query {
+            pk_name: "PK".into(),
+            pk: s("P#1"),
+            sort: None,
+        },
         forward: false,
         ..ItemsRequest::scan(&name)
     };
@@ -217,7 +271,11 @@ async fn numeric_sort_keys_and_lsi() {
         .collect();
     put_all(&db, &name, items).await;
     let q = |cond| ItemsRequest {
-        kind: RequestKind::Query { pk_name: "pk".into(), pk: s("a"), sort: Some(("n".into(), cond)) },
+        kind: RequestKind::Query {
+            pk_name: "pk".into(),
+            pk: s("a"),
+            sort: Some(("n".into(), cond)),
+        },
         ..ItemsRequest::scan(&name)
     };
     // Numeric order, not string order; 38 digits exact.
@@ -246,7 +304,15 @@ async fn filter_expressions_on_scan_and_query() {
     let db = db();
     let name = unique("filter");
     demo_design(&name).create(&db).await.expect("create");
-    let items = generate(5, DemoSize { customers: 20, products: 10, orders: 40, reviews: 10 });
+    let items = generate(
+        5,
+        DemoSize {
+            customers: 20,
+            products: 10,
+            orders: 40,
+            reviews: 10,
+        },
+    );
     let shipped = items
         .iter()
         .filter(|i| i.get("status") == Some(&s("SHIPPED")))
@@ -283,7 +349,9 @@ async fn filter_expressions_on_scan_and_query() {
     };
     let (got, _) = all_pages(&db, &req).await;
     for i in &got {
-        let AttributeValue::N(p) = &i["price"] else { panic!("price not a number") };
+        let AttributeValue::N(p) = &i["price"] else {
+            panic!("price not a number")
+        };
         let cents: i64 = p.replace('.', "").parse().unwrap();
         assert!((10000..=20050).contains(&cents), "{p}");
     }
@@ -297,16 +365,31 @@ async fn get_item_and_missing_item() {
     let item = Item::from([
         ("PK".to_string(), s("CUSTOMER#1")),
         ("SK".to_string(), s("CUSTOMER#1")),
-        ("big".to_string(), n("-0.00000000000000000000000000000000000001")),
-        ("bin".to_string(), AttributeValue::B(aws_smithy_types::Blob::new(vec![0, 159, 255]))),
-        ("ns".to_string(), AttributeValue::Ns(vec!["1".into(), "2.5".into()])),
+        (
+            "big".to_string(),
+            n("-0.00000000000000000000000000000000000001"),
+        ),
+        (
+            "bin".to_string(),
+            AttributeValue::B(aws_smithy_types::Blob::new(vec![0, 159, 255])),
+        ),
+        (
+            "ns".to_string(),
+            AttributeValue::Ns(vec!["1".into(), "2.5".into()]),
+        ),
         ("empty".to_string(), s("")),
         ("nothing".to_string(), AttributeValue::Null(true)),
     ]);
     put_all(&db, &name, vec![item.clone()]).await;
-    let key = Item::from([("PK".to_string(), s("CUSTOMER#1")), ("SK".to_string(), s("CUSTOMER#1"))]);
+    let key = Item::from([
+        ("PK".to_string(), s("CUSTOMER#1")),
+        ("SK".to_string(), s("CUSTOMER#1")),
+    ]);
     assert_eq!(db.get_item(&name, key).await.unwrap(), Some(item));
-    let key = Item::from([("PK".to_string(), s("CUSTOMER#2")), ("SK".to_string(), s("CUSTOMER#2"))]);
+    let key = Item::from([
+        ("PK".to_string(), s("CUSTOMER#2")),
+        ("SK".to_string(), s("CUSTOMER#2")),
+    ]);
     assert_eq!(db.get_item(&name, key).await.unwrap(), None);
 }
 
@@ -315,12 +398,29 @@ async fn batch_write_leaves_exactly_n_items() {
     let db = db();
     let name = unique("batch");
     demo_design(&name).create(&db).await.expect("create");
-    let items = generate(9, DemoSize { customers: 100, products: 30, orders: 150, reviews: 60 });
+    let items = generate(
+        9,
+        DemoSize {
+            customers: 100,
+            products: 30,
+            orders: 150,
+            reviews: 60,
+        },
+    );
     let n_items = items.len();
     let progress = Arc::new(Progress::default());
-    let report = write_all(&db, &name, items.clone(), &WriteOptions { concurrency: 3, ..Default::default() }, progress)
-        .await
-        .unwrap();
+    let report = write_all(
+        &db,
+        &name,
+        items.clone(),
+        &WriteOptions {
+            concurrency: 3,
+            ..Default::default()
+        },
+        progress,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.written as usize, n_items);
     // Idempotent: writing again leaves the same count.
     put_all(&db, &name, items).await;
@@ -334,7 +434,10 @@ async fn missing_table_and_unreachable_endpoint_are_clear_errors() {
     let e = db.describe("no-such-table-here").await.unwrap_err();
     assert_eq!(e.code, "ResourceNotFoundException");
     let hint = e.hint.clone().unwrap_or_default();
-    assert!(hint.contains("`no-such-table-here`") && hint.contains("-sharedDb"), "{hint}");
+    assert!(
+        hint.contains("`no-such-table-here`") && hint.contains("-sharedDb"),
+        "{hint}"
+    );
     let e = db
         .fetch_page(&ItemsRequest::scan("no-such-table-here"), None)
         .await
@@ -342,7 +445,11 @@ async fn missing_table_and_unreachable_endpoint_are_clear_errors() {
     assert_eq!(e.code, "ResourceNotFoundException");
 
     // Nothing listens on port 9 of loopback.
-    let config = db.sdk_config().to_builder().endpoint_url("http://127.0.0.1:9").build();
+    let config = db
+        .sdk_config()
+        .to_builder()
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
     let dead = Dynamo::from_config(config, None, Some("http://127.0.0.1:9".into()));
     let e = dead.list_tables().await.unwrap_err();
     assert_eq!(e.code, "EndpointUnreachable", "{e}");

@@ -13,7 +13,10 @@ fn bin() -> String {
 }
 
 fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().expect("tmux is installed (scripts/test.sh installs it)");
+    let out = Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("tmux is installed (scripts/test.sh installs it)");
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
@@ -48,10 +51,21 @@ fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
     let endpoint = common::endpoint();
     let table = common::unique("smoke");
     let seed = Command::new(bin())
-        .args(["--endpoint-url", &endpoint, "seed", "demo", "--table", &table])
+        .args([
+            "--endpoint-url",
+            &endpoint,
+            "seed",
+            "demo",
+            "--table",
+            &table,
+        ])
         .output()
         .expect("run dyntui seed");
-    assert!(seed.status.success(), "seed failed: {}", String::from_utf8_lossy(&seed.stderr));
+    assert!(
+        seed.status.success(),
+        "seed failed: {}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
 
     let session = Session(format!("dyntui-smoke-{}", std::process::id()));
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/dyntui.toml");
@@ -61,7 +75,17 @@ fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
         bin(),
         log.display()
     );
-    tmux(&["new-session", "-d", "-s", &session.0, "-x", "160", "-y", "45", &cmd]);
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session.0,
+        "-x",
+        "160",
+        "-y",
+        "45",
+        &cmd,
+    ]);
     let screen = wait_for(&session.0, "loaded");
     assert!(screen.contains(&format!("SCAN {table}")), "{screen}");
     assert!(screen.contains("types "), "{screen}");
@@ -69,15 +93,31 @@ fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
     // Query one customer's partition through the form, then open the first item.
     tmux(&["send-keys", "-t", &session.0, "s"]);
     wait_for(&session.0, "Partition key (PK)");
-    tmux(&["send-keys", "-t", &session.0, "C-u", "CUSTOMER#c00001", "Enter"]);
+    tmux(&[
+        "send-keys",
+        "-t",
+        &session.0,
+        "C-u",
+        "CUSTOMER#c00001",
+        "Enter",
+    ]);
     let screen = wait_for(&session.0, "QUERY");
     assert!(screen.contains("CUSTOMER#c00001"), "{screen}");
     wait_for(&session.0, "Customer");
     tmux(&["send-keys", "-t", &session.0, "g", "Enter"]);
     let screen = wait_for(&session.0, "Entity");
-    assert!(screen.contains("Customer"), "decoded type missing:\n{screen}");
-    assert!(screen.contains("customerId=c00001"), "decoded key field missing:\n{screen}");
-    assert!(screen.contains("\"email\""), "attributes missing:\n{screen}");
+    assert!(
+        screen.contains("Customer"),
+        "decoded type missing:\n{screen}"
+    );
+    assert!(
+        screen.contains("customerId=c00001"),
+        "decoded key field missing:\n{screen}"
+    );
+    assert!(
+        screen.contains("\"email\""),
+        "attributes missing:\n{screen}"
+    );
 
     // Quit restores the terminal (the shell's pane is gone with the program).
     tmux(&["send-keys", "-t", &session.0, "q"]);
@@ -87,7 +127,10 @@ fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
         .status()
         .is_ok_and(|s| s.success())
     {
-        assert!(start.elapsed() < Duration::from_secs(10), "dyntui did not quit on q");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "dyntui did not quit on q"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -200,7 +200,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Describe { table } => {
             let info = db.describe(&table).await.map_err(aws)?;
-            writeln!(out, "{}", serde_json::to_string_pretty(&describe_json(&info))?)?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&describe_json(&info))?
+            )?;
         }
         Command::Scan { table, items } => {
             let req = items_request(&table, &items, RequestKind::Scan, true)?;
@@ -283,7 +287,13 @@ pub fn parse_sort_condition(s: &str, kind: &str) -> Result<SortCondition, String
             .ok_or("between needs two values: between:A,B")?;
         return Ok(SortCondition::Between(tv(a)?, tv(b)?));
     }
-    for (p, op) in [("<=", "<="), (">=", ">="), ("<", "<"), (">", ">"), ("=", "=")] {
+    for (p, op) in [
+        ("<=", "<="),
+        (">=", ">="),
+        ("<", "<"),
+        (">", ">"),
+        ("=", "="),
+    ] {
         if let Some(v) = s.strip_prefix(p) {
             return SortCondition::from_op(op, tv(v)?, None);
         }
@@ -348,7 +358,10 @@ async fn stream_items(
             let line = match a.output {
                 Output::Text => value::ordered_names(item, &[])
                     .into_iter()
-                    .filter_map(|k| item.get(k).map(|v| format!("{k}={}", value::cell_text(v, 80))))
+                    .filter_map(|k| {
+                        item.get(k)
+                            .map(|v| format!("{k}={}", value::cell_text(v, 80)))
+                    })
                     .collect::<Vec<_>>()
                     .join("  "),
                 _ => item_json(item, a.dynamo_json),
@@ -375,7 +388,8 @@ async fn stream_items(
 }
 
 fn describe_json(info: &crate::dynamo::client::TableInfo) -> serde_json::Value {
-    let key = |k: &crate::dynamo::client::KeyDef| serde_json::json!({"name": k.name, "type": k.kind});
+    let key =
+        |k: &crate::dynamo::client::KeyDef| serde_json::json!({"name": k.name, "type": k.kind});
     serde_json::json!({
         "name": info.name,
         "status": info.status,
@@ -446,8 +460,12 @@ pub async fn seed_command(
         let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(std::time::Duration::from_millis(if tty { 200 } else { 2000 }))
-                    .await;
+                tokio::time::sleep(std::time::Duration::from_millis(if tty {
+                    200
+                } else {
+                    2000
+                }))
+                .await;
                 let w = p.written.load(Ordering::Relaxed);
                 if tty {
                     eprint!("\r  {w}/{total} items");

@@ -215,7 +215,9 @@ impl Settings {
                 }
                 ui.max_cell_width = n as usize;
             }
-            let colour = |v: &Option<Spanned<String>>, slot: &mut Color| -> Result<(), ConfigError> {
+            let colour = |v: &Option<Spanned<String>>,
+                          slot: &mut Color|
+             -> Result<(), ConfigError> {
                 if let Some(v) = v {
                     *slot = parse_color(v.get_ref()).ok_or_else(|| {
                         ConfigError::at(
@@ -459,13 +461,17 @@ impl Project {
             let billing = t.billing_mode.get_ref().to_ascii_uppercase();
             let provisioned = match billing.as_str() {
                 "PAY_PER_REQUEST" | "ON_DEMAND" => None,
-                "PROVISIONED" => Some((t.read_capacity.unwrap_or(5), t.write_capacity.unwrap_or(5))),
+                "PROVISIONED" => {
+                    Some((t.read_capacity.unwrap_or(5), t.write_capacity.unwrap_or(5)))
+                }
                 other => {
                     return Err(ConfigError::at(
                         file,
                         src,
                         Some(t.billing_mode.span()),
-                        format!("billing_mode must be PAY_PER_REQUEST or PROVISIONED, got `{other}`"),
+                        format!(
+                            "billing_mode must be PAY_PER_REQUEST or PROVISIONED, got `{other}`"
+                        ),
                     ));
                 }
             };
@@ -620,7 +626,9 @@ mod tests {
         let s = Settings::load(&[("default", DEFAULT_TOML), ("user.toml", user)]).unwrap();
         assert_eq!(s.ui.page_size, 50);
         assert_eq!(
-            s.keymap.key_for(Mode::Items, Action::Quit).map(|k| k.to_string()),
+            s.keymap
+                .key_for(Mode::Items, Action::Quit)
+                .map(|k| k.to_string()),
             Some("x".to_string())
         );
         let down: Vec<String> = s
@@ -647,14 +655,17 @@ mod tests {
     fn bad_values_are_located() {
         let e = Settings::load(&[("u.toml", "[ui]\npage_size = 0\n")]).unwrap_err();
         assert_eq!((e.line, e.column), (Some(2), Some(13)));
-        assert!(e.to_string().starts_with("u.toml:2:13: ui.page_size"), "{e}");
+        assert!(
+            e.to_string().starts_with("u.toml:2:13: ui.page_size"),
+            "{e}"
+        );
 
         let e = Settings::load(&[("u.toml", "[theme]\naccent = \"purple-ish\"\n")]).unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.message.contains("not a colour"));
 
-        let e = Settings::load(&[("u.toml", "[keymap.items]\n\"hyper-x\" = \"quit\"\n")])
-            .unwrap_err();
+        let e =
+            Settings::load(&[("u.toml", "[keymap.items]\n\"hyper-x\" = \"quit\"\n")]).unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.message.contains("unknown key"));
 
@@ -662,8 +673,7 @@ mod tests {
         assert_eq!(e.line, Some(2));
         assert!(e.message.contains("fly"), "{e}");
 
-        let e = Settings::load(&[("u.toml", "[keymap.nowhere]\n\"x\" = \"quit\"\n")])
-            .unwrap_err();
+        let e = Settings::load(&[("u.toml", "[keymap.nowhere]\n\"x\" = \"quit\"\n")]).unwrap_err();
         assert_eq!(e.line, Some(1));
     }
 

@@ -24,7 +24,7 @@ use crate::dynamo::{AttributeValue, Item, value};
 pub enum Msg {
     Event(Event),
     Tables(u64, Result<Vec<String>, AwsError>),
-    Described(u64, String, Result<TableInfo, AwsError>),
+    Described(u64, String, Box<Result<TableInfo, AwsError>>),
     Page(u64, Result<Page, AwsError>),
 }
 
@@ -387,12 +387,14 @@ impl App {
         }
         let id = self.id();
         self.tables.describe_req = id;
-        self.tables.describe.insert(name.to_string(), Loadable::Loading);
+        self.tables
+            .describe
+            .insert(name.to_string(), Loadable::Loading);
         let tx = self.tx.clone();
         let name = name.to_string();
         tokio::spawn(async move {
             let r = db.describe(&name).await;
-            let _ = tx.send(Msg::Described(id, name, r));
+            let _ = tx.send(Msg::Described(id, name, Box::new(r)));
         });
     }
 
@@ -435,7 +437,9 @@ impl App {
 
     /// Drops loaded rows and starts the current request from its first page.
     fn restart_items(&mut self) {
-        let Some(items) = self.items.as_mut() else { return };
+        let Some(items) = self.items.as_mut() else {
+            return;
+        };
         if let Some(t) = items.task.take() {
             t.abort();
         }
@@ -456,7 +460,9 @@ impl App {
     fn fetch_next_page(&mut self) {
         let id = self.id();
         let Some(db) = self.db.clone() else { return };
-        let Some(items) = self.items.as_mut() else { return };
+        let Some(items) = self.items.as_mut() else {
+            return;
+        };
         if items.loading || items.done || items.info.is_none() {
             return;
         }
@@ -514,6 +520,7 @@ impl App {
                 true
             }
             Msg::Described(_id, name, r) => {
+                let r = *r;
                 let ok = r.as_ref().ok().cloned();
                 let err = r.as_ref().err().cloned();
                 self.tables.describe.insert(
@@ -640,11 +647,9 @@ impl App {
                 self.load_tables();
             }
             Action::Filter => self.input = Some(Input::TablesFilter),
-            Action::Back => {
-                if !self.tables.filter.is_empty() {
-                    self.tables.filter.clear();
-                    self.tables.selected = 0;
-                }
+            Action::Back if !self.tables.filter.is_empty() => {
+                self.tables.filter.clear();
+                self.tables.selected = 0;
             }
             Action::Open => {
                 if let Some(name) = self.tables.selected_name() {
@@ -662,7 +667,9 @@ impl App {
 
     fn items_action(&mut self, action: Action) {
         let page = self.page_rows();
-        let Some(items) = self.items.as_mut() else { return };
+        let Some(items) = self.items.as_mut() else {
+            return;
+        };
         let n = items.view.len();
         match action {
             Action::Down => items.selected = (items.selected + 1).min(n.saturating_sub(1)),
@@ -801,11 +808,17 @@ impl App {
                     | SortCondition::BeginsWith(a) => f.sk = plain_text(a),
                 }
             } else {
-                f.sk_op = SORT_OPS.iter().position(|o| *o == "begins_with").unwrap_or(0);
+                f.sk_op = SORT_OPS
+                    .iter()
+                    .position(|o| *o == "begins_with")
+                    .unwrap_or(0);
             }
         } else {
             // Prefill the selected item's partition key: the common next step.
-            f.sk_op = SORT_OPS.iter().position(|o| *o == "begins_with").unwrap_or(0);
+            f.sk_op = SORT_OPS
+                .iter()
+                .position(|o| *o == "begins_with")
+                .unwrap_or(0);
             if let (Some(row), Some(info)) = (items.selected_row(), &items.info)
                 && let Some(pk) = info.pk.as_ref().and_then(|k| row.item.get(&k.name))
             {
@@ -823,7 +836,9 @@ impl App {
     }
 
     fn detail_action(&mut self, action: Action) {
-        let Some(d) = self.detail.as_mut() else { return };
+        let Some(d) = self.detail.as_mut() else {
+            return;
+        };
         match action {
             Action::Down => d.scroll = d.scroll.saturating_add(1),
             Action::Up => d.scroll = d.scroll.saturating_sub(1),
@@ -873,7 +888,9 @@ impl App {
     // ------------------------------------------------------------ text input
 
     fn on_input_key(&mut self, k: KeyEvent) {
-        let Some(input) = self.input.take() else { return };
+        let Some(input) = self.input.take() else {
+            return;
+        };
         match input {
             Input::TablesFilter => {
                 if edit_line(&mut self.tables.filter, &k) {
@@ -889,7 +906,9 @@ impl App {
                 }
             }
             Input::TextFilter => {
-                let Some(items) = self.items.as_mut() else { return };
+                let Some(items) = self.items.as_mut() else {
+                    return;
+                };
                 if edit_line(&mut items.text_filter, &k) {
                     items.selected = 0;
                     items.refilter();
@@ -918,7 +937,12 @@ impl App {
                             }
                             self.restart_items();
                         }
-                        Err(e) => self.input = Some(Input::ServerFilter { text, error: Some(e) }),
+                        Err(e) => {
+                            self.input = Some(Input::ServerFilter {
+                                text,
+                                error: Some(e),
+                            })
+                        }
                     }
                 }
                 _ => {
@@ -992,12 +1016,13 @@ impl App {
     /// Turns the query form into a request, checking values against key types.
     pub fn build_query(&self, form: &QueryForm) -> Result<ItemsRequest, String> {
         let items = self.items.as_ref().ok_or("no table open")?;
-        let info = items.info.as_ref().ok_or("the table is still being described")?;
+        let info = items
+            .info
+            .as_ref()
+            .ok_or("the table is still being described")?;
         let names = self.index_names();
         let index = (form.index > 0).then(|| names[form.index].clone());
-        let (pk_def, sk_def) = info
-            .keys_of(index.as_deref())
-            .ok_or("unknown index")?;
+        let (pk_def, sk_def) = info.keys_of(index.as_deref()).ok_or("unknown index")?;
         let mut req = ItemsRequest {
             index: index.clone(),
             page_size: Some(self.settings.ui.page_size),
@@ -1013,7 +1038,8 @@ impl App {
             // No partition key: a scan of the table or index, said plainly.
             return Ok(req);
         }
-        let pk = typed_value(&form.pk, &pk_def.kind).map_err(|e| format!("{}: {e}", pk_def.name))?;
+        let pk =
+            typed_value(&form.pk, &pk_def.kind).map_err(|e| format!("{}: {e}", pk_def.name))?;
         let sort = if form.sk_op < SORT_OPS.len() && !form.sk.is_empty() {
             let sk_def = sk_def.ok_or_else(|| {
                 format!(
@@ -1021,16 +1047,23 @@ impl App {
                     index.as_deref().unwrap_or("the table")
                 )
             })?;
-            let a = typed_value(&form.sk, &sk_def.kind).map_err(|e| format!("{}: {e}", sk_def.name))?;
+            let a =
+                typed_value(&form.sk, &sk_def.kind).map_err(|e| format!("{}: {e}", sk_def.name))?;
             let b = if SORT_OPS[form.sk_op] == "between" {
                 if form.sk2.is_empty() {
                     return Err("between needs a second value (…and)".into());
                 }
-                Some(typed_value(&form.sk2, &sk_def.kind).map_err(|e| format!("{}: {e}", sk_def.name))?)
+                Some(
+                    typed_value(&form.sk2, &sk_def.kind)
+                        .map_err(|e| format!("{}: {e}", sk_def.name))?,
+                )
             } else {
                 None
             };
-            Some((sk_def.name.clone(), SortCondition::from_op(SORT_OPS[form.sk_op], a, b)?))
+            Some((
+                sk_def.name.clone(),
+                SortCondition::from_op(SORT_OPS[form.sk_op], a, b)?,
+            ))
         } else {
             None
         };
@@ -1125,8 +1158,7 @@ pub fn get_item_command(table: &str, key: &Item, ctx: &ConnContext) -> String {
 /// POSIX shell single-quoting.
 pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,".contains(c))
     {
         return s.to_string();

@@ -76,7 +76,11 @@ impl Dynamo {
         }
         if local && opts.profile.is_none() && !credentials_configured() {
             loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "dummy", "dummy", None, None, "dyntui-local",
+                "dummy",
+                "dummy",
+                None,
+                None,
+                "dyntui-local",
             ));
         }
         let mut config = loader.load().await;
@@ -96,7 +100,11 @@ impl Dynamo {
     }
 
     /// Wraps an existing SdkConfig (tests use this with their own settings).
-    pub fn from_config(config: SdkConfig, profile: Option<String>, endpoint: Option<String>) -> Self {
+    pub fn from_config(
+        config: SdkConfig,
+        profile: Option<String>,
+        endpoint: Option<String>,
+    ) -> Self {
         let ctx = ConnContext {
             profile,
             region: config.region().map(|r| r.to_string()),
@@ -123,7 +131,11 @@ impl Dynamo {
 
     fn err<E, R>(&self, e: aws_sdk_dynamodb::error::SdkError<E, R>, table: Option<&str>) -> AwsError
     where
-        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
         AwsError::from_sdk(e, &self.ctx, table)
@@ -155,11 +167,17 @@ impl Dynamo {
         let (desc, ttl, pitr) = tokio::join!(
             self.client.describe_table().table_name(table).send(),
             self.client.describe_time_to_live().table_name(table).send(),
-            self.client.describe_continuous_backups().table_name(table).send(),
+            self.client
+                .describe_continuous_backups()
+                .table_name(table)
+                .send(),
         );
         let desc = desc.map_err(|e| self.err(e, Some(table)))?;
         let t = desc.table().ok_or_else(|| {
-            AwsError::new("EmptyResponse", format!("DescribeTable returned no table for {table}"))
+            AwsError::new(
+                "EmptyResponse",
+                format!("DescribeTable returned no table for {table}"),
+            )
         })?;
         let mut info = TableInfo::from_description(t);
         info.ttl = match ttl {
@@ -187,7 +205,11 @@ impl Dynamo {
     }
 
     /// One page of a Scan or Query, starting after `start`.
-    pub async fn fetch_page(&self, req: &ItemsRequest, start: Option<Item>) -> Result<Page, AwsError> {
+    pub async fn fetch_page(
+        &self,
+        req: &ItemsRequest,
+        start: Option<Item>,
+    ) -> Result<Page, AwsError> {
         let c = req.compile();
         let names = (!c.names.is_empty()).then(|| c.names.clone().into_iter().collect());
         let values = (!c.values.is_empty()).then(|| c.values.clone().into_iter().collect());

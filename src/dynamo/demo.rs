@@ -33,13 +33,48 @@ impl Default for DemoSize {
 }
 
 const FIRST: &[&str] = &[
-    "Ada", "Alan", "Grace", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "Edsger",
-    "Radia", "Donald", "Hedy", "Tim", "Katherine", "Guido", "Sophie", "Bjarne", "Joan", "Niklaus",
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Barbara",
+    "Ken",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Donald",
+    "Hedy",
+    "Tim",
+    "Katherine",
+    "Guido",
+    "Sophie",
+    "Bjarne",
+    "Joan",
+    "Niklaus",
 ];
 const LAST: &[&str] = &[
-    "Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson",
-    "Allen", "Dijkstra", "Perlman", "Knuth", "Lamarr", "Berners-Lee", "Johnson", "van Rossum",
-    "Wilson", "Stroustrup", "Clarke", "Wirth",
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Hamilton",
+    "Ritchie",
+    "Liskov",
+    "Thompson",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Knuth",
+    "Lamarr",
+    "Berners-Lee",
+    "Johnson",
+    "van Rossum",
+    "Wilson",
+    "Stroustrup",
+    "Clarke",
+    "Wirth",
 ];
 const CITIES: &[(&str, &str)] = &[
     ("Seattle", "US"),
@@ -59,14 +94,27 @@ const CATEGORIES: &[(&str, &[&str])] = &[
     ("Books", &["Handbook", "Field Guide", "Cookbook", "Primer"]),
     ("Kitchen", &["Kettle", "Chef Knife", "Skillet", "Grinder"]),
     ("Outdoor", &["Tent", "Lantern", "Backpack", "Hammock"]),
-    ("Audio", &["Headphones", "Speaker", "Turntable", "Microphone"]),
-    ("Office", &["Desk Lamp", "Notebook", "Fountain Pen", "Monitor Arm"]),
+    (
+        "Audio",
+        &["Headphones", "Speaker", "Turntable", "Microphone"],
+    ),
+    (
+        "Office",
+        &["Desk Lamp", "Notebook", "Fountain Pen", "Monitor Arm"],
+    ),
 ];
 const ADJ: &[&str] = &[
     "Classic", "Compact", "Deluxe", "Everyday", "Heritage", "Nordic", "Pro", "Travel", "Ultra",
     "Vintage",
 ];
-const STATUSES: &[&str] = &["PLACED", "PAID", "SHIPPED", "DELIVERED", "CANCELLED", "RETURNED"];
+const STATUSES: &[&str] = &[
+    "PLACED",
+    "PAID",
+    "SHIPPED",
+    "DELIVERED",
+    "CANCELLED",
+    "RETURNED",
+];
 const TIERS: &[&str] = &["standard", "silver", "gold", "platinum"];
 const TITLES: &[&str] = &[
     "Does the job",
@@ -106,7 +154,8 @@ struct Product {
 /// Generates the demo items: the same items for the same seed.
 pub fn generate(seed: u64, size: DemoSize) -> Vec<Item> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut out = Vec::with_capacity(size.customers + size.products + size.orders * 4 + size.reviews);
+    let mut out =
+        Vec::with_capacity(size.customers + size.products + size.orders * 4 + size.reviews);
 
     let mut products = Vec::with_capacity(size.products);
     for i in 0..size.products {
@@ -125,13 +174,14 @@ pub fn generate(seed: u64, size: DemoSize) -> Vec<Item> {
         let mut dims = HashMap::new();
         dims.insert("widthCm".into(), n(rng.random_range(5..80)));
         dims.insert("heightCm".into(), n(rng.random_range(2..60)));
-        dims.insert(
-            "weightKg".into(),
-            {
-                let (kg, tenth) = (rng.random_range(0..12), rng.random_range(0..10));
-                if tenth == 0 { n(kg) } else { AttributeValue::N(format!("{kg}.{tenth}")) }
-            },
-        );
+        dims.insert("weightKg".into(), {
+            let (kg, tenth) = (rng.random_range(0..12), rng.random_range(0..10));
+            if tenth == 0 {
+                n(kg)
+            } else {
+                AttributeValue::N(format!("{kg}.{tenth}"))
+            }
+        });
         let thumb: Vec<u8> = (0..12).map(|_| rng.random()).collect();
         let item = Item::from([
             ("PK".into(), s(format!("PRODUCT#{sku}"))),
@@ -158,7 +208,10 @@ pub fn generate(seed: u64, size: DemoSize) -> Vec<Item> {
         let id = format!("c{:05}", i + 1);
         let first = FIRST.choose(&mut rng).copied().unwrap_or("Sam");
         let last = LAST.choose(&mut rng).copied().unwrap_or("Doe");
-        let (city, country) = CITIES.choose(&mut rng).copied().unwrap_or(("Seattle", "US"));
+        let (city, country) = CITIES
+            .choose(&mut rng)
+            .copied()
+            .unwrap_or(("Seattle", "US"));
         let email = format!(
             "{}.{}{}@example.com",
             first.to_ascii_lowercase(),
@@ -168,7 +221,11 @@ pub fn generate(seed: u64, size: DemoSize) -> Vec<Item> {
         let mut address = HashMap::new();
         address.insert(
             "street".into(),
-            s(format!("{} {} Street", rng.random_range(1..999), LAST[i % LAST.len()])),
+            s(format!(
+                "{} {} Street",
+                rng.random_range(1..999),
+                LAST[i % LAST.len()]
+            )),
         );
         address.insert("city".into(), s(city));
         address.insert("country".into(), s(country));
@@ -183,10 +240,19 @@ pub fn generate(seed: u64, size: DemoSize) -> Vec<Item> {
             ("email".into(), s(&email)),
             ("city".into(), s(city)),
             ("address".into(), AttributeValue::M(address)),
-            ("tier".into(), s(TIERS.choose(&mut rng).copied().unwrap_or("standard"))),
+            (
+                "tier".into(),
+                s(TIERS.choose(&mut rng).copied().unwrap_or("standard")),
+            ),
             ("loyaltyPoints".into(), n(rng.random_range(0..20_000))),
-            ("createdAt".into(), s(format!("{}T09:00:00Z", date(&mut rng, 2022)))),
-            ("marketingOptIn".into(), AttributeValue::Bool(rng.random_bool(0.4))),
+            (
+                "createdAt".into(),
+                s(format!("{}T09:00:00Z", date(&mut rng, 2022))),
+            ),
+            (
+                "marketingOptIn".into(),
+                AttributeValue::Bool(rng.random_bool(0.4)),
+            ),
         ]);
         if rng.random_bool(0.2) {
             item.insert("phone".into(), AttributeValue::Null(true));
@@ -234,7 +300,11 @@ pub fn generate(seed: u64, size: DemoSize) -> Vec<Item> {
         shipping.insert("city".into(), s(city.as_str()));
         shipping.insert(
             "method".into(),
-            s(if rng.random_bool(0.2) { "express" } else { "standard" }),
+            s(if rng.random_bool(0.2) {
+                "express"
+            } else {
+                "standard"
+            }),
         );
         out.push(Item::from([
             ("PK".into(), s(format!("CUSTOMER#{cust}"))),
@@ -277,8 +347,14 @@ pub fn generate(seed: u64, size: DemoSize) -> Vec<Item> {
             ("customerId".into(), s(cust.as_str())),
             ("reviewDate".into(), s(&review_date)),
             ("rating".into(), n(rating)),
-            ("title".into(), s(TITLES.choose(&mut rng).copied().unwrap_or("Ok"))),
-            ("verified".into(), AttributeValue::Bool(rng.random_bool(0.7))),
+            (
+                "title".into(),
+                s(TITLES.choose(&mut rng).copied().unwrap_or("Ok")),
+            ),
+            (
+                "verified".into(),
+                AttributeValue::Bool(rng.random_bool(0.7)),
+            ),
             ("helpfulVotes".into(), n(rng.random_range(0..40))),
         ]);
         if rng.random_bool(0.3) {
@@ -291,7 +367,6 @@ pub fn generate(seed: u64, size: DemoSize) -> Vec<Item> {
     }
     out
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -314,7 +389,10 @@ mod tests {
         for it in &items {
             let pk = it.get("PK").and_then(|v| v.as_s().ok()).expect("PK");
             let sk = it.get("SK").and_then(|v| v.as_s().ok()).expect("SK");
-            assert!(keys.insert((pk.clone(), sk.clone())), "duplicate key {pk} {sk}");
+            assert!(
+                keys.insert((pk.clone(), sk.clone())),
+                "duplicate key {pk} {sk}"
+            );
             assert!(it.contains_key("Type"));
         }
     }

@@ -1746,6 +1746,31 @@ mod tests {
     }
 
     #[test]
+    fn key_template_preference_sk_prefix_before_pk_prefix() {
+        // Both match `USER#VIP#1` / `ORDER#5`; Long has the longer PK prefix,
+        // Short the longer SK prefix, and SK decides.
+        let cfg = DecodeConfig {
+            type_attribute: None,
+            entities: vec![
+                ent("Long", Some("USER#VIP#{id}"), Some("ORDER{rest}")),
+                ent("Short", Some("USER#{id}"), Some("ORDER#{orderId}")),
+            ],
+        };
+        let mut d = Decoder::new(&cfg, keys());
+        let it = item(&[("PK", s("USER#VIP#1")), ("SK", s("ORDER#5"))]);
+        let c = d.classify(&it);
+        assert_eq!(c.source, TypeSource::KeyTemplate);
+        assert_eq!(name_of(&d, &c).as_deref(), Some("Short"));
+        // Without an SK on the item, SK prefix length still orders them.
+        let (c, f) = d.decode_key("USER#VIP#1", None);
+        assert_eq!(name_of(&d, &c).as_deref(), Some("Short"));
+        assert_eq!(f, fields(&[("id", "VIP#1")]));
+        // Only Long matches this SK.
+        let (c, _) = d.decode_key("USER#VIP#1", Some("ORDERS"));
+        assert_eq!(name_of(&d, &c).as_deref(), Some("Long"));
+    }
+
+    #[test]
     fn numeric_key_values_match_templates() {
         let cfg = DecodeConfig {
             type_attribute: None,

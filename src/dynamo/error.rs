@@ -133,7 +133,8 @@ impl AwsError {
             SdkError::TimeoutError(_) => AwsError::new("Timeout", "the request timed out"),
             SdkError::DispatchFailure(df) => {
                 let lower = full.to_ascii_lowercase();
-                if lower.contains("credential") || lower.contains("token") && lower.contains("sso") {
+                if lower.contains("credential") || lower.contains("token") && lower.contains("sso")
+                {
                     credentials_error(&full)
                 } else if df.is_timeout() {
                     AwsError::new("Timeout", format!("no answer from the endpoint: {full}"))

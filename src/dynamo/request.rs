@@ -52,7 +52,8 @@ impl SortCondition {
     }
 }
 
-/// Scan or Query.
+/// Scan or Query. (One per open view: its size does not matter.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum RequestKind {
     Scan,
@@ -301,8 +302,9 @@ impl Filter {
             if segs.iter().any(|s| s.is_empty()) {
                 return Err(format!("column {}: bad attribute path `{path}`", col(i)));
             }
-            let op = word(i + 1)
-                .ok_or_else(|| format!("column {}: expected an operator after `{path}`", col(i + 1)))?;
+            let op = word(i + 1).ok_or_else(|| {
+                format!("column {}: expected an operator after `{path}`", col(i + 1))
+            })?;
             let need_value = |j: usize| {
                 toks.get(j)
                     .map(|t| literal(&t.1))
@@ -373,7 +375,10 @@ impl Filter {
                 .join(".")
         };
         let val = |v: &AttributeValue, values: &mut BTreeMap<String, AttributeValue>| {
-            let k = format!(":f{}", values.keys().filter(|k| k.starts_with(":f")).count());
+            let k = format!(
+                ":f{}",
+                values.keys().filter(|k| k.starts_with(":f")).count()
+            );
             values.insert(k.clone(), v.clone());
             k
         };
@@ -457,7 +462,10 @@ mod tests {
                 "#f0 = :f0 AND #f1 >= :f1 AND begins_with(#f2.#f3, :f2) AND attribute_exists(#f4) AND attribute_not_exists(#f5) AND #f6 BETWEEN :f3 AND :f4"
             )
         );
-        assert_eq!(c.values.get(":f1"), Some(&AttributeValue::N("100.50".into())));
+        assert_eq!(
+            c.values.get(":f1"),
+            Some(&AttributeValue::N("100.50".into()))
+        );
         assert_eq!(c.values.get(":f0"), Some(&s("SHIPPED")));
         assert_eq!(c.values.get(":f2"), Some(&s("New Y")));
         assert_eq!(c.names.get("#f3").map(String::as_str), Some("city"));
@@ -468,7 +476,10 @@ mod tests {
         let e = Filter::parse("status").unwrap_err();
         assert!(e.contains("column 7"), "{e}");
         let e = Filter::parse("status ~ x").unwrap_err();
-        assert!(e.starts_with("column 8") && e.contains("unknown operator"), "{e}");
+        assert!(
+            e.starts_with("column 8") && e.contains("unknown operator"),
+            "{e}"
+        );
         let e = Filter::parse("a = 1 or b = 2").unwrap_err();
         assert!(e.contains("column 7") && e.contains("and"), "{e}");
         let e = Filter::parse("a = \"open").unwrap_err();

@@ -119,7 +119,8 @@ pub async fn write_batch(
                 pending = left;
             }
             Err(e) => {
-                let throttled = matches!(&e, SdkError::ServiceError(se) if is_throttle_code(se.err().code()));
+                let throttled =
+                    matches!(&e, SdkError::ServiceError(se) if is_throttle_code(se.err().code()));
                 if !throttled {
                     return Err(AwsError::from_sdk(e, db.context(), Some(table)));
                 }
@@ -143,7 +144,9 @@ pub async fn write_batch(
                     opts.max_retries
                 ),
             )
-            .with_hint("the table is over its capacity; lower the concurrency or set a rate limit"));
+            .with_hint(
+                "the table is over its capacity; lower the concurrency or set a rate limit",
+            ));
         }
         progress.retries.fetch_add(1, Ordering::Relaxed);
         tokio::time::sleep(backoff(opts, attempt)).await;

@@ -995,10 +995,10 @@ fn write_set<T>(cell: &mut Cell, items: &[T], mut member: impl FnMut(&mut Cell, 
 pub fn ordered_names<'a>(item: &'a Item, first: &[&str]) -> Vec<&'a str> {
     let mut names: Vec<&'a str> = Vec::with_capacity(item.len());
     for name in first {
-        if let Some((key, _)) = item.get_key_value(*name) {
-            if !names.contains(&key.as_str()) {
-                names.push(key.as_str());
-            }
+        if let Some((key, _)) = item.get_key_value(*name)
+            && !names.contains(&key.as_str())
+        {
+            names.push(key.as_str());
         }
     }
     let mut rest: Vec<&'a str> = item

@@ -31,7 +31,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let title = format!(
         " {} {}{position} ",
         d.entity.as_deref().unwrap_or("Item"),
-        if d.show_types { "· DynamoDB JSON" } else { "· JSON" }
+        if d.show_types {
+            "· DynamoDB JSON"
+        } else {
+            "· JSON"
+        }
     );
     let block = Block::default().borders(Borders::ALL).title(title);
     f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
@@ -63,8 +67,14 @@ pub fn lines(d: &DetailState, t: &Theme) -> Vec<Line<'static>> {
         let mut spans = vec![label("Raw key")];
         for k in info.pk.iter().chain(info.sk.iter()) {
             if let Some(v) = d.row.item.get(&k.name) {
-                spans.push(Span::styled(format!("{}=", k.name), Style::default().fg(t.muted)));
-                spans.push(Span::styled(value::cell_text(v, 200), Style::default().fg(t.key)));
+                spans.push(Span::styled(
+                    format!("{}=", k.name),
+                    Style::default().fg(t.muted),
+                ));
+                spans.push(Span::styled(
+                    value::cell_text(v, 200),
+                    Style::default().fg(t.key),
+                ));
                 spans.push(Span::raw("  "));
             }
         }
@@ -79,7 +89,12 @@ pub fn lines(d: &DetailState, t: &Theme) -> Vec<Line<'static>> {
     let key_names: Vec<&str> = d
         .info
         .as_ref()
-        .map(|i| i.pk.iter().chain(i.sk.iter()).map(|k| k.name.as_str()).collect())
+        .map(|i| {
+            i.pk.iter()
+                .chain(i.sk.iter())
+                .map(|k| k.name.as_str())
+                .collect()
+        })
         .unwrap_or_default();
     // Key attributes first, then the rest sorted.
     let ordered = match json {

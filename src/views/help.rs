@@ -26,7 +26,10 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         for (action, keys) in bindings {
             let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
             out.push(Line::from(vec![
-                Span::styled(format!("  {:<22}", keys.join(" ")), Style::default().fg(t.key)),
+                Span::styled(
+                    format!("  {:<22}", keys.join(" ")),
+                    Style::default().fg(t.key),
+                ),
                 Span::raw(action.describe()),
             ]));
         }

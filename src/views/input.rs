@@ -13,9 +13,15 @@ use crate::dynamo::request::SORT_OPS;
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.settings.theme;
     match &app.input {
-        Some(Input::TablesFilter) => line_box(f, area, app, "Filter tables", &app.tables.filter, None),
+        Some(Input::TablesFilter) => {
+            line_box(f, area, app, "Filter tables", &app.tables.filter, None)
+        }
         Some(Input::TextFilter) => {
-            let text = app.items.as_ref().map(|i| i.text_filter.as_str()).unwrap_or("");
+            let text = app
+                .items
+                .as_ref()
+                .map(|i| i.text_filter.as_str())
+                .unwrap_or("");
             line_box(f, area, app, "Filter loaded items (text)", text, None)
         }
         Some(Input::ServerFilter { text, error }) => line_box(
@@ -39,18 +45,33 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 form.sk.clone(),
                 form.sk2.clone(),
                 form.filter.clone(),
-                if form.descending { "descending (newest first)".into() } else { "ascending".into() },
+                if form.descending {
+                    "descending (newest first)".into()
+                } else {
+                    "ascending".into()
+                },
             ];
             let mut lines = Vec::new();
             for (i, label) in QueryForm::FIELDS.iter().enumerate() {
                 let label = match i {
                     1 => format!("{label} ({pk_name})"),
-                    3 => format!("{label} ({})", sk_name.clone().unwrap_or_else(|| "none".into())),
+                    3 => format!(
+                        "{label} ({})",
+                        sk_name.clone().unwrap_or_else(|| "none".into())
+                    ),
                     _ => label.to_string(),
                 };
                 let focused = form.field == i;
-                let cursor = if focused && matches!(i, 1 | 3 | 4 | 5) { "▏" } else { "" };
-                let choice = if matches!(i, 0 | 2 | 6) { "‹ › " } else { "" };
+                let cursor = if focused && matches!(i, 1 | 3 | 4 | 5) {
+                    "▏"
+                } else {
+                    ""
+                };
+                let choice = if matches!(i, 0 | 2 | 6) {
+                    "‹ › "
+                } else {
+                    ""
+                };
                 lines.push(Line::from(vec![
                     Span::styled(
                         format!("{} {:<26}", if focused { "▶" } else { " " }, label),
@@ -74,7 +95,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             if let Some(e) = &form.error {
                 lines.push(Line::styled(e.clone(), Style::default().fg(t.error)));
             }
-            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), r);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(block),
+                r,
+            );
         }
         None => {}
     }
@@ -84,7 +110,10 @@ fn index_names(app: &App) -> Vec<String> {
     let mut v = vec!["(table)".to_string()];
     if let Some(info) = app.items.as_ref().and_then(|i| i.info.as_ref()) {
         for i in &info.indexes {
-            let sk = i.sk.as_ref().map(|k| format!(", {}", k.name)).unwrap_or_default();
+            let sk =
+                i.sk.as_ref()
+                    .map(|k| format!(", {}", k.name))
+                    .unwrap_or_default();
             v.push(format!("{} ({}{sk})", i.name, i.pk.name));
         }
     }

@@ -38,7 +38,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     };
     let mut spans = vec![Span::styled(desc, style.add_modifier(Modifier::BOLD))];
     if items.loading {
-        spans.push(Span::raw(format!(" {}", SPINNER[app.spinner % SPINNER.len()])));
+        spans.push(Span::raw(format!(
+            " {}",
+            SPINNER[app.spinner % SPINNER.len()]
+        )));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), head);
 
@@ -50,7 +53,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             .unwrap_or_else(|| "—".into());
         let active = items.type_filter.is_some() && *id == items.type_filter;
         let st = if active {
-            Style::default().fg(t.accent).add_modifier(Modifier::REVERSED)
+            Style::default()
+                .fg(t.accent)
+                .add_modifier(Modifier::REVERSED)
         } else {
             Style::default()
         };
@@ -152,7 +157,14 @@ fn is_key_attr(items: &ItemsState, name: &str) -> bool {
 fn is_type_attr(name: &str) -> bool {
     matches!(
         name,
-        "Type" | "type" | "entity_type" | "entityType" | "__edb_e__" | "__edb_v__" | "_et" | "_type"
+        "Type"
+            | "type"
+            | "entity_type"
+            | "entityType"
+            | "__edb_e__"
+            | "__edb_v__"
+            | "_et"
+            | "_type"
     )
 }
 
@@ -357,12 +369,20 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
         if st.pages == 1 { "" } else { "s" },
         st.consumed,
         st.last_ms,
-        if items.done { " · all loaded" } else { " · more on scroll" }
+        if items.done {
+            " · all loaded"
+        } else {
+            " · more on scroll"
+        }
     );
     let table = Table::new(rows, widths)
         .header(head)
         .block(block.title(title))
-        .row_highlight_style(Style::default().bg(t.selection_bg).add_modifier(Modifier::BOLD))
+        .row_highlight_style(
+            Style::default()
+                .bg(t.selection_bg)
+                .add_modifier(Modifier::BOLD),
+        )
         .column_spacing(1);
     let mut state = TableState::default().with_selected(Some(sel - offset));
     f.render_stateful_widget(table, area, &mut state);

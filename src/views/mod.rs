@@ -55,9 +55,15 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
             .add_modifier(Modifier::BOLD),
     )];
     spans.push(Span::raw(" "));
-    spans.push(Span::styled(app.ctx.describe(), Style::default().fg(t.muted)));
+    spans.push(Span::styled(
+        app.ctx.describe(),
+        Style::default().fg(t.muted),
+    ));
     if let Some(p) = &app.project.name {
-        spans.push(Span::styled(format!("  project {p}"), Style::default().fg(t.muted)));
+        spans.push(Span::styled(
+            format!("  project {p}"),
+            Style::default().fg(t.muted),
+        ));
     }
     let title = match app.screen {
         Screen::Tables => None,
@@ -85,7 +91,10 @@ pub fn render_error(f: &mut Frame, area: Rect, app: &App, title: &str, e: &AwsEr
         Line::raw(e.message.clone()),
     ];
     for r in &e.throttling {
-        lines.push(Line::raw(format!("throttled: {} on {}", r.reason, r.resource)));
+        lines.push(Line::raw(format!(
+            "throttled: {} on {}",
+            r.reason, r.resource
+        )));
     }
     if let Some(h) = &e.hint {
         lines.push(Line::raw(""));
@@ -99,7 +108,9 @@ pub fn render_error(f: &mut Frame, area: Rect, app: &App, title: &str, e: &AwsEr
         .border_style(Style::default().fg(t.error))
         .title(format!(" {title} "));
     f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(block),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
         area,
     );
 }

@@ -21,11 +21,26 @@ pub fn hinted(app: &App) -> &'static [Action] {
     match app.mode() {
         crate::app::keymap::Mode::Tables => &[Open, Filter, Refresh, Help, Quit],
         crate::app::keymap::Mode::Items => &[
-            Open, Query, Scan, Filter, ServerFilter, NextType, ToggleRawKeys, ToggleIndexKeys,
-            CopyJson, Back, Help,
+            Open,
+            Query,
+            Scan,
+            Filter,
+            ServerFilter,
+            NextType,
+            ToggleRawKeys,
+            ToggleIndexKeys,
+            CopyJson,
+            Back,
+            Help,
         ],
         crate::app::keymap::Mode::Detail => &[
-            CopyJson, CopyDynamoJson, CopyKey, CopyCli, ToggleTypes, Back, Help,
+            CopyJson,
+            CopyDynamoJson,
+            CopyKey,
+            CopyCli,
+            ToggleTypes,
+            Back,
+            Help,
         ],
         _ => &[Back],
     }
@@ -52,7 +67,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Some(Input::ServerFilter { .. }) => {
             " e.g. status = SHIPPED and total > 100 · enter run · esc cancel".to_string()
         }
-        Some(Input::Query(_)) => " tab next field · ←/→ change · enter run · esc cancel".to_string(),
+        Some(Input::Query(_)) => {
+            " tab next field · ←/→ change · enter run · esc cancel".to_string()
+        }
         None => String::new(),
     };
     if !text.is_empty() {
@@ -65,7 +82,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let mut spans = Vec::new();
     for (key, word) in app.settings.keymap.hints(app.mode(), hinted(app)) {
         spans.push(Span::styled(format!(" {key}"), Style::default().fg(t.key)));
-        spans.push(Span::styled(format!(" {word} "), Style::default().fg(t.muted)));
+        spans.push(Span::styled(
+            format!(" {word} "),
+            Style::default().fg(t.muted),
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -103,7 +103,11 @@ pub fn summary_lines(info: &TableInfo, app: &App) -> Vec<Line<'static>> {
             Span::styled(key(&info.sk), Style::default().fg(t.key)),
         ]),
     ];
-    let billing = match (info.billing_mode.as_str(), info.capacity, info.on_demand_max) {
+    let billing = match (
+        info.billing_mode.as_str(),
+        info.capacity,
+        info.on_demand_max,
+    ) {
         ("PAY_PER_REQUEST", _, Some((r, w))) => format!("on demand (max {r} RRU / {w} WRU)"),
         ("PAY_PER_REQUEST", _, None) => "on demand".to_string(),
         (_, Some((r, w)), _) => format!("provisioned {r} RCU / {w} WCU"),
@@ -117,16 +121,29 @@ pub fn summary_lines(info: &TableInfo, app: &App) -> Vec<Line<'static>> {
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| "?".into()),
         ),
-        Span::styled("  updated every ~6 h by DynamoDB", Style::default().fg(t.muted)),
+        Span::styled(
+            "  updated every ~6 h by DynamoDB",
+            Style::default().fg(t.muted),
+        ),
     ]));
     lines.push(Line::from(vec![
         label("Size"),
-        Span::raw(info.size_bytes.map(human_bytes).unwrap_or_else(|| "?".into())),
+        Span::raw(
+            info.size_bytes
+                .map(human_bytes)
+                .unwrap_or_else(|| "?".into()),
+        ),
     ]));
     let onoff = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
-    lines.push(Line::from(vec![label("Stream"), Span::raw(onoff(&info.stream))]));
+    lines.push(Line::from(vec![
+        label("Stream"),
+        Span::raw(onoff(&info.stream)),
+    ]));
     lines.push(Line::from(vec![label("TTL"), Span::raw(onoff(&info.ttl))]));
-    lines.push(Line::from(vec![label("PITR"), Span::raw(onoff(&info.pitr))]));
+    lines.push(Line::from(vec![
+        label("PITR"),
+        Span::raw(onoff(&info.pitr)),
+    ]));
     lines.push(Line::from(vec![
         label("Deletion protection"),
         Span::raw(match info.deletion_protection {
@@ -140,17 +157,22 @@ pub fn summary_lines(info: &TableInfo, app: &App) -> Vec<Line<'static>> {
     }
     lines.push(Line::raw(""));
     if info.indexes.is_empty() {
-        lines.push(Line::styled("No secondary indexes", Style::default().fg(t.muted)));
+        lines.push(Line::styled(
+            "No secondary indexes",
+            Style::default().fg(t.muted),
+        ));
     }
     for i in &info.indexes {
         let kind = if i.global { "GSI" } else { "LSI" };
-        let sk = i
-            .sk
-            .as_ref()
-            .map(|k| format!(", {} ({})", k.name, k.kind))
-            .unwrap_or_default();
+        let sk =
+            i.sk.as_ref()
+                .map(|k| format!(", {} ({})", k.name, k.kind))
+                .unwrap_or_default();
         lines.push(Line::from(vec![
-            Span::styled(format!("{kind} {}", i.name), Style::default().add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("{kind} {}", i.name),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
             Span::raw(format!("  keys {} ({}){sk}", i.pk.name, i.pk.kind)),
         ]));
         let mut detail = format!("    projection {}", i.projection);
