@@ -86,7 +86,7 @@ fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
         "45",
         &cmd,
     ]);
-    let screen = wait_for(&session.0, "loaded");
+    let screen = wait_for(&session.0, "scanned");
     assert!(screen.contains(&format!("SCAN {table}")), "{screen}");
     assert!(screen.contains("types "), "{screen}");
 
