@@ -128,7 +128,12 @@ async fn tables_list_then_items_page_as_the_cursor_moves() {
     let keys: HashSet<_> = st
         .rows
         .iter()
-        .map(|r| (format!("{:?}", r.item["PK"]), format!("{:?}", r.item["SK"])))
+        .map(|r| {
+            (
+                format!("{:?}", r.item()["PK"]),
+                format!("{:?}", r.item()["SK"]),
+            )
+        })
         .collect();
     assert_eq!(keys.len(), items.len(), "no page repeated");
     // Every item decoded by its Type attribute.

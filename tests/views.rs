@@ -192,7 +192,7 @@ fn select_first(app: &mut App, entity: &str) {
         .view
         .iter()
         .position(|&i| {
-            matches!(items.rows[i].item.get("Type"), Some(AttributeValue::S(t)) if t == entity)
+            matches!(items.rows[i].item().get("Type"), Some(AttributeValue::S(t)) if t == entity)
         })
         .unwrap_or_else(|| panic!("no {entity} in view"));
     for _ in 0..pos {

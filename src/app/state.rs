@@ -14,6 +14,7 @@ use super::clipboard::Clipboard;
 use super::config::{Project, Settings};
 use super::keymap::{Action, Mode};
 use crate::dynamo::client::{Dynamo, Page, TableInfo};
+use crate::dynamo::compact::CompactItem;
 use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
 use crate::dynamo::error::{AwsError, ConnContext};
 use crate::dynamo::request::{Filter, ItemsRequest, RequestKind, SORT_OPS, SortCondition};
@@ -93,11 +94,35 @@ impl TablesState {
     }
 }
 
-/// A loaded item and its classification.
+/// A decoded item and its classification (rows on screen, the detail view).
 #[derive(Debug, Clone)]
 pub struct Row {
     pub item: Item,
     pub class: Classified,
+}
+
+/// A loaded item, held compactly, and its classification.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub data: CompactItem,
+    pub class: Classified,
+}
+
+impl Loaded {
+    /// The decoded item (empty, and logged, if the bytes were corrupt).
+    pub fn item(&self) -> Item {
+        self.data.decode().unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            Item::new()
+        })
+    }
+
+    pub fn row(&self) -> Row {
+        Row {
+            item: self.item(),
+            class: self.class.clone(),
+        }
+    }
 }
 
 /// Totals over the pages of the current request.
@@ -115,7 +140,8 @@ pub struct ItemsState {
     pub info: Option<TableInfo>,
     pub decoder: Decoder,
     pub request: ItemsRequest,
-    pub rows: Vec<Row>,
+    /// Loaded items, compact: a decoded item costs ~5x its size.
+    pub rows: Vec<Loaded>,
     /// Indices into `rows` that pass the text and type filters.
     pub view: Vec<usize>,
     /// LastEvaluatedKey of the last page; None with `done` = all loaded.
@@ -134,6 +160,8 @@ pub struct ItemsState {
     pub want_rows: usize,
     /// First visible row (kept by the view so scrolling is stable).
     pub offset: std::cell::Cell<usize>,
+    /// Derived columns of the filtered type: (type, rows in view, columns).
+    pub derived_columns: std::cell::RefCell<Option<(Option<EntityId>, usize, Vec<String>)>>,
     req: u64,
     task: Option<JoinHandle<()>>,
 }
@@ -164,33 +192,34 @@ impl ItemsState {
             raw_keys: false,
             want_rows: 0,
             offset: std::cell::Cell::new(0),
+            derived_columns: std::cell::RefCell::new(None),
             req: 0,
             task: None,
         }
     }
 
-    pub fn selected_row(&self) -> Option<&Row> {
-        self.view.get(self.selected).and_then(|i| self.rows.get(*i))
+    /// The item under the cursor, decoded.
+    pub fn selected_row(&self) -> Option<Row> {
+        self.view
+            .get(self.selected)
+            .and_then(|i| self.rows.get(*i))
+            .map(Loaded::row)
     }
 
-    fn row_matches(&self, row: &Row, needle: &str) -> bool {
+    /// Type filter, then a case-insensitive text match on attribute names and
+    /// values (searched in the compact bytes, without decoding).
+    fn row_matches(&self, row: &Loaded, needle: &str) -> bool {
         if let Some(t) = self.type_filter
             && row.class.entity != Some(t)
         {
             return false;
         }
-        if needle.is_empty() {
-            return true;
-        }
-        row.item.iter().any(|(k, v)| {
-            k.to_lowercase().contains(needle)
-                || value::cell_text(v, 200).to_lowercase().contains(needle)
-        })
+        needle.is_empty() || row.data.contains_ignore_case(needle)
     }
 
     /// Recomputes the view after a filter change.
     pub fn refilter(&mut self) {
-        let needle = self.text_filter.to_lowercase();
+        let needle = self.text_filter.clone();
         let view: Vec<usize> = (0..self.rows.len())
             .filter(|i| self.row_matches(&self.rows[*i], &needle))
             .collect();
@@ -201,11 +230,15 @@ impl ItemsState {
     }
 
     fn push_page(&mut self, items: Vec<Item>) {
-        let needle = self.text_filter.to_lowercase();
+        let needle = self.text_filter.clone();
+        self.rows.reserve(items.len());
         for item in items {
             let class = self.decoder.classify(&item);
             *self.type_counts.entry(class.entity).or_default() += 1;
-            let row = Row { item, class };
+            let row = Loaded {
+                data: CompactItem::encode(&item),
+                class,
+            };
             if self.row_matches(&row, &needle) {
                 self.view.push(self.rows.len());
             }
@@ -700,7 +733,7 @@ impl App {
                 }
             }
             Action::Open => {
-                if let Some(row) = items.selected_row().cloned() {
+                if let Some(row) = items.selected_row() {
                     let c = row.class.clone();
                     let entity = c.entity.map(|e| items.decoder.entity_name(e).to_string());
                     let key_fields = items.decoder.key_fields(&row.item, &c);

@@ -8,6 +8,7 @@ pub use aws_sdk_dynamodb::types::AttributeValue;
 pub type Item = HashMap<String, AttributeValue>;
 
 pub mod client;
+pub mod compact;
 pub mod demo;
 pub mod design;
 pub mod entity;

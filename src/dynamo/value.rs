@@ -1012,7 +1012,7 @@ pub fn ordered_names<'a>(item: &'a Item, first: &[&str]) -> Vec<&'a str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! Decisions pinned down by these tests (see also the module docs):
     //!
     //! * Plain JSON keeps every number's digits, sign, fraction and trailing
@@ -2413,7 +2413,7 @@ mod tests {
         .boxed()
     }
 
-    fn any_item(binary_and_sets: bool, min: usize) -> impl Strategy<Value = Item> {
+    pub(crate) fn any_item(binary_and_sets: bool, min: usize) -> impl Strategy<Value = Item> {
         proptest::collection::hash_map(attribute_name(), attribute_value(binary_and_sets), min..5)
     }
 

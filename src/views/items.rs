@@ -16,7 +16,7 @@ use crate::dynamo::entity::Decoder;
 use crate::dynamo::value;
 
 /// Rows of derived columns are sampled from at most this many items of a type.
-const COLUMN_SAMPLE: usize = 500;
+const COLUMN_SAMPLE: usize = 200;
 const MAX_DERIVED_COLUMNS: usize = 8;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
@@ -128,22 +128,32 @@ fn columns(items: &ItemsState) -> Vec<Col> {
     cols
 }
 
-/// The most common non-key attributes among loaded items of the filtered type.
+/// The most common non-key attributes among loaded items of the filtered
+/// type (sampled, and cached until the view changes).
 fn derived_columns(items: &ItemsState) -> Vec<String> {
-    let mut freq: HashMap<&str, usize> = HashMap::new();
+    let stamp = (items.type_filter, items.view.len());
+    if let Some((t, n, cols)) = items.derived_columns.borrow().as_ref()
+        && (*t, *n) == stamp
+    {
+        return cols.clone();
+    }
+    let mut freq: HashMap<String, usize> = HashMap::new();
     for &i in items.view.iter().take(COLUMN_SAMPLE) {
-        for k in items.rows[i].item.keys() {
-            if !is_key_attr(items, k) {
-                *freq.entry(k.as_str()).or_default() += 1;
+        for k in items.rows[i].item().into_keys() {
+            if !is_key_attr(items, &k) {
+                *freq.entry(k).or_default() += 1;
             }
         }
     }
-    let mut v: Vec<(&str, usize)> = freq.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    v.into_iter()
+    let mut v: Vec<(String, usize)> = freq.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let cols: Vec<String> = v
+        .into_iter()
         .take(MAX_DERIVED_COLUMNS)
-        .map(|(k, _)| k.to_string())
-        .collect()
+        .map(|(k, _)| k)
+        .collect();
+    *items.derived_columns.borrow_mut() = Some((stamp.0, stamp.1, cols.clone()));
+    cols
 }
 
 fn is_key_attr(items: &ItemsState, name: &str) -> bool {
@@ -279,10 +289,14 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
     items.offset.set(offset);
     let end = (offset + inner_h).min(items.view.len());
     let width = area.width as usize;
-    let rows: Vec<Row> = items.view[offset..end]
+    // Only the rows on screen are decoded.
+    let visible: Vec<ItemRow> = items.view[offset..end]
         .iter()
-        .map(|&i| {
-            let row = &items.rows[i];
+        .map(|&i| items.rows[i].row())
+        .collect();
+    let rows: Vec<Row> = visible
+        .iter()
+        .map(|row| {
             let cells: Vec<Cell> = cols
                 .iter()
                 .map(|c| match c {
@@ -311,11 +325,10 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
         .collect();
     // Columns are as wide as their widest visible cell, within limits, so a
     // view of 100,000 rows still only measures the rows on screen.
-    let visible = &items.view[offset..end];
     let measure = |f: &dyn Fn(&ItemRow) -> usize, min: usize, max: usize| -> u16 {
         visible
             .iter()
-            .map(|&i| f(&items.rows[i]))
+            .map(f)
             .max()
             .unwrap_or(min)
             .clamp(min, max.max(min)) as u16
