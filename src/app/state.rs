@@ -135,6 +135,9 @@ pub struct Stats {
     pub last_ms: u128,
 }
 
+/// Columns derived for a type: (type filter, rows in view, columns).
+pub type DerivedColumns = (Option<EntityId>, usize, Vec<String>);
+
 pub struct ItemsState {
     pub table: String,
     pub info: Option<TableInfo>,
@@ -160,8 +163,8 @@ pub struct ItemsState {
     pub want_rows: usize,
     /// First visible row (kept by the view so scrolling is stable).
     pub offset: std::cell::Cell<usize>,
-    /// Derived columns of the filtered type: (type, rows in view, columns).
-    pub derived_columns: std::cell::RefCell<Option<(Option<EntityId>, usize, Vec<String>)>>,
+    /// Derived columns of the filtered type, cached by the view.
+    pub derived_columns: std::cell::RefCell<Option<DerivedColumns>>,
     req: u64,
     task: Option<JoinHandle<()>>,
 }
