@@ -205,6 +205,30 @@ fn bench_decode(c: &mut Criterion) {
         })
     });
 
+    // What loading a page does per item: classify and store compactly.
+    let mut dec = Decoder::new(&cfg, table_keys());
+    g.bench_function("load/classify_and_compact", |b| {
+        b.iter(|| {
+            for it in &items {
+                black_box(dec.classify(black_box(it)));
+                black_box(dyntui::dynamo::compact::CompactItem::encode(black_box(it)));
+            }
+        })
+    });
+
+    // What drawing a row does: decode the compact bytes back into an item.
+    let compact: Vec<_> = items
+        .iter()
+        .map(dyntui::dynamo::compact::CompactItem::encode)
+        .collect();
+    g.bench_function("compact_decode", |b| {
+        b.iter(|| {
+            for c in &compact {
+                black_box(c.decode().ok());
+            }
+        })
+    });
+
     g.finish();
 }
 

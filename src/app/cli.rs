@@ -321,6 +321,7 @@ fn items_request(
             .map_err(|e| anyhow::anyhow!("--filter: {e}"))?,
         page_size: a.page_size,
         forward,
+        projection: Vec::new(),
     })
 }
 

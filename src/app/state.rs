@@ -17,7 +17,9 @@ use crate::dynamo::client::{Dynamo, Page, TableInfo};
 use crate::dynamo::compact::CompactItem;
 use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
 use crate::dynamo::error::{AwsError, ConnContext};
-use crate::dynamo::request::{Filter, ItemsRequest, RequestKind, SORT_OPS, SortCondition};
+use crate::dynamo::request::{
+    Filter, ItemsRequest, RequestKind, SORT_OPS, SortCondition, shell_quote,
+};
 use crate::dynamo::{AttributeValue, Item, value};
 
 /// Messages to the state owner.
@@ -1189,17 +1191,6 @@ pub fn get_item_command(table: &str, key: &Item, ctx: &ConnContext) -> String {
         cmd.push_str(&format!(" --endpoint-url {}", shell_quote(e)));
     }
     cmd
-}
-
-/// POSIX shell single-quoting.
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,".contains(c))
-    {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 #[cfg(test)]

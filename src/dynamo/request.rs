@@ -74,6 +74,8 @@ pub struct ItemsRequest {
     pub page_size: Option<i32>,
     /// Query direction: false = newest (highest sort key) first.
     pub forward: bool,
+    /// Attributes to return (ProjectionExpression); empty = all.
+    pub projection: Vec<String>,
 }
 
 impl ItemsRequest {
@@ -85,6 +87,7 @@ impl ItemsRequest {
             filter: None,
             page_size: None,
             forward: true,
+            projection: Vec::new(),
         }
     }
 
@@ -131,7 +134,127 @@ impl ItemsRequest {
         if let Some(f) = &self.filter {
             c.filter = Some(f.compile(&mut c.names, &mut c.values));
         }
+        if !self.projection.is_empty() {
+            let mut parts = Vec::new();
+            for (i, attr) in self.projection.iter().enumerate() {
+                let k = format!("#p{i}");
+                c.names.insert(k.clone(), attr.clone());
+                parts.push(k);
+            }
+            c.projection = Some(parts.join(", "));
+        }
         c
+    }
+
+    /// The request as DynamoDB's JSON request body (Query or Scan input).
+    pub fn to_json_request(&self) -> serde_json::Value {
+        let c = self.compile();
+        let mut m = serde_json::Map::new();
+        m.insert("TableName".into(), self.table.clone().into());
+        if let Some(i) = &self.index {
+            m.insert("IndexName".into(), i.clone().into());
+        }
+        if let Some(k) = &c.key_condition {
+            m.insert("KeyConditionExpression".into(), k.clone().into());
+        }
+        if let Some(f) = &c.filter {
+            m.insert("FilterExpression".into(), f.clone().into());
+        }
+        if let Some(p) = &c.projection {
+            m.insert("ProjectionExpression".into(), p.clone().into());
+        }
+        if !c.names.is_empty() {
+            m.insert(
+                "ExpressionAttributeNames".into(),
+                serde_json::Value::Object(
+                    c.names
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone().into()))
+                        .collect(),
+                ),
+            );
+        }
+        if !c.values.is_empty() {
+            m.insert(
+                "ExpressionAttributeValues".into(),
+                serde_json::Value::Object(
+                    c.values
+                        .iter()
+                        .map(|(k, v)| (k.clone(), value::to_dynamo(v)))
+                        .collect(),
+                ),
+            );
+        }
+        if !self.is_scan() && !self.forward {
+            m.insert("ScanIndexForward".into(), false.into());
+        }
+        if let Some(l) = self.page_size {
+            m.insert("Limit".into(), l.into());
+        }
+        m.insert("ReturnConsumedCapacity".into(), "TOTAL".into());
+        serde_json::Value::Object(m)
+    }
+
+    /// The request as an `aws dynamodb query` (or `scan`) command line.
+    pub fn to_cli(&self, ctx: &super::error::ConnContext) -> String {
+        let c = self.compile();
+        let q = shell_quote;
+        let json = |v: serde_json::Value| serde_json::to_string(&v).unwrap_or_default();
+        let mut cmd = format!(
+            "aws dynamodb {} --table-name {}",
+            if self.is_scan() { "scan" } else { "query" },
+            q(&self.table)
+        );
+        if let Some(i) = &self.index {
+            cmd.push_str(&format!(" --index-name {}", q(i)));
+        }
+        if let Some(k) = &c.key_condition {
+            cmd.push_str(&format!(" --key-condition-expression {}", q(k)));
+        }
+        if let Some(f) = &c.filter {
+            cmd.push_str(&format!(" --filter-expression {}", q(f)));
+        }
+        if let Some(p) = &c.projection {
+            cmd.push_str(&format!(" --projection-expression {}", q(p)));
+        }
+        if !c.names.is_empty() {
+            let names: serde_json::Map<String, serde_json::Value> = c
+                .names
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
+            cmd.push_str(&format!(
+                " --expression-attribute-names {}",
+                q(&json(names.into()))
+            ));
+        }
+        if !c.values.is_empty() {
+            let values: serde_json::Map<String, serde_json::Value> = c
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), value::to_dynamo(v)))
+                .collect();
+            cmd.push_str(&format!(
+                " --expression-attribute-values {}",
+                q(&json(values.into()))
+            ));
+        }
+        if !self.is_scan() && !self.forward {
+            cmd.push_str(" --no-scan-index-forward");
+        }
+        if let Some(l) = self.page_size {
+            cmd.push_str(&format!(" --limit {l}"));
+        }
+        if let Some(r) = &ctx.region {
+            cmd.push_str(&format!(" --region {}", q(r)));
+        }
+        if let Some(p) = &ctx.profile {
+            cmd.push_str(&format!(" --profile {}", q(p)));
+        }
+        if let Some(e) = &ctx.endpoint {
+            cmd.push_str(&format!(" --endpoint-url {}", q(e)));
+        }
+        cmd
     }
 
     /// One line saying what this request is, Scan named as such.
@@ -182,8 +305,20 @@ pub struct Compiled {
     pub index: Option<String>,
     pub key_condition: Option<String>,
     pub filter: Option<String>,
+    pub projection: Option<String>,
     pub names: BTreeMap<String, String>,
     pub values: BTreeMap<String, AttributeValue>,
+}
+
+/// POSIX shell single-quoting.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,".contains(c))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 // ------------------------------------------------------------ filter language
@@ -486,6 +621,52 @@ mod tests {
         assert!(e.contains("unclosed quote"), "{e}");
         let e = Filter::parse("a between 1 2").unwrap_err();
         assert!(e.contains("`and`"), "{e}");
+    }
+
+    #[test]
+    fn copies_as_cli_and_json_request() {
+        let r = ItemsRequest {
+            index: Some("GSI1".into()),
+            kind: RequestKind::Query {
+                pk_name: "GSI1PK".into(),
+                pk: s("ORDER#o'1"),
+                sort: Some(("GSI1SK".into(), SortCondition::BeginsWith(s("ITEM#")))),
+            },
+            filter: Some(Filter::parse("qty > 2").unwrap()),
+            page_size: Some(25),
+            forward: false,
+            projection: vec!["sku".into(), "qty".into()],
+            ..ItemsRequest::scan("shop")
+        };
+        let ctx = crate::dynamo::error::ConnContext {
+            profile: None,
+            region: Some("us-east-1".into()),
+            endpoint: Some("http://127.0.0.1:8000".into()),
+        };
+        assert_eq!(
+            r.to_cli(&ctx),
+            "aws dynamodb query --table-name shop --index-name GSI1 \
+--key-condition-expression '#pk = :pk AND begins_with(#sk, :sk)' \
+--filter-expression '#f0 > :f0' --projection-expression '#p0, #p1' \
+--expression-attribute-names '{\"#f0\":\"qty\",\"#p0\":\"sku\",\"#p1\":\"qty\",\"#pk\":\"GSI1PK\",\"#sk\":\"GSI1SK\"}' \
+--expression-attribute-values '{\":f0\":{\"N\":\"2\"},\":pk\":{\"S\":\"ORDER#o'\\''1\"},\":sk\":{\"S\":\"ITEM#\"}}' \
+--no-scan-index-forward --limit 25 --region us-east-1 --endpoint-url http://127.0.0.1:8000"
+        );
+        let j = r.to_json_request();
+        assert_eq!(j["TableName"], "shop");
+        assert_eq!(j["IndexName"], "GSI1");
+        assert_eq!(
+            j["KeyConditionExpression"],
+            "#pk = :pk AND begins_with(#sk, :sk)"
+        );
+        assert_eq!(j["ExpressionAttributeValues"][":f0"]["N"], "2");
+        assert_eq!(j["ScanIndexForward"], false);
+        assert_eq!(j["Limit"], 25);
+        assert!(
+            ItemsRequest::scan("t")
+                .to_cli(&Default::default())
+                .starts_with("aws dynamodb scan --table-name t")
+        );
     }
 
     #[test]

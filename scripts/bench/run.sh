@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs the benchmarks behind BENCHMARKS.md:
+#   scripts/bench/run.sh
+# Starts DynamoDB Local (in memory) for the startup figures, runs the criterion
+# and measurement benches in release mode, times `dyntui tables` as a whole
+# process with hyperfine (installed with apt when missing), and stops
+# DynamoDB Local.
+set -euo pipefail
+
+LOG_PREFIX=bench
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$SCRIPT_DIR/lib.sh"
+ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+cd "$ROOT"
+DDB="$SCRIPT_DIR/dynamodb-local.sh"
+
+ensure_cargo
+"$DDB" install
+ensure_cmd hyperfine hyperfine
+
+port=$(find_free_port 8865)
+"$DDB" start --port "$port" >/dev/null
+trap '"$DDB" stop --port "$port" >/dev/null || true' EXIT
+endpoint="http://127.0.0.1:$port"
+export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-dummy} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-dummy} AWS_REGION=${AWS_REGION:-us-east-1}
+export AWS_EC2_METADATA_DISABLED=true
+
+step "building release binary"
+cargo build --release --locked
+step "seeding the demo table"
+target/release/dyntui --endpoint-url "$endpoint" seed demo
+
+step "criterion and measurement benches"
+DYNTUI_TEST_ENDPOINT=$endpoint cargo bench --locked --bench decode --bench render --bench memory --bench startup -- --warm-up-time 1 --measurement-time 4
+
+step "whole-process startup: dyntui tables"
+hyperfine --warmup 3 --runs 30 "target/release/dyntui --endpoint-url $endpoint tables"
