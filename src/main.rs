@@ -9,6 +9,7 @@ use crossterm::event::EventStream;
 use dyntui::app::cli::{self, Cli};
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Settings, user_config_path};
+use dyntui::app::patterns::RecentParams;
 use dyntui::app::run::run;
 use dyntui::app::state::{App, Msg};
 use dyntui::app::terminal::{TerminalGuard, default_log_path, init_logging};
@@ -55,6 +56,7 @@ async fn real_main(args: Cli) -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let table = args.table.clone().or_else(|| project.default_table.clone());
     let mut app = App::new(settings, project, db, ctx, tx, Clipboard::detect());
+    app.recent = RecentParams::load(RecentParams::default_path());
     if app.fatal.is_none() {
         app.load_tables();
         if let Some(t) = table {

@@ -68,15 +68,16 @@ pub enum Output {
     Json,
     /// One JSON object per line.
     Jsonl,
-    /// Aligned text for people.
-    Text,
+    /// Aligned columns for people.
+    #[value(alias = "text")]
+    Table,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List tables.
     Tables {
-        #[arg(long, short, value_enum, default_value = "text")]
+        #[arg(long, short, value_enum, default_value = "table")]
         output: Output,
     },
     /// Describe a table: keys, indexes, billing, counts, stream, TTL, PITR.
@@ -91,21 +92,42 @@ pub enum Command {
         #[command(flatten)]
         items: ItemsArgs,
     },
-    /// Query a table or index by partition key, with an optional sort-key condition.
+    /// Run a saved access pattern (`dyntui query customer-orders --param customerId=c00001`),
+    /// or an ad-hoc query by partition key (`--pk`, optional `--sk`).
     Query {
+        /// A saved access pattern (see `dyntui patterns list`).
+        pattern: Option<String>,
+        /// Table (default: the project's default_table).
         #[arg(long, short = 't')]
-        table: String,
-        /// Partition key value (typed by the key's schema).
+        table: Option<String>,
+        /// Pattern parameter, repeatable.
+        #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Partition key value (ad-hoc query; typed by the key's schema).
         #[arg(long)]
-        pk: String,
+        pk: Option<String>,
         /// Sort-key condition: `=V`, `<V`, `<=V`, `>V`, `>=V`, `begins_with:V`, `between:A,B`.
         #[arg(long, value_name = "COND")]
         sk: Option<String>,
         /// Newest (highest sort key) first.
         #[arg(long)]
         desc: bool,
+        /// Every page (default: one page, then the next page's cursor on stderr).
+        #[arg(long)]
+        all: bool,
+        /// Continue after the cursor a previous run printed.
+        #[arg(long)]
+        cursor: Option<String>,
+        /// Print the compiled request (DynamoDB JSON request) to stderr first.
+        #[arg(long)]
+        explain: bool,
         #[command(flatten)]
         items: ItemsArgs,
+    },
+    /// Saved access patterns: list them, or check them all against a table.
+    Patterns {
+        #[command(subcommand)]
+        command: PatternsCommand,
     },
     /// Get one item by its key (plain or DynamoDB JSON).
     Get {
@@ -131,6 +153,25 @@ pub enum Command {
         /// Batches in flight.
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatternsCommand {
+    /// List the project's patterns.
+    List {
+        #[arg(long, short, value_enum, default_value = "table")]
+        output: Output,
+    },
+    /// Run every pattern with its example parameters and report: passed,
+    /// empty, wrong types returned, or error. Exits non-zero when any fails.
+    Check {
+        /// Table (default: the project's default_table).
+        #[arg(long, short = 't')]
+        table: Option<String>,
+        /// Count a pattern that returns nothing as passed.
+        #[arg(long)]
+        allow_empty: bool,
     },
 }
 
@@ -191,7 +232,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                         writeln!(out, "{}", serde_json::to_string(n)?)?;
                     }
                 }
-                Output::Text => {
+                Output::Table => {
                     for n in &names {
                         writeln!(out, "{n}")?;
                     }
@@ -208,45 +249,118 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Scan { table, items } => {
             let req = items_request(&table, &items, RequestKind::Scan, true)?;
-            stream_items(&db, &req, &items, &mut out).await?;
+            stream_items(&db, &req, &items, &mut out, None, true).await?;
         }
         Command::Query {
+            pattern,
             table,
+            params,
             pk,
             sk,
             desc,
+            all,
+            cursor,
+            explain,
             items,
         } => {
+            let table = table_or_default(table, project)?;
             let info = db.describe(&table).await.map_err(aws)?;
-            let (pk_def, sk_def) = info.keys_of(items.index.as_deref()).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "table `{table}` has no index `{}`",
-                    items.index.as_deref().unwrap_or("")
-                )
-            })?;
-            let pk_val = super::state::typed_value(&pk, &pk_def.kind)
-                .map_err(|e| anyhow::anyhow!("--pk: {e}"))?;
-            let sort = match sk {
-                None => None,
-                Some(cond) => {
-                    let sk_def = sk_def.ok_or_else(|| {
-                        anyhow::anyhow!("--sk: the table or index has no sort key")
+            let req = match pattern {
+                Some(name) => {
+                    if pk.is_some() || sk.is_some() {
+                        anyhow::bail!(
+                            "--pk/--sk are for ad-hoc queries; pattern `{name}` has its own keys"
+                        );
+                    }
+                    let saved = project.pattern(&name).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "no pattern `{name}` in {} (see `dyntui patterns list`)",
+                            project_name(project)
+                        )
                     })?;
-                    Some((
-                        sk_def.name.clone(),
-                        parse_sort_condition(&cond, &sk_def.kind)
-                            .map_err(|e| anyhow::anyhow!("--sk: {e}"))?,
-                    ))
+                    let given = parse_params(&params)?;
+                    let values = saved.pattern.resolve(&given).map_err(|errs| {
+                        anyhow::anyhow!(
+                            "pattern `{name}`: {}",
+                            errs.iter()
+                                .map(|e| format!("--param {}: {}", e.param, e.message))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        )
+                    })?;
+                    for w in saved.pattern.fit(&info) {
+                        eprintln!("warning: pattern `{name}` on table `{table}`: {w}");
+                    }
+                    let mut req = saved
+                        .pattern
+                        .compile(&table, &info, &values)
+                        .map_err(|e| anyhow::anyhow!(e))?;
+                    if req.is_scan() {
+                        eprintln!(
+                            "note: pattern `{name}` runs a SCAN of {table}: it reads every item"
+                        );
+                    }
+                    if items.page_size.is_some() {
+                        req.page_size = items.page_size;
+                    }
+                    if let Some(f) = &items.filter {
+                        anyhow::bail!("--filter `{f}`: patterns carry their own filter");
+                    }
+                    req
+                }
+                None => {
+                    let pk = pk.ok_or_else(|| {
+                        anyhow::anyhow!("give a pattern name, or --pk for an ad-hoc query")
+                    })?;
+                    let (pk_def, sk_def) =
+                        info.keys_of(items.index.as_deref()).ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "table `{table}` has no index `{}`",
+                                items.index.as_deref().unwrap_or("")
+                            )
+                        })?;
+                    let pk_val = super::state::typed_value(&pk, &pk_def.kind)
+                        .map_err(|e| anyhow::anyhow!("--pk: {e}"))?;
+                    let sort = match sk {
+                        None => None,
+                        Some(cond) => {
+                            let sk_def = sk_def.ok_or_else(|| {
+                                anyhow::anyhow!("--sk: the table or index has no sort key")
+                            })?;
+                            Some((
+                                sk_def.name.clone(),
+                                parse_sort_condition(&cond, &sk_def.kind)
+                                    .map_err(|e| anyhow::anyhow!("--sk: {e}"))?,
+                            ))
+                        }
+                    };
+                    let kind = RequestKind::Query {
+                        pk_name: pk_def.name.clone(),
+                        pk: pk_val,
+                        sort,
+                    };
+                    items_request(&table, &items, kind, !desc)?
                 }
             };
-            let kind = RequestKind::Query {
-                pk_name: pk_def.name.clone(),
-                pk: pk_val,
-                sort,
-            };
-            let req = items_request(&table, &items, kind, !desc)?;
-            stream_items(&db, &req, &items, &mut out).await?;
+            if explain {
+                eprintln!("{}", serde_json::to_string_pretty(&req.to_json_request())?);
+            }
+            let start = cursor.as_deref().map(decode_cursor).transpose()?;
+            let next = stream_items(&db, &req, &items, &mut out, start, all).await?;
+            out.flush()?;
+            if let Some(k) = next {
+                eprintln!("next page: --cursor {}", encode_cursor(&k));
+            }
         }
+        Command::Patterns { command } => match command {
+            PatternsCommand::List { output } => list_patterns(project, output, &mut out)?,
+            PatternsCommand::Check { table, allow_empty } => {
+                let table = table_or_default(table, project)?;
+                out.flush()?;
+                drop(out);
+                return check_patterns(&db, project, &table, allow_empty).await;
+            }
+        },
         Command::Get {
             table,
             key,
@@ -334,14 +448,16 @@ fn item_json(item: &Item, dynamo: bool) -> String {
     serde_json::to_string(&v).unwrap_or_default()
 }
 
-/// Streams every page to `out` (memory stays flat whatever the table size).
+/// Writes items page by page to `out` (memory stays flat whatever the table
+/// size): every page when `all`, else one page. Returns the next page's start.
 async fn stream_items(
     db: &Dynamo,
     req: &ItemsRequest,
     a: &ItemsArgs,
     out: &mut impl Write,
-) -> anyhow::Result<()> {
-    let mut start = None;
+    mut start: Option<Item>,
+    all: bool,
+) -> anyhow::Result<Option<Item>> {
     let mut n = 0usize;
     let max = a.max_items.unwrap_or(usize::MAX);
     if req.is_scan() {
@@ -350,40 +466,320 @@ async fn stream_items(
     if a.output == Output::Json {
         write!(out, "[")?;
     }
+    let mut next = None;
     'pages: loop {
         let page = db.fetch_page(req, start.take()).await.map_err(aws)?;
-        for item in &page.items {
-            if n >= max {
-                break 'pages;
+        if a.output == Output::Table {
+            let take = page.items.len().min(max - n);
+            write_table(&page.items[..take], out)?;
+            n += take;
+        } else {
+            for item in &page.items {
+                if n >= max {
+                    break 'pages;
+                }
+                if a.output == Output::Json {
+                    write!(
+                        out,
+                        "{}\n{}",
+                        if n > 0 { "," } else { "" },
+                        item_json(item, a.dynamo_json)
+                    )?;
+                } else {
+                    writeln!(out, "{}", item_json(item, a.dynamo_json))?;
+                }
+                n += 1;
             }
-            let line = match a.output {
-                Output::Text => value::ordered_names(item, &[])
-                    .into_iter()
-                    .filter_map(|k| {
-                        item.get(k)
-                            .map(|v| format!("{k}={}", value::cell_text(v, 80)))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("  "),
-                _ => item_json(item, a.dynamo_json),
-            };
-            if a.output == Output::Json && n > 0 {
-                write!(out, ",")?;
-            }
-            if a.output == Output::Json {
-                write!(out, "\n{line}")?;
-            } else {
-                writeln!(out, "{line}")?;
-            }
-            n += 1;
         }
         match page.next {
-            Some(k) => start = Some(k),
+            Some(k) if all && n < max => start = Some(k),
+            Some(k) => {
+                next = Some(k);
+                break;
+            }
             None => break,
         }
     }
     if a.output == Output::Json {
         writeln!(out, "\n]")?;
+    }
+    Ok(next)
+}
+
+/// Items as aligned columns: key attributes first, then the rest by name.
+fn write_table(items: &[Item], out: &mut impl Write) -> anyhow::Result<()> {
+    let mut cols: Vec<String> = Vec::new();
+    for it in items {
+        for k in value::ordered_names(it, &["PK", "SK", "Type"]) {
+            if !cols.iter().any(|c| c == k) {
+                cols.push(k.to_string());
+            }
+        }
+    }
+    let cells: Vec<Vec<String>> = items
+        .iter()
+        .map(|it| {
+            cols.iter()
+                .map(|c| {
+                    it.get(c)
+                        .map(|v| value::cell_text(v, 40))
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain(std::iter::once(c.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |vals: &[String]| {
+        vals.iter()
+            .zip(&widths)
+            .map(|(v, w)| format!("{v:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    if !items.is_empty() {
+        writeln!(out, "{}", line(&cols))?;
+    }
+    for r in &cells {
+        writeln!(out, "{}", line(r))?;
+    }
+    Ok(())
+}
+
+/// A page cursor for the command line: base64 of the key's DynamoDB JSON.
+pub fn encode_cursor(key: &Item) -> String {
+    use base64::Engine;
+    let json = serde_json::to_string(&value::item_to_dynamo(key)).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+pub fn decode_cursor(s: &str) -> anyhow::Result<Item> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s.trim())
+        .map_err(|e| anyhow::anyhow!("--cursor is not a cursor printed by dyntui: {e}"))?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow::anyhow!("--cursor is not a cursor printed by dyntui: {e}"))?;
+    value::item_from_dynamo(&v).map_err(|e| anyhow::anyhow!("--cursor: {e}"))
+}
+
+fn table_or_default(table: Option<String>, project: &Project) -> anyhow::Result<String> {
+    table
+        .or_else(|| project.default_table.clone())
+        .ok_or_else(|| {
+            anyhow::anyhow!("no table: pass --table, or set [project] default_table in dyntui.toml")
+        })
+}
+
+fn project_name(project: &Project) -> String {
+    project
+        .path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "the project (no dyntui.toml found; use --config)".into())
+}
+
+/// `name=value` pairs; the first `=` splits.
+fn parse_params(params: &[String]) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for p in params {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--param `{p}`: use NAME=VALUE"))?;
+        if out.insert(k.trim().to_string(), v.to_string()).is_some() {
+            anyhow::bail!("--param `{}` given twice", k.trim());
+        }
+    }
+    Ok(out)
+}
+
+fn list_patterns(project: &Project, output: Output, out: &mut impl Write) -> anyhow::Result<()> {
+    match output {
+        Output::Table => {
+            if project.patterns.is_empty() {
+                writeln!(out, "no patterns in {}", project_name(project))?;
+            }
+            let w = project
+                .patterns
+                .iter()
+                .map(|p| p.pattern.name.len())
+                .max()
+                .unwrap_or(0);
+            for sp in &project.patterns {
+                let p = &sp.pattern;
+                let on = if p.needs_scan() {
+                    format!("SCAN {}", p.index.as_deref().unwrap_or("table"))
+                } else {
+                    p.index.clone().unwrap_or_else(|| "table".into())
+                };
+                writeln!(out, "{:<w$}  {:<10}  {}", p.name, on, p.description)?;
+            }
+        }
+        _ => {
+            let v: Vec<serde_json::Value> = project
+                .patterns
+                .iter()
+                .map(|sp| {
+                    let p = &sp.pattern;
+                    serde_json::json!({
+                        "name": p.name,
+                        "description": p.description,
+                        "entity": p.entity,
+                        "index": p.index,
+                        "scan": p.needs_scan(),
+                        "params": p.params.iter().map(|d| serde_json::json!({
+                            "name": d.name,
+                            "type": format!("{:?}", d.kind).to_lowercase(),
+                            "default": d.default,
+                            "example": d.example,
+                        })).collect::<Vec<_>>(),
+                        "file": sp.file,
+                        "line": sp.line,
+                    })
+                })
+                .collect();
+            if output == Output::Json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+            } else {
+                for x in v {
+                    writeln!(out, "{}", serde_json::to_string(&x)?)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The outcome of checking one pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckOutcome {
+    Passed {
+        items: usize,
+    },
+    Empty,
+    WrongTypes {
+        expected: String,
+        found: Vec<String>,
+    },
+    Error(String),
+}
+
+/// Runs one pattern's first page with its example parameters.
+pub async fn check_pattern(
+    db: &Dynamo,
+    project: &Project,
+    table: &str,
+    info: &crate::dynamo::client::TableInfo,
+    pattern: &crate::dynamo::pattern::Pattern,
+) -> CheckOutcome {
+    let values = match pattern.resolve(&pattern.example_params()) {
+        Ok(v) => v,
+        Err(errs) => {
+            return CheckOutcome::Error(
+                errs.iter()
+                    .map(|e| format!("{}: {}", e.param, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+        }
+    };
+    let req = match pattern.compile(table, info, &values) {
+        Ok(r) => r,
+        Err(e) => return CheckOutcome::Error(e),
+    };
+    let page = match db.fetch_page(&req, None).await {
+        Ok(p) => p,
+        Err(e) => return CheckOutcome::Error(e.to_string()),
+    };
+    if page.items.is_empty() {
+        return CheckOutcome::Empty;
+    }
+    if let Some(expected) = &pattern.entity {
+        let mut decoder = crate::dynamo::entity::Decoder::new(
+            &project.decode,
+            crate::dynamo::entity::TableKeys {
+                pk: info.pk.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
+                sk: info.sk.as_ref().map(|k| k.name.clone()),
+                index_key_attrs: info.index_key_attrs(),
+            },
+        );
+        let mut found: Vec<String> = Vec::new();
+        for it in &page.items {
+            let c = decoder.classify(it);
+            let name = c
+                .entity
+                .map(|e| decoder.entity_name(e).to_string())
+                .unwrap_or_else(|| "(untyped)".into());
+            if &name != expected && !found.contains(&name) {
+                found.push(name);
+            }
+        }
+        if !found.is_empty() {
+            return CheckOutcome::WrongTypes {
+                expected: expected.clone(),
+                found,
+            };
+        }
+    }
+    CheckOutcome::Passed {
+        items: page.items.len(),
+    }
+}
+
+async fn check_patterns(
+    db: &Dynamo,
+    project: &Project,
+    table: &str,
+    allow_empty: bool,
+) -> anyhow::Result<()> {
+    if project.patterns.is_empty() {
+        anyhow::bail!("no patterns to check in {}", project_name(project));
+    }
+    let info = db.describe(table).await.map_err(aws)?;
+    let mut failed = 0;
+    for sp in &project.patterns {
+        let p = &sp.pattern;
+        for w in p.fit(&info) {
+            println!("WARN   {}: {w}", p.name);
+        }
+        let outcome = check_pattern(db, project, table, &info, p).await;
+        let (ok, text) = match &outcome {
+            CheckOutcome::Passed { items } => (true, format!("PASS   {} ({items} items)", p.name)),
+            CheckOutcome::Empty => (
+                allow_empty,
+                format!("EMPTY  {} (no items for the example parameters)", p.name),
+            ),
+            CheckOutcome::WrongTypes { expected, found } => (
+                false,
+                format!(
+                    "TYPES  {}: expected only {expected}, also got {}",
+                    p.name,
+                    found.join(", ")
+                ),
+            ),
+            CheckOutcome::Error(e) => (false, format!("ERROR  {}: {e}", p.name)),
+        };
+        println!("{text}");
+        if !ok {
+            failed += 1;
+        }
+    }
+    let total = project.patterns.len();
+    println!("{} passed, {failed} failed", total - failed);
+    if failed > 0 {
+        anyhow::bail!("{failed} of {total} patterns failed on table `{table}`");
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ use toml::Spanned;
 use super::keymap::{Action, Key, Keymap, Mode};
 use crate::dynamo::design::{IndexDesign, KeyAttr, KeyType, Projection, TableDesign};
 use crate::dynamo::entity::{DecodeConfig, EntityDef, KeyTemplate};
+use crate::dynamo::pattern::{DesignKeys, ParamDef, ParamType, Pattern, SortSpec};
 
 /// The defaults shipped in the binary.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -328,6 +329,83 @@ struct ProjectFile {
     entity: Vec<EntityFile>,
     #[serde(default)]
     table: Vec<TableFile>,
+    #[serde(default)]
+    pattern: Vec<Spanned<PatternFile>>,
+}
+
+/// `[[pattern]]`: a saved access pattern (format in `crate::dynamo::pattern`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    entity: Option<String>,
+    index: Option<String>,
+    pk_attr: Option<String>,
+    pk: Option<KeyFile>,
+    sk_attr: Option<String>,
+    sk: Option<SortFile>,
+    filter: Option<String>,
+    #[serde(default)]
+    projection: Vec<String>,
+    #[serde(default)]
+    descending: bool,
+    limit: Option<i32>,
+    #[serde(default)]
+    params: BTreeMap<String, ParamFile>,
+}
+
+/// A key: a template, or `{ entity = "Order" }` for that entity's template.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum KeyFile {
+    Template(String),
+    Entity { entity: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SortFile {
+    op: String,
+    value: Option<String>,
+    /// Second value of `between`.
+    and: Option<String>,
+    /// Use this entity's sort-key template as the value.
+    entity: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParamFile {
+    #[serde(rename = "type", default = "default_param_type")]
+    kind: String,
+    #[serde(default)]
+    values: Vec<String>,
+    default: Option<String>,
+    example: Option<String>,
+    description: Option<String>,
+}
+
+fn default_param_type() -> String {
+    "string".into()
+}
+
+/// A pattern as read, with where it was read, before entity references are
+/// resolved (that needs every file of the project).
+#[derive(Debug, Clone)]
+struct RawPattern {
+    file: String,
+    line: usize,
+    body: PatternFile,
+}
+
+/// A saved access pattern and where it is declared.
+#[derive(Debug, Clone)]
+pub struct SavedPattern {
+    pub pattern: Pattern,
+    pub file: String,
+    pub line: usize,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -336,6 +414,9 @@ struct ProjectMeta {
     name: Option<String>,
     /// Table opened when none is given on the command line.
     default_table: Option<String>,
+    /// Further project files (entities, tables, patterns), relative to this one.
+    #[serde(default)]
+    include: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -415,11 +496,20 @@ pub struct Project {
     pub default_table: Option<String>,
     pub decode: DecodeConfig,
     pub tables: Vec<TableDesign>,
+    pub patterns: Vec<SavedPattern>,
+    raw_patterns: Vec<RawPattern>,
+    includes: Vec<String>,
 }
 
 impl Project {
-    /// Parses a project file; `file` names it in errors.
+    /// Parses a project file (without includes); `file` names it in errors.
     pub fn parse(file: &str, src: &str) -> Result<Project, ConfigError> {
+        let mut p = Project::parse_unresolved(file, src)?;
+        p.resolve_patterns()?;
+        Ok(p)
+    }
+
+    fn parse_unresolved(file: &str, src: &str) -> Result<Project, ConfigError> {
         let f: ProjectFile =
             toml::from_str(src).map_err(|e| ConfigError::from_toml(file, src, e))?;
         let tmpl = |s: &Spanned<String>| {
@@ -545,7 +635,19 @@ impl Project {
                 lsis,
             });
         }
-        Ok(Project {
+        let raw_patterns = f
+            .pattern
+            .into_iter()
+            .map(|p| {
+                let (line, _) = line_col(src, p.span().start);
+                RawPattern {
+                    file: file.to_string(),
+                    line,
+                    body: p.into_inner(),
+                }
+            })
+            .collect();
+        let p = Project {
             path: None,
             name: f.project.name,
             default_table: f.project.default_table,
@@ -554,19 +656,236 @@ impl Project {
                 entities,
             },
             tables,
+            patterns: Vec::new(),
+            raw_patterns,
+            includes: f.project.include,
+        };
+        Ok(p)
+    }
+
+    /// Merges another file's entities, tables and patterns into this project.
+    fn merge(&mut self, other: Project) {
+        self.decode.entities.extend(other.decode.entities);
+        self.tables.extend(other.tables);
+        self.raw_patterns.extend(other.raw_patterns);
+        if self.decode.type_attribute.is_none() {
+            self.decode.type_attribute = other.decode.type_attribute;
+        }
+    }
+
+    /// Builds and validates every pattern: names unique, entity references
+    /// resolved, parameters declared, indexes and keys as in the design.
+    fn resolve_patterns(&mut self) -> Result<(), ConfigError> {
+        let mut out: Vec<SavedPattern> = Vec::new();
+        for raw in &self.raw_patterns {
+            let at = |message: String| ConfigError {
+                file: raw.file.clone(),
+                line: Some(raw.line),
+                column: None,
+                message: format!("pattern `{}`: {message}", raw.body.name),
+            };
+            if let Some(prev) = out.iter().find(|p| p.pattern.name == raw.body.name) {
+                return Err(at(format!(
+                    "declared twice (first at {}:{})",
+                    prev.file, prev.line
+                )));
+            }
+            let pattern = self.build_pattern(&raw.body).map_err(at)?;
+            let design = self.design_keys(pattern.index.as_deref());
+            let problems = pattern.validate(&self.decode.entities, design.as_ref());
+            if let Some(first) = problems.into_iter().next() {
+                return Err(at(first));
+            }
+            out.push(SavedPattern {
+                pattern,
+                file: raw.file.clone(),
+                line: raw.line,
+            });
+        }
+        self.patterns = out;
+        Ok(())
+    }
+
+    /// Key attributes of the table design (the first one, which patterns
+    /// describe) and its indexes, for load-time checks.
+    fn design_keys(&self, _index: Option<&str>) -> Option<DesignKeys> {
+        let t = self.tables.first()?;
+        let mut keys = DesignKeys::new();
+        keys.insert(
+            String::new(),
+            (
+                t.partition_key.name.clone(),
+                t.sort_key.as_ref().map(|k| k.name.clone()),
+            ),
+        );
+        for i in t.gsis.iter().chain(&t.lsis) {
+            keys.insert(
+                i.name.clone(),
+                (
+                    i.partition_key.name.clone(),
+                    i.sort_key.as_ref().map(|k| k.name.clone()),
+                ),
+            );
+        }
+        Some(keys)
+    }
+
+    fn build_pattern(&self, f: &PatternFile) -> Result<Pattern, String> {
+        let entity_def = |name: &str| {
+            self.decode
+                .entities
+                .iter()
+                .find(|e| e.name == name)
+                .ok_or_else(|| format!("unknown entity `{name}`"))
+        };
+        // The key attribute names of the index, from the design when there is one.
+        let design = self.design_keys(None);
+        let index_keys = design
+            .as_ref()
+            .and_then(|d| d.get(f.index.as_deref().unwrap_or("")).cloned());
+        let template_for = |entity: &str, sort: bool| -> Result<KeyTemplate, String> {
+            let def = entity_def(entity)?;
+            let on_table = f.index.is_none();
+            let t = if on_table {
+                if sort { def.sk.clone() } else { def.pk.clone() }
+            } else {
+                let attr = if sort {
+                    f.sk_attr
+                        .clone()
+                        .or_else(|| index_keys.as_ref().and_then(|k| k.1.clone()))
+                } else {
+                    f.pk_attr
+                        .clone()
+                        .or_else(|| index_keys.as_ref().map(|k| k.0.clone()))
+                };
+                let attr = attr.ok_or_else(|| {
+                    format!(
+                        "`entity = \"{entity}\"` on index `{}` needs the index in a [[table]] design, or {}",
+                        f.index.as_deref().unwrap_or(""),
+                        if sort { "sk_attr" } else { "pk_attr" }
+                    )
+                })?;
+                def.index_keys
+                    .iter()
+                    .find(|(a, _)| *a == attr)
+                    .map(|(_, t)| t.clone())
+            };
+            t.ok_or_else(|| {
+                format!(
+                    "entity `{entity}` declares no {} key template",
+                    if sort { "sort" } else { "partition" }
+                )
+            })
+        };
+        let parse = |s: &str| KeyTemplate::parse(s).map_err(|e| format!("bad template `{s}`: {e}"));
+        let pk = match &f.pk {
+            None => None,
+            Some(KeyFile::Template(t)) => Some(parse(t)?),
+            Some(KeyFile::Entity { entity }) => Some(template_for(entity, false)?),
+        };
+        let sk = match &f.sk {
+            None => None,
+            Some(s) => {
+                let value = match (&s.value, &s.entity) {
+                    (Some(v), None) => parse(v)?,
+                    (None, Some(e)) => template_for(e, true)?,
+                    (Some(_), Some(_)) => {
+                        return Err("sk: give `value` or `entity`, not both".into());
+                    }
+                    (None, None) => return Err("sk needs a `value` (or `entity`)".into()),
+                };
+                Some(SortSpec {
+                    op: s.op.clone(),
+                    value,
+                    value2: s.and.as_deref().map(parse).transpose()?,
+                })
+            }
+        };
+        let mut params = Vec::new();
+        for (name, p) in &f.params {
+            let kind = match p.kind.to_ascii_lowercase().as_str() {
+                "string" => ParamType::String,
+                "number" => ParamType::Number,
+                "date" => ParamType::Date,
+                "datetime" | "date-time" | "timestamp" => ParamType::DateTime,
+                "enum" => {
+                    if p.values.is_empty() {
+                        return Err(format!("param `{name}`: an enum needs `values`"));
+                    }
+                    ParamType::Enum(p.values.clone())
+                }
+                other => {
+                    return Err(format!(
+                        "param `{name}`: unknown type `{other}` (string, number, date, datetime, enum)"
+                    ));
+                }
+            };
+            let def = ParamDef {
+                name: name.clone(),
+                kind,
+                default: p.default.clone(),
+                example: p.example.clone(),
+                description: p.description.clone(),
+            };
+            for v in p.default.iter().chain(p.example.iter()) {
+                def.check(v).map_err(|e| format!("param `{name}`: {e}"))?;
+            }
+            params.push(def);
+        }
+        Ok(Pattern {
+            name: f.name.clone(),
+            description: f.description.clone(),
+            entity: f.entity.clone(),
+            index: f.index.clone(),
+            pk_attr: f.pk_attr.clone(),
+            pk,
+            sk_attr: f.sk_attr.clone(),
+            sk,
+            filter: f.filter.clone(),
+            projection: f.projection.clone(),
+            descending: f.descending,
+            limit: f.limit,
+            params,
         })
     }
 
-    /// Loads a project file from a path.
+    /// A saved pattern by name.
+    pub fn pattern(&self, name: &str) -> Option<&SavedPattern> {
+        self.patterns.iter().find(|p| p.pattern.name == name)
+    }
+
+    /// Loads a project file and the files it includes.
     pub fn load(path: &Path) -> Result<Project, ConfigError> {
-        let src = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let mut p = Project::load_unresolved(path, 0)?;
+        p.resolve_patterns()?;
+        Ok(p)
+    }
+
+    fn load_unresolved(path: &Path, depth: usize) -> Result<Project, ConfigError> {
+        let err = |message: String| ConfigError {
             file: path.display().to_string(),
             line: None,
             column: None,
-            message: format!("cannot read: {e}"),
-        })?;
-        let mut p = Project::parse(&path.display().to_string(), &src)?;
+            message,
+        };
+        if depth > 8 {
+            return Err(err("includes nest deeper than 8 files (a cycle?)".into()));
+        }
+        let src = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let mut p = Project::parse_unresolved(&path.display().to_string(), &src)?;
         p.path = Some(path.to_path_buf());
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for inc in std::mem::take(&mut p.includes) {
+            let inc_path = dir.join(&inc);
+            if !inc_path.is_file() {
+                return Err(err(format!(
+                    "include `{inc}`: no such file ({})",
+                    inc_path.display()
+                )));
+            }
+            let other = Project::load_unresolved(&inc_path, depth + 1)?;
+            p.merge(other);
+        }
         Ok(p)
     }
 

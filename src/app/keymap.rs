@@ -16,15 +16,17 @@ pub enum Mode {
     Tables,
     Items,
     Detail,
+    Patterns,
     Help,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 5] = [
+    pub const ALL: [Mode; 6] = [
         Mode::Global,
         Mode::Tables,
         Mode::Items,
         Mode::Detail,
+        Mode::Patterns,
         Mode::Help,
     ];
 
@@ -34,6 +36,7 @@ impl Mode {
             Mode::Tables => "Tables",
             Mode::Items => "Items",
             Mode::Detail => "Item detail",
+            Mode::Patterns => "Access patterns",
             Mode::Help => "Help",
         }
     }
@@ -69,6 +72,9 @@ pub enum Action {
     CopyDynamoJson,
     CopyKey,
     CopyCli,
+    Patterns,
+    CopyRequestCli,
+    CopyRequestJson,
 }
 
 impl Action {
@@ -100,6 +106,9 @@ impl Action {
             Action::CopyDynamoJson => "copy item as DynamoDB JSON",
             Action::CopyKey => "copy the key (DynamoDB JSON)",
             Action::CopyCli => "copy an `aws dynamodb get-item` command",
+            Action::Patterns => "saved access patterns",
+            Action::CopyRequestCli => "copy the request as an `aws dynamodb query/scan` command",
+            Action::CopyRequestJson => "copy the request as JSON",
         }
     }
 
@@ -128,6 +137,9 @@ impl Action {
             Action::CopyDynamoJson => "copy ddb",
             Action::CopyKey => "copy key",
             Action::CopyCli => "copy cli",
+            Action::Patterns => "patterns",
+            Action::CopyRequestCli => "copy request",
+            Action::CopyRequestJson => "copy request json",
         }
     }
 }

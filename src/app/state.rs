@@ -4,6 +4,7 @@
 //! id, replies with an older id are dropped and superseded tasks are aborted.
 
 use std::collections::{BTreeMap, HashMap};
+
 use std::time::Instant;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -13,6 +14,7 @@ use tokio::task::JoinHandle;
 use super::clipboard::Clipboard;
 use super::config::{Project, Settings};
 use super::keymap::{Action, Mode};
+use super::patterns::{PatternForm, PatternsState, RecentParams};
 use crate::dynamo::client::{Dynamo, Page, TableInfo};
 use crate::dynamo::compact::CompactItem;
 use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
@@ -56,6 +58,7 @@ pub enum Screen {
     Tables,
     Items,
     Detail,
+    Patterns,
 }
 
 /// Severity of a status-bar message.
@@ -163,6 +166,8 @@ pub struct ItemsState {
     pub raw_keys: bool,
     /// Keep-going target: load pages until this many rows are in view (G).
     pub want_rows: usize,
+    /// The saved pattern that produced the request, if any.
+    pub pattern: Option<String>,
     /// First visible row (kept by the view so scrolling is stable).
     pub offset: std::cell::Cell<usize>,
     /// Derived columns of the filtered type, cached by the view.
@@ -196,6 +201,7 @@ impl ItemsState {
             show_index_keys: app.ui.show_index_keys,
             raw_keys: false,
             want_rows: 0,
+            pattern: None,
             offset: std::cell::Cell::new(0),
             derived_columns: std::cell::RefCell::new(None),
             req: 0,
@@ -283,6 +289,8 @@ pub enum Input {
     TextFilter,
     ServerFilter { text: String, error: Option<String> },
     Query(QueryForm),
+    PatternsFilter,
+    PatternForm(PatternForm),
 }
 
 /// The query form: index, partition key value, sort-key condition, filter.
@@ -331,6 +339,10 @@ pub struct App {
     pub clipboard: Clipboard,
     pub spinner: usize,
     pub started: Instant,
+    pub patterns: PatternsState,
+    pub recent: RecentParams,
+    /// A pattern run waiting for its table's description: (table, pattern, values).
+    pub(crate) pending_pattern: Option<(String, String, BTreeMap<String, String>)>,
     next_id: u64,
 }
 
@@ -368,6 +380,9 @@ impl App {
             clipboard,
             spinner: 0,
             started: Instant::now(),
+            patterns: PatternsState::default(),
+            recent: RecentParams::default(),
+            pending_pattern: None,
             next_id: 0,
         }
     }
@@ -397,6 +412,7 @@ impl App {
             Screen::Tables => Mode::Tables,
             Screen::Items => Mode::Items,
             Screen::Detail => Mode::Detail,
+            Screen::Patterns => Mode::Patterns,
         }
     }
 
@@ -457,6 +473,29 @@ impl App {
         if self.items.as_ref().is_some_and(|i| i.info.is_some()) {
             self.restart_items();
         }
+    }
+
+    /// Opens the items view on a given request (a pattern's, or another view's).
+    pub fn open_request(
+        &mut self,
+        table: &str,
+        info: TableInfo,
+        mut request: ItemsRequest,
+        pattern: Option<String>,
+    ) {
+        if let Some(t) = self.items.as_mut().and_then(|i| i.task.take()) {
+            t.abort();
+        }
+        let mut st = ItemsState::new(table.to_string(), Some(info), &self.settings, &self.project);
+        if request.page_size.is_none() {
+            request.page_size = Some(self.settings.ui.page_size);
+        }
+        st.request = request;
+        st.pattern = pattern;
+        self.items = Some(st);
+        self.detail = None;
+        self.screen = Screen::Items;
+        self.restart_items();
     }
 
     /// Shows items that are already loaded (no request), e.g. results
@@ -575,9 +614,32 @@ impl App {
                     .is_some_and(|i| i.table == name && i.info.is_none());
                 if waiting {
                     if let Some(info) = ok {
+                        let pending = self
+                            .pending_pattern
+                            .take_if(|(t, _, _)| *t == name)
+                            .map(|(_, p, values)| (p, values));
                         if let Some(items) = self.items.as_mut() {
                             items.decoder = Decoder::new(&self.project.decode, table_keys(&info));
-                            items.info = Some(info);
+                            items.info = Some(info.clone());
+                        }
+                        if let Some((p, values)) = pending {
+                            match self
+                                .project
+                                .pattern(&p)
+                                .map(|sp| sp.pattern.compile(&name, &info, &values))
+                            {
+                                Some(Ok(req)) => {
+                                    self.recent.remember(&p, &values);
+                                    if let Some(items) = self.items.as_mut() {
+                                        items.request = req;
+                                        items.pattern = Some(p);
+                                    }
+                                }
+                                Some(Err(e)) => {
+                                    self.flash(Level::Error, format!("pattern `{p}`: {e}"))
+                                }
+                                None => {}
+                            }
                         }
                         self.restart_items();
                     } else if let (Some(e), Some(items)) = (err, self.items.as_mut()) {
@@ -615,7 +677,7 @@ impl App {
         }
     }
 
-    fn flash(&mut self, level: Level, text: impl Into<String>) {
+    pub(crate) fn flash(&mut self, level: Level, text: impl Into<String>) {
         self.flash = Some((level, text.into()));
     }
 
@@ -656,10 +718,12 @@ impl App {
         match action {
             Action::Quit => self.should_quit = true,
             Action::Help => self.help = Some(0),
+            Action::Patterns => self.open_patterns(),
             _ => match self.screen {
                 Screen::Tables => self.tables_action(action),
                 Screen::Items => self.items_action(action),
                 Screen::Detail => self.detail_action(action),
+                Screen::Patterns => self.patterns_action(action),
             },
         }
     }
@@ -780,6 +844,8 @@ impl App {
                 let items = self.items.as_mut().expect("checked above");
                 items.request.kind = RequestKind::Scan;
                 items.request.index = None;
+                items.request.projection.clear();
+                items.pattern = None;
                 self.restart_items();
                 return;
             }
@@ -800,6 +866,16 @@ impl App {
                 };
                 items.selected = 0;
                 items.refilter();
+            }
+            Action::CopyRequestCli => {
+                let text = items.request.to_cli(&self.ctx);
+                self.copy(text, "request as an aws dynamodb command");
+                return;
+            }
+            Action::CopyRequestJson => {
+                let text = json_pretty(&items.request.to_json_request());
+                self.copy(text, "request as JSON");
+                return;
             }
             Action::ToggleIndexKeys => items.show_index_keys = !items.show_index_keys,
             Action::ToggleRawKeys => items.raw_keys = !items.raw_keys,
@@ -988,12 +1064,27 @@ impl App {
                     self.input = Some(Input::ServerFilter { text, error: None });
                 }
             },
+            Input::PatternsFilter => {
+                if edit_line(&mut self.patterns.filter, &k) {
+                    self.patterns.selected = 0;
+                }
+                match k.code {
+                    KeyCode::Enter => {}
+                    KeyCode::Esc => {
+                        self.patterns.filter.clear();
+                        self.patterns.selected = 0;
+                    }
+                    _ => self.input = Some(Input::PatternsFilter),
+                }
+            }
+            Input::PatternForm(form) => self.on_pattern_form_key(form, &k),
             Input::Query(mut form) => match k.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => match self.build_query(&form) {
                     Ok(req) => {
                         if let Some(items) = self.items.as_mut() {
                             items.request = req;
+                            items.pattern = None;
                         }
                         self.restart_items();
                     }

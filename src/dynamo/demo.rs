@@ -285,8 +285,10 @@ pub fn generate(seed: u64, size: DemoSize) -> Vec<Item> {
             out.push(Item::from([
                 ("PK".into(), s(format!("ORDER#{order_id}"))),
                 ("SK".into(), s(format!("ITEM#{}", prod.sku))),
-                ("GSI1PK".into(), s(format!("PRODUCT#{}", prod.sku))),
-                ("GSI1SK".into(), s(format!("ORDER#{order_id}"))),
+                ("GSI1PK".into(), s(format!("ORDER#{order_id}"))),
+                ("GSI1SK".into(), s(format!("ITEM#{}", prod.sku))),
+                ("GSI2PK".into(), s(format!("PRODUCT#{}", prod.sku))),
+                ("GSI2SK".into(), s(format!("ORDER#{order_id}"))),
                 ("Type".into(), s("OrderItem")),
                 ("orderId".into(), s(&order_id)),
                 ("sku".into(), s(&prod.sku)),

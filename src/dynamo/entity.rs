@@ -78,20 +78,23 @@ use super::{AttributeValue, Item};
 ///
 /// Parameter names are `[A-Za-z0-9_]+` and unique within a template. Two
 /// parameters must be separated by literal text, otherwise a value could not
-/// be split between them. Any other text, including `#` and `:`, is literal;
-/// a `}` outside a placeholder is an error.
+/// be split between them. Any other text, including `#` and `:`, is literal.
+/// `{{` and `}}` are a literal `{` and `}` (`DATA{{{id}}}` is `DATA{`, the
+/// parameter `id`, then `}`); any other `}` outside a placeholder is an
+/// error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyTemplate {
+    /// The template text as written (escapes included).
     source: String,
-    /// Length in bytes of the literal text before the first parameter (the
-    /// whole source if there are no parameters).
-    prefix_len: usize,
+    /// The literal text before the first parameter, unescaped (the whole
+    /// text if there are no parameters).
+    prefix: String,
     params: Vec<Param>,
 }
 
-/// One `{name}` placeholder and the literal text that follows it, up to the
-/// next placeholder or the end of the template. Only the last parameter's
-/// `next` may be empty.
+/// One `{name}` placeholder and the literal text (unescaped) that follows
+/// it, up to the next placeholder or the end of the template. Only the last
+/// parameter's `next` may be empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Param {
     name: String,
@@ -104,10 +107,14 @@ struct Param {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
     /// A `{` without a matching `}`.
-    #[error("key template `{template}`: `{{` at byte offset {offset} is never closed")]
+    #[error(
+        "key template `{template}`: `{{` at byte offset {offset} is never closed (write `{{{{` for a literal `{{`)"
+    )]
     UnclosedBrace { template: String, offset: usize },
-    /// A `}` that closes nothing.
-    #[error("key template `{template}`: unmatched `}}` at byte offset {offset}")]
+    /// A `}` that closes nothing (and is not part of a `}}` escape).
+    #[error(
+        "key template `{template}`: unmatched `}}` at byte offset {offset} (write `}}}}` for a literal `}}`)"
+    )]
     UnmatchedCloseBrace { template: String, offset: usize },
     /// `{}`.
     #[error("key template `{template}`: empty parameter name at byte offset {offset}")]
@@ -137,27 +144,39 @@ pub enum TemplateError {
 
 impl KeyTemplate {
     /// Parses a template such as `ORDER#{orderDate}#{orderId}`.
+    ///
+    /// Outside placeholders, `{{` and `}}` stand for a literal `{` and `}`.
     pub fn parse(s: &str) -> Result<Self, TemplateError> {
         let template = || s.to_string();
         let bytes = s.as_bytes();
-        let mut prefix_len: Option<usize> = None;
+        let mut prefix: Option<String> = None;
         let mut params: Vec<Param> = Vec::new();
-        let mut lit_start = 0;
+        // Unescaped literal text since the last placeholder, and the start of
+        // the not-yet-copied run of plain text.
+        let mut lit = String::new();
+        let mut run_start = 0;
         let mut i = 0;
         while i < bytes.len() {
             match bytes[i] {
+                b @ (b'{' | b'}') if bytes.get(i + 1) == Some(&b) => {
+                    // `{{` or `}}`: one literal brace.
+                    lit.push_str(&s[run_start..=i]);
+                    i += 2;
+                    run_start = i;
+                }
                 b'{' => {
-                    let lit = &s[lit_start..i];
+                    lit.push_str(&s[run_start..i]);
+                    let text = std::mem::take(&mut lit);
                     match params.last_mut() {
-                        None => prefix_len = Some(i),
+                        None => prefix = Some(text),
                         Some(prev) => {
-                            if lit.is_empty() {
+                            if text.is_empty() {
                                 return Err(TemplateError::AdjacentParams {
                                     template: template(),
                                     offset: i,
                                 });
                             }
-                            prev.next = lit.to_string();
+                            prev.next = text;
                         }
                     }
                     let name_start = i + 1;
@@ -196,7 +215,7 @@ impl KeyTemplate {
                         next: String::new(),
                     });
                     i = close + 1;
-                    lit_start = i;
+                    run_start = i;
                 }
                 b'}' => {
                     return Err(TemplateError::UnmatchedCloseBrace {
@@ -207,13 +226,14 @@ impl KeyTemplate {
                 _ => i += 1,
             }
         }
-        let tail = &s[lit_start..];
-        if let Some(last) = params.last_mut() {
-            last.next = tail.to_string();
+        lit.push_str(&s[run_start..]);
+        match params.last_mut() {
+            Some(last) => last.next = lit,
+            None => prefix = Some(lit),
         }
         Ok(KeyTemplate {
             source: s.to_string(),
-            prefix_len: prefix_len.unwrap_or(s.len()),
+            prefix: prefix.unwrap_or_default(),
             params,
         })
     }
@@ -229,10 +249,20 @@ impl KeyTemplate {
     }
 
     /// The literal text before the first parameter (`CUSTOMER#` for
-    /// `CUSTOMER#{customerId}`); the whole text if there are no parameters.
-    /// Useful for `begins_with` key conditions.
+    /// `CUSTOMER#{customerId}`), with `{{` / `}}` unescaped; the whole text
+    /// if there are no parameters. Useful for `begins_with` key conditions.
     pub fn literal_prefix(&self) -> &str {
-        self.source.get(..self.prefix_len).unwrap_or("")
+        &self.prefix
+    }
+
+    /// The parameter name if the template is exactly one placeholder and no
+    /// literal text (`{timestamp}`), so the key value is the parameter's
+    /// value as is.
+    pub fn whole_param(&self) -> Option<&str> {
+        match self.params.as_slice() {
+            [p] if self.prefix.is_empty() && p.next.is_empty() => Some(&p.name),
+            _ => None,
+        }
     }
 
     /// Matches `value` against the template and returns `(param, text)`
@@ -277,6 +307,24 @@ impl KeyTemplate {
             out.push_str(&p.next);
         }
         Ok(out)
+    }
+
+    /// Renders the template left to right and stops right before the first
+    /// parameter whose value `lookup` does not give (or gives empty), for a
+    /// `begins_with` condition on a partially known key:
+    /// `ORDER#{orderDate}#{orderId}` renders `ORDER#2024-05-01#` with only
+    /// `orderDate` and `ORDER#` with nothing. With every value it equals
+    /// [`render`](Self::render).
+    pub fn render_prefix(&self, lookup: impl Fn(&str) -> Option<String>) -> String {
+        let mut out = self.prefix.clone();
+        for p in &self.params {
+            match lookup(&p.name) {
+                Some(v) if !v.is_empty() => out.push_str(&v),
+                _ => break,
+            }
+            out.push_str(&p.next);
+        }
+        out
     }
 
     /// The matcher behind `extract` and `matches`: calls `f` for each
@@ -1397,6 +1445,112 @@ mod tests {
             k.render(|_| Some(String::new())),
             Err(TemplateError::MissingValue { param, .. }) if param == "orderDate"
         ));
+    }
+
+    // -- KeyTemplate: escapes and prefixes --------------------------------------
+
+    #[test]
+    fn escaped_braces_are_literal() {
+        let k = t("DATA{{{id}}}#{{x}}");
+        assert_eq!(k.source(), "DATA{{{id}}}#{{x}}");
+        assert_eq!(k.to_string(), "DATA{{{id}}}#{{x}}");
+        assert_eq!(k.params().collect::<Vec<_>>(), ["id"]);
+        assert_eq!(k.literal_prefix(), "DATA{");
+        assert_eq!(k.extract("DATA{7}#{x}"), Some(vec![("id", "7")]));
+        assert!(!k.matches("DATA{{7}}#{{x}}"));
+        assert!(!k.matches("DATA{7}#x"));
+        assert_eq!(k.render(|_| Some("7".into())).as_deref(), Ok("DATA{7}#{x}"));
+        assert_eq!(k.render_prefix(|_| None), "DATA{");
+        assert_eq!(k.render_prefix(|_| Some("7".into())), "DATA{7}#{x}");
+        // Only escapes: no parameters at all.
+        let k = t("{{a}}");
+        assert_eq!(k.params().count(), 0);
+        assert_eq!(k.literal_prefix(), "{a}");
+        assert!(k.matches("{a}"));
+        assert!(!k.matches("{{a}}"));
+        assert_eq!(k.render(|_| None).as_deref(), Ok("{a}"));
+        // An escape between parameters is the literal separating them.
+        let k = t("{a}{{{b}");
+        assert_eq!(k.literal_prefix(), "");
+        assert_eq!(k.extract("1{2"), Some(vec![("a", "1"), ("b", "2")]));
+        assert_eq!(k.render(|p| Some(p.to_uppercase())).as_deref(), Ok("A{B"));
+        // Escapes in the trailing literal.
+        let k = t("X#{id}}}");
+        assert_eq!(k.extract("X#5}"), Some(vec![("id", "5")]));
+        assert_eq!(k.extract("X#5}}"), Some(vec![("id", "5}")]));
+    }
+
+    #[test]
+    fn escapes_do_not_hide_errors() {
+        assert!(matches!(
+            KeyTemplate::parse("A}#{b}"),
+            Err(TemplateError::UnmatchedCloseBrace { offset: 1, .. })
+        ));
+        // `{{` then `a}`: the `}` is alone.
+        assert!(matches!(
+            KeyTemplate::parse("{{a}"),
+            Err(TemplateError::UnmatchedCloseBrace { offset: 3, .. })
+        ));
+        // Three braces: an escape, then an unclosed placeholder.
+        assert!(matches!(
+            KeyTemplate::parse("A{{{"),
+            Err(TemplateError::UnclosedBrace { offset: 3, .. })
+        ));
+        // `}}` right after a placeholder is an escape; a single one is not.
+        assert!(KeyTemplate::parse("{a}}}").is_ok());
+        assert!(matches!(
+            KeyTemplate::parse("{a}}#"),
+            Err(TemplateError::UnmatchedCloseBrace { offset: 3, .. })
+        ));
+        // Adjacent parameters are still rejected; an escape separates them.
+        assert!(matches!(
+            KeyTemplate::parse("{a}{b}"),
+            Err(TemplateError::AdjacentParams { offset: 3, .. })
+        ));
+        let e = KeyTemplate::parse("A}").unwrap_err().to_string();
+        assert!(e.contains("write `}}` for a literal `}`"), "{e}");
+        let e = KeyTemplate::parse("A{").unwrap_err().to_string();
+        assert!(e.contains("write `{{` for a literal `{`"), "{e}");
+    }
+
+    #[test]
+    fn render_prefix_stops_at_first_missing_param() {
+        let k = t("ORDER#{orderDate}#{orderId}");
+        let only =
+            |name: &'static str, v: &'static str| move |p: &str| (p == name).then(|| v.to_string());
+        assert_eq!(
+            k.render_prefix(only("orderDate", "2024-05-01")),
+            "ORDER#2024-05-01#"
+        );
+        assert_eq!(k.render_prefix(|_| None), "ORDER#");
+        // A later value without the earlier one does not count.
+        assert_eq!(k.render_prefix(only("orderId", "o-1")), "ORDER#");
+        // Empty is as good as missing.
+        assert_eq!(k.render_prefix(|_| Some(String::new())), "ORDER#");
+        let all = |p: &str| match p {
+            "orderDate" => Some("2024-05-01".to_string()),
+            "orderId" => Some("o-77".to_string()),
+            _ => None,
+        };
+        assert_eq!(k.render_prefix(all), "ORDER#2024-05-01#o-77");
+        assert_eq!(k.render_prefix(all), k.render(all).expect("renders"));
+        // Trailing literal only after the last value.
+        let k = t("USER#{id}#PROFILE");
+        assert_eq!(k.render_prefix(|_| Some("9".into())), "USER#9#PROFILE");
+        assert_eq!(k.render_prefix(|_| None), "USER#");
+        assert_eq!(t("{a}#{b}").render_prefix(|_| None), "");
+        assert_eq!(t("STATIC").render_prefix(|_| None), "STATIC");
+    }
+
+    #[test]
+    fn whole_param_only_for_a_bare_placeholder() {
+        assert_eq!(t("{ts}").whole_param(), Some("ts"));
+        assert_eq!(t("T#{ts}").whole_param(), None);
+        assert_eq!(t("{ts}#").whole_param(), None);
+        assert_eq!(t("{a}#{b}").whole_param(), None);
+        assert_eq!(t("STATIC").whole_param(), None);
+        assert_eq!(t("").whole_param(), None);
+        assert_eq!(t("{{{ts}").whole_param(), None);
     }
 
     // -- classification: type attributes ------------------------------------

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod design;
 pub mod entity;
 pub mod error;
+pub mod pattern;
 pub mod request;
 pub mod seed;
 pub mod value;

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{centered, popup};
+use crate::app::patterns::PatternForm;
 use crate::app::state::{App, Input, QueryForm};
 use crate::dynamo::request::SORT_OPS;
 
@@ -16,6 +17,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Some(Input::TablesFilter) => {
             line_box(f, area, app, "Filter tables", &app.tables.filter, None)
         }
+        Some(Input::PatternsFilter) => line_box(
+            f,
+            area,
+            app,
+            "Find a pattern (fuzzy)",
+            &app.patterns.filter,
+            None,
+        ),
+        Some(Input::PatternForm(form)) => pattern_form(f, area, app, form),
         Some(Input::TextFilter) => {
             let text = app
                 .items
@@ -104,6 +114,72 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         }
         None => {}
     }
+}
+
+fn pattern_form(f: &mut Frame, area: Rect, app: &App, form: &PatternForm) {
+    let t = &app.settings.theme;
+    let Some(sp) = app.project.pattern(&form.name) else {
+        return;
+    };
+    let p = &sp.pattern;
+    let h = (form.values.len() as u16) * 2 + 8;
+    let r = centered(area, 78, h);
+    let table = app.pattern_table().unwrap_or_else(|| "?".into());
+    let title = format!("Run {} on {table}", p.name);
+    let block = popup(f, r, &title, app);
+    let mut lines = vec![Line::styled(
+        p.description.clone(),
+        Style::default().fg(t.muted),
+    )];
+    if p.needs_scan() {
+        lines.push(Line::styled(
+            "This pattern runs a SCAN: it reads (and bills) every item of the table or index.",
+            Style::default().fg(t.warning),
+        ));
+    }
+    lines.push(Line::raw(""));
+    if form.values.is_empty() {
+        lines.push(Line::raw("No parameters. Enter runs it."));
+    }
+    for (i, (name, v)) in form.values.iter().enumerate() {
+        let focused = form.field == i;
+        let kind = p
+            .param(name)
+            .map(|d| d.kind.to_string())
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{} {:<16}", if focused { "▶" } else { " " }, name),
+                if focused {
+                    Style::default().fg(t.accent).add_modifier(Modifier::BOLD)
+                } else {
+                    Style::default().fg(t.muted)
+                },
+            ),
+            Span::styled(format!("{kind:<10}"), Style::default().fg(t.muted)),
+            Span::raw(format!("{v}{}", if focused { "▏" } else { "" })),
+        ]));
+        let hint = match form.errors.get(i).cloned().flatten() {
+            Some(e) => Span::styled(format!("    {e}"), Style::default().fg(t.error)),
+            None => Span::styled(
+                p.param(name)
+                    .and_then(|d| d.example.as_ref().map(|e| format!("    e.g. {e}")))
+                    .unwrap_or_default(),
+                Style::default().fg(t.muted),
+            ),
+        };
+        lines.push(Line::from(hint));
+    }
+    if let Some(e) = &form.error {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(e.clone(), Style::default().fg(t.error)));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        r,
+    );
 }
 
 fn index_names(app: &App) -> Vec<String> {

@@ -22,15 +22,27 @@ const MAX_DERIVED_COLUMNS: usize = 8;
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let Some(items) = &app.items else { return };
     let t = &app.settings.theme;
-    let [head, types, body] = Layout::vertical([
+    // A pattern's compiled request is shown under what ran.
+    let compiled = items.pattern.as_ref().map(|_| compiled_line(items));
+    let [head, compiled_area, types, body] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(compiled.as_ref().map_or(0, |_| 1)),
         Constraint::Length(1),
         Constraint::Min(1),
     ])
     .areas(area);
+    if let Some(c) = compiled {
+        f.render_widget(
+            Paragraph::new(Line::styled(c, Style::default().fg(t.muted))),
+            compiled_area,
+        );
+    }
 
     // What was asked, and what it cost.
-    let desc = items.request.describe();
+    let desc = match &items.pattern {
+        Some(p) => format!("[{p}] {}", items.request.describe()),
+        None => items.request.describe(),
+    };
     let style = if items.request.is_scan() {
         Style::default().fg(t.warning)
     } else {
@@ -82,6 +94,37 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         return;
     }
     render_table(f, body, app, items);
+}
+
+/// `KeyConditionExpression ... | names {...} | values {...}` on one line.
+fn compiled_line(items: &ItemsState) -> String {
+    let c = items.request.compile();
+    let mut parts = Vec::new();
+    if let Some(i) = &c.index {
+        parts.push(format!("IndexName {i}"));
+    }
+    if let Some(k) = &c.key_condition {
+        parts.push(format!("KeyConditionExpression {k}"));
+    }
+    if let Some(fl) = &c.filter {
+        parts.push(format!("FilterExpression {fl}"));
+    }
+    if let Some(p) = &c.projection {
+        parts.push(format!("ProjectionExpression {p}"));
+    }
+    if !c.names.is_empty() {
+        let names: Vec<String> = c.names.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        parts.push(format!("names {}", names.join(" ")));
+    }
+    if !c.values.is_empty() {
+        let values: Vec<String> = c
+            .values
+            .iter()
+            .map(|(k, v)| format!("{k}={}", value::cell_text(v, 40)))
+            .collect();
+        parts.push(format!("values {}", values.join(" ")));
+    }
+    parts.join(" │ ")
 }
 
 /// The columns shown: header and how to fill each cell.

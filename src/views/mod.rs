@@ -13,6 +13,7 @@ pub mod detail;
 pub mod help;
 pub mod input;
 pub mod items;
+pub mod patterns;
 pub mod status;
 pub mod tables;
 
@@ -34,6 +35,7 @@ pub fn render(f: &mut Frame, app: &App) {
             Screen::Tables => tables::render(f, body, app),
             Screen::Items => items::render(f, body, app),
             Screen::Detail => detail::render(f, body, app),
+            Screen::Patterns => patterns::render(f, body, app),
         }
     }
     status::render(f, status, app);
@@ -67,6 +69,7 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
     }
     let title = match app.screen {
         Screen::Tables => None,
+        Screen::Patterns => app.pattern_table(),
         Screen::Items | Screen::Detail => app.items.as_ref().map(|i| i.table.clone()),
     };
     if let Some(tname) = title {

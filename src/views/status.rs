@@ -19,7 +19,8 @@ pub fn hinted(app: &App) -> &'static [Action] {
         return &[Quit, Help];
     }
     match app.mode() {
-        crate::app::keymap::Mode::Tables => &[Open, Filter, Refresh, Help, Quit],
+        crate::app::keymap::Mode::Tables => &[Open, Filter, Refresh, Patterns, Help, Quit],
+        crate::app::keymap::Mode::Patterns => &[Open, Filter, Back, Help],
         crate::app::keymap::Mode::Items => &[
             Open,
             Query,
@@ -61,7 +62,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let text = match &app.input {
-        Some(Input::TablesFilter) | Some(Input::TextFilter) => {
+        Some(Input::PatternForm(_)) => " tab next parameter · enter run · esc cancel".to_string(),
+        Some(Input::TablesFilter) | Some(Input::TextFilter) | Some(Input::PatternsFilter) => {
             " type to filter · enter keep · esc clear".to_string()
         }
         Some(Input::ServerFilter { .. }) => {
