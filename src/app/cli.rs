@@ -264,15 +264,15 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             items,
         } => {
             let table = table_or_default(table, project)?;
-            let info = db.describe(&table).await.map_err(aws)?;
-            let req = match pattern {
+            // Parameters are checked before any request is sent.
+            let resolved = match &pattern {
                 Some(name) => {
                     if pk.is_some() || sk.is_some() {
                         anyhow::bail!(
                             "--pk/--sk are for ad-hoc queries; pattern `{name}` has its own keys"
                         );
                     }
-                    let saved = project.pattern(&name).ok_or_else(|| {
+                    let saved = project.pattern(name).ok_or_else(|| {
                         anyhow::anyhow!(
                             "no pattern `{name}` in {} (see `dyntui patterns list`)",
                             project_name(project)
@@ -288,6 +288,13 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                                 .join("; ")
                         )
                     })?;
+                    Some((saved, values))
+                }
+                None => None,
+            };
+            let info = db.describe(&table).await.map_err(aws)?;
+            let req = match (pattern, resolved) {
+                (Some(name), Some((saved, values))) => {
                     for w in saved.pattern.fit(&info) {
                         eprintln!("warning: pattern `{name}` on table `{table}`: {w}");
                     }
@@ -308,7 +315,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                     }
                     req
                 }
-                None => {
+                _ => {
                     let pk = pk.ok_or_else(|| {
                         anyhow::anyhow!("give a pattern name, or --pk for an ad-hoc query")
                     })?;
