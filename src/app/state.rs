@@ -470,8 +470,31 @@ impl App {
             &self.project,
         ));
         self.screen = Screen::Items;
-        if self.items.as_ref().is_some_and(|i| i.info.is_some()) {
+        if let Some(info) = self.items.as_ref().and_then(|i| i.info.clone()) {
+            self.warn_unfit_patterns(&info);
             self.restart_items();
+        }
+    }
+
+    /// Saved patterns are checked against the table being opened: a team's
+    /// file may serve several tables and stages.
+    fn warn_unfit_patterns(&mut self, info: &TableInfo) {
+        let unfit: Vec<&str> = self
+            .project
+            .patterns
+            .iter()
+            .filter(|sp| !sp.pattern.fit(info).is_empty())
+            .map(|sp| sp.pattern.name.as_str())
+            .collect();
+        if !unfit.is_empty() {
+            let text = format!(
+                "{} saved pattern{} do not fit table {} ({}); p shows why",
+                unfit.len(),
+                if unfit.len() == 1 { "" } else { "s" },
+                info.name,
+                unfit.join(", ")
+            );
+            self.flash(Level::Warn, text);
         }
     }
 
@@ -622,6 +645,7 @@ impl App {
                             items.decoder = Decoder::new(&self.project.decode, table_keys(&info));
                             items.info = Some(info.clone());
                         }
+                        self.warn_unfit_patterns(&info);
                         if let Some((p, values)) = pending {
                             match self
                                 .project
