@@ -706,3 +706,298 @@ async fn copy_json_from_items_view() {
         Some("copied item as JSON (memory)")
     );
 }
+
+// ------------------------------------------------------------ patterns
+
+/// A connected app on the tables screen with the demo table selected and
+/// described, so patterns run against it with a known key schema.
+fn tables_with_demo(info: TableInfo) -> App {
+    let mut app = connected();
+    app.tables.list = Loadable::Ready(table_names());
+    app.tables.selected = 1;
+    app.tables
+        .describe
+        .insert(TABLE.into(), Loadable::Ready(info));
+    assert_eq!(app.tables.selected_name().as_deref(), Some(TABLE));
+    app
+}
+
+/// Names of the patterns the list shows, in order.
+fn visible_patterns(app: &App) -> Vec<String> {
+    app.patterns
+        .visible(&app.project)
+        .into_iter()
+        .map(|i| app.project.patterns[i].pattern.name.clone())
+        .collect()
+}
+
+/// The name of the selected pattern.
+fn selected_pattern(app: &App) -> String {
+    visible_patterns(app)[app.patterns.selected].clone()
+}
+
+/// Moves the patterns cursor down to the pattern `name`.
+fn select_pattern(app: &mut App, name: &str) {
+    let pos = visible_patterns(app)
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no pattern {name} in the list"));
+    for _ in 0..pos {
+        press(app, KeyCode::Char('j'));
+    }
+    assert_eq!(selected_pattern(app), name);
+}
+
+fn pattern_form(app: &App) -> &dyntui::app::patterns::PatternForm {
+    match &app.input {
+        Some(Input::PatternForm(form)) => form,
+        other => panic!("the pattern form is open: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn patterns_list() {
+    let mut app = tables_with_demo(demo_info());
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.screen, Screen::Patterns);
+    assert_eq!(app.patterns.back_to, Some(Screen::Tables));
+    assert_eq!(app.pattern_table().as_deref(), Some(TABLE));
+    assert!(app.pattern_table_info().is_some());
+    assert_eq!(visible_patterns(&app).len(), 14);
+    // Every demo pattern fits the demo table.
+    for i in 0..app.project.patterns.len() {
+        assert_eq!(app.pattern_warnings(i), Vec::<String>::new());
+    }
+    assert_eq!(selected_pattern(&app), "get-customer");
+    snap("patterns_list", &app);
+    // esc goes back to the tables.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Tables);
+}
+
+#[tokio::test]
+async fn patterns_fuzzy_filter() {
+    let mut app = tables_with_demo(demo_info());
+    press(&mut app, KeyCode::Char('p'));
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.input, Some(Input::PatternsFilter));
+    type_text(&mut app, "ordrs");
+    let names = visible_patterns(&app);
+    for n in [
+        "customer-orders",
+        "orders-by-status",
+        "customer-with-orders",
+    ] {
+        assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
+    }
+    assert!(!names.iter().any(|x| x == "get-customer"), "{names:?}");
+    snap("patterns_filter_typing", &app);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.input, None);
+    assert_eq!(app.patterns.filter, "ordrs");
+    assert_eq!(visible_patterns(&app), names);
+    snap("patterns_filter_kept", &app);
+    // esc first clears the filter, then leaves.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.patterns.filter.is_empty());
+    assert_eq!(app.screen, Screen::Patterns);
+    assert_eq!(visible_patterns(&app).len(), 14);
+}
+
+#[tokio::test]
+async fn patterns_scan_detail() {
+    let mut app = tables_with_demo(demo_info());
+    press(&mut app, KeyCode::Char('p'));
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(selected_pattern(&app), "low-stock-products");
+    assert!(
+        app.project
+            .pattern("low-stock-products")
+            .unwrap()
+            .pattern
+            .needs_scan()
+    );
+    snap("patterns_scan_detail", &app);
+}
+
+#[tokio::test]
+async fn patterns_form() {
+    let mut app = tables_with_demo(demo_info());
+    press(&mut app, KeyCode::Char('p'));
+    select_pattern(&mut app, "orders-by-status");
+    press(&mut app, KeyCode::Enter);
+    let form = pattern_form(&app);
+    assert_eq!(form.name, "orders-by-status");
+    // Parameters come in name order (`[pattern.params]` is read into a
+    // sorted map), not in the order dyntui.toml declares them.
+    assert_eq!(
+        form.values,
+        vec![
+            ("since".to_string(), "2024-01-01".to_string()),
+            ("status".to_string(), "SHIPPED".to_string()),
+        ]
+    );
+    assert_eq!(form.field, 0);
+    assert_eq!(form.errors, vec![None, None]);
+    snap("patterns_form", &app);
+}
+
+#[tokio::test]
+async fn patterns_form_errors() {
+    let mut app = tables_with_demo(demo_info());
+    press(&mut app, KeyCode::Char('p'));
+    select_pattern(&mut app, "orders-by-status");
+    press(&mut app, KeyCode::Enter);
+
+    // `since` (the first field): not a calendar date, flagged while typing.
+    assert_eq!(pattern_form(&app).values[0].0, "since");
+    for _ in 0.."2024-01-01".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    assert_eq!(pattern_form(&app).values[0].1, "");
+    assert_eq!(pattern_form(&app).errors[0].as_deref(), Some("required"));
+    type_text(&mut app, "2024-02-30");
+    let form = pattern_form(&app);
+    assert_eq!(form.field, 0);
+    assert_eq!(form.values[0].1, "2024-02-30");
+    assert_eq!(
+        form.errors[0].as_deref(),
+        Some("`2024-02-30` is not a date (YYYY-MM-DD)")
+    );
+    snap("patterns_form_date_error", &app);
+
+    // `status`: not one of the enum's values.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(pattern_form(&app).field, 1);
+    app.update(Msg::Event(Event::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    ))));
+    type_text(&mut app, "NOPE");
+    let form = pattern_form(&app);
+    assert_eq!(form.values[1].1, "NOPE");
+    assert_eq!(
+        form.errors[1].as_deref(),
+        Some("`NOPE` is not one of PLACED, PAID, SHIPPED, DELIVERED, CANCELLED, RETURNED")
+    );
+    assert_eq!(form.error, None);
+
+    // Enter does not run it: the form stays open and says why.
+    press(&mut app, KeyCode::Enter);
+    let form = pattern_form(&app);
+    assert_eq!(
+        form.error.as_deref(),
+        Some("fix the marked parameters first")
+    );
+    assert!(form.errors.iter().all(Option::is_some));
+    assert_eq!(app.screen, Screen::Patterns);
+    assert!(app.items.is_none());
+    snap("patterns_form_not_run", &app);
+
+    // Typing clears the form-level message; esc closes the form.
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(pattern_form(&app).error, None);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.input, None);
+    assert_eq!(app.screen, Screen::Patterns);
+}
+
+/// The items view showing what `customer-orders` returns for the customer
+/// with the most demo orders (built without running it).
+fn customer_orders_results() -> (App, String) {
+    let (pk, orders) = customer_orders();
+    let id = pk.strip_prefix("CUSTOMER#").unwrap().to_string();
+    let mut app = connected();
+    let info = demo_info();
+    let values = std::collections::BTreeMap::from([("customerId".to_string(), id.clone())]);
+    let req = app
+        .project
+        .pattern("customer-orders")
+        .unwrap()
+        .pattern
+        .compile(TABLE, &info, &values)
+        .expect("compiles");
+    assert_eq!(req.page_size, Some(25));
+    assert!(!req.forward);
+    app.show_loaded_items(info, req, orders);
+    app.items.as_mut().unwrap().pattern = Some("customer-orders".into());
+    (app, id)
+}
+
+#[tokio::test]
+async fn patterns_results() {
+    let (app, _) = customer_orders_results();
+    assert_eq!(app.screen, Screen::Items);
+    snap("patterns_results", &app);
+    snap_sized("patterns_results_80x24", &app, 80, 24);
+}
+
+#[tokio::test]
+async fn patterns_copy_request() {
+    let (mut app, id) = customer_orders_results();
+    press(&mut app, KeyCode::Char('Q'));
+    let cli = format!(
+        "aws dynamodb query --table-name {TABLE} \
+         --key-condition-expression '#pk = :pk AND begins_with(#sk, :sk)' \
+         --expression-attribute-names '{{\"#pk\":\"PK\",\"#sk\":\"SK\"}}' \
+         --expression-attribute-values \
+         '{{\":pk\":{{\"S\":\"CUSTOMER#{id}\"}},\":sk\":{{\"S\":\"ORDER#\"}}}}' \
+         --no-scan-index-forward --limit 25 \
+         --region us-east-1 --endpoint-url {ENDPOINT}"
+    );
+    assert_eq!(app.clipboard.last(), Some(cli.as_str()));
+    assert_eq!(
+        app.flash.as_ref().map(|(_, m)| m.as_str()),
+        Some("copied request as an aws dynamodb command (memory)")
+    );
+
+    press(&mut app, KeyCode::Char('J'));
+    let json = format!(
+        r##"{{
+  "TableName": "{TABLE}",
+  "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :sk)",
+  "ExpressionAttributeNames": {{
+    "#pk": "PK",
+    "#sk": "SK"
+  }},
+  "ExpressionAttributeValues": {{
+    ":pk": {{
+      "S": "CUSTOMER#{id}"
+    }},
+    ":sk": {{
+      "S": "ORDER#"
+    }}
+  }},
+  "ScanIndexForward": false,
+  "Limit": 25,
+  "ReturnConsumedCapacity": "TOTAL"
+}}"##
+    );
+    assert_eq!(app.clipboard.last(), Some(json.as_str()));
+    assert_eq!(
+        app.flash.as_ref().map(|(_, m)| m.as_str()),
+        Some("copied request as JSON (memory)")
+    );
+}
+
+#[tokio::test]
+async fn patterns_not_fitting_table() {
+    let mut info = demo_info();
+    info.indexes.retain(|i| i.name != "GSI2");
+    let mut app = tables_with_demo(info);
+    press(&mut app, KeyCode::Char('p'));
+    select_pattern(&mut app, "orders-by-status");
+    let i = app
+        .project
+        .patterns
+        .iter()
+        .position(|p| p.pattern.name == "orders-by-status")
+        .unwrap();
+    assert_eq!(
+        app.pattern_warnings(i),
+        vec![format!(
+            "pattern `orders-by-status`: table `{TABLE}` has no index `GSI2` (indexes: GSI1)"
+        )]
+    );
+    snap("patterns_not_fitting", &app);
+}

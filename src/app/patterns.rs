@@ -33,26 +33,30 @@ impl PatternsState {
         let mut matcher = Matcher::new(Config::DEFAULT);
         let fuzzy = Fuzzy::parse(&self.filter, CaseMatching::Ignore, Normalization::Smart);
         let mut buf = Vec::new();
-        let mut scored: Vec<(u32, usize)> = project
+        // Names first; the description, entity and index only when the name
+        // does not match, ranked below every name match.
+        let mut scored: Vec<(bool, u32, usize)> = project
             .patterns
             .iter()
             .enumerate()
             .filter_map(|(i, sp)| {
                 let p = &sp.pattern;
+                if let Some(s) = fuzzy.score(Utf32Str::new(&p.name, &mut buf), &mut matcher) {
+                    return Some((true, s, i));
+                }
                 let hay = format!(
-                    "{} {} {} {}",
-                    p.name,
+                    "{} {} {}",
                     p.description,
                     p.entity.as_deref().unwrap_or(""),
                     p.index.as_deref().unwrap_or("")
                 );
                 fuzzy
                     .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                    .map(|s| (s, i))
+                    .map(|s| (false, s, i))
             })
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, i)| i).collect()
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        scored.into_iter().map(|(_, _, i)| i).collect()
     }
 }
 

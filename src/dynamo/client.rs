@@ -117,6 +117,15 @@ impl Dynamo {
         }
     }
 
+    /// Wraps a ready client (tests use this with aws-smithy-mocks).
+    pub fn from_client(client: Client, ctx: ConnContext) -> Self {
+        Dynamo {
+            client,
+            ctx,
+            config: SdkConfig::builder().build(),
+        }
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }

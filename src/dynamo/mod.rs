@@ -13,6 +13,8 @@ pub mod demo;
 pub mod design;
 pub mod entity;
 pub mod error;
+pub mod generate;
+pub mod itemfile;
 pub mod pattern;
 pub mod request;
 pub mod seed;

@@ -163,7 +163,16 @@ fn pattern_form(f: &mut Frame, area: Rect, app: &App, form: &PatternForm) {
             Some(e) => Span::styled(format!("    {e}"), Style::default().fg(t.error)),
             None => Span::styled(
                 p.param(name)
-                    .and_then(|d| d.example.as_ref().map(|e| format!("    e.g. {e}")))
+                    .map(|d| match &d.kind {
+                        crate::dynamo::pattern::ParamType::Enum(values) => {
+                            format!("    one of {}", values.join(", "))
+                        }
+                        _ => d
+                            .example
+                            .as_ref()
+                            .map(|e| format!("    e.g. {e}"))
+                            .unwrap_or_default(),
+                    })
                     .unwrap_or_default(),
                 Style::default().fg(t.muted),
             ),

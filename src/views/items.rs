@@ -26,14 +26,19 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let compiled = items.pattern.as_ref().map(|_| compiled_line(items));
     let [head, compiled_area, types, body] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(compiled.as_ref().map_or(0, |_| 1)),
+        Constraint::Length(compiled.as_ref().map_or(0, |c| {
+            // Wrapped over as many lines as it needs (at most 3).
+            let w = area.width.max(1) as usize;
+            c.chars().count().div_ceil(w).clamp(1, 3) as u16
+        })),
         Constraint::Length(1),
         Constraint::Min(1),
     ])
     .areas(area);
     if let Some(c) = compiled {
         f.render_widget(
-            Paragraph::new(Line::styled(c, Style::default().fg(t.muted))),
+            Paragraph::new(Line::styled(c, Style::default().fg(t.muted)))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
             compiled_area,
         );
     }

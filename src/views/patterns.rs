@@ -74,6 +74,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let index = visible[sel];
     let sp = &app.project.patterns[index];
     let mut lines = definition_lines(&sp.pattern, app);
+    lines.push(Line::raw(""));
     lines.push(Line::styled(
         format!("declared at {}:{}", sp.file, sp.line),
         Style::default().fg(t.muted),
@@ -163,6 +164,9 @@ pub fn definition_lines(p: &Pattern, app: &App) -> Vec<Line<'static>> {
         ));
         for d in &p.params {
             let mut extra = Vec::new();
+            if let crate::dynamo::pattern::ParamType::Enum(values) = &d.kind {
+                extra.push(format!("one of {}", values.join(", ")));
+            }
             if let Some(v) = &d.default {
                 extra.push(format!("default {v}"));
             }
