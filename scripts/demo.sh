@@ -62,7 +62,7 @@ export AWS_REGION="${AWS_REGION:-us-east-1}"
 bin="$ROOT/target/release/dyntui"
 
 step "seeding the demo table dyntui-demo"
-"$bin" --endpoint-url "$endpoint" seed demo
+"$bin" --endpoint-url "$endpoint" seed demo --yes
 
 step "starting dyntui"
 run=("$bin" --endpoint-url "$endpoint" --config config/demo/dyntui.toml --table dyntui-demo)

@@ -15,6 +15,7 @@ use common::{db, demo_design, unique};
 use dyntui::app::config::demo_project;
 use dyntui::dynamo::client::Dynamo;
 use dyntui::dynamo::demo::{DemoSize, generate};
+use dyntui::dynamo::pattern::Pattern;
 use dyntui::dynamo::request::ItemsRequest;
 use dyntui::dynamo::seed::{Progress, WriteOptions, write_all};
 use dyntui::dynamo::value::item_to_plain;
@@ -329,6 +330,30 @@ fn expectation(name: &str, p: &BTreeMap<String, String>) -> Option<Expect> {
     })
 }
 
+/// The parameter values to run a pattern with: its examples; and for a
+/// pattern of a customer, also the customer with the most orders (the
+/// example customer has only one, which would not show order, range or
+/// filter), with a narrower date range and a total with cents.
+fn param_sets(pat: &Pattern, busy: &str) -> Vec<BTreeMap<String, String>> {
+    let examples = pat.example_params();
+    let mut out = vec![examples.clone()];
+    if pat.param("customerId").is_some() {
+        let mut more = examples;
+        more.insert("customerId".into(), busy.into());
+        for (k, v) in [
+            ("from", "2024-04-01"),
+            ("to", "2025-03-31"),
+            ("minTotal", "250.5"),
+        ] {
+            if pat.param(k).is_some() {
+                more.insert(k.into(), v.into());
+            }
+        }
+        out.push(more);
+    }
+    out
+}
+
 #[tokio::test]
 async fn every_demo_pattern_returns_exactly_its_items() {
     let table = seeded_table();
@@ -339,103 +364,111 @@ async fn every_demo_pattern_returns_exactly_its_items() {
     let by_key: HashMap<(String, String), &Item> = items.iter().map(|i| (key(i), i)).collect();
     assert_eq!(by_key.len(), items.len(), "demo keys are unique");
 
+    let busy = busiest_customer();
     let mut untested = Vec::new();
     let mut checked = Vec::new();
-    for sp in &project.patterns {
+    'patterns: for sp in &project.patterns {
         let pat = &sp.pattern;
         let name = pat.name.as_str();
-        let params = pat.example_params();
-        let Some(want) = expectation(name, &params) else {
-            untested.push(name.to_string());
-            continue;
-        };
-        let req = pat
-            .compile(table, &info, &params)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(req.index.as_deref(), want.index, "{name}: index");
-        assert_eq!(req.is_scan(), want.scan, "{name}: scan or query");
-        assert_eq!(req.page_size, pat.limit, "{name}: limit");
+        for params in param_sets(pat, &busy) {
+            let Some(want) = expectation(name, &params) else {
+                untested.push(name.to_string());
+                continue 'patterns;
+            };
+            let req = pat
+                .compile(table, &info, &params)
+                .unwrap_or_else(|e| panic!("{name} {params:?}: {e}"));
+            assert_eq!(req.index.as_deref(), want.index, "{name} {params:?}: index");
+            assert_eq!(req.is_scan(), want.scan, "{name} {params:?}: scan or query");
+            assert_eq!(req.page_size, pat.limit, "{name} {params:?}: limit");
 
-        let (got, pages) = all_pages(&db, &req).await;
+            let (got, pages) = all_pages(&db, &req).await;
 
-        // The expected items, computed from the generated data.
-        let mut expected: Vec<&Item> = items.iter().filter(|i| (want.keep)(i)).collect();
-        assert!(
-            !expected.is_empty(),
-            "{name}: nothing in the demo data matches the example parameters {params:?}"
-        );
-        if let Some(limit) = pat.limit
-            && !want.scan
-        {
+            // The expected items, computed from the generated data.
+            let mut expected: Vec<&Item> = items.iter().filter(|i| (want.keep)(i)).collect();
             assert!(
-                pages >= expected.len().div_ceil(limit as usize),
-                "{name}: {} items in {pages} pages of at most {limit}",
-                expected.len()
+                !expected.is_empty(),
+                "{name} {params:?}: nothing in the demo data matches"
             );
-        }
-
-        // Exactly those items (by key), no repeats.
-        let got_keys: Vec<(String, String)> = got.iter().map(key).collect();
-        let got_set: BTreeSet<_> = got_keys.iter().cloned().collect();
-        assert_eq!(got_set.len(), got_keys.len(), "{name}: repeated items");
-        let want_set: BTreeSet<_> = expected.iter().map(|i| key(i)).collect();
-        let missing: Vec<_> = want_set.difference(&got_set).collect();
-        let extra: Vec<_> = got_set.difference(&want_set).collect();
-        assert!(
-            missing.is_empty() && extra.is_empty(),
-            "{name} {params:?}: missing {missing:?}, unexpected {extra:?}"
-        );
-
-        // In order of the index's sort key (ties, possible on a GSI, in any order).
-        match want.order {
-            Order::Any => {}
-            Order::Asc(attr) | Order::Desc(attr) => {
-                let desc = matches!(want.order, Order::Desc(_));
-                assert_eq!(req.forward, !desc, "{name}: direction");
-                expected.sort_by(|a, b| s(a, attr).cmp(s(b, attr)));
-                if desc {
-                    expected.reverse();
-                }
-                let got_sort: Vec<&str> = got.iter().map(|i| s(i, attr)).collect();
-                let want_sort: Vec<&str> = expected.iter().map(|i| s(i, attr)).collect();
-                assert_eq!(
-                    got_sort,
-                    want_sort,
-                    "{name}: not in {} {attr} order",
-                    if desc { "descending" } else { "ascending" }
+            if let Some(limit) = pat.limit
+                && !want.scan
+            {
+                assert!(
+                    pages >= expected.len().div_ceil(limit as usize),
+                    "{name} {params:?}: {} items in {pages} pages of at most {limit}",
+                    expected.len()
                 );
             }
-        }
 
-        // Whole items as written, or only the projected attributes.
-        for it in &got {
-            let written = by_key[&key(it)];
-            match want.projection {
-                None => assert_eq!(it, written, "{name}: item differs"),
-                Some(attrs) => {
+            // Exactly those items (by key), no repeats.
+            let got_keys: Vec<(String, String)> = got.iter().map(key).collect();
+            let got_set: BTreeSet<_> = got_keys.iter().cloned().collect();
+            assert_eq!(
+                got_set.len(),
+                got_keys.len(),
+                "{name} {params:?}: repeated items"
+            );
+            let want_set: BTreeSet<_> = expected.iter().map(|i| key(i)).collect();
+            let missing: Vec<_> = want_set.difference(&got_set).collect();
+            let extra: Vec<_> = got_set.difference(&want_set).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{name} {params:?}: missing {missing:?}, unexpected {extra:?}"
+            );
+
+            // In order of the index's sort key (ties, possible on a GSI, in any order).
+            match want.order {
+                Order::Any => {}
+                Order::Asc(attr) | Order::Desc(attr) => {
+                    let desc = matches!(want.order, Order::Desc(_));
+                    assert_eq!(req.forward, !desc, "{name} {params:?}: direction");
+                    expected.sort_by(|a, b| s(a, attr).cmp(s(b, attr)));
+                    if desc {
+                        expected.reverse();
+                    }
+                    // (Of the written item: a projection may leave the key out.)
+                    let got_sort: Vec<&str> =
+                        got.iter().map(|i| s(by_key[&key(i)], attr)).collect();
+                    let want_sort: Vec<&str> = expected.iter().map(|i| s(i, attr)).collect();
                     assert_eq!(
-                        pat.projection, attrs,
-                        "{name}: projection in the pattern file"
+                        got_sort,
+                        want_sort,
+                        "{name} {params:?}: not in {} {attr} order",
+                        if desc { "descending" } else { "ascending" }
                     );
-                    let names: BTreeSet<&str> = it.keys().map(String::as_str).collect();
-                    assert_eq!(
-                        names,
-                        attrs.iter().copied().collect::<BTreeSet<_>>(),
-                        "{name}: projected attributes"
-                    );
-                    for a in attrs {
-                        assert_eq!(it.get(*a), written.get(*a), "{name}: {a}");
+                }
+            }
+
+            // Whole items as written, or only the projected attributes.
+            for it in &got {
+                let written = by_key[&key(it)];
+                match want.projection {
+                    None => assert_eq!(it, written, "{name} {params:?}: item differs"),
+                    Some(attrs) => {
+                        assert_eq!(
+                            pat.projection, attrs,
+                            "{name} {params:?}: projection in the pattern file"
+                        );
+                        let names: BTreeSet<&str> = it.keys().map(String::as_str).collect();
+                        assert_eq!(
+                            names,
+                            attrs.iter().copied().collect::<BTreeSet<_>>(),
+                            "{name} {params:?}: projected attributes"
+                        );
+                        for a in attrs {
+                            assert_eq!(it.get(*a), written.get(*a), "{name} {params:?}: {a}");
+                        }
                     }
                 }
-            }
-            // A pattern's declared entity is what it returns.
-            if let Some(entity) = &pat.entity {
-                assert_eq!(
-                    s(it, "Type"),
-                    entity.as_str(),
-                    "{name}: entity of {:?}",
-                    key(it)
-                );
+                // A pattern's declared entity is what it returns.
+                if let Some(entity) = &pat.entity {
+                    assert_eq!(
+                        s(it, "Type"),
+                        entity.as_str(),
+                        "{name} {params:?}: entity of {:?}",
+                        key(it)
+                    );
+                }
             }
         }
         checked.push(name.to_string());
@@ -586,17 +619,34 @@ async fn patterns_check_passes_on_demo_data_and_fails_on_an_empty_table() {
     );
 }
 
-/// customer-orders for c00001 as the CLI prints them (jsonl), newest first.
-fn expected_customer_orders() -> Vec<String> {
+/// customer-orders for a customer as the CLI prints them (jsonl), newest first.
+fn expected_customer_orders(customer: &str) -> Vec<String> {
+    let pk = format!("CUSTOMER#{customer}");
     let mut orders: Vec<&Item> = demo_items()
         .iter()
-        .filter(|i| s(i, "PK") == "CUSTOMER#c00001" && s(i, "SK").starts_with("ORDER#"))
+        .filter(|i| s(i, "PK") == pk && s(i, "SK").starts_with("ORDER#"))
         .collect();
     orders.sort_by(|a, b| s(b, "SK").cmp(s(a, "SK")));
     orders
         .into_iter()
         .map(|i| serde_json::to_string(&item_to_plain(i)).expect("json"))
         .collect()
+}
+
+/// The customer with the most orders (the first such id).
+fn busiest_customer() -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for it in demo_items() {
+        if s(it, "Type") == "Order" {
+            *counts.entry(s(it, "customerId")).or_default() += 1;
+        }
+    }
+    let max = counts.values().copied().max().expect("orders");
+    counts
+        .into_iter()
+        .find(|(_, c)| *c == max)
+        .map(|(id, _)| id.to_string())
+        .expect("a customer")
 }
 
 /// The `--cursor` value from "next page: --cursor X" on stderr.
@@ -607,84 +657,103 @@ fn cursor_of(stderr: &str) -> Option<String> {
         .map(|c| c.trim().to_string())
 }
 
+fn query_args<'a>(customer_param: &'a str, ep: &'a str, table: &'a str) -> Vec<&'a str> {
+    vec![
+        "query",
+        "customer-orders",
+        "--param",
+        customer_param,
+        "-o",
+        "jsonl",
+        "--endpoint-url",
+        ep,
+        "--table",
+        table,
+    ]
+}
+
+/// Runs with `--page-size 1`, then with each printed cursor until none is
+/// printed; returns each run's lines.
+fn pages_of_one(base: &[&str], max_runs: usize) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        assert!(pages.len() < max_runs, "paging does not end: {pages:?}");
+        let mut args = base.to_vec();
+        args.extend(["--page-size", "1"]);
+        if let Some(c) = &cursor {
+            args.extend(["--cursor", c.as_str()]);
+        }
+        let r = run_bin(&args);
+        assert!(r.ok, "{}", r.stderr);
+        let page: Vec<String> = r.stdout.lines().map(str::to_string).collect();
+        assert!(page.len() <= 1, "page {}: {page:?}", pages.len());
+        pages.push(page);
+        cursor = cursor_of(&r.stderr);
+        if cursor.is_none() {
+            return pages;
+        }
+    }
+}
+
 #[test]
 fn query_prints_the_pattern_items_and_pages_with_a_cursor() {
     let ep = common::endpoint();
     let table = seeded_table();
-    let want = expected_customer_orders();
+
+    // The example customer: exactly its orders, newest first, on one page
+    // of 25 (the pattern's limit), so no cursor.
+    let want = expected_customer_orders("c00001");
     assert!(
-        want.len() >= 2 && want.len() < 25,
+        !want.is_empty() && want.len() < 25,
         "c00001 has {} orders",
         want.len()
     );
-    let base = [
-        "query",
-        "customer-orders",
-        "--param",
-        "customerId=c00001",
-        "-o",
-        "jsonl",
-        "--endpoint-url",
-        &ep,
-        "--table",
-        table,
-    ];
-
-    // One page of 25 (the pattern's limit) holds them all.
+    let base = query_args("customerId=c00001", &ep, table);
     let r = run_bin(&base);
     assert!(r.ok, "{}", r.stderr);
-    let lines: Vec<&str> = r.stdout.lines().collect();
-    assert_eq!(lines, want, "customer-orders output");
+    assert_eq!(
+        r.stdout.lines().collect::<Vec<_>>(),
+        want,
+        "customer-orders output"
+    );
     assert_eq!(cursor_of(&r.stderr), None, "{}", r.stderr);
 
-    // --explain shows the compiled request.
-    let mut args = base.to_vec();
+    // --explain shows the compiled request first.
+    let mut args = base.clone();
     args.push("--explain");
     let r = run_bin(&args);
     assert!(r.ok, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("\"KeyConditionExpression\": \"#pk = :pk AND begins_with(#sk, :sk)\""),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("\"ScanIndexForward\": false"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("\"Limit\": 25"), "{}", r.stderr);
-
-    // --page-size 1 without --all: one item and a cursor; the cursor gives
-    // the next one; following cursors walks them all.
-    let mut args = base.to_vec();
-    args.extend(["--page-size", "1"]);
-    let r = run_bin(&args);
-    assert!(r.ok, "{}", r.stderr);
-    assert_eq!(r.stdout.lines().collect::<Vec<_>>(), [want[0].as_str()]);
-    let mut cursor = cursor_of(&r.stderr).unwrap_or_else(|| panic!("no cursor:\n{}", r.stderr));
-    let mut seen = vec![want[0].clone()];
-    for round in 1.. {
-        assert!(round <= want.len() + 1, "paging does not end");
-        let mut args = args.clone();
-        args.extend(["--cursor", cursor.as_str()]);
-        let r = run_bin(&args);
-        assert!(r.ok, "{}", r.stderr);
-        let page: Vec<&str> = r.stdout.lines().collect();
-        assert!(page.len() <= 1, "page {round}: {page:?}");
-        if round == 1 {
-            assert_eq!(page, [want[1].as_str()], "the page after the first cursor");
-        }
-        seen.extend(page.iter().map(|l| l.to_string()));
-        match cursor_of(&r.stderr) {
-            Some(c) => cursor = c,
-            None => break,
-        }
+    assert_eq!(r.stdout.lines().collect::<Vec<_>>(), want);
+    for part in [
+        "\"KeyConditionExpression\": \"#pk = :pk AND begins_with(#sk, :sk)\"",
+        "\"ScanIndexForward\": false",
+        "\"Limit\": 25",
+        "\"S\": \"CUSTOMER#c00001\"",
+    ] {
+        assert!(r.stderr.contains(part), "`{part}` not in\n{}", r.stderr);
     }
-    assert_eq!(seen, want, "page by page");
+
+    // --page-size 1 without --all: one item and a cursor; the cursor run
+    // gives the next item (or nothing after the last one).
+    let pages = pages_of_one(&base, want.len() + 2);
+    assert_eq!(pages[0], want[..1], "the first page");
+    assert_eq!(pages.concat(), want, "page by page");
+
+    // A customer with several orders: page after page, one order each.
+    let busy = busiest_customer();
+    let want = expected_customer_orders(&busy);
+    assert!(want.len() >= 3, "{busy} has {} orders", want.len());
+    let param = format!("customerId={busy}");
+    let base = query_args(&param, &ep, table);
+    let pages = pages_of_one(&base, want.len() + 2);
+    assert_eq!(pages[0], want[..1], "the first page");
+    assert_eq!(pages[1], want[1..2], "the page after the first cursor");
+    assert!(pages.len() >= want.len(), "{} pages", pages.len());
+    assert_eq!(pages.concat(), want, "page by page");
 
     // --all with page size 1 prints everything and no cursor.
-    let mut args = base.to_vec();
+    let mut args = base.clone();
     args.extend(["--page-size", "1", "--all"]);
     let r = run_bin(&args);
     assert!(r.ok, "{}", r.stderr);

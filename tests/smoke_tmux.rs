@@ -58,6 +58,7 @@ fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
             "demo",
             "--table",
             &table,
+            "--yes",
         ])
         .output()
         .expect("run dyntui seed");

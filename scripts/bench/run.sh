@@ -29,7 +29,7 @@ export AWS_EC2_METADATA_DISABLED=true
 step "building release binary"
 cargo build --release --locked
 step "seeding the demo table"
-target/release/dyntui --endpoint-url "$endpoint" seed demo
+target/release/dyntui --endpoint-url "$endpoint" seed demo --yes
 
 step "criterion and measurement benches"
 DYNTUI_TEST_ENDPOINT=$endpoint cargo bench --locked --bench decode --bench render --bench memory --bench startup -- --warm-up-time 1 --measurement-time 4

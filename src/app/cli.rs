@@ -3,17 +3,14 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use super::config::{Project, demo_project};
+use super::config::Project;
 use crate::dynamo::client::{ConnectOptions, Dynamo};
 use crate::dynamo::error::AwsError;
 use crate::dynamo::request::{Filter, ItemsRequest, RequestKind, SortCondition};
-use crate::dynamo::seed::{Progress, WriteOptions, write_all};
-use crate::dynamo::{Item, demo, value};
+use crate::dynamo::{Item, value};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -140,20 +137,10 @@ pub enum Command {
         #[arg(long)]
         dynamo_json: bool,
     },
-    /// Load seed data. `seed demo` creates and fills the demo table.
-    Seed {
-        /// Seed set name (`demo`).
-        set: String,
-        /// Target table (default: the design's table name).
-        #[arg(long, short = 't')]
-        table: Option<String>,
-        /// Seed number for deterministic generation.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Batches in flight.
-        #[arg(long, default_value_t = 4)]
-        concurrency: usize,
-    },
+    /// Seed dev data: `dyntui seed <set>` (files or generators from dyntui.toml,
+    /// or the built-in `demo`), `--list`, and `--reset <set>` to remove exactly
+    /// what a set wrote.
+    Seed(super::seedcli::SeedArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -381,15 +368,9 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                 None => anyhow::bail!("no item with that key in `{table}`"),
             }
         }
-        Command::Seed {
-            set,
-            table,
-            seed,
-            concurrency,
-        } => {
+        Command::Seed(args) => {
             drop(out);
-            seed_command(&db, project, &set, table, seed, concurrency).await?;
-            return Ok(());
+            return super::seedcli::run(&db, project, args).await;
         }
     }
     out.flush()?;
@@ -819,72 +800,4 @@ fn describe_json(info: &crate::dynamo::client::TableInfo) -> serde_json::Value {
             "itemCount": i.item_count,
         })).collect::<Vec<_>>(),
     })
-}
-
-/// `dyntui seed demo`: creates the demo table when missing and writes the
-/// generated items (idempotent puts: running it again leaves the same data).
-pub async fn seed_command(
-    db: &Dynamo,
-    project: &Project,
-    set: &str,
-    table: Option<String>,
-    seed: u64,
-    concurrency: usize,
-) -> anyhow::Result<()> {
-    if set != "demo" {
-        anyhow::bail!("unknown seed set `{set}` (available: demo)");
-    }
-    let demo = demo_project()?;
-    // The demo set always uses the demo design; other sets (declared in the
-    // project file) arrive with the seeding work.
-    let _ = project;
-    let mut design = demo
-        .tables
-        .first()
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("the demo project has no table design"))?;
-    if let Some(t) = table {
-        design.name = t;
-    }
-    let exists = db.list_tables().await.map_err(aws)?.contains(&design.name);
-    if !exists {
-        eprintln!("creating table {} ...", design.name);
-        design.create(db).await.map_err(aws)?;
-    }
-    let items = demo::generate(seed, demo::DemoSize::default());
-    let total = items.len() as u64;
-    eprintln!("writing {total} items to {} ...", design.name);
-    let progress = Arc::new(Progress::default());
-    let opts = WriteOptions {
-        concurrency,
-        ..WriteOptions::default()
-    };
-    let watcher = {
-        let p = progress.clone();
-        let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(std::time::Duration::from_millis(if tty {
-                    200
-                } else {
-                    2000
-                }))
-                .await;
-                let w = p.written.load(Ordering::Relaxed);
-                if tty {
-                    eprint!("\r  {w}/{total} items");
-                } else {
-                    eprintln!("  {w}/{total} items");
-                }
-            }
-        })
-    };
-    let r = write_all(db, &design.name, items, &opts, progress).await;
-    watcher.abort();
-    let report = r.map_err(aws)?;
-    eprintln!(
-        "\rwrote {} items to {} in {} ms ({} retries, {} throttled requests)",
-        report.written, design.name, report.elapsed_ms, report.retries, report.throttles
-    );
-    Ok(())
 }

@@ -15,7 +15,9 @@ use toml::Spanned;
 use super::keymap::{Action, Key, Keymap, Mode};
 use crate::dynamo::design::{IndexDesign, KeyAttr, KeyType, Projection, TableDesign};
 use crate::dynamo::entity::{DecodeConfig, EntityDef, KeyTemplate};
+use crate::dynamo::generate::{FieldRule, GeneratorSpec};
 use crate::dynamo::pattern::{DesignKeys, ParamDef, ParamType, Pattern, SortSpec};
+use crate::dynamo::seeding::{SeedSet, SeedSettings, SeedSource};
 
 /// The defaults shipped in the binary.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -331,6 +333,52 @@ struct ProjectFile {
     table: Vec<TableFile>,
     #[serde(default)]
     pattern: Vec<Spanned<PatternFile>>,
+    #[serde(default)]
+    seeding: Option<SeedingFile>,
+    #[serde(default)]
+    seed: Vec<Spanned<SeedFile>>,
+}
+
+/// `[seeding]`: markers and protection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedingFile {
+    /// Attribute marking seeded items; "" turns markers off.
+    marker_attribute: Option<String>,
+    protected_tables: Option<Vec<String>>,
+    #[serde(default)]
+    protected_profiles: Vec<String>,
+}
+
+/// `[[seed]]`: a seed set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    table: Option<String>,
+    #[serde(default = "default_seed_number")]
+    seed: u64,
+    builtin: Option<String>,
+    #[serde(default)]
+    files: Vec<String>,
+    #[serde(default)]
+    generator: Vec<GeneratorFile>,
+}
+
+fn default_seed_number() -> u64 {
+    42
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GeneratorFile {
+    entity: String,
+    count: usize,
+    /// Field rules in declaration order (toml's preserve_order).
+    #[serde(default)]
+    fields: toml::Table,
 }
 
 /// `[[pattern]]`: a saved access pattern (format in `crate::dynamo::pattern`).
@@ -353,15 +401,33 @@ struct PatternFile {
     descending: bool,
     limit: Option<i32>,
     #[serde(default)]
-    params: BTreeMap<String, ParamFile>,
+    /// In declaration order (toml's preserve_order).
+    params: toml::Table,
 }
 
 /// A key: a template, or `{ entity = "Order" }` for that entity's template.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 enum KeyFile {
     Template(String),
     Entity { entity: String },
+}
+
+impl<'de> Deserialize<'de> for KeyFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match toml::Value::deserialize(d)? {
+            toml::Value::String(s) => Ok(KeyFile::Template(s)),
+            toml::Value::Table(t) if t.len() == 1 => match t.get("entity") {
+                Some(toml::Value::String(e)) => Ok(KeyFile::Entity { entity: e.clone() }),
+                _ => Err(D::Error::custom(
+                    "a key is a template string or { entity = \"Name\" }",
+                )),
+            },
+            _ => Err(D::Error::custom(
+                "a key is a template string or { entity = \"Name\" }",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -454,6 +520,9 @@ struct TableFile {
     gsi: Vec<IndexFile>,
     #[serde(default)]
     lsi: Vec<IndexFile>,
+    /// Refuse seeding and resets unless allowed and confirmed.
+    #[serde(default)]
+    protected: bool,
 }
 
 fn default_billing() -> Spanned<String> {
@@ -499,6 +568,12 @@ pub struct Project {
     pub patterns: Vec<SavedPattern>,
     raw_patterns: Vec<RawPattern>,
     includes: Vec<String>,
+    /// `[seeding]` settings.
+    pub seeding: SeedSettings,
+    /// `[[seed]]` sets.
+    pub seed_sets: Vec<SeedSet>,
+    /// Tables marked `protected = true` in their design.
+    pub protected_tables: Vec<String>,
 }
 
 impl Project {
@@ -547,6 +622,7 @@ impl Project {
             });
         }
         let mut tables = Vec::new();
+        let mut protected_tables = Vec::new();
         for t in f.table {
             let billing = t.billing_mode.get_ref().to_ascii_uppercase();
             let provisioned = match billing.as_str() {
@@ -625,6 +701,9 @@ impl Project {
             for l in t.lsi {
                 lsis.push(index(l, true)?);
             }
+            if t.protected {
+                protected_tables.push(t.name.clone());
+            }
             tables.push(TableDesign {
                 name: t.name,
                 partition_key: pk.clone(),
@@ -647,6 +726,79 @@ impl Project {
                 }
             })
             .collect();
+        let mut seeding = SeedSettings::default();
+        if let Some(sf) = f.seeding {
+            if let Some(m) = sf.marker_attribute {
+                seeding.marker_attribute = (!m.is_empty()).then_some(m);
+            }
+            if let Some(t) = sf.protected_tables {
+                seeding.protected_tables = t;
+            }
+            seeding.protected_profiles = sf.protected_profiles;
+        }
+        let mut seed_sets = Vec::new();
+        for sp in f.seed {
+            let span = sp.span();
+            let sf = sp.into_inner();
+            let at = |message: String| {
+                let (line, _) = line_col(src, span.start);
+                ConfigError {
+                    file: file.to_string(),
+                    line: Some(line),
+                    column: None,
+                    message: format!("seed set `{}`: {message}", sf.name),
+                }
+            };
+            if seed_sets.iter().any(|s: &SeedSet| s.name == sf.name) {
+                return Err(at("declared twice".into()));
+            }
+            let kinds = [
+                sf.builtin.is_some(),
+                !sf.files.is_empty(),
+                !sf.generator.is_empty(),
+            ];
+            let source = match kinds {
+                [true, false, false] => SeedSource::Builtin(sf.builtin.clone().unwrap_or_default()),
+                [false, true, false] => {
+                    SeedSource::Files(sf.files.iter().map(PathBuf::from).collect())
+                }
+                [false, false, true] => {
+                    let mut specs = Vec::new();
+                    for g in &sf.generator {
+                        let mut fields = Vec::new();
+                        for (name, rule) in &g.fields {
+                            let r = FieldRule::from_toml(rule).map_err(|e| {
+                                at(format!("generator `{}`: field `{name}`: {e}", g.entity))
+                            })?;
+                            fields.push((name.clone(), r));
+                        }
+                        specs.push(GeneratorSpec {
+                            entity: g.entity.clone(),
+                            count: g.count,
+                            fields,
+                        });
+                    }
+                    SeedSource::Generators(specs)
+                }
+                _ => {
+                    return Err(at(
+                        "give exactly one of `builtin`, `files` or [[seed.generator]]".into(),
+                    ));
+                }
+            };
+            if let SeedSource::Builtin(b) = &source
+                && b != "demo"
+            {
+                return Err(at(format!("unknown builtin `{b}` (available: demo)")));
+            }
+            seed_sets.push(SeedSet {
+                name: sf.name.clone(),
+                description: sf.description.clone(),
+                table: sf.table.clone(),
+                source,
+                seed: sf.seed,
+            });
+        }
         let p = Project {
             path: None,
             name: f.project.name,
@@ -659,6 +811,9 @@ impl Project {
             patterns: Vec::new(),
             raw_patterns,
             includes: f.project.include,
+            seeding,
+            seed_sets,
+            protected_tables,
         };
         Ok(p)
     }
@@ -668,6 +823,8 @@ impl Project {
         self.decode.entities.extend(other.decode.entities);
         self.tables.extend(other.tables);
         self.raw_patterns.extend(other.raw_patterns);
+        self.seed_sets.extend(other.seed_sets);
+        self.protected_tables.extend(other.protected_tables);
         if self.decode.type_attribute.is_none() {
             self.decode.type_attribute = other.decode.type_attribute;
         }
@@ -676,6 +833,25 @@ impl Project {
     /// Builds and validates every pattern: names unique, entity references
     /// resolved, parameters declared, indexes and keys as in the design.
     fn resolve_patterns(&mut self) -> Result<(), ConfigError> {
+        let mut seen: Vec<&str> = Vec::new();
+        for e in &self.decode.entities {
+            if seen.contains(&e.name.as_str()) {
+                return Err(ConfigError {
+                    file: self
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "dyntui.toml".into()),
+                    line: None,
+                    column: None,
+                    message: format!(
+                        "entity `{}` is declared twice (across included files)",
+                        e.name
+                    ),
+                });
+            }
+            seen.push(&e.name);
+        }
         let mut out: Vec<SavedPattern> = Vec::new();
         for raw in &self.raw_patterns {
             let at = |message: String| ConfigError {
@@ -694,7 +870,12 @@ impl Project {
             let design = self.design_keys(pattern.index.as_deref());
             let problems = pattern.validate(&self.decode.entities, design.as_ref());
             if let Some(first) = problems.into_iter().next() {
-                return Err(at(first));
+                // validate() already names the pattern.
+                let prefix = format!("pattern `{}`: ", raw.body.name);
+                return Err(at(first
+                    .strip_prefix(&prefix)
+                    .unwrap_or(&first)
+                    .to_string()));
             }
             out.push(SavedPattern {
                 pattern,
@@ -740,6 +921,18 @@ impl Project {
         };
         // The key attribute names of the index, from the design when there is one.
         let design = self.design_keys(None);
+        if let (Some(d), Some(i)) = (&design, &f.index)
+            && !d.contains_key(i)
+        {
+            return Err(format!(
+                "index `{i}` is not in the table design (has: {})",
+                d.keys()
+                    .filter(|k| !k.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         let index_keys = design
             .as_ref()
             .and_then(|d| d.get(f.index.as_deref().unwrap_or("")).cloned());
@@ -802,24 +995,13 @@ impl Project {
             }
         };
         let mut params = Vec::new();
-        for (name, p) in &f.params {
-            let kind = match p.kind.to_ascii_lowercase().as_str() {
-                "string" => ParamType::String,
-                "number" => ParamType::Number,
-                "date" => ParamType::Date,
-                "datetime" | "date-time" | "timestamp" => ParamType::DateTime,
-                "enum" => {
-                    if p.values.is_empty() {
-                        return Err(format!("param `{name}`: an enum needs `values`"));
-                    }
-                    ParamType::Enum(p.values.clone())
-                }
-                other => {
-                    return Err(format!(
-                        "param `{name}`: unknown type `{other}` (string, number, date, datetime, enum)"
-                    ));
-                }
-            };
+        for (name, raw) in &f.params {
+            let p: ParamFile = raw
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| format!("param `{name}`: {}", e.message().trim()))?;
+            let kind = ParamType::parse(&p.kind, p.values.clone())
+                .map_err(|e| format!("param `{name}`: {e}"))?;
             let def = ParamDef {
                 name: name.clone(),
                 kind,

@@ -6,5 +6,6 @@ pub mod config;
 pub mod keymap;
 pub mod patterns;
 pub mod run;
+pub mod seedcli;
 pub mod state;
 pub mod terminal;

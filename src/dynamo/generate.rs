@@ -14,6 +14,16 @@
 //! change a field's values. Refs pick by position in the pool of earlier
 //! items, so they do depend on the referenced generators' counts.
 //!
+//! # Keys
+//!
+//! Key attributes (partition key, sort key when the table has one, every
+//! index key of the entity) are rendered from the entity's templates with
+//! each field's text: a string, a number's digits, `true`/`false`. They are
+//! strings, except that a template that is exactly one parameter
+//! (`{timestamp}`) over a number field gives a number, for tables with a
+//! numeric key. The type attribute, if configured, is set to the entity's
+//! type value.
+//!
 //! # Memory
 //!
 //! Items are built one at a time. The generator keeps only the values of
@@ -839,7 +849,9 @@ fn compile(rule: &FieldRule, ctx: Option<&mut Ctx<'_>>) -> Result<(Compiled, Sha
             if let Some(ctx) = ctx {
                 for p in tpl.params() {
                     let Some((_, s)) = ctx.before.iter().find(|(n, _)| n == p) else {
-                        return Err(if ctx.all_names.contains(&p) {
+                        return Err(if ctx.all_names.get(ctx.before.len()) == Some(&p) {
+                            format!("template `{t}` uses its own field `{p}`")
+                        } else if ctx.all_names.contains(&p) {
                             format!(
                                 "template `{t}` uses field `{p}`, which is declared after it; a template can only use earlier fields"
                             )
@@ -902,6 +914,11 @@ fn compile_ref(entity: &str, field: &str, ctx: &mut Ctx<'_>) -> Result<(Compiled
         .map(|(_, s)| *s)
         .fold(Shape::PLAIN, Shape::and);
     shape.always = sources.iter().any(|(n, s)| *n > 0 && s.always);
+    if ctx.count == 0 {
+        // Never evaluated: no pool to keep.
+        shape.always = true;
+        return Ok((Compiled::Ref { pool: usize::MAX }, shape));
+    }
     let pool = match ctx
         .pools
         .iter()
@@ -1175,7 +1192,7 @@ fn datetime_range() -> std::ops::Range<i64> {
 fn parse_datetime(s: &str) -> Result<i64, String> {
     let bad = |why: &str| format!("bad datetime `{s}`: {why}");
     const SHAPE: &str = "expected RFC 3339 like 2024-01-01T00:00:00Z";
-    if s.len() < 20 || !s.is_char_boundary(10) || !s.is_char_boundary(19) {
+    if s.len() < 19 || !s.is_char_boundary(10) || !s.is_char_boundary(19) {
         return Err(bad(SHAPE));
     }
     let days = parse_date(&s[..10]).map_err(|_| bad(SHAPE))?;
@@ -1582,3 +1599,1883 @@ impl Iterator for Generator {
 }
 
 impl ExactSizeIterator for Generator {}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashSet};
+
+    use super::*;
+    use crate::dynamo::entity::EntityDef;
+
+    // -- helpers ---------------------------------------------------------------
+
+    fn parse(src: &str) -> Result<FieldRule, String> {
+        let t: toml::Table = toml::from_str(&format!("r = {src}")).expect("test TOML parses");
+        FieldRule::from_toml(&t["r"])
+    }
+
+    fn ok(src: &str) -> FieldRule {
+        parse(src).unwrap_or_else(|e| panic!("{src}: {e}"))
+    }
+
+    fn err(src: &str) -> String {
+        match parse(src) {
+            Ok(r) => panic!("{src} parsed as {r:?}"),
+            Err(e) => e,
+        }
+    }
+
+    fn assert_err(src: &str, needle: &str) {
+        let e = err(src);
+        assert!(e.contains(needle), "{src}: error {e:?} lacks {needle:?}");
+    }
+
+    fn tpl(s: &str) -> KeyTemplate {
+        KeyTemplate::parse(s).expect("template")
+    }
+
+    fn s(v: &str) -> AttributeValue {
+        AttributeValue::S(v.into())
+    }
+
+    fn n(v: &str) -> AttributeValue {
+        AttributeValue::N(v.into())
+    }
+
+    fn seq() -> FieldRule {
+        FieldRule::Sequence {
+            start: 1,
+            step: 1,
+            format: None,
+        }
+    }
+
+    fn spec(entity: &str, count: usize, fields: Vec<(&str, FieldRule)>) -> GeneratorSpec {
+        GeneratorSpec {
+            entity: entity.into(),
+            count,
+            fields: fields
+                .into_iter()
+                .map(|(k, r)| (k.to_string(), r))
+                .collect(),
+        }
+    }
+
+    /// Demo-like design: Customer and Order in one table, plus `Thing` with
+    /// only a pk and `Bare` without templates.
+    fn design() -> DecodeConfig {
+        DecodeConfig {
+            type_attribute: Some("Type".into()),
+            entities: vec![
+                EntityDef {
+                    pk: Some(tpl("CUSTOMER#{customerId}")),
+                    sk: Some(tpl("CUSTOMER#{customerId}")),
+                    ..EntityDef::new("Customer")
+                },
+                EntityDef {
+                    type_value: Some("ORDER".into()),
+                    pk: Some(tpl("CUSTOMER#{customerId}")),
+                    sk: Some(tpl("ORDER#{orderDate}#{orderId}")),
+                    index_keys: vec![("GSI1PK".into(), tpl("ORDER#{orderId}"))],
+                    ..EntityDef::new("Order")
+                },
+                EntityDef {
+                    pk: Some(tpl("THING#{id}")),
+                    ..EntityDef::new("Thing")
+                },
+                EntityDef::new("Bare"),
+            ],
+        }
+    }
+
+    fn gen_err(specs: Vec<GeneratorSpec>, sk: Option<&str>) -> GenError {
+        match Generator::new(specs, &design(), "PK", sk, 1) {
+            Ok(_) => panic!("generator accepted"),
+            Err(e) => e,
+        }
+    }
+
+    /// `count` values of field `x` with `rule` (on `Thing`, keyed by a
+    /// sequence `id`).
+    fn sample(rule: FieldRule, count: usize, seed: u64) -> Vec<Option<AttributeValue>> {
+        let g = Generator::new(
+            vec![spec("Thing", count, vec![("id", seq()), ("x", rule)])],
+            &design(),
+            "PK",
+            None,
+            seed,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        g.map(|mut it| it.remove("x")).collect()
+    }
+
+    fn texts(rule: FieldRule, count: usize) -> Vec<String> {
+        sample(rule, count, 42)
+            .into_iter()
+            .map(|v| match v {
+                Some(AttributeValue::S(t)) | Some(AttributeValue::N(t)) => t,
+                other => panic!("not a string or number: {other:?}"),
+            })
+            .collect()
+    }
+
+    fn customers_and_orders(customers: usize, orders: usize) -> Vec<GeneratorSpec> {
+        vec![
+            spec(
+                "Customer",
+                customers,
+                vec![
+                    (
+                        "customerId",
+                        FieldRule::Sequence {
+                            start: 1,
+                            step: 1,
+                            format: Some("c{:05}".into()),
+                        },
+                    ),
+                    ("firstName", FieldRule::Fake(FakeKind::FirstName)),
+                    ("lastName", FieldRule::Fake(FakeKind::LastName)),
+                    (
+                        "email",
+                        FieldRule::Template("{firstName}.{lastName}@example.com".into()),
+                    ),
+                    (
+                        "tier",
+                        FieldRule::Choice {
+                            values: vec!["standard".into(), "gold".into()],
+                            weights: Some(vec![3, 1]),
+                        },
+                    ),
+                ],
+            ),
+            spec(
+                "Order",
+                orders,
+                vec![
+                    ("orderId", FieldRule::Uuid),
+                    (
+                        "customerId",
+                        FieldRule::Ref {
+                            entity: "Customer".into(),
+                            field: "customerId".into(),
+                        },
+                    ),
+                    (
+                        "orderDate",
+                        FieldRule::Date {
+                            from: "2024-01-01".into(),
+                            to: "2024-12-31".into(),
+                        },
+                    ),
+                    (
+                        "total",
+                        FieldRule::Decimal {
+                            min: "1".into(),
+                            max: "500".into(),
+                            scale: 2,
+                        },
+                    ),
+                ],
+            ),
+        ]
+    }
+
+    // -- from_toml: good -------------------------------------------------------
+
+    #[test]
+    fn toml_sequence() {
+        assert_eq!(
+            ok("{ sequence = 1 }"),
+            FieldRule::Sequence {
+                start: 1,
+                step: 1,
+                format: None
+            }
+        );
+        assert_eq!(
+            ok(r#"{ sequence = 10, step = -2, format = "c{:05}" }"#),
+            FieldRule::Sequence {
+                start: 10,
+                step: -2,
+                format: Some("c{:05}".into())
+            }
+        );
+    }
+
+    #[test]
+    fn toml_simple_rules() {
+        assert_eq!(ok("{ uuid = true }"), FieldRule::Uuid);
+        assert_eq!(ok("{ ulid = true }"), FieldRule::Ulid);
+        assert_eq!(ok("{ int = [1, 10] }"), FieldRule::Int { min: 1, max: 10 });
+        assert_eq!(
+            ok("{ int = [-5, -5] }"),
+            FieldRule::Int { min: -5, max: -5 }
+        );
+        assert_eq!(
+            ok(r#"{ fake = "post_code" }"#),
+            FieldRule::Fake(FakeKind::PostCode)
+        );
+        assert_eq!(
+            ok(r#"{ ref = "Customer.customerId" }"#),
+            FieldRule::Ref {
+                entity: "Customer".into(),
+                field: "customerId".into()
+            }
+        );
+        assert_eq!(
+            ok(r#"{ template = "{a}-{b}" }"#),
+            FieldRule::Template("{a}-{b}".into())
+        );
+        assert_eq!(ok("{ bool = 0.7 }"), FieldRule::Bool { probability: 0.7 });
+        assert_eq!(ok("{ bool = 1 }"), FieldRule::Bool { probability: 1.0 });
+    }
+
+    #[test]
+    fn toml_every_fake_name() {
+        for (name, kind) in FakeKind::ALL {
+            assert_eq!(
+                ok(&format!("{{ fake = \"{name}\" }}")),
+                FieldRule::Fake(kind)
+            );
+            assert_eq!(kind.name(), name);
+        }
+    }
+
+    #[test]
+    fn toml_choice() {
+        assert_eq!(
+            ok(r#"{ choice = ["a", "b"], weights = [3, 1] }"#),
+            FieldRule::Choice {
+                values: vec!["a".into(), "b".into()],
+                weights: Some(vec![3, 1])
+            }
+        );
+        assert_eq!(
+            ok(r#"{ choice = [1, "x", true] }"#),
+            FieldRule::Choice {
+                values: vec![1.into(), "x".into(), true.into()],
+                weights: None
+            }
+        );
+    }
+
+    #[test]
+    fn toml_decimal() {
+        assert_eq!(
+            ok(r#"{ decimal = ["1.00", "99.99"], scale = 2 }"#),
+            FieldRule::Decimal {
+                min: "1.00".into(),
+                max: "99.99".into(),
+                scale: 2
+            }
+        );
+        // Numbers as bounds; scale defaults to the most decimal places.
+        assert_eq!(
+            ok("{ decimal = [1, 99.995] }"),
+            FieldRule::Decimal {
+                min: "1".into(),
+                max: "99.995".into(),
+                scale: 3
+            }
+        );
+        assert_eq!(
+            ok("{ decimal = [0.5, 2] }"),
+            FieldRule::Decimal {
+                min: "0.5".into(),
+                max: "2".into(),
+                scale: 1
+            }
+        );
+    }
+
+    #[test]
+    fn toml_dates() {
+        assert_eq!(
+            ok(r#"{ date = ["2024-01-01", "2025-12-31"] }"#),
+            FieldRule::Date {
+                from: "2024-01-01".into(),
+                to: "2025-12-31".into()
+            }
+        );
+        // TOML's own dates work too.
+        assert_eq!(
+            ok("{ date = [2024-01-01, 2024-02-29] }"),
+            FieldRule::Date {
+                from: "2024-01-01".into(),
+                to: "2024-02-29".into()
+            }
+        );
+        assert_eq!(
+            ok(r#"{ datetime = ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00+02:00"] }"#),
+            FieldRule::DateTime {
+                from: "2024-01-01T00:00:00Z".into(),
+                to: "2024-01-02T00:00:00+02:00".into()
+            }
+        );
+        assert_eq!(
+            ok("{ datetime = [2024-01-01T00:00:00Z, 2024-06-01T12:30:00Z] }"),
+            FieldRule::DateTime {
+                from: "2024-01-01T00:00:00Z".into(),
+                to: "2024-06-01T12:30:00Z".into()
+            }
+        );
+    }
+
+    #[test]
+    fn toml_values_and_shorthand() {
+        assert_eq!(ok(r#""USD""#), FieldRule::Const("USD".into()));
+        assert_eq!(ok("42"), FieldRule::Const(42.into()));
+        assert_eq!(ok("true"), FieldRule::Const(true.into()));
+        let FieldRule::Const(Value::Number(x)) = ok("1.5") else {
+            panic!("float shorthand")
+        };
+        assert_eq!(x.to_string(), "1.5");
+        assert_eq!(
+            ok(r#"{ value = { city = "Paris", tags = ["a", 1] } }"#),
+            FieldRule::Const(serde_json::json!({"city": "Paris", "tags": ["a", 1]}))
+        );
+        assert_eq!(
+            ok("{ value = [1, 2] }"),
+            FieldRule::Const(serde_json::json!([1, 2]))
+        );
+    }
+
+    #[test]
+    fn toml_optional_on_any_rule() {
+        assert_eq!(
+            ok("{ int = [1, 2], optional = 0.3 }"),
+            FieldRule::Optional {
+                probability: 0.3,
+                rule: Box::new(FieldRule::Int { min: 1, max: 2 })
+            }
+        );
+        assert_eq!(
+            ok(r#"{ fake = "email", optional = 0 }"#),
+            FieldRule::Optional {
+                probability: 0.0,
+                rule: Box::new(FieldRule::Fake(FakeKind::Email))
+            }
+        );
+        assert_eq!(
+            ok(r#"{ sequence = 1, format = "{}", optional = 1.0 }"#),
+            FieldRule::Optional {
+                probability: 1.0,
+                rule: Box::new(FieldRule::Sequence {
+                    start: 1,
+                    step: 1,
+                    format: Some("{}".into())
+                })
+            }
+        );
+    }
+
+    // -- from_toml: bad --------------------------------------------------------
+
+    #[test]
+    fn toml_rule_key_errors() {
+        assert_err("{ intt = [1, 2] }", "unknown rule key `intt`");
+        assert_err("{ int = [1, 2], choice = [1] }", "two rule keys");
+        assert_err("{ optional = 0.5 }", "no rule key");
+        assert_err(
+            "{ int = [1, 2], step = 2 }",
+            "`step` only applies to `sequence`",
+        );
+        assert_err(r#"{ uuid = true, format = "{}" }"#, "`format` only applies");
+        assert_err(
+            "{ int = [1, 2], weights = [1] }",
+            "`weights` only applies to `choice`",
+        );
+        assert_err(
+            "{ int = [1, 2], scale = 2 }",
+            "`scale` only applies to `decimal`",
+        );
+        assert_err("[1, 2]", "bare list");
+        assert_err("{ uuid = false }", "uuid = true");
+        assert_err(r#"{ ulid = "yes" }"#, "ulid = true");
+    }
+
+    #[test]
+    fn toml_bound_errors() {
+        assert_err("{ int = [10, 1] }", "min 10 > max 1");
+        assert_err("{ int = [1] }", "[min, max]");
+        assert_err("{ int = [1, 2.5] }", "whole number");
+        assert_err(r#"{ decimal = ["2.00", "1.00"] }"#, "min 2.00 > max 1.00");
+        assert_err(
+            r#"{ decimal = ["1.005", "2"], scale = 2 }"#,
+            "more than 2 decimal places",
+        );
+        assert_err(r#"{ decimal = ["abc", "2"] }"#, "not a decimal");
+        assert_err(r#"{ decimal = ["1.", "2"] }"#, "not a decimal");
+        assert_err(r#"{ decimal = ["1e5", "2"] }"#, "not a decimal");
+        assert_err(
+            r#"{ decimal = ["0", "1"], scale = 39 }"#,
+            "scale 39 is too large",
+        );
+        assert_err(
+            r#"{ decimal = ["0", "999999999999999999999999999999999999999"] }"#,
+            "too many digits",
+        );
+        assert_err(r#"{ date = ["2024-12-31", "2024-01-01"] }"#, "min > max");
+        assert_err(
+            r#"{ datetime = ["2024-01-02T00:00:00Z", "2024-01-01T00:00:00Z"] }"#,
+            "min > max",
+        );
+    }
+
+    #[test]
+    fn toml_bad_dates() {
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-04-31",
+            "2024-1-1",
+            "24-01-01",
+            "2024/01/01",
+            "2024-01-01x",
+            "1900-02-29",
+        ] {
+            assert_err(
+                &format!(r#"{{ date = ["{bad}", "2099-01-01"] }}"#),
+                &format!("bad date `{bad}`"),
+            );
+        }
+        for bad in [
+            "2024-01-01",
+            "2024-01-01T00:00:00",
+            "2024-01-01 00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T00:60:00Z",
+            "2024-01-01T00:00:60Z",
+            "2024-01-01T00:00:00.5Z",
+            "2024-01-01T00:00:00+2:00",
+            "2023-02-29T00:00:00Z",
+        ] {
+            assert_err(
+                &format!(r#"{{ datetime = ["{bad}", "2099-01-01T00:00:00Z"] }}"#),
+                &format!("bad datetime `{bad}`"),
+            );
+        }
+        // A TOML local date-time has no zone.
+        assert_err(
+            "{ datetime = [2024-01-01T00:00:00, 2024-01-02T00:00:00Z] }",
+            "time zone",
+        );
+    }
+
+    #[test]
+    fn toml_bad_formats() {
+        for bad in [
+            "c{:5}", "{}{}", "none", "{:0}", "{x}", "a{", "a}", "{:05", "{:x5}",
+        ] {
+            assert_err(
+                &format!(r#"{{ sequence = 1, format = "{bad}" }}"#),
+                &format!("bad format `{bad}`"),
+            );
+        }
+        assert_err("{ sequence = 1, format = 5 }", "bad format");
+    }
+
+    #[test]
+    fn toml_other_errors() {
+        assert_err(r#"{ fake = "unicorn" }"#, "unknown fake kind `unicorn`");
+        assert_err(
+            r#"{ choice = ["a", "b"], weights = [1] }"#,
+            "weights length mismatch",
+        );
+        assert_err(
+            r#"{ choice = ["a"], weights = [0] }"#,
+            "all choice weights are 0",
+        );
+        assert_err(
+            r#"{ choice = ["a"], weights = [-1] }"#,
+            "weight -1 is out of range",
+        );
+        assert_err("{ choice = [] }", "empty choice");
+        assert_err("{ bool = 1.5 }", "outside 0..=1");
+        assert_err("{ bool = -0.1 }", "outside 0..=1");
+        assert_err("{ bool = 2 }", "outside 0..=1");
+        assert_err(
+            "{ int = [1, 2], optional = 1.01 }",
+            "optional probability 1.01 is outside 0..=1",
+        );
+        assert_err(r#"{ int = [1, 2], optional = "often" }"#, "probability");
+        assert_err(r#"{ ref = "Customer" }"#, "bad ref `Customer`");
+        assert_err(r#"{ ref = ".id" }"#, "bad ref");
+        assert_err(r#"{ template = "{a" }"#, "never closed");
+        assert_err(r#"{ template = "{a}{b}" }"#, "directly follows");
+        assert_err("{ value = 1e300 }", "too large");
+        assert_err("{ value = nan }", "not a number");
+    }
+
+    #[test]
+    fn rules_built_in_code_are_checked_too() {
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![("id", seq()), ("x", FieldRule::Int { min: 3, max: 1 })],
+            )],
+            None,
+        );
+        assert_eq!(e.message, "field `x`: int min 3 > max 1");
+        assert_eq!(
+            e.to_string(),
+            "generator 0 (Thing): field `x`: int min 3 > max 1"
+        );
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![
+                    ("id", seq()),
+                    (
+                        "x",
+                        FieldRule::Const(serde_json::from_str("1e400").expect("json")),
+                    ),
+                ],
+            )],
+            None,
+        );
+        assert!(e.message.contains("too large"), "{e}");
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![
+                    ("id", seq()),
+                    (
+                        "x",
+                        FieldRule::Optional {
+                            probability: f64::NAN,
+                            rule: Box::new(FieldRule::Uuid),
+                        },
+                    ),
+                ],
+            )],
+            None,
+        );
+        assert!(e.message.contains("outside 0..=1"), "{e}");
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                3,
+                vec![(
+                    "id",
+                    FieldRule::Sequence {
+                        start: i64::MAX - 1,
+                        step: 1,
+                        format: None,
+                    },
+                )],
+            )],
+            None,
+        );
+        assert!(e.message.contains("64-bit range"), "{e}");
+    }
+
+    // -- values ----------------------------------------------------------------
+
+    #[test]
+    fn sequence_numbers_and_formats() {
+        assert_eq!(
+            sample(seq(), 3, 1),
+            vec![Some(n("1")), Some(n("2")), Some(n("3"))]
+        );
+        let f = |start, step, format: &str, count| {
+            texts(
+                FieldRule::Sequence {
+                    start,
+                    step,
+                    format: Some(format.into()),
+                },
+                count,
+            )
+        };
+        assert_eq!(f(1, 1, "c{:05}", 3), ["c00001", "c00002", "c00003"]);
+        assert_eq!(f(98, 1, "{}", 3), ["98", "99", "100"]);
+        assert_eq!(f(0, 5, "x{:03}y", 3), ["x000y", "x005y", "x010y"]);
+        assert_eq!(f(99_999, 1, "{:03}", 2), ["99999", "100000"]);
+        assert_eq!(f(-1, -1, "{:04}", 2), ["-001", "-002"]);
+        assert_eq!(f(7, 0, "{{{}}}", 2), ["{7}", "{7}"]);
+        assert_eq!(f(1, 1, "{:010}", 1), ["0000000001"]);
+        // String when formatted, number otherwise.
+        assert_eq!(
+            sample(
+                FieldRule::Sequence {
+                    start: 5,
+                    step: 10,
+                    format: Some("{}".into())
+                },
+                2,
+                1
+            ),
+            vec![Some(s("5")), Some(s("15"))]
+        );
+    }
+
+    #[test]
+    fn uuid_format_and_determinism() {
+        let a = texts(FieldRule::Uuid, 200);
+        for u in &a {
+            let b = u.as_bytes();
+            assert_eq!(b.len(), 36, "{u}");
+            for (i, c) in u.char_indices() {
+                if [8, 13, 18, 23].contains(&i) {
+                    assert_eq!(c, '-', "{u}");
+                } else {
+                    assert!(c.is_ascii_hexdigit() && !c.is_ascii_uppercase(), "{u}");
+                }
+            }
+            assert_eq!(b[14], b'4', "version nibble: {u}");
+            assert!(matches!(b[19], b'8' | b'9' | b'a' | b'b'), "variant: {u}");
+            let parsed = uuid::Uuid::parse_str(u).expect("uuid parses");
+            assert_eq!(parsed.get_version_num(), 4);
+        }
+        assert_eq!(a.iter().collect::<HashSet<_>>().len(), a.len());
+        assert_eq!(a, texts(FieldRule::Uuid, 200));
+        let other: Vec<_> = sample(FieldRule::Uuid, 200, 43);
+        assert_ne!(
+            a.first().map(|x| s(x)),
+            other.first().cloned().flatten(),
+            "another seed, other uuids"
+        );
+    }
+
+    #[test]
+    fn ulid_format_time_and_determinism() {
+        let a = texts(FieldRule::Ulid, 100);
+        for (i, u) in a.iter().enumerate() {
+            assert_eq!(u.len(), 26, "{u}");
+            let parsed = ulid::Ulid::from_string(u).expect("ulid parses");
+            assert_eq!(parsed.timestamp_ms(), (1_704_067_200 + i as u64) * 1000);
+        }
+        // Time-ordered: the texts sort in generation order.
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(sorted, a);
+        assert_eq!(a, texts(FieldRule::Ulid, 100));
+        let b = sample(FieldRule::Ulid, 100, 7);
+        assert_ne!(Some(s(&a[0])), b[0]);
+    }
+
+    #[test]
+    fn int_bounds_inclusive() {
+        let v = texts(FieldRule::Int { min: -2, max: 2 }, 2000);
+        let set: HashSet<&str> = v.iter().map(String::as_str).collect();
+        assert_eq!(set, HashSet::from(["-2", "-1", "0", "1", "2"]));
+        assert_eq!(texts(FieldRule::Int { min: 7, max: 7 }, 3), ["7", "7", "7"]);
+        let full = texts(
+            FieldRule::Int {
+                min: i64::MIN,
+                max: i64::MAX,
+            },
+            10,
+        );
+        assert!(full.iter().all(|x| x.parse::<i64>().is_ok()));
+        // Numbers are N.
+        assert!(matches!(
+            sample(FieldRule::Int { min: 1, max: 1 }, 1, 1)[0],
+            Some(AttributeValue::N(_))
+        ));
+    }
+
+    #[test]
+    fn decimal_exact_small_steps() {
+        let rule = FieldRule::Decimal {
+            min: "0.01".into(),
+            max: "0.03".into(),
+            scale: 2,
+        };
+        let v = sample(rule, 3000, 5);
+        let mut counts = BTreeMap::new();
+        for x in v {
+            let Some(AttributeValue::N(t)) = x else {
+                panic!("decimal is N: {x:?}")
+            };
+            *counts.entry(t).or_insert(0) += 1;
+        }
+        assert_eq!(
+            counts.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["0.01", "0.02", "0.03"]
+        );
+        assert!(counts.values().all(|&c| c > 800), "{counts:?}");
+    }
+
+    #[test]
+    fn decimal_normalized_like_dynamodb() {
+        let one = |min: &str, max: &str, scale| {
+            texts(
+                FieldRule::Decimal {
+                    min: min.into(),
+                    max: max.into(),
+                    scale,
+                },
+                1,
+            )
+            .remove(0)
+        };
+        assert_eq!(one("12.50", "12.50", 2), "12.5");
+        assert_eq!(one("12.00", "12.00", 2), "12");
+        assert_eq!(one("0.00", "0.00", 2), "0");
+        assert_eq!(one("-0.00", "-0.00", 2), "0");
+        assert_eq!(one("-1.20", "-1.20", 2), "-1.2");
+        assert_eq!(one("-0.05", "-0.05", 2), "-0.05");
+        assert_eq!(one("007.5", "7.50", 1), "7.5");
+        assert_eq!(one("3", "3", 0), "3");
+        assert_eq!(format_units(1, 3), "0.001");
+        assert_eq!(format_units(-1000, 3), "-1");
+        assert_eq!(format_units(123_450, 2), "1234.5");
+        assert_eq!(format_units(0, 0), "0");
+        // Every output of a wide range is a valid DynamoDB number within
+        // bounds, with no trailing fraction zeros.
+        for t in texts(
+            FieldRule::Decimal {
+                min: "-5".into(),
+                max: "5".into(),
+                scale: 3,
+            },
+            500,
+        ) {
+            crate::dynamo::value::validate_number(&t).expect("valid number");
+            if let Some((_, f)) = t.split_once('.') {
+                assert!(!f.ends_with('0') && !f.is_empty(), "{t}");
+            }
+            let units = parse_decimal(&t, 3).expect("reparses");
+            assert!((-5000..=5000).contains(&units), "{t}");
+        }
+    }
+
+    #[test]
+    fn decimal_38_digits() {
+        let big = "9".repeat(38);
+        let v = texts(
+            FieldRule::Decimal {
+                min: big.clone(),
+                max: big.clone(),
+                scale: 0,
+            },
+            2,
+        );
+        assert_eq!(v, [big.clone(), big.clone()]);
+        let neg = format!("-{big}");
+        assert_eq!(
+            texts(
+                FieldRule::Decimal {
+                    min: neg.clone(),
+                    max: neg.clone(),
+                    scale: 0
+                },
+                1
+            ),
+            vec![neg.clone()]
+        );
+        // 36 integer digits and 2 decimals.
+        let frac = format!("{}.99", "9".repeat(36));
+        assert_eq!(
+            texts(
+                FieldRule::Decimal {
+                    min: frac.clone(),
+                    max: frac.clone(),
+                    scale: 2
+                },
+                1
+            ),
+            [frac]
+        );
+        let tiny = format!("0.{}1", "0".repeat(37));
+        assert_eq!(
+            texts(
+                FieldRule::Decimal {
+                    min: tiny.clone(),
+                    max: tiny.clone(),
+                    scale: 38
+                },
+                1
+            ),
+            [tiny]
+        );
+        // A huge range: all outputs valid, exact, in range.
+        for t in texts(
+            FieldRule::Decimal {
+                min: neg.clone(),
+                max: big.clone(),
+                scale: 0,
+            },
+            200,
+        ) {
+            crate::dynamo::value::validate_number(&t).expect("valid");
+            assert!(t.trim_start_matches('-').len() <= 38, "{t}");
+        }
+        // 39 digits is too many.
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![
+                    ("id", seq()),
+                    (
+                        "x",
+                        FieldRule::Decimal {
+                            min: "0".into(),
+                            max: format!("{big}.5"),
+                            scale: 1,
+                        },
+                    ),
+                ],
+            )],
+            None,
+        );
+        assert!(e.message.contains("too many digits"), "{e}");
+    }
+
+    #[test]
+    fn date_leap_day_and_uniform() {
+        let v = texts(
+            FieldRule::Date {
+                from: "2024-02-27".into(),
+                to: "2024-03-02".into(),
+            },
+            5000,
+        );
+        let mut counts = BTreeMap::new();
+        for d in &v {
+            *counts.entry(d.as_str()).or_insert(0) += 1;
+        }
+        assert_eq!(
+            counts.keys().copied().collect::<Vec<_>>(),
+            [
+                "2024-02-27",
+                "2024-02-28",
+                "2024-02-29",
+                "2024-03-01",
+                "2024-03-02"
+            ]
+        );
+        for (d, c) in &counts {
+            assert!((800..=1200).contains(c), "{d}: {c} of 5000");
+        }
+        let v = texts(
+            FieldRule::Date {
+                from: "2023-02-27".into(),
+                to: "2023-03-01".into(),
+            },
+            500,
+        );
+        let set: HashSet<&str> = v.iter().map(String::as_str).collect();
+        assert_eq!(
+            set,
+            HashSet::from(["2023-02-27", "2023-02-28", "2023-03-01"])
+        );
+        // Across years, inside bounds.
+        for d in texts(
+            FieldRule::Date {
+                from: "1999-12-30".into(),
+                to: "2000-03-01".into(),
+            },
+            500,
+        ) {
+            assert!(("1999-12-30"..="2000-03-01").contains(&d.as_str()), "{d}");
+            parse_date(&d).expect("valid date");
+        }
+    }
+
+    #[test]
+    fn civil_day_numbers() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2024, 1, 1), 19_723);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        assert_eq!(civil_from_days(19_723 + 59), (2024, 2, 29));
+        assert!(parse_date("2000-02-29").is_ok());
+        assert!(parse_date("2100-02-29").is_err());
+        assert!(parse_date("0000-02-29").is_ok());
+        // Walk every day from 1600 to 2400 against a naive calendar.
+        let (mut y, mut m, mut d) = (1600, 1, 1);
+        let mut z = days_from_civil(1600, 1, 1);
+        while y < 2400 {
+            assert_eq!(civil_from_days(z), (y, m, d));
+            assert_eq!(days_from_civil(y, m, d), z);
+            z += 1;
+            d += 1;
+            if d > days_in_month(y, m) {
+                d = 1;
+                m += 1;
+                if m > 12 {
+                    m = 1;
+                    y += 1;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn datetime_bounds_and_format() {
+        let v = texts(
+            FieldRule::DateTime {
+                from: "2024-02-28T23:59:58Z".into(),
+                to: "2024-02-29T00:00:01Z".into(),
+            },
+            1000,
+        );
+        let set: HashSet<&str> = v.iter().map(String::as_str).collect();
+        assert_eq!(
+            set,
+            HashSet::from([
+                "2024-02-28T23:59:58Z",
+                "2024-02-28T23:59:59Z",
+                "2024-02-29T00:00:00Z",
+                "2024-02-29T00:00:01Z"
+            ])
+        );
+        // Offsets are converted to UTC.
+        assert_eq!(
+            texts(
+                FieldRule::DateTime {
+                    from: "2024-01-01T02:30:00+02:30".into(),
+                    to: "2024-01-01T00:00:00z".into(),
+                },
+                1
+            ),
+            ["2024-01-01T00:00:00Z"]
+        );
+        assert_eq!(
+            parse_datetime("2023-12-31T19:00:00-05:00"),
+            parse_datetime("2024-01-01T00:00:00Z")
+        );
+        assert_eq!(parse_datetime("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(format_datetime(-1), "1969-12-31T23:59:59Z");
+        assert!(parse_datetime("0000-01-01T00:00:00+01:00").is_err());
+    }
+
+    #[test]
+    fn fake_kinds_are_non_empty() {
+        for (name, kind) in FakeKind::ALL {
+            let v = texts(FieldRule::Fake(kind), 20);
+            for t in &v {
+                assert!(!t.trim().is_empty(), "{name} gave {t:?}");
+            }
+            assert!(
+                v.iter().collect::<HashSet<_>>().len() > 1,
+                "{name} always gives the same text"
+            );
+            assert_eq!(
+                v,
+                texts(FieldRule::Fake(kind), 20),
+                "{name} is deterministic"
+            );
+        }
+        for e in texts(FieldRule::Fake(FakeKind::Email), 50) {
+            assert!(e.contains('@'), "{e}");
+        }
+        for e in texts(FieldRule::Fake(FakeKind::Sentence), 20) {
+            assert!(e.ends_with('.') && e.contains(' '), "{e}");
+        }
+    }
+
+    #[test]
+    fn choice_uniform_and_weighted() {
+        let v = texts(
+            FieldRule::Choice {
+                values: vec!["a".into(), "b".into(), "c".into()],
+                weights: None,
+            },
+            3000,
+        );
+        for x in ["a", "b", "c"] {
+            let c = v.iter().filter(|t| *t == x).count();
+            assert!((800..=1200).contains(&c), "{x}: {c}");
+        }
+        let v = texts(
+            FieldRule::Choice {
+                values: vec!["never".into(), "rare".into(), "often".into()],
+                weights: Some(vec![0, 1, 3]),
+            },
+            4000,
+        );
+        assert!(!v.iter().any(|t| t == "never"));
+        let rare = v.iter().filter(|t| *t == "rare").count();
+        assert!((800..=1200).contains(&rare), "rare: {rare}");
+        // JSON values become the matching attribute types, numbers exactly.
+        let v = sample(
+            FieldRule::Choice {
+                values: vec![serde_json::from_str("1.50").expect("json")],
+                weights: None,
+            },
+            1,
+            1,
+        );
+        assert_eq!(v, [Some(n("1.50"))]);
+    }
+
+    #[test]
+    fn bool_and_optional_probabilities() {
+        let all = |p| sample(FieldRule::Bool { probability: p }, 300, 3);
+        assert!(
+            all(1.0)
+                .iter()
+                .all(|v| *v == Some(AttributeValue::Bool(true)))
+        );
+        assert!(
+            all(0.0)
+                .iter()
+                .all(|v| *v == Some(AttributeValue::Bool(false)))
+        );
+        let half = all(0.5);
+        let t = half
+            .iter()
+            .filter(|v| **v == Some(AttributeValue::Bool(true)))
+            .count();
+        assert!((100..=200).contains(&t), "{t}");
+
+        let opt = |p| {
+            sample(
+                FieldRule::Optional {
+                    probability: p,
+                    rule: Box::new(FieldRule::Int { min: 1, max: 9 }),
+                },
+                500,
+                3,
+            )
+        };
+        assert!(opt(0.0).iter().all(Option::is_none));
+        assert!(opt(1.0).iter().all(Option::is_some));
+        let some = opt(0.3).iter().filter(|v| v.is_some()).count();
+        assert!((100..=200).contains(&some), "{some}");
+    }
+
+    #[test]
+    fn const_values_keep_their_type() {
+        let v = sample(
+            FieldRule::Const(serde_json::json!({"a": [1, "x", null], "b": false})),
+            1,
+            1,
+        );
+        let Some(AttributeValue::M(m)) = &v[0] else {
+            panic!("map: {v:?}")
+        };
+        assert_eq!(
+            m.get("a"),
+            Some(&AttributeValue::L(vec![
+                n("1"),
+                s("x"),
+                AttributeValue::Null(true)
+            ]))
+        );
+        assert_eq!(m.get("b"), Some(&AttributeValue::Bool(false)));
+        assert_eq!(
+            sample(FieldRule::Const("USD".into()), 2, 1),
+            [Some(s("USD")), Some(s("USD"))]
+        );
+    }
+
+    // -- templates -------------------------------------------------------------
+
+    #[test]
+    fn template_over_earlier_fields() {
+        let g = Generator::new(
+            vec![spec(
+                "Thing",
+                50,
+                vec![
+                    ("id", seq()),
+                    ("first", FieldRule::Fake(FakeKind::FirstName)),
+                    ("last", FieldRule::Fake(FakeKind::LastName)),
+                    ("vip", FieldRule::Bool { probability: 0.5 }),
+                    (
+                        "email",
+                        FieldRule::Template("{first}.{last}.{id}.{vip}@example.com".into()),
+                    ),
+                ],
+            )],
+            &design(),
+            "PK",
+            None,
+            9,
+        )
+        .expect("generator");
+        for it in g {
+            let text = |k: &str| match it.get(k) {
+                Some(AttributeValue::S(x)) | Some(AttributeValue::N(x)) => x.clone(),
+                Some(AttributeValue::Bool(b)) => b.to_string(),
+                other => panic!("{k}: {other:?}"),
+            };
+            assert_eq!(
+                text("email"),
+                format!(
+                    "{}.{}.{}.{}@example.com",
+                    text("first"),
+                    text("last"),
+                    text("id"),
+                    text("vip")
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn template_absent_when_an_input_is_absent() {
+        let g = Generator::new(
+            vec![spec(
+                "Thing",
+                200,
+                vec![
+                    ("id", seq()),
+                    (
+                        "nick",
+                        FieldRule::Optional {
+                            probability: 0.5,
+                            rule: Box::new(FieldRule::Fake(FakeKind::Word)),
+                        },
+                    ),
+                    ("handle", FieldRule::Template("@{nick}".into())),
+                ],
+            )],
+            &design(),
+            "PK",
+            None,
+            9,
+        )
+        .expect("generator");
+        let mut both = 0;
+        for it in g {
+            match (it.get("nick"), it.get("handle")) {
+                (Some(AttributeValue::S(nk)), Some(AttributeValue::S(h))) => {
+                    assert_eq!(h, &format!("@{nk}"));
+                    both += 1;
+                }
+                (None, None) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(both > 50 && both < 150, "{both}");
+    }
+
+    // -- whole generator -------------------------------------------------------
+
+    #[test]
+    fn customers_and_orders_keys_types_and_refs() {
+        let g = Generator::new(
+            customers_and_orders(40, 300),
+            &design(),
+            "PK",
+            Some("SK"),
+            11,
+        )
+        .expect("generator");
+        assert_eq!(g.total(), 340);
+        assert_eq!(g.len(), 340);
+        let items: Vec<Item> = g.collect();
+        assert_eq!(items.len(), 340);
+        let (customers, orders) = items.split_at(40);
+        let mut ids = HashSet::new();
+        for (i, c) in customers.iter().enumerate() {
+            let id = format!("c{:05}", i + 1);
+            assert_eq!(c.get("customerId"), Some(&s(&id)));
+            assert_eq!(c.get("PK"), Some(&s(&format!("CUSTOMER#{id}"))));
+            assert_eq!(c.get("SK"), Some(&s(&format!("CUSTOMER#{id}"))));
+            assert_eq!(c.get("Type"), Some(&s("Customer")));
+            assert!(!c.contains_key("GSI1PK"));
+            let (Some(AttributeValue::S(f)), Some(AttributeValue::S(l))) =
+                (c.get("firstName"), c.get("lastName"))
+            else {
+                panic!("names: {c:?}")
+            };
+            assert_eq!(c.get("email"), Some(&s(&format!("{f}.{l}@example.com"))));
+            assert_eq!(c.len(), 8, "{c:?}");
+            ids.insert(id);
+        }
+        let mut referenced = HashSet::new();
+        for o in orders {
+            let Some(AttributeValue::S(cid)) = o.get("customerId") else {
+                panic!("customerId: {o:?}")
+            };
+            assert!(ids.contains(cid), "order of unknown customer {cid}");
+            referenced.insert(cid.clone());
+            let Some(AttributeValue::S(oid)) = o.get("orderId") else {
+                panic!("orderId")
+            };
+            let Some(AttributeValue::S(date)) = o.get("orderDate") else {
+                panic!("orderDate")
+            };
+            assert!(date.starts_with("2024-"), "{date}");
+            assert_eq!(o.get("PK"), Some(&s(&format!("CUSTOMER#{cid}"))));
+            assert_eq!(o.get("SK"), Some(&s(&format!("ORDER#{date}#{oid}"))));
+            assert_eq!(o.get("GSI1PK"), Some(&s(&format!("ORDER#{oid}"))));
+            // The entity's type_value, not its name.
+            assert_eq!(o.get("Type"), Some(&s("ORDER")));
+            assert!(matches!(o.get("total"), Some(AttributeValue::N(_))));
+            assert_eq!(o.len(), 8, "{o:?}");
+        }
+        // The refs spread over the customers.
+        assert!(referenced.len() > 30, "{}", referenced.len());
+    }
+
+    #[test]
+    fn generated_items_classify_as_their_entity() {
+        use crate::dynamo::entity::{Decoder, TableKeys};
+        let cfg = design();
+        let mut d = Decoder::new(
+            &cfg,
+            TableKeys {
+                pk: "PK".into(),
+                sk: Some("SK".into()),
+                index_key_attrs: vec!["GSI1PK".into()],
+            },
+        );
+        let g = Generator::new(customers_and_orders(5, 20), &cfg, "PK", Some("SK"), 3)
+            .expect("generator");
+        for (i, it) in g.enumerate() {
+            let c = d.classify(&it);
+            let name = c.entity.map(|e| d.entity_name(e).to_string());
+            let want = if i < 5 { "Customer" } else { "Order" };
+            assert_eq!(name.as_deref(), Some(want));
+        }
+    }
+
+    #[test]
+    fn deterministic_per_seed() {
+        let run = |seed| -> Vec<Item> {
+            Generator::new(
+                customers_and_orders(20, 100),
+                &design(),
+                "PK",
+                Some("SK"),
+                seed,
+            )
+            .expect("generator")
+            .collect()
+        };
+        assert_eq!(run(1), run(1));
+        assert_ne!(run(1), run(2));
+    }
+
+    #[test]
+    fn other_fields_do_not_shift_a_fields_values() {
+        let run = |extra: bool| -> Vec<Option<AttributeValue>> {
+            let mut fields = vec![("id", seq())];
+            if extra {
+                fields.push(("noise", FieldRule::Fake(FakeKind::Paragraph)));
+            }
+            fields.push(("x", FieldRule::Uuid));
+            Generator::new(vec![spec("Thing", 20, fields)], &design(), "PK", None, 5)
+                .expect("generator")
+                .map(|mut it| it.remove("x"))
+                .collect()
+        };
+        assert_eq!(run(false), run(true));
+    }
+
+    #[test]
+    fn table_without_sort_key_and_numeric_keys() {
+        // `sk_attr` None: the sk template is neither needed nor written.
+        let g = Generator::new(customers_and_orders(2, 2), &design(), "PK", None, 1)
+            .expect("generator");
+        for it in g {
+            assert!(!it.contains_key("SK"));
+            assert!(it.contains_key("PK"));
+        }
+        // A key made of exactly one numeric field stays a number; inside a
+        // template it is text.
+        let cfg = DecodeConfig {
+            type_attribute: None,
+            entities: vec![EntityDef {
+                pk: Some(tpl("SENSOR#{sensor}")),
+                sk: Some(tpl("{ts}")),
+                ..EntityDef::new("Reading")
+            }],
+        };
+        let items: Vec<Item> = Generator::new(
+            vec![spec(
+                "Reading",
+                2,
+                vec![
+                    ("sensor", FieldRule::Int { min: 7, max: 7 }),
+                    (
+                        "ts",
+                        FieldRule::Sequence {
+                            start: 1_700_000_000,
+                            step: 60,
+                            format: None,
+                        },
+                    ),
+                ],
+            )],
+            &cfg,
+            "PK",
+            Some("SK"),
+            1,
+        )
+        .expect("generator")
+        .collect();
+        assert_eq!(items[0].get("PK"), Some(&s("SENSOR#7")));
+        assert_eq!(items[0].get("SK"), Some(&n("1700000000")));
+        assert_eq!(items[1].get("SK"), Some(&n("1700000060")));
+        // No type attribute configured: none written.
+        assert_eq!(items[0].len(), 4);
+    }
+
+    #[test]
+    fn empty_and_zero_count_specs() {
+        let mut g = Generator::new(vec![], &design(), "PK", None, 1).expect("generator");
+        assert_eq!(g.total(), 0);
+        assert!(g.next().is_none());
+        let g = Generator::new(
+            vec![
+                spec("Thing", 0, vec![("id", seq())]),
+                spec("Thing", 2, vec![("id", seq())]),
+                spec("Thing", 0, vec![("id", seq())]),
+            ],
+            &design(),
+            "PK",
+            None,
+            1,
+        )
+        .expect("generator");
+        assert_eq!(g.total(), 2);
+        assert_eq!(g.count(), 2);
+    }
+
+    #[test]
+    fn refs_read_only_earlier_generators() {
+        // Two Customer generators, orders between them: orders only see the
+        // first one's ids.
+        let cust = |count, format: &str| {
+            spec(
+                "Customer",
+                count,
+                vec![(
+                    "customerId",
+                    FieldRule::Sequence {
+                        start: 1,
+                        step: 1,
+                        format: Some(format.into()),
+                    },
+                )],
+            )
+        };
+        let mut specs = customers_and_orders(0, 0);
+        specs[0] = cust(3, "a{}");
+        specs.push(cust(3, "b{}"));
+        specs[1].count = 100;
+        specs.push(spec(
+            "Thing",
+            200,
+            vec![
+                ("id", seq()),
+                (
+                    "owner",
+                    FieldRule::Ref {
+                        entity: "Customer".into(),
+                        field: "customerId".into(),
+                    },
+                ),
+            ],
+        ));
+        let mut cfg = design();
+        cfg.entities[2].sk = Some(tpl("THING#{id}"));
+        let g = Generator::new(specs, &cfg, "PK", Some("SK"), 1).expect("generator");
+        let mut order_owners = HashSet::new();
+        let mut thing_owners = HashSet::new();
+        for it in g {
+            let owner = |k: &str| match it.get(k) {
+                Some(AttributeValue::S(x)) => x.clone(),
+                other => panic!("{other:?}"),
+            };
+            match it.get("Type") {
+                Some(AttributeValue::S(t)) if t == "ORDER" => {
+                    order_owners.insert(owner("customerId"));
+                }
+                Some(AttributeValue::S(t)) if t == "Thing" => {
+                    thing_owners.insert(owner("owner"));
+                }
+                _ => {}
+            }
+        }
+        let set = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<HashSet<_>>();
+        assert_eq!(order_owners, set(&["a1", "a2", "a3"]));
+        assert_eq!(thing_owners, set(&["a1", "a2", "a3", "b1", "b2", "b3"]));
+    }
+
+    #[test]
+    fn ref_to_optional_field_is_absent_when_pool_is_empty() {
+        let specs = vec![
+            spec(
+                "Thing",
+                5,
+                vec![
+                    ("id", seq()),
+                    (
+                        "tag",
+                        FieldRule::Optional {
+                            probability: 0.0,
+                            rule: Box::new(FieldRule::Fake(FakeKind::Word)),
+                        },
+                    ),
+                ],
+            ),
+            spec(
+                "Thing",
+                5,
+                vec![
+                    (
+                        "id",
+                        FieldRule::Sequence {
+                            start: 100,
+                            step: 1,
+                            format: None,
+                        },
+                    ),
+                    (
+                        "copied",
+                        FieldRule::Ref {
+                            entity: "Thing".into(),
+                            field: "tag".into(),
+                        },
+                    ),
+                ],
+            ),
+        ];
+        let items: Vec<Item> = Generator::new(specs, &design(), "PK", None, 1)
+            .expect("generator")
+            .collect();
+        assert_eq!(items.len(), 10);
+        assert!(items.iter().all(|it| !it.contains_key("copied")));
+    }
+
+    #[test]
+    fn only_referenced_fields_are_pooled() {
+        let mut g = Generator::new(customers_and_orders(50, 10), &design(), "PK", Some("SK"), 1)
+            .expect("generator");
+        assert_eq!(g.pools.len(), 1);
+        let pooled: Vec<(&str, &str)> = g
+            .specs
+            .iter()
+            .flat_map(|s| {
+                s.fields
+                    .iter()
+                    .filter(|f| f.pool.is_some())
+                    .map(|f| (s.entity.as_str(), f.name.as_str()))
+            })
+            .collect();
+        assert_eq!(pooled, [("Customer", "customerId")]);
+        g.by_ref().for_each(drop);
+        assert_eq!(g.pools[0].values.len(), 50);
+        // Without refs nothing is kept.
+        let mut g = Generator::new(customers_and_orders(50, 0), &design(), "PK", Some("SK"), 1)
+            .expect("generator");
+        assert!(g.pools.is_empty());
+        assert_eq!(g.by_ref().count(), 50);
+    }
+
+    #[test]
+    fn hundred_thousand_items_streamed() {
+        let mut specs = customers_and_orders(1_000, 99_000);
+        // Give orders a unique sequence id so the test is about volume.
+        specs[1].fields[0].1 = FieldRule::Sequence {
+            start: 1,
+            step: 1,
+            format: Some("o{:07}".into()),
+        };
+        let g = Generator::new(specs, &design(), "PK", Some("SK"), 1).expect("generator");
+        assert_eq!(g.total(), 100_000);
+        let mut count = 0usize;
+        let mut last_sk = None;
+        for it in g {
+            count += 1;
+            last_sk = it.get("SK").cloned();
+        }
+        assert_eq!(count, 100_000);
+        let Some(AttributeValue::S(sk)) = last_sk else {
+            panic!("sk")
+        };
+        assert!(sk.ends_with("#o0099000"), "{sk}");
+    }
+
+    // -- Generator::new errors ------------------------------------------------
+
+    #[test]
+    fn error_undeclared_entity() {
+        let e = gen_err(vec![spec("Widget", 1, vec![("id", seq())])], None);
+        assert_eq!(e.index, 0);
+        assert_eq!(e.entity, "Widget");
+        assert_eq!(
+            e.message,
+            "entity `Widget` is not declared (declared: Customer, Order, Thing, Bare)"
+        );
+    }
+
+    #[test]
+    fn error_missing_templates() {
+        let e = gen_err(vec![spec("Bare", 1, vec![("id", seq())])], None);
+        assert_eq!(
+            e.message,
+            "entity `Bare` has no pk template, so its partition key `PK` cannot be built"
+        );
+        let e = gen_err(vec![spec("Thing", 1, vec![("id", seq())])], Some("SK"));
+        assert_eq!(
+            e.message,
+            "entity `Thing` has no sk template, but the table has a sort key `SK`"
+        );
+    }
+
+    #[test]
+    fn error_key_param_without_rule() {
+        let mut specs = customers_and_orders(1, 1);
+        specs[1].fields.retain(|(n, _)| n != "orderDate");
+        let e = gen_err(specs, Some("SK"));
+        assert_eq!(e.index, 1);
+        assert_eq!(e.entity, "Order");
+        assert_eq!(
+            e.message,
+            "key template `ORDER#{orderDate}#{orderId}` needs field `orderDate`, which no rule produces"
+        );
+        assert_eq!(
+            e.to_string(),
+            "generator 1 (Order): key template `ORDER#{orderDate}#{orderId}` needs field `orderDate`, which no rule produces"
+        );
+        // Index keys are checked too.
+        let cfg = {
+            let mut c = design();
+            c.entities[2].index_keys = vec![("GSI1PK".into(), tpl("G#{group}"))];
+            c
+        };
+        let Err(e) = Generator::new(
+            vec![spec("Thing", 1, vec![("id", seq())])],
+            &cfg,
+            "PK",
+            None,
+            1,
+        ) else {
+            panic!("accepted")
+        };
+        assert_eq!(
+            e.message,
+            "key template `G#{group}` needs field `group`, which no rule produces"
+        );
+    }
+
+    #[test]
+    fn error_key_param_optional_or_empty() {
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![(
+                    "id",
+                    FieldRule::Optional {
+                        probability: 0.5,
+                        rule: Box::new(seq()),
+                    },
+                )],
+            )],
+            None,
+        );
+        assert!(
+            e.message.starts_with(
+                "key template `THING#{id}` needs field `id`, which is not on every item"
+            ),
+            "{e}"
+        );
+        // Probability 1 is always present.
+        Generator::new(
+            vec![spec(
+                "Thing",
+                1,
+                vec![(
+                    "id",
+                    FieldRule::Optional {
+                        probability: 1.0,
+                        rule: Box::new(seq()),
+                    },
+                )],
+            )],
+            &design(),
+            "PK",
+            None,
+            1,
+        )
+        .expect("probability 1 is fine");
+        for bad in [
+            FieldRule::Const("".into()),
+            FieldRule::Const(serde_json::json!([1])),
+            FieldRule::Const(Value::Null),
+            FieldRule::Choice {
+                values: vec!["a".into(), "".into()],
+                weights: None,
+            },
+        ] {
+            let e = gen_err(vec![spec("Thing", 1, vec![("id", bad.clone())])], None);
+            assert!(
+                e.message.contains("can be empty or a list, map or null"),
+                "{bad:?}: {e}"
+            );
+        }
+        // A zero-weight empty value is never chosen, so it is fine.
+        Generator::new(
+            vec![spec(
+                "Thing",
+                1,
+                vec![(
+                    "id",
+                    FieldRule::Choice {
+                        values: vec!["a".into(), "".into()],
+                        weights: Some(vec![1, 0]),
+                    },
+                )],
+            )],
+            &design(),
+            "PK",
+            None,
+            1,
+        )
+        .expect("zero-weight empty choice");
+        // A template over an optional field may be absent.
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![
+                    (
+                        "n",
+                        FieldRule::Optional {
+                            probability: 0.5,
+                            rule: Box::new(seq()),
+                        },
+                    ),
+                    ("id", FieldRule::Template("x{n}".into())),
+                ],
+            )],
+            None,
+        );
+        assert!(e.message.contains("not on every item"), "{e}");
+    }
+
+    #[test]
+    fn error_templates_use_earlier_fields_only() {
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![
+                    ("id", seq()),
+                    ("email", FieldRule::Template("{first}@example.com".into())),
+                    ("first", FieldRule::Fake(FakeKind::FirstName)),
+                ],
+            )],
+            None,
+        );
+        assert_eq!(
+            e.message,
+            "field `email`: template `{first}@example.com` uses field `first`, which is declared after it; a template can only use earlier fields"
+        );
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![
+                    ("id", seq()),
+                    ("email", FieldRule::Template("{nobody}@example.com".into())),
+                ],
+            )],
+            None,
+        );
+        assert_eq!(
+            e.message,
+            "field `email`: template `{nobody}@example.com` uses field `nobody`, which no rule produces"
+        );
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![("id", seq()), ("me", FieldRule::Template("{me}".into()))],
+            )],
+            None,
+        );
+        assert_eq!(
+            e.message,
+            "field `me`: template `{me}` uses its own field `me`"
+        );
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![
+                    ("id", seq()),
+                    ("list", FieldRule::Const(serde_json::json!([1, 2]))),
+                    ("t", FieldRule::Template("{list}".into())),
+                ],
+            )],
+            None,
+        );
+        assert!(
+            e.message.contains("not all strings, numbers or booleans"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn error_refs() {
+        let r = |entity: &str, field: &str| FieldRule::Ref {
+            entity: entity.into(),
+            field: field.into(),
+        };
+        // Ref to a later generator.
+        let mut specs = customers_and_orders(1, 1);
+        specs.swap(0, 1);
+        let e = gen_err(specs, Some("SK"));
+        assert_eq!(e.index, 0);
+        assert_eq!(
+            e.message,
+            "field `customerId`: ref `Customer.customerId`: no earlier generator makes `Customer` items (a ref reads generators listed before it)"
+        );
+        // Unknown entity.
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![("id", seq()), ("x", r("Ghost", "id"))],
+            )],
+            None,
+        );
+        assert!(
+            e.message
+                .contains("no earlier generator makes `Ghost` items"),
+            "{e}"
+        );
+        // Self-reference within one generator.
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![("id", seq()), ("x", r("Thing", "id"))],
+            )],
+            None,
+        );
+        assert!(
+            e.message
+                .contains("no earlier generator makes `Thing` items"),
+            "{e}"
+        );
+        // Unknown field.
+        let mut specs = customers_and_orders(1, 1);
+        specs[1].fields[1].1 = r("Customer", "email2");
+        let e = gen_err(specs, Some("SK"));
+        assert_eq!(e.index, 1);
+        assert_eq!(
+            e.message,
+            "field `customerId`: ref `Customer.email2`: the earlier generators for `Customer` have no field `email2`"
+        );
+        // Referenced generator makes nothing.
+        let e = gen_err(customers_and_orders(0, 5), Some("SK"));
+        assert!(
+            e.message.ends_with(
+                "ref `Customer.customerId`: the earlier generators for `Customer` make no items"
+            ),
+            "{e}"
+        );
+        // ... which is fine when the referring generator makes nothing too.
+        Generator::new(customers_and_orders(0, 0), &design(), "PK", Some("SK"), 1)
+            .expect("nothing to make");
+        // A ref to an optional field cannot build a key.
+        let mut specs = customers_and_orders(1, 1);
+        specs[0].fields.push((
+            "alias".into(),
+            FieldRule::Optional {
+                probability: 0.5,
+                rule: Box::new(FieldRule::Fake(FakeKind::Word)),
+            },
+        ));
+        specs[1].fields[1].1 = r("Customer", "alias");
+        let e = gen_err(specs, Some("SK"));
+        assert!(
+            e.message
+                .contains("needs field `customerId`, which is not on every item"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn error_field_names() {
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![("id", seq()), ("id", FieldRule::Uuid)],
+            )],
+            None,
+        );
+        assert_eq!(e.message, "field `id` is declared twice");
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![("id", seq()), ("PK", FieldRule::Uuid)],
+            )],
+            None,
+        );
+        assert_eq!(
+            e.message,
+            "field `PK` has the name of a key attribute, which is built from its key template"
+        );
+        let e = gen_err(
+            vec![spec(
+                "Thing",
+                1,
+                vec![("id", seq()), ("Type", FieldRule::Uuid)],
+            )],
+            None,
+        );
+        assert_eq!(
+            e.message,
+            "field `Type` has the name of the type attribute, which is set to `Thing`"
+        );
+        let e = gen_err(
+            vec![spec("Thing", 1, vec![("id", seq()), ("", FieldRule::Uuid)])],
+            None,
+        );
+        assert_eq!(e.message, "a field has an empty name");
+        // The second generator's error names it.
+        let e = gen_err(
+            vec![
+                spec("Thing", 1, vec![("id", seq())]),
+                spec("Thing", 1, vec![("id", seq()), ("id", seq())]),
+            ],
+            None,
+        );
+        assert_eq!(e.index, 1);
+        assert_eq!(
+            e.to_string(),
+            "generator 1 (Thing): field `id` is declared twice"
+        );
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn day_numbers_round_trip(z in -1_000_000i64..1_000_000) {
+                let (y, m, d) = civil_from_days(z);
+                prop_assert!((1..=12).contains(&m));
+                prop_assert!(d >= 1 && d <= days_in_month(y, m));
+                prop_assert_eq!(days_from_civil(y, m, d), z);
+            }
+
+            #[test]
+            fn decimal_text_round_trips(units in -(10i128.pow(38) - 1)..10i128.pow(38), scale in 0u32..=38) {
+                let t = format_units(units, scale);
+                prop_assert!(crate::dynamo::value::validate_number(&t).is_ok(), "{}", t);
+                prop_assert_eq!(parse_decimal(&t, scale), Ok(units));
+                if let Some((_, f)) = t.split_once('.') {
+                    prop_assert!(!f.ends_with('0'));
+                }
+            }
+
+            #[test]
+            fn datetime_text_round_trips(secs in datetime_range()) {
+                prop_assert_eq!(parse_datetime(&format_datetime(secs)), Ok(secs));
+            }
+        }
+    }
+}

@@ -18,4 +18,5 @@ pub mod itemfile;
 pub mod pattern;
 pub mod request;
 pub mod seed;
+pub mod seeding;
 pub mod value;

@@ -1,0 +1,435 @@
+//! `dyntui seed`: list seed sets, seed one (validating everything first,
+//! creating the table from the design after confirmation, resuming an
+//! interrupted run), or `--reset` exactly what a set wrote.
+
+use std::io::{BufRead, IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use clap::Args;
+
+use super::config::{Project, demo_project};
+use crate::dynamo::client::Dynamo;
+use crate::dynamo::seed::{Progress, WriteOptions};
+use crate::dynamo::seeding::{
+    self, Checkpoint, RunOptions, SeedSet, SeedSource, key_schema, validate_set,
+};
+
+#[derive(Debug, Args, Clone)]
+pub struct SeedArgs {
+    /// Seed set name (see --list). `demo` is always available.
+    pub set: Option<String>,
+    /// List the project's seed sets.
+    #[arg(long)]
+    pub list: bool,
+    /// Delete exactly the items this set wrote (found by their marker).
+    #[arg(long)]
+    pub reset: bool,
+    /// Target table (default: the set's, else the project's default_table).
+    #[arg(long, short = 't')]
+    pub table: Option<String>,
+    /// Seed number for generators (default: the set's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Batches of 25 in flight.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Stay under this many write capacity units per second.
+    #[arg(long, value_name = "WCU")]
+    pub rate_limit: Option<f64>,
+    /// Write the valid items even when some are invalid.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Answer yes to confirmations (creating the table, reset).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Allow seeding or reset of a protected table (the name must be confirmed).
+    #[arg(long)]
+    pub allow_protected: bool,
+    /// The table name, typed to confirm work on a protected table without a prompt.
+    #[arg(long, value_name = "TABLE")]
+    pub confirm_table: Option<String>,
+}
+
+fn stdin_is_tty() -> bool {
+    std::io::stdin().is_terminal()
+}
+
+fn ask(question: &str) -> anyhow::Result<String> {
+    eprint!("{question} ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
+/// Yes/no confirmation: `--yes`, else a prompt on a terminal, else refuse.
+pub fn confirm(question: &str, yes: bool) -> anyhow::Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !stdin_is_tty() {
+        anyhow::bail!("{question} needs confirmation: pass --yes");
+    }
+    Ok(matches!(
+        ask(&format!("{question} [y/N]"))?
+            .to_ascii_lowercase()
+            .as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// The table name typed to confirm work on a protected table.
+fn confirm_table_name(table: &str, given: Option<&str>) -> anyhow::Result<()> {
+    if given == Some(table) {
+        return Ok(());
+    }
+    if given.is_some() {
+        anyhow::bail!("--confirm-table does not match the table name `{table}`");
+    }
+    if !stdin_is_tty() {
+        anyhow::bail!("a protected table needs its name confirmed: pass --confirm-table {table}");
+    }
+    if ask(&format!("Type the table name ({table}) to confirm:"))? != table {
+        anyhow::bail!("the name typed does not match `{table}`; nothing done");
+    }
+    Ok(())
+}
+
+/// The project's seed sets plus the built-in `demo`.
+pub fn seed_sets(project: &Project) -> Vec<SeedSet> {
+    let mut sets = project.seed_sets.clone();
+    if !sets.iter().any(|s| s.name == "demo") {
+        sets.push(SeedSet {
+            name: "demo".into(),
+            description: "the demo shop (about 6,600 items)".into(),
+            table: Some("dyntui-demo".into()),
+            source: SeedSource::Builtin("demo".into()),
+            seed: 42,
+        });
+    }
+    sets
+}
+
+fn describe_source(s: &SeedSet) -> String {
+    match &s.source {
+        SeedSource::Builtin(n) => format!("built-in {n}"),
+        SeedSource::Files(f) => format!(
+            "files {}",
+            f.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        SeedSource::Generators(g) => g
+            .iter()
+            .map(|g| format!("{} {}", g.count, g.entity))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn base_dir(project: &Project) -> PathBuf {
+    project
+        .path
+        .as_ref()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Result<()> {
+    let sets = seed_sets(project);
+    if args.list || args.set.is_none() {
+        for s in &sets {
+            println!(
+                "{:<20} {:<40} {}",
+                s.name,
+                describe_source(s),
+                s.description
+            );
+        }
+        if args.set.is_none() && !args.list {
+            eprintln!("choose a set: dyntui seed <set>");
+        }
+        return Ok(());
+    }
+    let name = args.set.clone().unwrap_or_default();
+    let mut set = sets
+        .iter()
+        .find(|s| s.name == name)
+        .cloned()
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no seed set `{name}` (available: {})",
+                sets.iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+    if let Some(seed) = args.seed {
+        set.seed = seed;
+    }
+    let table = args
+        .table
+        .clone()
+        .or_else(|| set.table.clone())
+        .or_else(|| project.default_table.clone())
+        .ok_or_else(|| anyhow::anyhow!("no table: pass --table, or set `table` on the seed set"))?;
+    let settings = &project.seeding;
+    // The design to create a missing table from: the one of that name, else
+    // the project's only design (stages share a design under other names).
+    let design = project
+        .table(&table)
+        .cloned()
+        .or_else(|| {
+            (project.tables.len() == 1).then(|| {
+                let mut t = project.tables[0].clone();
+                t.name = table.clone();
+                t
+            })
+        })
+        .or_else(|| {
+            matches!(set.source, SeedSource::Builtin(_))
+                .then(|| demo_project().ok())
+                .flatten()
+                .and_then(|d| d.tables.first().cloned())
+                .map(|mut t| {
+                    t.name = table.clone();
+                    t
+                })
+        });
+    let protected = project.protected_tables.contains(&table);
+    if let Some(reason) = settings.protection(&table, db.context().profile.as_deref(), protected) {
+        if !args.allow_protected {
+            anyhow::bail!(
+                "refusing to {} `{table}`: {reason}. Pass --allow-protected and confirm the table name if you mean it.",
+                if args.reset {
+                    "reset seed data in"
+                } else {
+                    "seed"
+                }
+            );
+        }
+        confirm_table_name(&table, args.confirm_table.as_deref())?;
+    }
+
+    // The table, created from the design when missing.
+    let info = match db.describe(&table).await {
+        Ok(i) => i,
+        Err(e) if e.code == "ResourceNotFoundException" && !args.reset => {
+            let design = design.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "table `{table}` does not exist, and the project has no [[table]] design named `{table}` to create it from"
+                )
+            })?;
+            if !confirm(
+                &format!("Table `{table}` does not exist. Create it from the design?"),
+                args.yes,
+            )? {
+                anyhow::bail!("not created; nothing written");
+            }
+            eprintln!("creating table {table} and waiting until it is ACTIVE ...");
+            design
+                .create(db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            db.describe(&table)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    let schema = key_schema(&info)
+        .ok_or_else(|| anyhow::anyhow!("table `{table}` has no key schema in its description"))?;
+    let write = WriteOptions {
+        concurrency: args.concurrency.max(1),
+        rate_limit_wcu: args.rate_limit.filter(|r| *r > 0.0),
+        ..WriteOptions::default()
+    };
+    let progress = Arc::new(Progress::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nstopping after the batches in flight ...");
+                stop.store(true, Ordering::Relaxed);
+            }
+        });
+    }
+
+    if args.reset {
+        let marker = settings.marker_attribute.clone().ok_or_else(|| {
+            anyhow::anyhow!("markers are off ([seeding] marker_attribute = \"\"), so seeded items cannot be found")
+        })?;
+        let keys = seeding::seeded_keys(db, &table, &info, &marker, &set.name)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        eprintln!(
+            "{} items of seed set `{}` in `{table}` (marked by {marker})",
+            keys.len(),
+            set.name
+        );
+        if keys.is_empty() {
+            return Ok(());
+        }
+        if !confirm(&format!("Delete these {} items?", keys.len()), args.yes)? {
+            anyhow::bail!("nothing deleted");
+        }
+        let total = keys.len() as u64;
+        let bar = ProgressView::start("deleting", total, progress.clone());
+        let r = seeding::delete_keys(db, &table, keys, &write, progress, stop).await;
+        bar.finish();
+        let report = r.map_err(|e| anyhow::anyhow!("{e}"))?;
+        eprintln!(
+            "deleted {} of {total} items from {table} in {} ms ({} retries, {} throttled requests){}",
+            report.written,
+            report.elapsed_ms,
+            report.retries,
+            report.throttles,
+            if report.stopped {
+                "; stopped early: run again to finish"
+            } else {
+                ""
+            }
+        );
+        return Ok(());
+    }
+
+    let base = base_dir(project);
+    eprintln!(
+        "checking every item of `{}` against `{table}` ...",
+        set.name
+    );
+    let v = validate_set(&set, &project.decode, &schema, &base).map_err(|e| anyhow::anyhow!(e))?;
+    if !v.errors.is_empty() {
+        for e in v.errors.iter().take(50) {
+            eprintln!("invalid: {e}");
+        }
+        if v.errors.len() > 50 {
+            eprintln!("... and {} more", v.errors.len() - 50);
+        }
+        if !args.skip_invalid {
+            anyhow::bail!(
+                "{} invalid items; nothing written (--skip-invalid writes the {} valid ones)",
+                v.errors.len(),
+                v.good
+            );
+        }
+    }
+    let state_dir = directories::ProjectDirs::from("", "", "dyntui")
+        .map(|d| d.state_dir().unwrap_or_else(|| d.cache_dir()).to_path_buf());
+    if let Some(c) = state_dir
+        .as_deref()
+        .and_then(|d| Checkpoint::load(d, &set.name, &table))
+        .filter(|c| c.seed == set.seed)
+    {
+        eprintln!(
+            "resuming the interrupted run {} after {} items",
+            c.run_id,
+            c.batches_done * 25
+        );
+    }
+    let opts = RunOptions {
+        write,
+        skip_invalid: args.skip_invalid,
+        state_dir,
+    };
+    let bar = ProgressView::start("writing", v.good, progress.clone());
+    let r = seeding::run(
+        db,
+        &set,
+        &table,
+        &project.decode,
+        &schema,
+        settings,
+        &base,
+        &opts,
+        progress,
+        stop,
+    )
+    .await;
+    bar.finish();
+    let out = r.map_err(|e| anyhow::anyhow!(e))?;
+    let rep = &out.report;
+    let secs = (rep.elapsed_ms as f64 / 1000.0).max(0.001);
+    if rep.stopped {
+        eprintln!(
+            "stopped: {} items written this time ({} batches done in all); run the same command again to continue",
+            rep.written, rep.batches_done
+        );
+    } else {
+        eprintln!(
+            "wrote {} items of `{}` to {table} in {:.1} s ({:.0} items/s, {} retries, {} throttled requests){}; run {}",
+            rep.written,
+            set.name,
+            secs,
+            rep.written as f64 / secs,
+            rep.retries,
+            rep.throttles,
+            if out.skipped_invalid > 0 {
+                format!(", {} invalid skipped", out.skipped_invalid)
+            } else {
+                String::new()
+            },
+            out.run_id
+        );
+    }
+    Ok(())
+}
+
+/// A progress bar on a terminal, plain lines otherwise.
+struct ProgressView {
+    task: tokio::task::JoinHandle<()>,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl ProgressView {
+    fn start(what: &'static str, total: u64, p: Arc<Progress>) -> ProgressView {
+        let tty = std::io::stderr().is_terminal();
+        let bar = tty.then(|| {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {pos}/{len} items  {per_sec}  eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.set_message(what);
+            b
+        });
+        let b2 = bar.clone();
+        let task = tokio::spawn(async move {
+            let began = std::time::Instant::now();
+            loop {
+                tokio::time::sleep(Duration::from_millis(if b2.is_some() { 100 } else { 2000 }))
+                    .await;
+                let w = p.written.load(Ordering::Relaxed);
+                let r = p.retries.load(Ordering::Relaxed);
+                let t = p.throttles.load(Ordering::Relaxed);
+                match &b2 {
+                    Some(b) => {
+                        b.set_position(w);
+                        b.set_message(format!("{what} (retries {r}, throttled {t})"));
+                    }
+                    None => eprintln!(
+                        "{what}: {w}/{total} items, {:.0} items/s, {r} retries, {t} throttled",
+                        w as f64 / began.elapsed().as_secs_f64().max(0.001)
+                    ),
+                }
+            }
+        });
+        ProgressView { task, bar }
+    }
+
+    fn finish(self) {
+        self.task.abort();
+        if let Some(b) = self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
