@@ -261,3 +261,76 @@ async fn missing_table_is_shown_as_an_error_state() {
     assert_eq!(app.screen, Screen::Tables);
     assert!(!app.should_quit);
 }
+
+#[tokio::test]
+async fn a_new_request_while_a_page_is_in_flight_is_not_lost() {
+    let (name, items) = seeded_table(DemoSize {
+        customers: 10,
+        products: 5,
+        orders: 20,
+        reviews: 5,
+    })
+    .await;
+    let (mut app, mut rx) = app(10);
+    app.open_table(&name);
+    // Wait for the description only; the first scan page is then in flight.
+    while app.items.as_ref().is_some_and(|i| i.info.is_none()) {
+        let m = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        app.update(m);
+    }
+    assert!(app.items.as_ref().unwrap().loading, "first page in flight");
+    // Run a query before that page arrives: the scan is aborted, the query runs.
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('u'));
+    for _ in 0..64 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "CUSTOMER#c00002");
+    key(&mut app, KeyCode::Enter);
+    settle(&mut app, &mut rx).await;
+    let st = app.items.as_ref().unwrap();
+    assert!(!st.loading);
+    let want = items
+        .iter()
+        .filter(|i| i.get("PK") == Some(&AttributeValue::S("CUSTOMER#c00002".into())))
+        .count();
+    assert_eq!(st.rows.len(), want);
+    assert!(
+        st.rows
+            .iter()
+            .all(|r| r.item().get("PK") == Some(&AttributeValue::S("CUSTOMER#c00002".into())))
+    );
+}
+
+#[tokio::test]
+async fn a_filter_matching_nothing_does_not_read_the_whole_table() {
+    let (name, _) = seeded_table(DemoSize {
+        customers: 30,
+        products: 10,
+        orders: 40,
+        reviews: 20,
+    })
+    .await;
+    let (mut app, mut rx) = app(10);
+    app.open_table(&name);
+    settle(&mut app, &mut rx).await;
+    assert_eq!(app.items.as_ref().unwrap().rows.len(), 10);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "no-such-text-anywhere");
+    key(&mut app, KeyCode::Enter);
+    settle(&mut app, &mut rx).await;
+    let st = app.items.as_ref().unwrap();
+    assert!(st.view.is_empty());
+    assert_eq!(
+        st.rows.len(),
+        10,
+        "no page loaded just because nothing matched"
+    );
+    // G asks for every page.
+    key(&mut app, KeyCode::Char('G'));
+    settle(&mut app, &mut rx).await;
+    assert!(app.items.as_ref().unwrap().done);
+}

@@ -17,16 +17,18 @@ pub enum Mode {
     Items,
     Detail,
     Patterns,
+    Seed,
     Help,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 6] = [
+    pub const ALL: [Mode; 7] = [
         Mode::Global,
         Mode::Tables,
         Mode::Items,
         Mode::Detail,
         Mode::Patterns,
+        Mode::Seed,
         Mode::Help,
     ];
 
@@ -37,6 +39,7 @@ impl Mode {
             Mode::Items => "Items",
             Mode::Detail => "Item detail",
             Mode::Patterns => "Access patterns",
+            Mode::Seed => "Seed data",
             Mode::Help => "Help",
         }
     }
@@ -75,6 +78,9 @@ pub enum Action {
     Patterns,
     CopyRequestCli,
     CopyRequestJson,
+    Seed,
+    Reset,
+    Stop,
 }
 
 impl Action {
@@ -109,6 +115,9 @@ impl Action {
             Action::Patterns => "saved access patterns",
             Action::CopyRequestCli => "copy the request as an `aws dynamodb query/scan` command",
             Action::CopyRequestJson => "copy the request as JSON",
+            Action::Seed => "seed data into the table",
+            Action::Reset => "remove exactly what a seed set wrote",
+            Action::Stop => "stop after the batches in flight",
         }
     }
 
@@ -140,6 +149,9 @@ impl Action {
             Action::Patterns => "patterns",
             Action::CopyRequestCli => "copy request",
             Action::CopyRequestJson => "copy request json",
+            Action::Seed => "seed",
+            Action::Reset => "reset",
+            Action::Stop => "stop",
         }
     }
 }

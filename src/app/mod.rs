@@ -7,5 +7,6 @@ pub mod keymap;
 pub mod patterns;
 pub mod run;
 pub mod seedcli;
+pub mod seedview;
 pub mod state;
 pub mod terminal;

@@ -149,9 +149,10 @@ impl App {
         if let Some(i) = &self.items {
             return Some(i.table.clone());
         }
-        if matches!(self.patterns.back_to, Some(Screen::Tables))
-            && let Some(n) = self.tables.selected_name()
-        {
+        let from_tables = [self.patterns.back_to, self.seed.back_to]
+            .iter()
+            .any(|b| *b == Some(Screen::Tables));
+        if from_tables && let Some(n) = self.tables.selected_name() {
             return Some(n);
         }
         self.project

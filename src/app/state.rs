@@ -15,6 +15,7 @@ use super::clipboard::Clipboard;
 use super::config::{Project, Settings};
 use super::keymap::{Action, Mode};
 use super::patterns::{PatternForm, PatternsState, RecentParams};
+use super::seedview::{SeedMsg, SeedState};
 use crate::dynamo::client::{Dynamo, Page, TableInfo};
 use crate::dynamo::compact::CompactItem;
 use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
@@ -31,6 +32,7 @@ pub enum Msg {
     Tables(u64, Result<Vec<String>, AwsError>),
     Described(u64, String, Box<Result<TableInfo, AwsError>>),
     Page(u64, Result<Page, AwsError>),
+    Seed(SeedMsg),
 }
 
 /// A slot that loads.
@@ -59,6 +61,7 @@ pub enum Screen {
     Items,
     Detail,
     Patterns,
+    Seed,
 }
 
 /// Severity of a status-bar message.
@@ -340,6 +343,7 @@ pub struct App {
     pub spinner: usize,
     pub started: Instant,
     pub patterns: PatternsState,
+    pub seed: SeedState,
     pub recent: RecentParams,
     /// A pattern run waiting for its table's description: (table, pattern, values).
     pub(crate) pending_pattern: Option<(String, String, BTreeMap<String, String>)>,
@@ -381,10 +385,21 @@ impl App {
             spinner: 0,
             started: Instant::now(),
             patterns: PatternsState::default(),
+            seed: SeedState::default(),
             recent: RecentParams::default(),
             pending_pattern: None,
             next_id: 0,
         }
+    }
+
+    /// The client, when connected.
+    pub(crate) fn db_handle(&self) -> Option<Dynamo> {
+        self.db.clone()
+    }
+
+    /// Where spawned work reports back.
+    pub(crate) fn sender(&self) -> UnboundedSender<Msg> {
+        self.tx.clone()
     }
 
     fn id(&mut self) -> u64 {
@@ -395,6 +410,12 @@ impl App {
     /// True while any request is in flight (drives the spinner tick).
     pub fn busy(&self) -> bool {
         matches!(self.tables.list, Loadable::Loading)
+            || self.seed.run.is_some()
+            || self
+                .seed
+                .confirm
+                .as_ref()
+                .is_some_and(|c| c.reset && c.count.is_none())
             || self.items.as_ref().is_some_and(|i| i.loading)
             || self
                 .tables
@@ -413,6 +434,7 @@ impl App {
             Screen::Items => Mode::Items,
             Screen::Detail => Mode::Detail,
             Screen::Patterns => Mode::Patterns,
+            Screen::Seed => Mode::Seed,
         }
     }
 
@@ -543,6 +565,8 @@ impl App {
         if let Some(t) = items.task.take() {
             t.abort();
         }
+        // The aborted request never answers: it no longer counts as loading.
+        items.loading = false;
         items.rows.clear();
         items.view.clear();
         items.type_counts.clear();
@@ -577,14 +601,17 @@ impl App {
         }));
     }
 
-    /// Loads more when the cursor nears the end of what is loaded.
+    /// Loads more when the cursor nears the end of what is loaded (or `G`
+    /// asked for everything). A filter that matches nothing loaded does not
+    /// by itself read the rest of the table.
     fn maybe_prefetch(&mut self) {
         let prefetch = self.settings.ui.prefetch_rows;
         let need = self.items.as_ref().is_some_and(|i| {
             !i.done
                 && !i.loading
                 && i.error.is_none()
-                && (i.selected + prefetch >= i.view.len() || i.view.len() < i.want_rows)
+                && ((!i.view.is_empty() && i.selected + prefetch >= i.view.len())
+                    || i.view.len() < i.want_rows)
         });
         if need {
             self.fetch_next_page();
@@ -672,6 +699,7 @@ impl App {
                 }
                 true
             }
+            Msg::Seed(m) => self.on_seed_msg(m),
             Msg::Page(id, r) => {
                 let Some(items) = self.items.as_mut() else {
                     return false;
@@ -709,7 +737,22 @@ impl App {
 
     fn on_key(&mut self, k: KeyEvent) {
         if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+            // The first ctrl-c stops seeding cleanly; the next one quits.
+            if let Some(r) = &self.seed.run
+                && !r.stop.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                r.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                self.flash(
+                    Level::Warn,
+                    "stopping after the batches in flight… (ctrl-c again quits)",
+                );
+                return;
+            }
             self.should_quit = true;
+            return;
+        }
+        if self.screen == Screen::Seed && self.seed.confirm.is_some() {
+            self.on_seed_confirm_key(&k);
             return;
         }
         if self.input.is_some() {
@@ -743,11 +786,13 @@ impl App {
             Action::Quit => self.should_quit = true,
             Action::Help => self.help = Some(0),
             Action::Patterns => self.open_patterns(),
+            Action::Seed => self.open_seed(),
             _ => match self.screen {
                 Screen::Tables => self.tables_action(action),
                 Screen::Items => self.items_action(action),
                 Screen::Detail => self.detail_action(action),
                 Screen::Patterns => self.patterns_action(action),
+                Screen::Seed => self.seed_action(action),
             },
         }
     }

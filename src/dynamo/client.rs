@@ -68,8 +68,19 @@ impl Dynamo {
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }
-        if let Some(r) = &opts.region {
-            loader = loader.region(Region::new(r.clone()));
+        let env_region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+        match (&opts.region, local) {
+            (Some(r), _) => loader = loader.region(Region::new(r.clone())),
+            // DynamoDB Local ignores the region: never ask the instance
+            // metadata service for one.
+            (None, true) => {
+                loader = loader.region(Region::new(
+                    env_region.unwrap_or_else(|| "us-east-1".to_string()),
+                ))
+            }
+            (None, false) => {}
         }
         if let Some(e) = &opts.endpoint_url {
             loader = loader.endpoint_url(e);

@@ -97,7 +97,7 @@ enum Scan {
 /// documentation for what happens after an error.
 pub struct ItemFile {
     name: String,
-    reader: Box<dyn BufRead>,
+    reader: Box<dyn BufRead + Send>,
     state: State,
     /// 1-based line of the next unread byte.
     line: usize,
@@ -138,7 +138,7 @@ impl ItemFile {
 
     /// Items read from any buffered reader (tests, stdin); `name` is used in
     /// errors.
-    pub fn from_reader(name: &str, reader: impl BufRead + 'static) -> ItemFile {
+    pub fn from_reader(name: &str, reader: impl BufRead + Send + 'static) -> ItemFile {
         ItemFile {
             name: name.to_owned(),
             reader: Box::new(reader),

@@ -138,7 +138,7 @@ pub fn key_schema(info: &TableInfo) -> Option<KeySchema> {
 pub type Origin = String;
 
 /// A set's items as they are read or generated.
-pub type SeedItems = Box<dyn Iterator<Item = Result<(Origin, Item), ItemFileError>>>;
+pub type SeedItems = Box<dyn Iterator<Item = Result<(Origin, Item), ItemFileError>> + Send>;
 
 impl SeedSet {
     /// The set's items, lazily (memory stays flat). File errors come as `Err`.

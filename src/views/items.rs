@@ -321,7 +321,11 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
         } else if items.rows.is_empty() {
             "No items. Try another query (s) or a scan (S).".to_string()
         } else {
-            "No loaded item matches the filter (esc clears it).".to_string()
+            if items.done {
+                "No loaded item matches the filter (esc clears it).".to_string()
+            } else {
+                "No loaded item matches the filter (esc clears it; G loads every page).".to_string()
+            }
         };
         f.render_widget(Paragraph::new(msg).block(block), area);
         return;

@@ -14,6 +14,7 @@ pub mod help;
 pub mod input;
 pub mod items;
 pub mod patterns;
+pub mod seed;
 pub mod status;
 pub mod tables;
 
@@ -36,6 +37,7 @@ pub fn render(f: &mut Frame, app: &App) {
             Screen::Items => items::render(f, body, app),
             Screen::Detail => detail::render(f, body, app),
             Screen::Patterns => patterns::render(f, body, app),
+            Screen::Seed => seed::render(f, body, app),
         }
     }
     status::render(f, status, app);
@@ -69,7 +71,7 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
     }
     let title = match app.screen {
         Screen::Tables => None,
-        Screen::Patterns => app.pattern_table(),
+        Screen::Patterns | Screen::Seed => app.pattern_table(),
         Screen::Items | Screen::Detail => app.items.as_ref().map(|i| i.table.clone()),
     };
     if let Some(tname) = title {
