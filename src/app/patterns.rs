@@ -149,9 +149,8 @@ impl App {
         if let Some(i) = &self.items {
             return Some(i.table.clone());
         }
-        let from_tables = [self.patterns.back_to, self.seed.back_to]
-            .iter()
-            .any(|b| *b == Some(Screen::Tables));
+        let from_tables =
+            [self.patterns.back_to, self.seed.back_to].contains(&Some(Screen::Tables));
         if from_tables && let Some(n) = self.tables.selected_name() {
             return Some(n);
         }
