@@ -73,10 +73,19 @@ pub struct SeedState {
 /// Items a set makes, when known without reading files.
 pub fn set_size(set: &SeedSet) -> Option<u64> {
     match &set.source {
-        SeedSource::Builtin(_) => Some(
-            crate::dynamo::demo::generate(set.seed, crate::dynamo::demo::DemoSize::default()).len()
-                as u64,
-        ),
+        SeedSource::Builtin(_) => {
+            // Generated once per seed number, not on every frame.
+            static SIZES: std::sync::Mutex<Vec<(u64, u64)>> = std::sync::Mutex::new(Vec::new());
+            let mut sizes = SIZES.lock().ok()?;
+            if let Some((_, n)) = sizes.iter().find(|(s, _)| *s == set.seed) {
+                return Some(*n);
+            }
+            let n =
+                crate::dynamo::demo::generate(set.seed, crate::dynamo::demo::DemoSize::default())
+                    .len() as u64;
+            sizes.push((set.seed, n));
+            Some(n)
+        }
         SeedSource::Generators(g) => Some(g.iter().map(|g| g.count as u64).sum()),
         SeedSource::Files(_) => None,
     }
