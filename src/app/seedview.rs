@@ -68,6 +68,9 @@ pub struct SeedState {
     /// The outcome of the last run, or the invalid items found.
     pub last: Option<(Level, Vec<String>)>,
     pub back_to: Option<Screen>,
+    /// Interrupted runs into the target table, read when the view opens and
+    /// after each run (not while drawing).
+    pub checkpoints: Vec<Checkpoint>,
 }
 
 /// Items a set makes, when known without reading files.
@@ -103,6 +106,18 @@ impl App {
             self.seed.back_to = Some(self.screen);
         }
         self.screen = Screen::Seed;
+        self.refresh_checkpoints();
+    }
+
+    fn refresh_checkpoints(&mut self) {
+        let table = self.pattern_table();
+        self.seed.checkpoints = match table {
+            Some(t) => seed_sets(&self.project)
+                .iter()
+                .filter_map(|s| pending_checkpoint(&s.name, &t))
+                .collect(),
+            None => Vec::new(),
+        };
     }
 
     /// The design a missing table would be created from.
@@ -408,6 +423,7 @@ impl App {
                             )
                         };
                         self.seed.last = Some((Level::Info, vec![line]));
+                        self.refresh_checkpoints();
                         // The table list may have a new table.
                         self.tables.describe.clear();
                         self.load_tables();

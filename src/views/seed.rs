@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragra
 
 use super::{centered, popup};
 use crate::app::seedcli::seed_sets;
-use crate::app::seedview::{pending_checkpoint, set_size};
+use crate::app::seedview::set_size;
 use crate::app::state::{App, Level};
 use crate::dynamo::seeding::SeedSource;
 
@@ -101,7 +101,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                     Style::default().fg(t.error).add_modifier(Modifier::BOLD),
                 ));
             }
-            if let Some(c) = pending_checkpoint(&s.name, tb) {
+            if let Some(c) = app
+                .seed
+                .checkpoints
+                .iter()
+                .find(|c| c.set == s.name && &c.table == tb)
+            {
                 lines.push(Line::styled(
                     format!(
                         "an interrupted run ({}) will resume after {} items",
