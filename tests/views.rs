@@ -828,13 +828,12 @@ async fn patterns_form() {
     press(&mut app, KeyCode::Enter);
     let form = pattern_form(&app);
     assert_eq!(form.name, "orders-by-status");
-    // Parameters come in name order (`[pattern.params]` is read into a
-    // sorted map), not in the order dyntui.toml declares them.
+    // Parameters come in the order dyntui.toml declares them.
     assert_eq!(
         form.values,
         vec![
-            ("since".to_string(), "2024-01-01".to_string()),
             ("status".to_string(), "SHIPPED".to_string()),
+            ("since".to_string(), "2024-01-01".to_string()),
         ]
     );
     assert_eq!(form.field, 0);
@@ -849,35 +848,36 @@ async fn patterns_form_errors() {
     select_pattern(&mut app, "orders-by-status");
     press(&mut app, KeyCode::Enter);
 
-    // `since` (the first field): not a calendar date, flagged while typing.
-    assert_eq!(pattern_form(&app).values[0].0, "since");
+    // `since` (the second field): not a calendar date, flagged while typing.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(pattern_form(&app).values[1].0, "since");
     for _ in 0.."2024-01-01".len() {
         press(&mut app, KeyCode::Backspace);
     }
-    assert_eq!(pattern_form(&app).values[0].1, "");
-    assert_eq!(pattern_form(&app).errors[0].as_deref(), Some("required"));
+    assert_eq!(pattern_form(&app).values[1].1, "");
+    assert_eq!(pattern_form(&app).errors[1].as_deref(), Some("required"));
     type_text(&mut app, "2024-02-30");
     let form = pattern_form(&app);
-    assert_eq!(form.field, 0);
-    assert_eq!(form.values[0].1, "2024-02-30");
+    assert_eq!(form.field, 1);
+    assert_eq!(form.values[1].1, "2024-02-30");
     assert_eq!(
-        form.errors[0].as_deref(),
+        form.errors[1].as_deref(),
         Some("`2024-02-30` is not a date (YYYY-MM-DD)")
     );
     snap("patterns_form_date_error", &app);
 
-    // `status`: not one of the enum's values.
-    press(&mut app, KeyCode::Tab);
-    assert_eq!(pattern_form(&app).field, 1);
+    // `status` (the first field): not one of the enum's values.
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(pattern_form(&app).field, 0);
     app.update(Msg::Event(Event::Key(KeyEvent::new(
         KeyCode::Char('u'),
         KeyModifiers::CONTROL,
     ))));
     type_text(&mut app, "NOPE");
     let form = pattern_form(&app);
-    assert_eq!(form.values[1].1, "NOPE");
+    assert_eq!(form.values[0].1, "NOPE");
     assert_eq!(
-        form.errors[1].as_deref(),
+        form.errors[0].as_deref(),
         Some("`NOPE` is not one of PLACED, PAID, SHIPPED, DELIVERED, CANCELLED, RETURNED")
     );
     assert_eq!(form.error, None);
