@@ -1001,3 +1001,46 @@ async fn patterns_not_fitting_table() {
     );
     snap("patterns_not_fitting", &app);
 }
+
+// ------------------------------------------------------------ seed view
+
+#[tokio::test]
+async fn seed_view_lists_sets_and_confirms() {
+    let mut app = tables_with_demo(demo_info());
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.screen, Screen::Seed);
+    // The demo project's sets: demo (built in), fixtures (files), more-customers (generators).
+    snap("seed_view", &app);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    let c = app.seed.confirm.clone().expect("confirmation open");
+    assert_eq!((c.set.as_str(), c.table.as_str(), c.reset), ("more-customers", TABLE, false));
+    assert!(c.protected.is_none());
+    snap("seed_confirm", &app);
+    press(&mut app, KeyCode::Char('n'));
+    assert!(app.seed.confirm.is_none());
+    assert!(app.seed.run.is_none(), "nothing started");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Tables);
+}
+
+#[tokio::test]
+async fn seed_view_protected_table_needs_its_name_typed() {
+    let mut app = connected();
+    let mut info = demo_info();
+    info.name = "shop-prod".into();
+    app.tables.list = Loadable::Ready(vec!["shop-prod".into()]);
+    app.tables.describe.insert("shop-prod".into(), Loadable::Ready(info));
+    app.project.default_table = None;
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Enter);
+    let c = app.seed.confirm.clone().expect("confirmation open");
+    assert!(c.protected.as_deref().unwrap_or("").contains("`*prod*`"));
+    // `y` is just a typed letter here, and enter with a wrong name refuses.
+    type_text(&mut app, "y");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.seed.confirm.is_some(), "still asking");
+    assert!(app.seed.run.is_none());
+    snap("seed_protected", &app);
+}
