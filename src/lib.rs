@@ -5,4 +5,5 @@
 
 pub mod app;
 pub mod dynamo;
+pub mod metrics;
 pub mod views;

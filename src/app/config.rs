@@ -574,6 +574,8 @@ pub struct Project {
     pub seed_sets: Vec<SeedSet>,
     /// Tables marked `protected = true` in their design.
     pub protected_tables: Vec<String>,
+    /// (seed set, file, line) for messages.
+    seed_origins: Vec<(String, String, usize)>,
 }
 
 impl Project {
@@ -737,6 +739,7 @@ impl Project {
             seeding.protected_profiles = sf.protected_profiles;
         }
         let mut seed_sets = Vec::new();
+        let mut seed_origins = Vec::new();
         for sp in f.seed {
             let span = sp.span();
             let sf = sp.into_inner();
@@ -749,6 +752,11 @@ impl Project {
                     message: format!("seed set `{}`: {message}", sf.name),
                 }
             };
+            if sf.name.is_empty() || sf.name.contains('#') {
+                return Err(at(
+                    "a seed set name must be non-empty and must not contain `#` (it separates the set from the run id in markers)".into(),
+                ));
+            }
             if seed_sets.iter().any(|s: &SeedSet| s.name == sf.name) {
                 return Err(at("declared twice".into()));
             }
@@ -791,6 +799,8 @@ impl Project {
             {
                 return Err(at(format!("unknown builtin `{b}` (available: demo)")));
             }
+            let (line, _) = line_col(src, span.start);
+            seed_origins.push((sf.name.clone(), file.to_string(), line));
             seed_sets.push(SeedSet {
                 name: sf.name.clone(),
                 description: sf.description.clone(),
@@ -813,6 +823,7 @@ impl Project {
             includes: f.project.include,
             seeding,
             seed_sets,
+            seed_origins,
             protected_tables,
         };
         Ok(p)
@@ -824,6 +835,7 @@ impl Project {
         self.tables.extend(other.tables);
         self.raw_patterns.extend(other.raw_patterns);
         self.seed_sets.extend(other.seed_sets);
+        self.seed_origins.extend(other.seed_origins);
         self.protected_tables.extend(other.protected_tables);
         if self.decode.type_attribute.is_none() {
             self.decode.type_attribute = other.decode.type_attribute;
@@ -851,6 +863,38 @@ impl Project {
                 });
             }
             seen.push(&e.name);
+        }
+        // Generators must name declared entities (in any file of the project).
+        for set in &self.seed_sets {
+            if let SeedSource::Generators(specs) = &set.source {
+                for (i, g) in specs.iter().enumerate() {
+                    if !self.decode.entities.iter().any(|e| e.name == g.entity) {
+                        let (file, line) = self
+                            .seed_origins
+                            .iter()
+                            .find(|(n, _, _)| *n == set.name)
+                            .map(|(_, f, l)| (f.clone(), Some(*l)))
+                            .unwrap_or_else(|| ("dyntui.toml".into(), None));
+                        return Err(ConfigError {
+                            file,
+                            line,
+                            column: None,
+                            message: format!(
+                                "seed set `{}`: generator {} names entity `{}`, which is not declared (declared: {})",
+                                set.name,
+                                i + 1,
+                                g.entity,
+                                self.decode
+                                    .entities
+                                    .iter()
+                                    .map(|e| e.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        });
+                    }
+                }
+            }
         }
         let mut out: Vec<SavedPattern> = Vec::new();
         for raw in &self.raw_patterns {

@@ -216,34 +216,30 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         confirm_table_name(&table, args.confirm_table.as_deref())?;
     }
 
-    // The table, created from the design when missing.
-    let info = match db.describe(&table).await {
-        Ok(i) => i,
-        Err(e) if e.code == "ResourceNotFoundException" && !args.reset => {
-            let design = design.ok_or_else(|| {
+    // The table; a missing one is created from the design, but only after
+    // every item has been checked against the design's keys.
+    let existing = match db.describe(&table).await {
+        Ok(i) => Some(i),
+        Err(e) if e.code == "ResourceNotFoundException" && !args.reset => None,
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    let schema = match &existing {
+        Some(info) => key_schema(info).ok_or_else(|| {
+            anyhow::anyhow!("table `{table}` has no key schema in its description")
+        })?,
+        None => {
+            let d = design.as_ref().ok_or_else(|| {
                 anyhow::anyhow!(
                     "table `{table}` does not exist, and the project has no [[table]] design named `{table}` to create it from"
                 )
             })?;
-            if !confirm(
-                &format!("Table `{table}` does not exist. Create it from the design?"),
-                args.yes,
-            )? {
-                anyhow::bail!("not created; nothing written");
+            let kind = |k: crate::dynamo::design::KeyType| format!("{k:?}");
+            crate::dynamo::itemfile::KeySchema {
+                pk: (d.partition_key.name.clone(), kind(d.partition_key.kind)),
+                sk: d.sort_key.as_ref().map(|k| (k.name.clone(), kind(k.kind))),
             }
-            eprintln!("creating table {table} and waiting until it is ACTIVE ...");
-            design
-                .create(db)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            db.describe(&table)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
         }
-        Err(e) => anyhow::bail!("{e}"),
     };
-    let schema = key_schema(&info)
-        .ok_or_else(|| anyhow::anyhow!("table `{table}` has no key schema in its description"))?;
     let write = WriteOptions {
         concurrency: args.concurrency.max(1),
         rate_limit_wcu: args.rate_limit.filter(|r| *r > 0.0),
@@ -265,7 +261,10 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         let marker = settings.marker_attribute.clone().ok_or_else(|| {
             anyhow::anyhow!("markers are off ([seeding] marker_attribute = \"\"), so seeded items cannot be found")
         })?;
-        let keys = seeding::seeded_keys(db, &table, &info, &marker, &set.name)
+        let Some(info) = &existing else {
+            anyhow::bail!("table `{table}` does not exist");
+        };
+        let keys = seeding::seeded_keys(db, &table, info, &marker, &set.name)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         eprintln!(
@@ -319,6 +318,19 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
                 v.good
             );
         }
+    }
+    if existing.is_none() {
+        let Some(d) = &design else {
+            anyhow::bail!("table `{table}` does not exist and has no design");
+        };
+        if !confirm(
+            &format!("Table `{table}` does not exist. Create it from the design?"),
+            args.yes,
+        )? {
+            anyhow::bail!("not created; nothing written");
+        }
+        eprintln!("creating table {table} and waiting until it is ACTIVE ...");
+        d.create(db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let state_dir = directories::ProjectDirs::from("", "", "dyntui")
         .map(|d| d.state_dir().unwrap_or_else(|| d.cache_dir()).to_path_buf());

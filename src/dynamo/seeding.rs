@@ -224,7 +224,10 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// One file per (table, set); a hash of both keeps names that differ
+    /// only in punctuation apart.
     pub fn path(dir: &Path, set: &str, table: &str) -> PathBuf {
+        use std::hash::{Hash, Hasher};
         let safe = |s: &str| -> String {
             s.chars()
                 .map(|c| {
@@ -236,12 +239,22 @@ impl Checkpoint {
                 })
                 .collect()
         };
-        dir.join(format!("seed-{}-{}.json", safe(table), safe(set)))
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (table, set).hash(&mut h);
+        dir.join(format!(
+            "seed-{}-{}-{:016x}.json",
+            safe(table),
+            safe(set),
+            h.finish()
+        ))
     }
 
+    /// The checkpoint of exactly this set and table, if any.
     pub fn load(dir: &Path, set: &str, table: &str) -> Option<Checkpoint> {
         let text = std::fs::read_to_string(Checkpoint::path(dir, set, table)).ok()?;
-        serde_json::from_str(&text).ok()
+        serde_json::from_str::<Checkpoint>(&text)
+            .ok()
+            .filter(|c| c.set == set && c.table == table)
     }
 
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
