@@ -1015,7 +1015,10 @@ async fn seed_view_lists_sets_and_confirms() {
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Enter);
     let c = app.seed.confirm.clone().expect("confirmation open");
-    assert_eq!((c.set.as_str(), c.table.as_str(), c.reset), ("more-customers", TABLE, false));
+    assert_eq!(
+        (c.set.as_str(), c.table.as_str(), c.reset),
+        ("more-customers", TABLE, false)
+    );
     assert!(c.protected.is_none());
     snap("seed_confirm", &app);
     press(&mut app, KeyCode::Char('n'));
@@ -1031,7 +1034,9 @@ async fn seed_view_protected_table_needs_its_name_typed() {
     let mut info = demo_info();
     info.name = "shop-prod".into();
     app.tables.list = Loadable::Ready(vec!["shop-prod".into()]);
-    app.tables.describe.insert("shop-prod".into(), Loadable::Ready(info));
+    app.tables
+        .describe
+        .insert("shop-prod".into(), Loadable::Ready(info));
     app.project.default_table = None;
     press(&mut app, KeyCode::Char('s'));
     press(&mut app, KeyCode::Enter);

@@ -103,6 +103,7 @@ struct UiFile {
     prefetch_rows: Option<usize>,
     show_index_keys: Option<bool>,
     max_cell_width: Option<Spanned<i64>>,
+    metrics_refresh_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,6 +126,7 @@ pub struct Ui {
     pub prefetch_rows: usize,
     pub show_index_keys: bool,
     pub max_cell_width: usize,
+    pub metrics_refresh_secs: u64,
 }
 
 impl Default for Ui {
@@ -134,6 +136,7 @@ impl Default for Ui {
             prefetch_rows: 20,
             show_index_keys: false,
             max_cell_width: 40,
+            metrics_refresh_secs: 60,
         }
     }
 }
@@ -205,6 +208,9 @@ impl Settings {
             }
             if let Some(v) = f.ui.show_index_keys {
                 ui.show_index_keys = v;
+            }
+            if let Some(v) = f.ui.metrics_refresh_secs {
+                ui.metrics_refresh_secs = v;
             }
             if let Some(v) = f.ui.max_cell_width {
                 let n = *v.get_ref();

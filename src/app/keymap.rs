@@ -18,17 +18,19 @@ pub enum Mode {
     Detail,
     Patterns,
     Seed,
+    Metrics,
     Help,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Global,
         Mode::Tables,
         Mode::Items,
         Mode::Detail,
         Mode::Patterns,
         Mode::Seed,
+        Mode::Metrics,
         Mode::Help,
     ];
 
@@ -40,6 +42,7 @@ impl Mode {
             Mode::Detail => "Item detail",
             Mode::Patterns => "Access patterns",
             Mode::Seed => "Seed data",
+            Mode::Metrics => "Metrics (on call)",
             Mode::Help => "Help",
         }
     }
@@ -81,6 +84,14 @@ pub enum Action {
     Seed,
     Reset,
     Stop,
+    Metrics,
+    CursorLeft,
+    CursorRight,
+    NextRange,
+    PrevRange,
+    Focus,
+    EnableInsights,
+    SaveSnapshot,
 }
 
 impl Action {
@@ -118,6 +129,14 @@ impl Action {
             Action::Seed => "seed data into the table",
             Action::Reset => "remove exactly what a seed set wrote",
             Action::Stop => "stop after the batches in flight",
+            Action::Metrics => "CloudWatch metrics, hot keys and alerts",
+            Action::CursorLeft => "move the time cursor left",
+            Action::CursorRight => "move the time cursor right",
+            Action::NextRange => "longer time range",
+            Action::PrevRange => "shorter time range",
+            Action::Focus => "switch between hot keys and alerts",
+            Action::EnableInsights => "enable Contributor Insights (asks first)",
+            Action::SaveSnapshot => "save a snapshot of this view to a file",
         }
     }
 
@@ -152,6 +171,12 @@ impl Action {
             Action::Seed => "seed",
             Action::Reset => "reset",
             Action::Stop => "stop",
+            Action::Metrics => "metrics",
+            Action::CursorLeft | Action::CursorRight => "cursor",
+            Action::NextRange | Action::PrevRange => "range",
+            Action::Focus => "keys/alerts",
+            Action::EnableInsights => "enable insights",
+            Action::SaveSnapshot => "save snapshot",
         }
     }
 }

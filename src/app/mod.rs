@@ -4,6 +4,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod keymap;
+pub mod metricsview;
 pub mod patterns;
 pub mod run;
 pub mod seedcli;

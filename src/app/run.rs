@@ -18,6 +18,7 @@ use crate::views;
 
 const FRAME: Duration = Duration::from_millis(16);
 const SPINNER_TICK: Duration = Duration::from_millis(120);
+const METRICS_TICK: Duration = Duration::from_secs(1);
 
 /// Runs until the app quits. Generic over the backend (TestBackend in tests)
 /// and the source of terminal events.
@@ -60,6 +61,10 @@ where
             _ = tokio::time::sleep(SPINNER_TICK), if busy && !dirty => {
                 app.spinner = app.spinner.wrapping_add(1);
                 dirty = true;
+            }
+            // Auto-refresh of the metrics view (only while it is in front).
+            _ = tokio::time::sleep(METRICS_TICK), if !busy && app.screen == super::state::Screen::Metrics => {
+                dirty |= app.metrics_tick();
             }
         }
         // Coalesce whatever else is already queued into the same frame.

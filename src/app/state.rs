@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use super::clipboard::Clipboard;
 use super::config::{Project, Settings};
 use super::keymap::{Action, Mode};
+use super::metricsview::{MetricsMsg, MetricsState};
 use super::patterns::{PatternForm, PatternsState, RecentParams};
 use super::seedview::{SeedMsg, SeedState};
 use crate::dynamo::client::{Dynamo, Page, TableInfo};
@@ -33,6 +34,7 @@ pub enum Msg {
     Described(u64, String, Box<Result<TableInfo, AwsError>>),
     Page(u64, Result<Page, AwsError>),
     Seed(SeedMsg),
+    Metrics(MetricsMsg),
 }
 
 /// A slot that loads.
@@ -62,6 +64,7 @@ pub enum Screen {
     Detail,
     Patterns,
     Seed,
+    Metrics,
 }
 
 /// Severity of a status-bar message.
@@ -344,6 +347,7 @@ pub struct App {
     pub started: Instant,
     pub patterns: PatternsState,
     pub seed: SeedState,
+    pub metrics: MetricsState,
     pub recent: RecentParams,
     /// A pattern run waiting for its table's description: (table, pattern, values).
     pub(crate) pending_pattern: Option<(String, String, BTreeMap<String, String>)>,
@@ -386,10 +390,16 @@ impl App {
             started: Instant::now(),
             patterns: PatternsState::default(),
             seed: SeedState::default(),
+            metrics: MetricsState::default(),
             recent: RecentParams::default(),
             pending_pattern: None,
             next_id: 0,
         }
+    }
+
+    /// Describes a table (cached; the reply arrives as a message).
+    pub(crate) fn describe_table(&mut self, name: &str) {
+        self.describe(name);
     }
 
     /// The client, when connected.
@@ -410,6 +420,7 @@ impl App {
     /// True while any request is in flight (drives the spinner tick).
     pub fn busy(&self) -> bool {
         matches!(self.tables.list, Loadable::Loading)
+            || matches!(self.metrics.data, Loadable::Loading)
             || self.seed.run.is_some()
             || self
                 .seed
@@ -435,6 +446,7 @@ impl App {
             Screen::Detail => Mode::Detail,
             Screen::Patterns => Mode::Patterns,
             Screen::Seed => Mode::Seed,
+            Screen::Metrics => Mode::Metrics,
         }
     }
 
@@ -657,6 +669,16 @@ impl App {
                         Err(e) => Loadable::Failed(e),
                     },
                 );
+                // The metrics view waiting for its table's description.
+                if self.metrics.table.as_deref() == Some(name.as_str())
+                    && matches!(self.metrics.data, Loadable::Loading)
+                    && self.metrics.snapshot.is_none()
+                {
+                    match &err {
+                        Some(e) => self.metrics.data = Loadable::Failed(e.clone()),
+                        None => self.refresh_metrics(),
+                    }
+                }
                 // An items view waiting for its table's description.
                 let waiting = self
                     .items
@@ -700,6 +722,7 @@ impl App {
                 true
             }
             Msg::Seed(m) => self.on_seed_msg(m),
+            Msg::Metrics(m) => self.on_metrics_msg(m),
             Msg::Page(id, r) => {
                 let Some(items) = self.items.as_mut() else {
                     return false;
@@ -787,12 +810,20 @@ impl App {
             Action::Help => self.help = Some(0),
             Action::Patterns => self.open_patterns(),
             Action::Seed => self.open_seed(),
+            Action::Metrics if self.screen != Screen::Metrics => {
+                let table = match self.screen {
+                    Screen::Tables => self.tables.selected_name(),
+                    _ => self.items.as_ref().map(|i| i.table.clone()),
+                };
+                self.open_metrics(table);
+            }
             _ => match self.screen {
                 Screen::Tables => self.tables_action(action),
                 Screen::Items => self.items_action(action),
                 Screen::Detail => self.detail_action(action),
                 Screen::Patterns => self.patterns_action(action),
                 Screen::Seed => self.seed_action(action),
+                Screen::Metrics => self.metrics_action(action),
             },
         }
     }

@@ -13,6 +13,7 @@ pub mod detail;
 pub mod help;
 pub mod input;
 pub mod items;
+pub mod metrics;
 pub mod patterns;
 pub mod seed;
 pub mod status;
@@ -38,6 +39,7 @@ pub fn render(f: &mut Frame, app: &App) {
             Screen::Detail => detail::render(f, body, app),
             Screen::Patterns => patterns::render(f, body, app),
             Screen::Seed => seed::render(f, body, app),
+            Screen::Metrics => metrics::render(f, body, app),
         }
     }
     status::render(f, status, app);
@@ -72,6 +74,7 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
     let title = match app.screen {
         Screen::Tables => None,
         Screen::Patterns | Screen::Seed => app.pattern_table(),
+        Screen::Metrics => app.metrics.table.clone(),
         Screen::Items | Screen::Detail => app.items.as_ref().map(|i| i.table.clone()),
     };
     if let Some(tname) = title {

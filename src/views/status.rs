@@ -19,8 +19,21 @@ pub fn hinted(app: &App) -> &'static [Action] {
         return &[Quit, Help];
     }
     match app.mode() {
-        crate::app::keymap::Mode::Tables => &[Open, Filter, Refresh, Patterns, Seed, Help, Quit],
+        crate::app::keymap::Mode::Tables => {
+            &[Open, Filter, Refresh, Patterns, Seed, Metrics, Help, Quit]
+        }
         crate::app::keymap::Mode::Patterns => &[Open, Filter, Back, Help],
+        crate::app::keymap::Mode::Metrics => &[
+            CursorLeft,
+            NextRange,
+            Focus,
+            Open,
+            Refresh,
+            EnableInsights,
+            SaveSnapshot,
+            Back,
+            Help,
+        ],
         crate::app::keymap::Mode::Seed if app.seed.run.is_some() => &[Stop],
         crate::app::keymap::Mode::Seed => &[Open, Reset, Back, Help],
         crate::app::keymap::Mode::Items => &[

@@ -1,0 +1,553 @@
+//! The on-call view: throttling, capacity, latency and error charts with a
+//! shared time cursor, alerts, Contributor Insights status and hot keys.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Block, Borders, Chart, Dataset, GraphType, List, ListItem, ListState, Paragraph, Wrap,
+};
+
+use super::{SPINNER, centered, popup, render_error};
+use crate::app::metricsview::{CI_MODES, Fetched, Focus};
+use crate::app::state::{App, Loadable};
+use crate::dynamo::entity::{Decoder, TableKeys};
+use crate::metrics::alerts::Severity;
+use crate::metrics::{Resource, Series, fmt_time};
+
+const PALETTE: [Color; 6] = [
+    Color::Cyan,
+    Color::Yellow,
+    Color::Magenta,
+    Color::Green,
+    Color::LightRed,
+    Color::LightBlue,
+];
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.settings.theme;
+    let m = &app.metrics;
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let table = m.table.clone().unwrap_or_else(|| "(no table)".into());
+    let mut spans = vec![Span::styled(
+        format!("metrics {table}"),
+        Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+    )];
+    if let Some(at) = m.snapshot {
+        spans.push(Span::styled(
+            format!("  SNAPSHOT captured {}", fmt_time(at)),
+            Style::default()
+                .fg(Color::Black)
+                .bg(t.warning)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Loadable::Ready(fd) = &m.data {
+        let d = &fd.data;
+        spans.push(Span::styled(
+            format!(
+                "  range {} ({} → {}) · period {} s · fetched {}{}",
+                d.range.label(),
+                fmt_time(d.start),
+                fmt_time(d.end),
+                d.period,
+                fmt_time(d.fetched_at),
+                if m.snapshot.is_none() {
+                    format!(
+                        " · refresh every {} s",
+                        app.settings.ui.metrics_refresh_secs
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+            Style::default().fg(t.muted),
+        ));
+        if d.partial {
+            spans.push(Span::styled(
+                "  PARTIAL DATA",
+                Style::default().fg(t.warning),
+            ));
+        }
+        if let Some(c) = m.cursor_time() {
+            spans.push(Span::styled(
+                format!("  cursor {}", fmt_time(c)),
+                Style::default().fg(t.accent),
+            ));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), head);
+
+    match &m.data {
+        Loadable::Idle => f.render_widget(
+            Paragraph::new("Select a table and press m for its metrics.")
+                .block(Block::default().borders(Borders::ALL)),
+            body,
+        ),
+        Loadable::Loading => f.render_widget(
+            Paragraph::new(format!(
+                "{} fetching CloudWatch metrics and Contributor Insights…",
+                SPINNER[app.spinner % SPINNER.len()]
+            ))
+            .block(Block::default().borders(Borders::ALL)),
+            body,
+        ),
+        Loadable::Failed(e) => render_error(f, body, app, "Metrics unavailable", e),
+        Loadable::Ready(fd) => ready(f, body, app, fd),
+    }
+
+    if let Some(mode) = m.enable_confirm {
+        let r = centered(area, 80, 11);
+        let block = popup(f, r, "Enable Contributor Insights", app);
+        let mut lines = vec![
+            Line::raw(format!("Enable Contributor Insights on table `{table}`?")),
+            Line::styled(
+                "It is billed per event and publishes key values in plain text to CloudWatch.",
+                Style::default().fg(t.warning),
+            ),
+            Line::raw(""),
+        ];
+        for (i, md) in CI_MODES.iter().enumerate() {
+            let note = if *md == "THROTTLED_KEYS" {
+                "only throttled keys (AWS suggests this for always-on)"
+            } else {
+                "most accessed and throttled keys"
+            };
+            lines.push(Line::styled(
+                format!("{} {md:<28} {note}", if i == mode { "▶" } else { " " }),
+                if i == mode {
+                    Style::default().fg(t.accent).add_modifier(Modifier::BOLD)
+                } else {
+                    Style::default()
+                },
+            ));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "↑/↓ choose the mode · enter enables · esc cancels",
+            Style::default().fg(t.muted),
+        ));
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block),
+            r,
+        );
+    }
+}
+
+fn ready(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
+    let narrow = area.width < 100;
+    let (charts_area, side_area) = if narrow {
+        let [a, b] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
+        (a, b)
+    } else {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
+            .areas(area);
+        (a, b)
+    };
+    charts(f, charts_area, app, fd);
+    side(f, side_area, app, fd);
+}
+
+/// Series picked for one chart.
+struct Pick<'a> {
+    series: &'a Series,
+    label: String,
+}
+
+fn charts(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
+    let d = &fd.data;
+    let throttles: Vec<Pick> = d
+        .series
+        .iter()
+        .filter(|s| {
+            s.key.operation.is_none()
+                && (s.key.metric == "ReadThrottleEvents" || s.key.metric == "WriteThrottleEvents")
+        })
+        .map(|s| Pick {
+            series: s,
+            label: format!(
+                "{} {}",
+                short_resource(&s.key.resource),
+                if s.key.metric.starts_with("Read") {
+                    "read"
+                } else {
+                    "write"
+                }
+            ),
+        })
+        .collect();
+    let capacity: Vec<Pick> = d
+        .series
+        .iter()
+        .filter(|s| {
+            s.key.resource == Resource::Table
+                && (s.key.metric.starts_with("Consumed")
+                    || s.key.metric.starts_with("Provisioned")
+                    || s.key.metric.starts_with("OnDemandMax"))
+        })
+        .map(|s| Pick {
+            series: s,
+            label: capacity_label(&s.key.metric),
+        })
+        .collect();
+    let mut latency: Vec<Pick> = d
+        .series
+        .iter()
+        .filter(|s| s.key.metric == "SuccessfulRequestLatency" && s.key.stat == "p99")
+        .filter(|s| !s.points.is_empty())
+        .map(|s| Pick {
+            series: s,
+            label: format!("{} p99", s.key.operation.as_deref().unwrap_or("?")),
+        })
+        .collect();
+    latency.sort_by(|a, b| max_of(b.series).total_cmp(&max_of(a.series)));
+    latency.truncate(4);
+    let errors: Vec<Pick> = d
+        .series
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.key.metric.as_str(),
+                "ConditionalCheckFailedRequests" | "TransactionConflict"
+            ) || (s.key.metric == "SystemErrors" && max_of(s) > 0.0)
+        })
+        .map(|s| Pick {
+            series: s,
+            label: match s.key.metric.as_str() {
+                "ConditionalCheckFailedRequests" => "conditional check failed".into(),
+                "TransactionConflict" => "transaction conflict".into(),
+                _ => format!("system errors {}", s.key.operation.as_deref().unwrap_or("")),
+            },
+        })
+        .collect();
+    let rows = Layout::vertical([Constraint::Ratio(1, 4); 4]).split(area);
+    chart(f, rows[0], app, "Throttle events", "count", &throttles);
+    chart(f, rows[1], app, "Capacity (units/s)", "units/s", &capacity);
+    chart(f, rows[2], app, "Latency p99 (server side)", "ms", &latency);
+    chart(f, rows[3], app, "Errors", "count", &errors);
+}
+
+fn short_resource(r: &Resource) -> String {
+    match r {
+        Resource::Table => "table".into(),
+        Resource::Gsi(g) => g.clone(),
+    }
+}
+
+fn capacity_label(metric: &str) -> String {
+    match metric {
+        "ConsumedReadCapacityUnits" => "read consumed".into(),
+        "ConsumedWriteCapacityUnits" => "write consumed".into(),
+        "ProvisionedReadCapacityUnits" => "read provisioned".into(),
+        "ProvisionedWriteCapacityUnits" => "write provisioned".into(),
+        "OnDemandMaxReadRequestUnits" => "read on-demand max".into(),
+        "OnDemandMaxWriteRequestUnits" => "write on-demand max".into(),
+        other => other.to_string(),
+    }
+}
+
+fn max_of(s: &Series) -> f64 {
+    s.points.iter().map(|p| p.1).fold(0.0, f64::max)
+}
+
+fn value_at(s: &Series, t: i64) -> Option<f64> {
+    s.points.iter().find(|p| p.0 == t).map(|p| p.1)
+}
+
+fn fmt_value(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.1}k", v / 1000.0)
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn chart(f: &mut Frame, area: Rect, app: &App, title: &str, unit: &str, picks: &[Pick]) {
+    let t = &app.settings.theme;
+    let m = &app.metrics;
+    let Loadable::Ready(fd) = &m.data else { return };
+    let d = &fd.data;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {title} "));
+    if picks.is_empty() || picks.iter().all(|p| p.series.points.is_empty()) {
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                "no data in this range",
+                Style::default().fg(t.muted),
+            ))
+            .block(block),
+            area,
+        );
+        return;
+    }
+    let x0 = d.start as f64;
+    let x1 = d.end as f64;
+    let ymax = picks
+        .iter()
+        .map(|p| max_of(p.series))
+        .fold(0.0, f64::max)
+        .max(1.0)
+        * 1.1;
+    let cursor = m.cursor_time();
+    let data: Vec<Vec<(f64, f64)>> = picks
+        .iter()
+        .map(|p| {
+            p.series
+                .points
+                .iter()
+                .map(|(ts, v)| (*ts as f64, *v))
+                .collect()
+        })
+        .collect();
+    let cursor_line: Vec<(f64, f64)> = cursor
+        .map(|c| vec![(c as f64, 0.0), (c as f64, ymax)])
+        .unwrap_or_default();
+    let mut datasets: Vec<Dataset> = picks
+        .iter()
+        .zip(&data)
+        .enumerate()
+        .map(|(i, (p, pts))| {
+            let at = cursor
+                .and_then(|c| value_at(p.series, c))
+                .map(fmt_value)
+                .unwrap_or_else(|| "–".into());
+            Dataset::default()
+                .name(format!("{} {at}", p.label))
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::default().fg(PALETTE[i % PALETTE.len()]))
+                .data(pts)
+        })
+        .collect();
+    if !cursor_line.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::default().fg(t.muted))
+                .data(&cursor_line),
+        );
+    }
+    let hhmm = |ts: i64| {
+        let s = fmt_time(ts);
+        s.get(11..16).unwrap_or(&s).to_string()
+    };
+    let mid = d.start + (d.end - d.start) / 2;
+    let chart = Chart::new(datasets)
+        .block(block)
+        .x_axis(
+            Axis::default()
+                .bounds([x0, x1])
+                .labels(vec![
+                    Span::raw(hhmm(d.start)),
+                    Span::raw(hhmm(mid)),
+                    Span::raw(format!("{}Z", hhmm(d.end))),
+                ])
+                .style(Style::default().fg(t.muted)),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, ymax])
+                .labels(vec![
+                    Span::raw("0"),
+                    Span::raw(format!("{} {unit}", fmt_value(ymax / 1.1))),
+                ])
+                .style(Style::default().fg(t.muted)),
+        )
+        .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Ratio(1, 1), Constraint::Ratio(1, 1)));
+    f.render_widget(chart, area);
+}
+
+fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
+    let t = &app.settings.theme;
+    let m = &app.metrics;
+    let n_status = fd.statuses.len() as u16;
+    let [alerts_area, status_area, keys_area] = Layout::vertical([
+        Constraint::Percentage(40),
+        Constraint::Length(n_status + 2),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+
+    // Alerts, newest first.
+    let items: Vec<ListItem> = if m.alerts.is_empty() {
+        vec![ListItem::new(Span::styled(
+            "no alerts in this range",
+            Style::default().fg(t.muted),
+        ))]
+    } else {
+        m.alerts
+            .iter()
+            .map(|a| {
+                let (tag, colour) = match a.severity {
+                    Severity::Critical => ("CRIT", t.error),
+                    Severity::Warn => ("WARN", t.warning),
+                    Severity::Info => ("INFO", t.accent),
+                };
+                let hhmm = fmt_time(a.time);
+                ListItem::new(vec![
+                    Line::from(vec![
+                        Span::styled(
+                            format!("{tag} "),
+                            Style::default().fg(colour).add_modifier(Modifier::BOLD),
+                        ),
+                        Span::styled(
+                            format!("{} ", hhmm.get(11..).unwrap_or(&hhmm)),
+                            Style::default().fg(t.muted),
+                        ),
+                        Span::raw(a.title.clone()),
+                    ]),
+                    Line::styled(format!("     {}", a.detail), Style::default().fg(t.muted)),
+                ])
+            })
+            .collect()
+    };
+    let focus_style = |on: bool| {
+        if on {
+            Style::default().fg(t.accent)
+        } else {
+            Style::default()
+        }
+    };
+    let list = List::new(items)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(focus_style(m.focus == Focus::Alerts))
+                .title(format!(" Alerts ({}) ", m.alerts.len())),
+        )
+        .highlight_style(Style::default().bg(t.selection_bg));
+    let mut st = ListState::default().with_selected(
+        (m.focus == Focus::Alerts && !m.alerts.is_empty()).then_some(m.selected_alert),
+    );
+    f.render_stateful_widget(list, alerts_area, &mut st);
+
+    // Contributor Insights status per resource.
+    let lines: Vec<Line> = fd
+        .statuses
+        .iter()
+        .map(|s| match s {
+            Ok(s) => {
+                let colour = match s.status.as_str() {
+                    "ENABLED" => t.string,
+                    "FAILED" => t.error,
+                    _ => t.warning,
+                };
+                let mut spans = vec![
+                    Span::raw(format!("{:<10} ", short_resource(&s.resource))),
+                    Span::styled(s.status.clone(), Style::default().fg(colour)),
+                ];
+                if let Some(md) = &s.mode {
+                    spans.push(Span::styled(format!(" {md}"), Style::default().fg(t.muted)));
+                }
+                if let Some(fl) = &s.failure {
+                    spans.push(Span::styled(format!(" {fl}"), Style::default().fg(t.error)));
+                }
+                Line::from(spans)
+            }
+            Err(e) => Line::styled(
+                format!("{}: {}", e.code, e.message),
+                Style::default().fg(t.error),
+            ),
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Contributor Insights (E enables) "),
+        ),
+        status_area,
+    );
+
+    // Hot keys decoded by entity.
+    let keys = m.hot_keys();
+    let info = m
+        .table
+        .as_ref()
+        .and_then(|tb| app.tables.describe.get(tb).and_then(|d| d.ready()));
+    let mut decoder = Decoder::new(
+        &app.project.decode,
+        TableKeys {
+            pk: info
+                .and_then(|i| i.pk.as_ref().map(|k| k.name.clone()))
+                .unwrap_or_else(|| "PK".into()),
+            sk: info.and_then(|i| i.sk.as_ref().map(|k| k.name.clone())),
+            index_key_attrs: info.map(|i| i.index_key_attrs()).unwrap_or_default(),
+        },
+    );
+    let report_errors: Vec<String> = fd
+        .reports
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .map(|e| format!("{}: {}", e.code, e.message))
+        .collect();
+    let mut items: Vec<ListItem> = keys
+        .iter()
+        .map(|k| {
+            let pk = k.keys.first().map(String::as_str).unwrap_or("");
+            let sk = k.keys.get(1).map(String::as_str);
+            let (c, fields) = decoder.decode_key(pk, sk);
+            let entity = c
+                .entity
+                .map(|e| decoder.entity_name(e).to_string())
+                .unwrap_or_else(|| "—".into());
+            let decoded = if fields.is_empty() {
+                k.keys.join(" · ")
+            } else {
+                fields
+                    .iter()
+                    .map(|(a, b)| format!("{a}={b}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            ListItem::new(Line::from(vec![
+                Span::styled(
+                    if k.throttled { "THR " } else { "    " },
+                    Style::default().fg(t.error),
+                ),
+                Span::styled(format!("{entity} "), Style::default().fg(t.accent)),
+                Span::raw(decoded),
+                Span::styled(
+                    format!("  {} {}", fmt_value(k.value), short_resource(&k.resource)),
+                    Style::default().fg(t.muted),
+                ),
+            ]))
+        })
+        .collect();
+    if items.is_empty() {
+        let msg = if report_errors.is_empty() {
+            "no top keys: Contributor Insights is off or saw nothing".to_string()
+        } else {
+            report_errors.join("; ")
+        };
+        items.push(ListItem::new(Span::styled(
+            msg,
+            Style::default().fg(t.muted),
+        )));
+    }
+    let list = List::new(items)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(focus_style(m.focus == Focus::Keys))
+                .title(" Hot keys (enter opens the partition) "),
+        )
+        .highlight_style(
+            Style::default()
+                .bg(t.selection_bg)
+                .add_modifier(Modifier::BOLD),
+        );
+    let mut st = ListState::default()
+        .with_selected((m.focus == Focus::Keys && !keys.is_empty()).then_some(m.selected_key));
+    f.render_stateful_widget(list, keys_area, &mut st);
+}
