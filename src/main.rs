@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         }
     };
     match rt.block_on(real_main(args)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("{}", cli::report(&e));
@@ -40,11 +40,17 @@ fn main() -> ExitCode {
     }
 }
 
-async fn real_main(args: Cli) -> anyhow::Result<()> {
+async fn real_main(args: Cli) -> anyhow::Result<u8> {
     let project = cli::load_project(args.config.as_ref())?;
     if let Some(cmd) = args.command {
         return cli::run_command(cmd, &args.conn, &project).await;
     }
+    let snapshot = args
+        .snapshot
+        .as_deref()
+        .map(dyntui::metrics::snapshot::Snapshot::load)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!(e))?;
     let settings = Settings::load_with_user_file(user_config_path().as_deref())?;
     let opts = args.conn.options();
     let db = Dynamo::connect(&opts).await;
@@ -63,8 +69,12 @@ async fn real_main(args: Cli) -> anyhow::Result<()> {
             app.open_table(&t);
         }
     }
+    if let Some(s) = snapshot {
+        app.fatal = None;
+        app.open_snapshot(s);
+    }
     let mut guard = TerminalGuard::new()?;
     let r = run(&mut guard.terminal, &mut app, &mut rx, EventStream::new()).await;
     drop(guard);
-    r
+    r.map(|()| 0)
 }

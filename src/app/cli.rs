@@ -28,6 +28,9 @@ pub struct Cli {
     /// Open this table's items directly.
     #[arg(long, short = 't')]
     pub table: Option<String>,
+    /// Open a saved metrics snapshot (`dyntui diagnose --save`) in the metrics view.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
     /// Log file (default: $XDG_STATE_HOME/dyntui/dyntui.log). Level from DYNTUI_LOG.
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
@@ -141,6 +144,9 @@ pub enum Command {
     /// or the built-in `demo`), `--list`, and `--reset <set>` to remove exactly
     /// what a set wrote.
     Seed(super::seedcli::SeedArgs),
+    /// On-call diagnosis of throttling: alerts and key figures from CloudWatch
+    /// and Contributor Insights (or a snapshot). Exit code: 0 ok, 2 warning, 3 critical.
+    Diagnose(super::diagnose::DiagnoseArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,8 +210,14 @@ pub fn load_project(explicit: Option<&PathBuf>) -> anyhow::Result<Project> {
     }
 }
 
-/// Runs a headless subcommand.
-pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> anyhow::Result<()> {
+/// Runs a headless subcommand; returns the process exit code.
+pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> anyhow::Result<u8> {
+    // Reading a snapshot needs no connection.
+    if let Command::Diagnose(args) = &cmd
+        && args.snapshot.is_some()
+    {
+        return super::diagnose::run(None, project, args.clone()).await;
+    }
     let db = Dynamo::connect(&conn.options()).await.map_err(aws)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -352,7 +364,8 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                 let table = table_or_default(table, project)?;
                 out.flush()?;
                 drop(out);
-                return check_patterns(&db, project, &table, allow_empty).await;
+                check_patterns(&db, project, &table, allow_empty).await?;
+                return Ok(0);
             }
         },
         Command::Get {
@@ -370,11 +383,16 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Seed(args) => {
             drop(out);
-            return super::seedcli::run(&db, project, args).await;
+            super::seedcli::run(&db, project, args).await?;
+            return Ok(0);
+        }
+        Command::Diagnose(args) => {
+            drop(out);
+            return super::diagnose::run(Some(&db), project, args).await;
         }
     }
     out.flush()?;
-    Ok(())
+    Ok(0)
 }
 
 /// `=V`, `<V`, `<=V`, `>V`, `>=V`, `begins_with:V`, `between:A,B`.

@@ -340,9 +340,20 @@ struct ProjectFile {
     #[serde(default)]
     pattern: Vec<Spanned<PatternFile>>,
     #[serde(default)]
+    metrics: Option<MetricsFile>,
+    #[serde(default)]
     seeding: Option<SeedingFile>,
     #[serde(default)]
     seed: Vec<Spanned<SeedFile>>,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricsFile {
+    /// A snapshot shown when CloudWatch is not reachable (DynamoDB Local),
+    /// relative to the project file.
+    offline_snapshot: Option<String>,
 }
 
 /// `[seeding]`: markers and protection.
@@ -582,6 +593,8 @@ pub struct Project {
     pub protected_tables: Vec<String>,
     /// (seed set, file, line) for messages.
     seed_origins: Vec<(String, String, usize)>,
+    /// `[metrics] offline_snapshot`, as written (relative to the project file).
+    pub offline_snapshot: Option<PathBuf>,
 }
 
 impl Project {
@@ -831,6 +844,10 @@ impl Project {
             seed_sets,
             seed_origins,
             protected_tables,
+            offline_snapshot: f
+                .metrics
+                .and_then(|m| m.offline_snapshot)
+                .map(PathBuf::from),
         };
         Ok(p)
     }
@@ -1107,6 +1124,7 @@ impl Project {
         let mut p = Project::parse_unresolved(&path.display().to_string(), &src)?;
         p.path = Some(path.to_path_buf());
         let dir = path.parent().unwrap_or(Path::new("."));
+        p.offline_snapshot = p.offline_snapshot.take().map(|s| dir.join(s));
         for inc in std::mem::take(&mut p.includes) {
             let inc_path = dir.join(&inc);
             if !inc_path.is_file() {

@@ -235,6 +235,25 @@ impl App {
             return;
         };
         let Some(cw) = self.cloudwatch() else {
+            // The project may ship a snapshot for when there is no CloudWatch
+            // (the demo's throttling incident).
+            if let Some(path) = self.project.offline_snapshot.clone() {
+                match Snapshot::load(&path) {
+                    Ok(snap) if snap.data.target.table == table => {
+                        self.open_snapshot(snap);
+                        self.flash(
+                            Level::Warn,
+                            format!(
+                                "no CloudWatch on DynamoDB Local: showing the saved snapshot {}",
+                                path.display()
+                            ),
+                        );
+                        return;
+                    }
+                    Ok(_) => {}
+                    Err(e) => self.flash(Level::Error, e),
+                }
+            }
             self.metrics.data = Loadable::Failed(
                 AwsError::new(
                     "NoCloudWatch",

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod clipboard;
 pub mod config;
+pub mod diagnose;
 pub mod keymap;
 pub mod metricsview;
 pub mod patterns;

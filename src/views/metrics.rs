@@ -161,12 +161,14 @@ struct Pick<'a> {
 
 fn charts(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
     let d = &fd.data;
-    let throttles: Vec<Pick> = d
+    // Throttles: the table's read and write, and every resource that throttled.
+    let mut throttles: Vec<Pick> = d
         .series
         .iter()
         .filter(|s| {
             s.key.operation.is_none()
                 && (s.key.metric == "ReadThrottleEvents" || s.key.metric == "WriteThrottleEvents")
+                && (s.key.resource == Resource::Table || max_of(s) > 0.0)
         })
         .map(|s| Pick {
             series: s,
@@ -181,6 +183,8 @@ fn charts(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
             ),
         })
         .collect();
+    throttles.sort_by(|a, b| max_of(b.series).total_cmp(&max_of(a.series)));
+    throttles.truncate(4);
     let capacity: Vec<Pick> = d
         .series
         .iter()
@@ -510,10 +514,11 @@ fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
                     .collect::<Vec<_>>()
                     .join(" ")
             };
+            let kind = k.rule.split('-').nth(1).unwrap_or("").to_string();
             ListItem::new(Line::from(vec![
                 Span::styled(
-                    if k.throttled { "THR " } else { "    " },
-                    Style::default().fg(t.error),
+                    format!("{kind:<4}"),
+                    Style::default().fg(if k.throttled { t.error } else { t.muted }),
                 ),
                 Span::styled(format!("{entity} "), Style::default().fg(t.accent)),
                 Span::raw(decoded),
