@@ -1049,3 +1049,89 @@ async fn seed_view_protected_table_needs_its_name_typed() {
     assert!(app.seed.run.is_none());
     snap("seed_protected", &app);
 }
+
+// ------------------------------------------------------------ metrics view
+
+fn incident() -> dyntui::metrics::snapshot::Snapshot {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/incident.json");
+    dyntui::metrics::snapshot::Snapshot::load(std::path::Path::new(path)).expect("demo incident")
+}
+
+#[tokio::test]
+async fn metrics_incident_snapshot_at_two_sizes() {
+    let mut app = tables_with_demo(demo_info());
+    app.open_snapshot(incident());
+    assert_eq!(app.screen, Screen::Metrics);
+    snap_sized("metrics_incident_120x40", &app, 120, 40);
+    snap_sized("metrics_incident_200x60", &app, 200, 60);
+    // A narrow terminal stacks the charts over the side panels.
+    snap_sized("metrics_incident_80x30", &app, 80, 30);
+}
+
+#[tokio::test]
+async fn metrics_cursor_moves_and_every_chart_shows_its_time() {
+    let mut app = tables_with_demo(demo_info());
+    app.open_snapshot(incident());
+    let last = app.metrics.cursor_time().expect("a grid");
+    for _ in 0..30 {
+        press(&mut app, KeyCode::Left);
+    }
+    let at = app.metrics.cursor_time().expect("a cursor");
+    assert_eq!(last - at, 30 * 60, "30 steps of 60 s");
+    let screen = draw(&app, 200, 60).backend().to_string();
+    let hhmm = dyntui::metrics::fmt_time(at);
+    assert!(screen.contains(&format!("cursor {hhmm}")), "{screen}");
+    snap_sized("metrics_cursor", &app, 200, 60);
+    // Back to the latest point.
+    for _ in 0..40 {
+        press(&mut app, KeyCode::Right);
+    }
+    assert_eq!(app.metrics.cursor, None);
+}
+
+#[tokio::test]
+async fn metrics_hot_key_opens_its_partition() {
+    let mut app = tables_with_demo(demo_info());
+    app.open_snapshot(incident());
+    let keys = app.metrics.hot_keys();
+    assert!(keys[0].throttled);
+    assert_eq!(keys[0].keys[0], "CUSTOMER#c00243");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Items);
+    let st = app.items.as_ref().unwrap();
+    match &st.request.kind {
+        RequestKind::Query { pk_name, pk, sort } => {
+            assert_eq!(pk_name, "PK");
+            assert_eq!(pk, &AttributeValue::S("CUSTOMER#c00243".into()));
+            assert!(sort.is_none());
+        }
+        other => panic!("not a query: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn metrics_on_dynamodb_local_without_snapshot_says_why() {
+    let mut app = tables_with_demo(demo_info());
+    app.project.offline_snapshot = None;
+    press(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.screen, Screen::Metrics);
+    snap("metrics_no_cloudwatch", &app);
+}
+
+#[tokio::test]
+async fn metrics_loading_and_enable_confirmation() {
+    let mut app = tables_with_demo(demo_info());
+    app.open_snapshot(incident());
+    // Enabling is refused on a snapshot.
+    press(&mut app, KeyCode::Char('E'));
+    assert!(app.metrics.enable_confirm.is_none());
+    // The confirmation as it shows on a live table.
+    app.metrics.enable_confirm = Some(0);
+    snap("metrics_enable_confirm", &app);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.metrics.enable_confirm, Some(1));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.metrics.enable_confirm.is_none());
+    app.metrics.data = Loadable::Loading;
+    snap("metrics_loading", &app);
+}

@@ -382,7 +382,8 @@ fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
     ])
     .areas(area);
 
-    // Alerts, newest first.
+    // Alerts, newest first; with room, each with what it saw.
+    let with_detail = (alerts_area.height.saturating_sub(2) as usize) >= 2 * m.alerts.len().min(4);
     let items: Vec<ListItem> = if m.alerts.is_empty() {
         vec![ListItem::new(Span::styled(
             "no alerts in this range",
@@ -398,20 +399,25 @@ fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
                     Severity::Info => ("INFO", t.accent),
                 };
                 let hhmm = fmt_time(a.time);
-                ListItem::new(vec![
-                    Line::from(vec![
-                        Span::styled(
-                            format!("{tag} "),
-                            Style::default().fg(colour).add_modifier(Modifier::BOLD),
-                        ),
-                        Span::styled(
-                            format!("{} ", hhmm.get(11..).unwrap_or(&hhmm)),
-                            Style::default().fg(t.muted),
-                        ),
-                        Span::raw(a.title.clone()),
-                    ]),
-                    Line::styled(format!("     {}", a.detail), Style::default().fg(t.muted)),
-                ])
+                let head = Line::from(vec![
+                    Span::styled(
+                        format!("{tag} "),
+                        Style::default().fg(colour).add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(
+                        format!("{} ", hhmm.get(11..).unwrap_or(&hhmm)),
+                        Style::default().fg(t.muted),
+                    ),
+                    Span::raw(a.title.clone()),
+                ]);
+                if with_detail {
+                    ListItem::new(vec![
+                        head,
+                        Line::styled(format!("     {}", a.detail), Style::default().fg(t.muted)),
+                    ])
+                } else {
+                    ListItem::new(head)
+                }
             })
             .collect()
     };
