@@ -272,12 +272,14 @@ async fn write_file(
     let table: Arc<str> = Arc::from(table);
     let batches =
         futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
-    let mut results = batches
-        .map(|batch| {
-            let (client, table) = (client.clone(), table.clone());
-            tokio::spawn(async move { write_batch(&client, &table, batch).await })
-        })
-        .buffer_unordered(concurrency);
+    let mut results = std::pin::pin!(
+        batches
+            .map(|batch| {
+                let (client, table) = (client.clone(), table.clone());
+                tokio::spawn(async move { write_batch(&client, &table, batch).await })
+            })
+            .buffer_unordered(concurrency)
+    );
     let (mut written, mut retries) = (0u64, 0u64);
     while let Some(r) = results.next().await {
         let (n, r) = r??;

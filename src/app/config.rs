@@ -417,9 +417,9 @@ struct PatternFile {
     #[serde(default)]
     descending: bool,
     limit: Option<i32>,
+    /// In declaration order.
     #[serde(default)]
-    /// In declaration order (toml's preserve_order).
-    params: toml::Table,
+    params: OrderedParams,
 }
 
 /// A key: a template, or `{ entity = "Order" }` for that entity's template.
@@ -468,6 +468,34 @@ struct ParamFile {
     default: Option<String>,
     example: Option<String>,
     description: Option<String>,
+}
+
+/// `[pattern.params]` in the order the file declares them (errors keep the
+/// position of the offending key).
+#[derive(Debug, Clone, Default)]
+struct OrderedParams(Vec<(String, ParamFile)>);
+
+impl<'de> Deserialize<'de> for OrderedParams {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = OrderedParams;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of parameters")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<OrderedParams, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, p)) = m.next_entry::<String, ParamFile>()? {
+                    v.push((k, p));
+                }
+                Ok(OrderedParams(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 fn default_param_type() -> String {
@@ -992,7 +1020,7 @@ impl Project {
             && !d.contains_key(i)
         {
             return Err(format!(
-                "index `{i}` is not in the table design (has: {})",
+                "index `{i}` is not in the table design (indexes: {})",
                 d.keys()
                     .filter(|k| !k.is_empty())
                     .cloned()
@@ -1062,11 +1090,7 @@ impl Project {
             }
         };
         let mut params = Vec::new();
-        for (name, raw) in &f.params {
-            let p: ParamFile = raw
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| format!("param `{name}`: {}", e.message().trim()))?;
+        for (name, p) in &f.params.0 {
             let kind = ParamType::parse(&p.kind, p.values.clone())
                 .map_err(|e| format!("param `{name}`: {e}"))?;
             let def = ParamDef {
@@ -1452,17 +1476,17 @@ c = {}
             (
                 "param of unknown type",
                 "name = \"bad\"\npk = \"X#{n}\"\n[pattern.params]\nn = { type = \"uuid\" }\n",
-                "param `n`: unknown type `uuid` (string, number, date, datetime, enum)",
+                "param `n`: unknown parameter type `uuid` (use string, number, date, datetime or enum)",
             ),
             (
                 "enum without values",
                 "name = \"bad\"\npk = \"X#{s}\"\n[pattern.params]\ns = { type = \"enum\" }\n",
-                "param `s`: an enum needs `values`",
+                "param `s`: type `enum` needs a non-empty `values` list",
             ),
             (
                 "enum with an empty values list",
                 "name = \"bad\"\npk = \"X#{s}\"\n[pattern.params]\ns = { type = \"enum\", values = [] }\n",
-                "param `s`: an enum needs `values`",
+                "param `s`: type `enum` needs a non-empty `values` list",
             ),
             (
                 "number default of the wrong type",
@@ -1516,7 +1540,6 @@ c = {}
     }
 
     #[test]
-    #[ignore = "bug: Pattern::validate messages already start with \"pattern `name`:\" and resolve_patterns adds it again"]
     fn validation_errors_name_the_pattern_once() {
         let e = pattern_error("name = \"bad\"\nindex = \"GSI9\"\npk = \"X\"\n");
         assert_eq!(
