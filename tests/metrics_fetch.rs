@@ -842,3 +842,48 @@ async fn other_cloudwatch_errors_keep_their_code() {
     assert_eq!(err.code, "InvalidParameterValue");
     assert!(err.message.contains("Period"));
 }
+
+// ---------------------------------------------------------------- sparklines
+
+#[tokio::test]
+async fn throttle_sparklines_for_the_tables_list_in_one_call() {
+    let now = 1_795_183_200; // a multiple of 300
+    let calls = recorder();
+    let seen = calls.clone();
+    let rule = mock!(Client::get_metric_data).then_compute_output(move |input| {
+        seen.lock().unwrap().push(input.clone());
+        // Table 1 (`orders`) throttled reads 10 minutes before the end and writes 5 minutes before.
+        let given = vec![
+            result("s1_r", &[(now - 600, 4.0)], StatusCode::Complete),
+            result("s1_w", &[(now - 300, 8.0)], StatusCode::Complete),
+        ];
+        GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(answer_all(input, given)))
+            .build()
+    });
+    let cw = client(&[&rule]);
+    let tables = vec!["customers".to_string(), "orders".to_string()];
+    let sparks = dyntui::metrics::sparklines::throttles(&cw, &ctx(), &tables, now)
+        .await
+        .unwrap();
+    assert_eq!(rule.num_calls(), 1);
+    let input = calls.lock().unwrap()[0].clone();
+    assert_eq!(input.metric_data_queries().len(), 4);
+    assert_eq!(input.start_time().map(|t| t.secs()), Some(now - 3600));
+    assert_eq!(input.end_time().map(|t| t.secs()), Some(now));
+    for q in input.metric_data_queries() {
+        let stat = q.metric_stat().unwrap();
+        assert_eq!(stat.period(), Some(300));
+        assert_eq!(stat.stat(), Some("Sum"));
+        assert!(stat.unit().is_none());
+    }
+    assert_eq!(sparks["customers"], vec![0.0; 12]);
+    let mut want = vec![0.0; 12];
+    want[10] = 4.0;
+    want[11] = 8.0;
+    assert_eq!(sparks["orders"], want);
+    assert_eq!(
+        dyntui::metrics::sparklines::render(&sparks["orders"]),
+        "▁▁▁▁▁▁▁▁▁▁▅█"
+    );
+}

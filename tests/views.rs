@@ -1135,3 +1135,16 @@ async fn metrics_loading_and_enable_confirmation() {
     app.metrics.data = Loadable::Loading;
     snap("metrics_loading", &app);
 }
+
+#[tokio::test]
+async fn tables_list_shows_throttle_sparklines() {
+    let mut app = tables_with_demo(demo_info());
+    // The demo's incident: its table throttled in the last hour.
+    let (table, bars) = dyntui::metrics::sparklines::from_snapshot(&incident());
+    assert_eq!(table, TABLE);
+    assert!(bars.iter().any(|b| *b > 0.0));
+    app.tables.sparks.insert(table, bars);
+    let screen = draw(&app, 120, 30).backend().to_string();
+    assert!(screen.contains('█'), "{screen}");
+    snap("tables_sparklines", &app);
+}

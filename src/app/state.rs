@@ -35,6 +35,8 @@ pub enum Msg {
     Page(u64, Result<Page, AwsError>),
     Seed(SeedMsg),
     Metrics(MetricsMsg),
+    /// Throttle sparklines of the tables list (from CloudWatch).
+    Sparks(Result<HashMap<String, Vec<f64>>, AwsError>),
 }
 
 /// A slot that loads.
@@ -81,6 +83,8 @@ pub struct TablesState {
     pub selected: usize,
     pub filter: String,
     pub describe: HashMap<String, Loadable<TableInfo>>,
+    /// Throttle events per table over the last hour (5-minute bars).
+    pub sparks: HashMap<String, Vec<f64>>,
     req: u64,
     describe_req: u64,
 }
@@ -397,6 +401,34 @@ impl App {
         }
     }
 
+    /// Throttle sparklines for the listed tables: from CloudWatch, or from
+    /// the project's offline snapshot when there is no CloudWatch.
+    fn load_sparks(&mut self, tables: &[String]) {
+        match self.cloudwatch() {
+            Some(cw) => {
+                let tx = self.sender();
+                let ctx = self.ctx.clone();
+                let tables = tables.to_vec();
+                tokio::spawn(async move {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_secs() as i64)
+                        .unwrap_or(0);
+                    let r = crate::metrics::sparklines::throttles(&cw, &ctx, &tables, now).await;
+                    let _ = tx.send(Msg::Sparks(r));
+                });
+            }
+            None => {
+                if let Some(path) = &self.project.offline_snapshot
+                    && let Ok(snap) = crate::metrics::snapshot::Snapshot::load(path)
+                {
+                    let (t, bars) = crate::metrics::sparklines::from_snapshot(&snap);
+                    self.tables.sparks.insert(t, bars);
+                }
+            }
+        }
+    }
+
     /// Describes a table (cached; the reply arrives as a message).
     pub(crate) fn describe_table(&mut self, name: &str) {
         self.describe(name);
@@ -648,6 +680,7 @@ impl App {
                 match r {
                     Ok(mut v) => {
                         v.sort();
+                        self.load_sparks(&v);
                         self.tables.list = Loadable::Ready(v);
                         self.tables.selected = 0;
                         if let Some(n) = self.tables.selected_name() {
@@ -723,6 +756,14 @@ impl App {
             }
             Msg::Seed(m) => self.on_seed_msg(m),
             Msg::Metrics(m) => self.on_metrics_msg(m),
+            Msg::Sparks(r) => {
+                match r {
+                    Ok(m) => self.tables.sparks.extend(m),
+                    // Sparklines are a nicety: say why once, in the log.
+                    Err(e) => tracing::warn!("throttle sparklines: {e}"),
+                }
+                true
+            }
             Msg::Page(id, r) => {
                 let Some(items) = self.items.as_mut() else {
                     return false;

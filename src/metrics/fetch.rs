@@ -65,9 +65,38 @@ pub async fn fetch(
     }
 
     let queries = build_queries(target, period);
+    let (series, calls, partial) =
+        fetch_specs(cw, ctx, &target.table, &queries, start, end, period).await?;
+
+    Ok(MetricsData {
+        target: target.clone(),
+        range,
+        start,
+        end,
+        period,
+        series,
+        fetched_at: now,
+        partial,
+        calls,
+    })
+}
+
+/// Fetches any list of queries over [start, end) (chunks of 500 in
+/// parallel, pages followed) and aligns each on the period grid. Returns the
+/// series in query order, the number of calls, and whether data was partial.
+pub async fn fetch_specs(
+    cw: &Client,
+    ctx: &ConnContext,
+    table: &str,
+    queries: &[QuerySpec],
+    start: i64,
+    end: i64,
+    period: i32,
+) -> Result<(Vec<Series>, u32, bool), MetricsError> {
+    let p = i64::from(period.max(60));
     let chunks = queries
         .chunks(MAX_QUERIES_PER_CALL)
-        .map(|chunk| fetch_chunk(cw, ctx, &target.table, chunk, start, end));
+        .map(|chunk| fetch_chunk(cw, ctx, table, chunk, start, end));
     let results = futures::future::try_join_all(chunks).await?;
 
     let mut calls = 0;
@@ -97,18 +126,7 @@ pub async fn fetch(
             }
         })
         .collect();
-
-    Ok(MetricsData {
-        target: target.clone(),
-        range,
-        start,
-        end,
-        period,
-        series,
-        fetched_at: now,
-        partial,
-        calls,
-    })
+    Ok((series, calls, partial))
 }
 
 /// What one chunk's call (all its pages) returned.

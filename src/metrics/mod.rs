@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod insights;
 pub mod queries;
 pub mod snapshot;
+pub mod sparklines;
 
 use serde::{Deserialize, Serialize};
 
@@ -217,6 +218,8 @@ impl MetricsData {
         })
     }
 }
+
+pub use snapshot::Snapshot;
 
 /// An error from CloudWatch or Contributor Insights, ready to show.
 pub use crate::dynamo::error::AwsError as MetricsError;

@@ -45,7 +45,24 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                     left,
                 );
             } else {
-                let items: Vec<ListItem> = names.iter().map(|n| ListItem::new(*n)).collect();
+                // Each table with its throttle sparkline (last hour) when known.
+                let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+                let items: Vec<ListItem> = names
+                    .iter()
+                    .map(|n| match app.tables.sparks.get(*n) {
+                        Some(bars) => {
+                            let hot = bars.iter().any(|b| *b > 0.0);
+                            ListItem::new(Line::from(vec![
+                                Span::raw(format!("{n:<width$} ")),
+                                Span::styled(
+                                    crate::metrics::sparklines::render(bars),
+                                    Style::default().fg(if hot { t.error } else { t.muted }),
+                                ),
+                            ]))
+                        }
+                        None => ListItem::new(*n),
+                    })
+                    .collect();
                 let list = List::new(items)
                     .block(block)
                     .highlight_style(
