@@ -1148,3 +1148,36 @@ async fn tables_list_shows_throttle_sparklines() {
     assert!(screen.contains('█'), "{screen}");
     snap("tables_sparklines", &app);
 }
+
+#[tokio::test]
+async fn metrics_snapshot_saved_and_loaded_shows_the_same_screen() {
+    let mut app = tables_with_demo(demo_info());
+    app.open_snapshot(incident());
+    let before = draw(&app, 160, 45).backend().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("again.json");
+    app.metrics_snapshot()
+        .expect("a snapshot")
+        .save(&path)
+        .unwrap();
+    let mut again = tables_with_demo(demo_info());
+    again.open_snapshot(dyntui::metrics::snapshot::Snapshot::load(&path).unwrap());
+    let after = draw(&again, 160, 45).backend().to_string();
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn metrics_with_no_data_in_the_range() {
+    let mut app = tables_with_demo(demo_info());
+    let mut snap = incident();
+    for s in &mut snap.data.series {
+        s.points.clear();
+    }
+    snap.reports.clear();
+    snap.alerts.clear();
+    app.open_snapshot(snap);
+    let screen = draw(&app, 120, 40).backend().to_string();
+    assert!(screen.contains("no data in this range"), "{screen}");
+    assert!(screen.contains("no alerts in this range"), "{screen}");
+    snap_sized("metrics_no_data", &app, 120, 40);
+}

@@ -18,6 +18,7 @@ use crate::dynamo::entity::{DecodeConfig, EntityDef, KeyTemplate};
 use crate::dynamo::generate::{FieldRule, GeneratorSpec};
 use crate::dynamo::pattern::{DesignKeys, ParamDef, ParamType, Pattern, SortSpec};
 use crate::dynamo::seeding::{SeedSet, SeedSettings, SeedSource};
+use crate::metrics::alerts::AlertConfig;
 
 /// The defaults shipped in the binary.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -341,6 +342,9 @@ struct ProjectFile {
     pattern: Vec<Spanned<PatternFile>>,
     #[serde(default)]
     metrics: Option<MetricsFile>,
+    /// `[alerts]`: thresholds of the on-call alert rules.
+    #[serde(default)]
+    alerts: Option<AlertConfig>,
     #[serde(default)]
     seeding: Option<SeedingFile>,
     #[serde(default)]
@@ -623,6 +627,8 @@ pub struct Project {
     seed_origins: Vec<(String, String, usize)>,
     /// `[metrics] offline_snapshot`, as written (relative to the project file).
     pub offline_snapshot: Option<PathBuf>,
+    /// `[alerts]` thresholds (defaults where not given).
+    pub alerts: AlertConfig,
 }
 
 impl Project {
@@ -876,6 +882,7 @@ impl Project {
                 .metrics
                 .and_then(|m| m.offline_snapshot)
                 .map(PathBuf::from),
+            alerts: f.alerts.unwrap_or_default(),
         };
         Ok(p)
     }
@@ -1775,5 +1782,23 @@ c = {}
 
     fn path_in(dir: &tempfile::TempDir, f: &str) -> String {
         dir.path().join(f).display().to_string()
+    }
+
+    #[test]
+    fn alert_thresholds_come_from_the_project_and_unknown_ones_are_located() {
+        let p = Project::parse(
+            "dyntui.toml",
+            "[alerts]\nlatency_p99_ms = 250.0\nskew_share = 0.5\n",
+        )
+        .unwrap();
+        assert_eq!(p.alerts.latency_p99_ms, 250.0);
+        assert_eq!(p.alerts.skew_share, 0.5);
+        assert_eq!(
+            p.alerts.capacity_share,
+            AlertConfig::default().capacity_share
+        );
+        let e = Project::parse("dyntui.toml", "[alerts]\nlatency_p99 = 250.0\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("latency_p99"), "{e}");
     }
 }

@@ -43,7 +43,12 @@ fn now_epoch() -> i64 {
 }
 
 /// Fetches a snapshot of `table` live (the metrics view's path).
-pub async fn capture(db: &Dynamo, table: &str, range: Range) -> anyhow::Result<Snapshot> {
+pub async fn capture(
+    db: &Dynamo,
+    table: &str,
+    range: Range,
+    cfg: &AlertConfig,
+) -> anyhow::Result<Snapshot> {
     if db.context().is_local() {
         anyhow::bail!(
             "NoCloudWatch: DynamoDB Local has no CloudWatch or Contributor Insights\nhint: point dyntui at AWS, or read a snapshot: dyntui diagnose --snapshot config/demo/incident.json"
@@ -101,7 +106,7 @@ pub async fn capture(db: &Dynamo, table: &str, range: Range) -> anyhow::Result<S
         data,
         statuses,
         reports,
-        &AlertConfig::default(),
+        cfg,
     ))
 }
 
@@ -117,7 +122,7 @@ pub async fn run(db: Option<&Dynamo>, project: &Project, args: DiagnoseArgs) -> 
                 .or_else(|| project.default_table.clone())
                 .ok_or_else(|| anyhow::anyhow!("no table: pass --table"))?;
             let range = Range::parse(&args.since).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
-            capture(db, &table, range).await?
+            capture(db, &table, range, &project.alerts).await?
         }
     };
     if let Some(p) = &args.save {

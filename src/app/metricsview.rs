@@ -11,7 +11,7 @@ use crate::dynamo::AttributeValue;
 use crate::dynamo::client::TableInfo;
 use crate::dynamo::error::AwsError;
 use crate::dynamo::request::{ItemsRequest, RequestKind};
-use crate::metrics::alerts::{Alert, AlertConfig, evaluate};
+use crate::metrics::alerts::{Alert, evaluate};
 use crate::metrics::insights::{InsightsStatus, RuleReport};
 use crate::metrics::snapshot::Snapshot;
 use crate::metrics::{MetricsData, Range, Resource, Target};
@@ -334,7 +334,7 @@ impl App {
                     Ok(f) => {
                         let reports: Vec<RuleReport> =
                             f.reports.iter().flatten().cloned().collect();
-                        self.metrics.alerts = evaluate(&f.data, &reports, &AlertConfig::default());
+                        self.metrics.alerts = evaluate(&f.data, &reports, &self.project.alerts);
                         self.metrics.data = Loadable::Ready(f);
                     }
                     Err(e) => self.metrics.data = Loadable::Failed(e),

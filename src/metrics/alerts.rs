@@ -54,7 +54,7 @@ pub struct Alert {
 
 /// Rule thresholds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AlertConfig {
     /// A PKC key at or over this many ConsumedThroughputUnits per minute...
     pub hot_key_units_per_minute: f64,
