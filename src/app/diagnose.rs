@@ -58,16 +58,7 @@ pub async fn capture(
         .describe(table)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let target = Target {
-        table: table.to_string(),
-        gsis: info
-            .indexes
-            .iter()
-            .filter(|i| i.global)
-            .map(|i| i.name.clone())
-            .collect(),
-        provisioned: info.billing_mode != "PAY_PER_REQUEST",
-    };
+    let target = Target::of(&info);
     let cw = aws_sdk_cloudwatch::Client::new(db.sdk_config());
     let data = crate::metrics::fetch::fetch(&cw, db.context(), &target, range, now_epoch())
         .await

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use super::keymap::Action;
 use super::state::{App, Level, Loadable, Msg, Screen};
 use crate::dynamo::AttributeValue;
-use crate::dynamo::client::TableInfo;
 use crate::dynamo::error::AwsError;
 use crate::dynamo::request::{ItemsRequest, RequestKind};
 use crate::metrics::alerts::{Alert, evaluate};
@@ -201,29 +200,7 @@ impl App {
     }
 
     fn metrics_target(&self, table: &str) -> Option<Target> {
-        let info: Option<TableInfo> = self
-            .tables
-            .describe
-            .get(table)
-            .and_then(|d| d.ready())
-            .cloned()
-            .or_else(|| {
-                self.items
-                    .as_ref()
-                    .filter(|i| i.table == table)
-                    .and_then(|i| i.info.clone())
-            });
-        let info = info?;
-        Some(Target {
-            table: table.to_string(),
-            gsis: info
-                .indexes
-                .iter()
-                .filter(|i| i.global)
-                .map(|i| i.name.clone())
-                .collect(),
-            provisioned: info.billing_mode != "PAY_PER_REQUEST",
-        })
+        self.known_info(table).map(|info| Target::of(&info))
     }
 
     /// Starts a fetch (the latest request wins).
@@ -492,18 +469,7 @@ impl App {
         let Some(table) = self.metrics.table.clone() else {
             return;
         };
-        let info = self
-            .tables
-            .describe
-            .get(&table)
-            .and_then(|d| d.ready())
-            .cloned()
-            .or_else(|| {
-                self.items
-                    .as_ref()
-                    .filter(|i| i.table == table)
-                    .and_then(|i| i.info.clone())
-            });
+        let info = self.known_info(&table);
         let Some(info) = info else {
             self.describe_table(&table);
             self.flash(Level::Warn, "describing the table; press enter again");

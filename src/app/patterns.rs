@@ -162,17 +162,7 @@ impl App {
 
     /// The description of the pattern table, when known.
     pub fn pattern_table_info(&self) -> Option<TableInfo> {
-        let t = self.pattern_table()?;
-        if let Some(i) = self.items.as_ref().filter(|i| i.table == t)
-            && let Some(info) = &i.info
-        {
-            return Some(info.clone());
-        }
-        self.tables
-            .describe
-            .get(&t)
-            .and_then(|d| d.ready())
-            .cloned()
+        self.known_info(&self.pattern_table()?)
     }
 
     /// Warnings from checking a pattern against the live table description.

@@ -98,6 +98,30 @@ fn confirm_table_name(table: &str, given: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The design a missing table is created from: the one of that name, else
+/// the project's only design (stages share a design under other names), else
+/// for the built-in demo set the demo design; renamed to `table`.
+pub fn design_for(
+    project: &Project,
+    table: &str,
+    set: &SeedSet,
+) -> Option<crate::dynamo::design::TableDesign> {
+    project
+        .table(table)
+        .cloned()
+        .or_else(|| (project.tables.len() == 1).then(|| project.tables[0].clone()))
+        .or_else(|| {
+            matches!(set.source, SeedSource::Builtin(_))
+                .then(|| demo_project().ok())
+                .flatten()
+                .and_then(|d| d.tables.first().cloned())
+        })
+        .map(|mut t| {
+            t.name = table.to_string();
+            t
+        })
+}
+
 /// The project's seed sets plus the built-in `demo`.
 pub fn seed_sets(project: &Project) -> Vec<SeedSet> {
     let mut sets = project.seed_sets.clone();
@@ -179,28 +203,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         .or_else(|| project.default_table.clone())
         .ok_or_else(|| anyhow::anyhow!("no table: pass --table, or set `table` on the seed set"))?;
     let settings = &project.seeding;
-    // The design to create a missing table from: the one of that name, else
-    // the project's only design (stages share a design under other names).
-    let design = project
-        .table(&table)
-        .cloned()
-        .or_else(|| {
-            (project.tables.len() == 1).then(|| {
-                let mut t = project.tables[0].clone();
-                t.name = table.clone();
-                t
-            })
-        })
-        .or_else(|| {
-            matches!(set.source, SeedSource::Builtin(_))
-                .then(|| demo_project().ok())
-                .flatten()
-                .and_then(|d| d.tables.first().cloned())
-                .map(|mut t| {
-                    t.name = table.clone();
-                    t
-                })
-        });
+    let design = design_for(project, &table, &set);
     let protected = project.protected_tables.contains(&table);
     if let Some(reason) = settings.protection(&table, db.context().profile.as_deref(), protected) {
         if !args.allow_protected {
@@ -332,8 +335,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         eprintln!("creating table {table} and waiting until it is ACTIVE ...");
         d.create(db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    let state_dir = directories::ProjectDirs::from("", "", "dyntui")
-        .map(|d| d.state_dir().unwrap_or_else(|| d.cache_dir()).to_path_buf());
+    let state_dir = seeding::state_dir();
     if let Some(c) = state_dir
         .as_deref()
         .and_then(|d| Checkpoint::load(d, &set.name, &table))

@@ -122,20 +122,7 @@ impl App {
 
     /// The design a missing table would be created from.
     fn seed_design(&self, table: &str, set: &SeedSet) -> Option<TableDesign> {
-        self.project
-            .table(table)
-            .cloned()
-            .or_else(|| (self.project.tables.len() == 1).then(|| self.project.tables[0].clone()))
-            .or_else(|| {
-                matches!(set.source, SeedSource::Builtin(_))
-                    .then(|| super::config::demo_project().ok())
-                    .flatten()
-                    .and_then(|d| d.tables.first().cloned())
-            })
-            .map(|mut t| {
-                t.name = table.to_string();
-                t
-            })
+        super::seedcli::design_for(&self.project, table, set)
     }
 
     pub(super) fn seed_action(&mut self, action: Action) {
@@ -337,8 +324,7 @@ impl App {
         let settings = self.project.seeding.clone();
         let base = base_dir(self.project.path.as_deref());
         let table = table.to_string();
-        let state_dir = directories::ProjectDirs::from("", "", "dyntui")
-            .map(|d| d.state_dir().unwrap_or_else(|| d.cache_dir()).to_path_buf());
+        let state_dir = seeding::state_dir();
         tokio::spawn(async move {
             let r: Result<SeedOutcome, String> = async {
                 if create {
@@ -469,7 +455,6 @@ impl App {
 
 /// The checkpoint of an interrupted run of `set` into `table`, if any.
 pub fn pending_checkpoint(set: &str, table: &str) -> Option<Checkpoint> {
-    let dir = directories::ProjectDirs::from("", "", "dyntui")
-        .map(|d| d.state_dir().unwrap_or_else(|| d.cache_dir()).to_path_buf())?;
+    let dir = seeding::state_dir()?;
     Checkpoint::load(&dir, set, table)
 }

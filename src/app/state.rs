@@ -429,6 +429,22 @@ impl App {
         }
     }
 
+    /// The description of a table when it is already known (the open items
+    /// view's, or the describe cache).
+    pub fn known_info(&self, table: &str) -> Option<TableInfo> {
+        self.items
+            .as_ref()
+            .filter(|i| i.table == table)
+            .and_then(|i| i.info.clone())
+            .or_else(|| {
+                self.tables
+                    .describe
+                    .get(table)
+                    .and_then(|d| d.ready())
+                    .cloned()
+            })
+    }
+
     /// Describes a table (cached; the reply arrives as a message).
     pub(crate) fn describe_table(&mut self, name: &str) {
         self.describe(name);

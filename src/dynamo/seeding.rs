@@ -213,6 +213,12 @@ pub fn validate_set(
     Ok(v)
 }
 
+/// Where checkpoints live: `$XDG_STATE_HOME/dyntui` (or the cache dir).
+pub fn state_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "dyntui")
+        .map(|d| d.state_dir().unwrap_or_else(|| d.cache_dir()).to_path_buf())
+}
+
 /// Progress of a run kept in the state dir so an interrupted run resumes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {

@@ -185,6 +185,22 @@ pub struct Target {
     pub provisioned: bool,
 }
 
+impl Target {
+    /// The table and its GSIs from DescribeTable.
+    pub fn of(info: &crate::dynamo::client::TableInfo) -> Target {
+        Target {
+            table: info.name.clone(),
+            gsis: info
+                .indexes
+                .iter()
+                .filter(|i| i.global)
+                .map(|i| i.name.clone())
+                .collect(),
+            provisioned: info.billing_mode != "PAY_PER_REQUEST",
+        }
+    }
+}
+
 /// All series of one refresh.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsData {
