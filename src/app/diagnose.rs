@@ -22,7 +22,7 @@ pub struct DiagnoseArgs {
     /// Table (default: the project's default_table).
     #[arg(long, short = 't')]
     pub table: Option<String>,
-    /// Time range: 1h, 3h, 12h, 1d, 3d, 1w.
+    /// Time range: 1h, 3h, 12h, 1d, 3d, 1w, or START..END (RFC 3339).
     #[arg(long, default_value = "1h")]
     pub since: String,
     #[arg(long, short, value_enum, default_value = "table")]

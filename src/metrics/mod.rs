@@ -40,8 +40,24 @@ impl Range {
         Range::W1,
     ];
 
-    /// `1h`, `3h`, `12h`, `1d`, `3d`, `1w`.
+    /// `1h`, `3h`, `12h`, `1d`, `3d`, `1w`, or a custom
+    /// `2026-11-20T13:00:00Z..2026-11-20T14:00:00Z` (RFC 3339, UTC or offset).
     pub fn parse(s: &str) -> Result<Range, String> {
+        if let Some((a, b)) = s.trim().split_once("..") {
+            let t = |x: &str| {
+                aws_smithy_types::DateTime::from_str(
+                    x.trim(),
+                    aws_smithy_types::date_time::Format::DateTime,
+                )
+                .map(|d| d.secs())
+                .map_err(|e| format!("`{}` is not an RFC 3339 time: {e}", x.trim()))
+            };
+            let (start, end) = (t(a)?, t(b)?);
+            if end <= start {
+                return Err(format!("the range `{s}` ends before it starts"));
+            }
+            return Ok(Range::Custom { start, end });
+        }
         Ok(match s.trim() {
             "1h" => Range::H1,
             "3h" => Range::H3,
@@ -51,7 +67,7 @@ impl Range {
             "1w" | "7d" => Range::W1,
             other => {
                 return Err(format!(
-                    "`{other}` is not a range (1h, 3h, 12h, 1d, 3d, 1w)"
+                    "`{other}` is not a range (1h, 3h, 12h, 1d, 3d, 1w, or START..END in RFC 3339)"
                 ));
             }
         })
@@ -239,3 +255,33 @@ pub use snapshot::Snapshot;
 
 /// An error from CloudWatch or Contributor Insights, ready to show.
 pub use crate::dynamo::error::AwsError as MetricsError;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse() {
+        assert_eq!(Range::parse("3h"), Ok(Range::H3));
+        assert_eq!(
+            Range::parse("2026-11-20T13:00:00Z..2026-11-20T14:00:00Z"),
+            Ok(Range::Custom {
+                start: 1_795_179_600,
+                end: 1_795_183_200
+            })
+        );
+        assert!(Range::parse("2026-11-20T14:00:00Z..2026-11-20T13:00:00Z").is_err());
+        assert!(
+            Range::parse("yesterday")
+                .unwrap_err()
+                .contains("START..END")
+        );
+        // A custom range 20 days back needs 5-minute data at least.
+        let now = 1_795_183_200;
+        let r = Range::Custom {
+            start: now - 20 * 86_400,
+            end: now - 19 * 86_400,
+        };
+        assert!(r.period(now) >= 300);
+    }
+}

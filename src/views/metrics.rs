@@ -166,25 +166,22 @@ fn charts(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
         .series
         .iter()
         .filter(|s| {
+            let total = matches!(
+                s.key.metric.as_str(),
+                "ReadThrottleEvents" | "WriteThrottleEvents"
+            );
             s.key.operation.is_none()
-                && (s.key.metric == "ReadThrottleEvents" || s.key.metric == "WriteThrottleEvents")
-                && (s.key.resource == Resource::Table || max_of(s) > 0.0)
+                && s.key.metric.ends_with("ThrottleEvents")
+                // The table's totals always; GSIs and reasons when they throttled.
+                && ((total && s.key.resource == Resource::Table) || max_of(s) > 0.0)
         })
         .map(|s| Pick {
             series: s,
-            label: format!(
-                "{} {}",
-                short_resource(&s.key.resource),
-                if s.key.metric.starts_with("Read") {
-                    "read"
-                } else {
-                    "write"
-                }
-            ),
+            label: throttle_label(&s.key.resource, &s.key.metric),
         })
         .collect();
     throttles.sort_by(|a, b| max_of(b.series).total_cmp(&max_of(a.series)));
-    throttles.truncate(4);
+    throttles.truncate(5);
     let capacity: Vec<Pick> = d
         .series
         .iter()
@@ -241,6 +238,27 @@ fn short_resource(r: &Resource) -> String {
         Resource::Table => "table".into(),
         Resource::Gsi(g) => g.clone(),
     }
+}
+
+/// `table write`, `GSI2 write (provisioned)`, `table write (key range)`.
+fn throttle_label(r: &Resource, metric: &str) -> String {
+    let dir = if metric.starts_with("Read") {
+        "read"
+    } else {
+        "write"
+    };
+    let reason = if metric.contains("KeyRange") {
+        " (key range)"
+    } else if metric.contains("ProvisionedThroughput") {
+        " (provisioned)"
+    } else if metric.contains("MaxOnDemand") {
+        " (on-demand max)"
+    } else if metric.contains("AccountLimit") {
+        " (account limit)"
+    } else {
+        ""
+    };
+    format!("{} {dir}{reason}", short_resource(r))
 }
 
 fn capacity_label(metric: &str) -> String {
