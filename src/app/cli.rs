@@ -147,6 +147,9 @@ pub enum Command {
     /// On-call diagnosis of throttling: alerts and key figures from CloudWatch
     /// and Contributor Insights (or a snapshot). Exit code: 0 ok, 2 warning, 3 critical.
     Diagnose(super::diagnose::DiagnoseArgs),
+    /// Data migrations: `dyntui migrate status|up|run <id>` from
+    /// `migrations/NNN_name.toml` files, with a ledger in the table.
+    Migrate(super::migratecli::MigrateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -389,6 +392,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         Command::Diagnose(args) => {
             drop(out);
             return super::diagnose::run(Some(&db), project, args).await;
+        }
+        Command::Migrate(args) => {
+            drop(out);
+            super::migratecli::run(&db, project, args).await?;
+            return Ok(0);
         }
     }
     out.flush()?;

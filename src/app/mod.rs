@@ -6,6 +6,7 @@ pub mod config;
 pub mod diagnose;
 pub mod keymap;
 pub mod metricsview;
+pub mod migratecli;
 pub mod patterns;
 pub mod run;
 pub mod seedcli;

@@ -15,6 +15,7 @@ pub mod entity;
 pub mod error;
 pub mod generate;
 pub mod itemfile;
+pub mod migrate;
 pub mod pattern;
 pub mod request;
 pub mod seed;
