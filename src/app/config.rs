@@ -24,65 +24,8 @@ use crate::metrics::alerts::AlertConfig;
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 
 /// A configuration error that names where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(l) = self.line {
-            write!(f, ":{l}")?;
-            if let Some(c) = self.column {
-                write!(f, ":{c}")?;
-            }
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-impl ConfigError {
-    fn at(file: &str, src: &str, span: Option<std::ops::Range<usize>>, message: String) -> Self {
-        let (line, column) = match span {
-            Some(r) => {
-                let (l, c) = line_col(src, r.start);
-                (Some(l), Some(c))
-            }
-            None => (None, None),
-        };
-        ConfigError {
-            file: file.to_string(),
-            line,
-            column,
-            message,
-        }
-    }
-
-    fn from_toml(file: &str, src: &str, e: toml::de::Error) -> Self {
-        let msg = e.message().trim().to_string();
-        ConfigError::at(file, src, e.span(), msg)
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(src.len());
-    let before = &src[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, col)
-}
+pub use crate::dynamo::error::FileError as ConfigError;
+use crate::dynamo::error::line_col;
 
 // ---------------------------------------------------------------- settings
 
@@ -195,7 +138,7 @@ impl Settings {
             if let Some(v) = f.ui.page_size {
                 let n = *v.get_ref();
                 if !(1..=10_000).contains(&n) {
-                    return Err(ConfigError::at(
+                    return Err(ConfigError::at_span(
                         name,
                         src,
                         Some(v.span()),
@@ -216,7 +159,7 @@ impl Settings {
             if let Some(v) = f.ui.max_cell_width {
                 let n = *v.get_ref();
                 if !(4..=1000).contains(&n) {
-                    return Err(ConfigError::at(
+                    return Err(ConfigError::at_span(
                         name,
                         src,
                         Some(v.span()),
@@ -230,7 +173,7 @@ impl Settings {
              -> Result<(), ConfigError> {
                 if let Some(v) = v {
                     *slot = parse_color(v.get_ref()).ok_or_else(|| {
-                        ConfigError::at(
+                        ConfigError::at_span(
                             name,
                             src,
                             Some(v.span()),
@@ -255,7 +198,7 @@ impl Settings {
                 let slot = keys.entry(mode).or_default();
                 for (k, action) in map {
                     let key = Key::parse(k.get_ref())
-                        .map_err(|m| ConfigError::at(name, src, Some(k.span()), m))?;
+                        .map_err(|m| ConfigError::at_span(name, src, Some(k.span()), m))?;
                     slot.insert(key, action);
                 }
             }
@@ -644,7 +587,7 @@ impl Project {
             toml::from_str(src).map_err(|e| ConfigError::from_toml(file, src, e))?;
         let tmpl = |s: &Spanned<String>| {
             KeyTemplate::parse(s.get_ref()).map_err(|e| {
-                ConfigError::at(
+                ConfigError::at_span(
                     file,
                     src,
                     Some(s.span()),
@@ -655,7 +598,7 @@ impl Project {
         let mut entities = Vec::new();
         for e in &f.entity {
             if entities.iter().any(|x: &EntityDef| x.name == e.name) {
-                return Err(ConfigError::at(
+                return Err(ConfigError::at_span(
                     file,
                     src,
                     e.pk.as_ref().map(|p| p.span()),
@@ -686,7 +629,7 @@ impl Project {
                     Some((t.read_capacity.unwrap_or(5), t.write_capacity.unwrap_or(5)))
                 }
                 other => {
-                    return Err(ConfigError::at(
+                    return Err(ConfigError::at_span(
                         file,
                         src,
                         Some(t.billing_mode.span()),
@@ -725,7 +668,7 @@ impl Project {
                             Projection::KeysOnly
                         }
                         ProjectionFile::Kind(k) => {
-                            return Err(ConfigError::at(
+                            return Err(ConfigError::at_span(
                                 file,
                                 src,
                                 Some(p.span()),

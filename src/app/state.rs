@@ -1372,22 +1372,8 @@ fn cycle(i: usize, n: usize, fwd: bool) -> usize {
     }
 }
 
-/// A key value typed as the key attribute's scalar type.
-pub fn typed_value(text: &str, kind: &str) -> Result<AttributeValue, String> {
-    match kind {
-        "N" => value::validate_number(text)
-            .map(|_| AttributeValue::N(text.to_string()))
-            .map_err(|e| format!("`{text}` is not a number: {e}")),
-        "B" => {
-            use base64::Engine;
-            base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .map(|b| AttributeValue::B(aws_smithy_types::Blob::new(b)))
-                .map_err(|e| format!("binary keys are entered as base64: {e}"))
-        }
-        _ => Ok(AttributeValue::S(text.to_string())),
-    }
-}
+/// A key value typed as the key attribute's scalar type (S, N or B).
+pub use crate::dynamo::pattern::typed_value;
 
 fn plain_text(v: &AttributeValue) -> String {
     match v {

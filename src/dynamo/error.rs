@@ -51,6 +51,83 @@ pub fn is_loopback_url(url: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || host.starts_with("127.") || host == "::1"
 }
 
+/// An error in a file the user wrote (project file, migration, ...) that
+/// names where it is: `file:line:column: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+impl FileError {
+    /// An error at a byte offset of `src` (or the whole file).
+    pub fn at(file: &str, src: &str, offset: Option<usize>, message: impl Into<String>) -> Self {
+        let (line, column) = match offset {
+            Some(o) => {
+                let (l, c) = line_col(src, o);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        FileError {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// An error at the start of a span of `src`.
+    pub fn at_span(
+        file: &str,
+        src: &str,
+        span: Option<std::ops::Range<usize>>,
+        message: impl Into<String>,
+    ) -> Self {
+        FileError::at(file, src, span.map(|r| r.start), message)
+    }
+
+    /// A TOML syntax or schema error, located.
+    pub fn from_toml(file: &str, src: &str, e: toml::de::Error) -> Self {
+        let msg = e.message().trim().to_string();
+        FileError::at_span(file, src, e.span(), msg)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(src.len());
+    while !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &src[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
 /// One throttling reason from a throttling error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThrottleReason {

@@ -39,63 +39,7 @@ pub const DIFF_LIMIT: usize = 20;
 // ------------------------------------------------------------------- files
 
 /// A migration file error that names where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MigrationError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for MigrationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(l) = self.line {
-            write!(f, ":{l}")?;
-            if let Some(c) = self.column {
-                write!(f, ":{c}")?;
-            }
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for MigrationError {}
-
-impl MigrationError {
-    fn at(file: &str, src: &str, offset: Option<usize>, message: impl Into<String>) -> Self {
-        let (line, column) = match offset {
-            Some(o) => {
-                let (l, c) = line_col(src, o);
-                (Some(l), Some(c))
-            }
-            None => (None, None),
-        };
-        MigrationError {
-            file: file.to_string(),
-            line,
-            column,
-            message: message.into(),
-        }
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(src.len());
-    while !src.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &src[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, col)
-}
+pub type MigrationError = super::error::FileError;
 
 /// FNV-1a, 64 bits, over the file's bytes, as 16 hex digits: stable across
 /// platforms and versions (SHA-256 is not among the dependencies, and this
@@ -387,7 +331,7 @@ pub fn parse(file: &str, id: &str, number: u64, bytes: &[u8]) -> Result<Migratio
             unreachable!("exactly one op kind is present")
         };
         ops.push(op);
-        op_positions.push(line_col(src, o.span().start));
+        op_positions.push(super::error::line_col(src, o.span().start));
     }
     Ok(Migration {
         id: id.to_string(),

@@ -25,6 +25,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         format!(" Access patterns{table} /{} ", app.patterns.filter)
     };
     let block = Block::default().borders(Borders::ALL).title(title);
+    // Described once per frame, not once per pattern.
+    let info = app.pattern_table_info();
+    let warnings_of = |i: usize| match (&info, app.project.patterns.get(i)) {
+        (Some(info), Some(sp)) => sp.pattern.fit(info),
+        _ => Vec::new(),
+    };
     if visible.is_empty() {
         let msg = if app.project.patterns.is_empty() {
             "No saved patterns. Declare [[pattern]] entries in dyntui.toml (see README)."
@@ -51,7 +57,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                     Style::default().fg(t.muted),
                 )
             };
-            let warn = if app.pattern_warnings(i).is_empty() {
+            let warn = if warnings_of(i).is_empty() {
                 Span::raw("")
             } else {
                 Span::styled(" ⚠", Style::default().fg(t.warning))
@@ -79,7 +85,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         format!("declared at {}:{}", sp.file, sp.line),
         Style::default().fg(t.muted),
     ));
-    let warnings = app.pattern_warnings(index);
+    let warnings = warnings_of(index);
     if !warnings.is_empty() {
         lines.push(Line::raw(""));
         for w in warnings {
