@@ -292,6 +292,16 @@ struct ProjectFile {
     seeding: Option<SeedingFile>,
     #[serde(default)]
     seed: Vec<Spanned<SeedFile>>,
+    #[serde(default)]
+    migrations: Option<MigrationsFile>,
+}
+
+/// `[migrations]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MigrationsFile {
+    /// The folder of `NNN_name.toml` files, relative to the project file.
+    dir: Option<String>,
 }
 
 /// `[metrics]`.
@@ -572,6 +582,8 @@ pub struct Project {
     pub offline_snapshot: Option<PathBuf>,
     /// `[alerts]` thresholds (defaults where not given).
     pub alerts: AlertConfig,
+    /// `[migrations] dir` (relative to the project file once loaded).
+    pub migrations_dir: Option<PathBuf>,
 }
 
 impl Project {
@@ -826,6 +838,7 @@ impl Project {
                 .and_then(|m| m.offline_snapshot)
                 .map(PathBuf::from),
             alerts: f.alerts.unwrap_or_default(),
+            migrations_dir: f.migrations.and_then(|m| m.dir).map(PathBuf::from),
         };
         Ok(p)
     }
@@ -1099,6 +1112,7 @@ impl Project {
         p.path = Some(path.to_path_buf());
         let dir = path.parent().unwrap_or(Path::new("."));
         p.offline_snapshot = p.offline_snapshot.take().map(|s| dir.join(s));
+        p.migrations_dir = p.migrations_dir.take().map(|s| dir.join(s));
         for inc in std::mem::take(&mut p.includes) {
             let inc_path = dir.join(&inc);
             if !inc_path.is_file() {

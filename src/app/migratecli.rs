@@ -1,7 +1,10 @@
-//! `dyntui migrate status|up|run <id>`: declarative data migrations from a
-//! folder of `NNN_name.toml` files (see `dynamo::migrate`). Every file is
-//! checked before anything runs; a real run asks for confirmation.
+//! `dyntui migrate status|up|down|run <id>`: data migrations from a folder
+//! of `NNN_name.toml` files (see `dynamo::migrate`). Every file is checked
+//! before anything runs; a real run asks for confirmation. Script output
+//! and conflicts are shown as they happen, progress on a bar (a terminal)
+//! or in lines.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,7 +14,7 @@ use clap::{Args, Subcommand};
 use super::config::Project;
 use super::seedcli::confirm;
 use crate::dynamo::client::{Dynamo, TableInfo};
-use crate::dynamo::migrate::{self, Migration, RunOptions, RunReport};
+use crate::dynamo::migrate::{self, Direction, Migration, RunEvent, RunOptions, RunReport};
 use crate::dynamo::seed::WriteOptions;
 use crate::dynamo::seeding;
 
@@ -22,7 +25,8 @@ pub struct MigrateArgs {
     /// Table (default: the project's default_table).
     #[arg(long, short = 't', global = true)]
     pub table: Option<String>,
-    /// Migrations folder (default: `migrations/` next to the project file).
+    /// Migrations folder (default: `[migrations] dir` of the project, else
+    /// `migrations/` next to the project file).
     #[arg(long, global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Read and transform only; show the counts and diffs, write nothing.
@@ -47,11 +51,19 @@ pub enum MigrateCommand {
     Up,
     /// Run one migration (by id or number), even if applied.
     Run { id: String },
+    /// Revert a migration with its `[down]` part: the one named (id or
+    /// number), else the latest applied one.
+    Down { id: Option<String> },
 }
 
-fn migrations_dir(project: &Project, dir: Option<&Path>) -> PathBuf {
+/// The migrations folder: `--dir`, else `[migrations] dir`, else
+/// `migrations/` next to the project file.
+pub fn migrations_dir(project: &Project, dir: Option<&Path>) -> PathBuf {
     if let Some(d) = dir {
         return d.to_path_buf();
+    }
+    if let Some(d) = &project.migrations_dir {
+        return d.clone();
     }
     project
         .path
@@ -88,9 +100,17 @@ fn print_report(r: &RunReport) {
     for d in &r.diffs {
         print!("{d}");
     }
+    if let Some(n) = &r.note {
+        println!("{n}");
+    }
     println!(
-        "{}{}: {}{}",
+        "{}{}{}: {}{}",
         r.id,
+        if r.direction == Direction::Down {
+            " (down)"
+        } else {
+            ""
+        },
         if r.dry_run { " (dry run)" } else { "" },
         r.counts,
         if r.stopped {
@@ -133,11 +153,19 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
                     None => m.checksum.clone(),
                 };
                 println!(
-                    "{:<32} {:<12} {detail}  {}",
+                    "{:<32} {:<12} {:<17} {detail}  {}",
                     m.id,
                     st.as_str(),
+                    format!(
+                        "{}{}",
+                        m.kind(),
+                        if m.down.is_some() { ", down" } else { "" }
+                    ),
                     m.description
                 );
+                if let Some(err) = e.as_ref().and_then(|e| e.error.as_ref()) {
+                    println!("    error: {}", err.lines().next().unwrap_or_default());
+                }
             }
             return Ok(());
         }
@@ -163,6 +191,38 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
                 .ok_or_else(|| anyhow::anyhow!("no migration `{id}` in {}", dir.display()))?;
             vec![m]
         }
+        MigrateCommand::Down { id } => {
+            let m = match id {
+                Some(id) => ms
+                    .iter()
+                    .find(|m| m.matches(id))
+                    .ok_or_else(|| anyhow::anyhow!("no migration `{id}` in {}", dir.display()))?,
+                None => ms
+                    .iter()
+                    .zip(&statuses)
+                    .rev()
+                    .find(|(_, (st, _))| {
+                        matches!(
+                            st,
+                            migrate::FileStatus::Applied | migrate::FileStatus::Changed
+                        )
+                    })
+                    .map(|(m, _)| m)
+                    .ok_or_else(|| anyhow::anyhow!("no applied migration to revert"))?,
+            };
+            if m.down.is_none() {
+                anyhow::bail!(
+                    "{} has no [down] part: it cannot be reverted",
+                    m.path.display()
+                );
+            }
+            vec![m]
+        }
+    };
+    let direction = if matches!(args.command, MigrateCommand::Down { .. }) {
+        Direction::Down
+    } else {
+        Direction::Up
     };
     if todo.is_empty() {
         println!("nothing to run: every migration is applied");
@@ -171,7 +231,12 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
     if !args.dry_run
         && !confirm(
             &format!(
-                "Run {} migration(s) ({}) on `{table}`?",
+                "{} {} migration(s) ({}) on `{table}`?",
+                if direction == Direction::Down {
+                    "Revert"
+                } else {
+                    "Run"
+                },
                 todo.len(),
                 todo.iter()
                     .map(|m| m.id.as_str())
@@ -206,12 +271,18 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
             ..WriteOptions::default()
         },
         state_dir: seeding::state_dir(),
+        direction,
         ..RunOptions::default()
     };
+    let total = info.item_count.unwrap_or(0).max(0) as u64;
     for m in todo {
         eprintln!(
             "{} {}{}",
-            if args.dry_run { "checking" } else { "running" },
+            match (args.dry_run, direction) {
+                (true, _) => "checking",
+                (false, Direction::Up) => "running",
+                (false, Direction::Down) => "reverting",
+            },
             m.id,
             if m.description.is_empty() {
                 String::new()
@@ -219,13 +290,65 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
                 format!(": {}", m.description)
             }
         );
-        let r = migrate::run(db, &info, m, &opts, stop.clone())
-            .await
-            .map_err(|e| anyhow::anyhow!(e))?;
+        let view = Live::start(total);
+        let mut o = opts.clone();
+        o.events = Some(view.sink());
+        let r = migrate::run(db, &info, m, &o, stop.clone()).await;
+        view.finish();
+        let r = r.map_err(|e| anyhow::anyhow!(e))?;
         print_report(&r);
         if r.stopped {
             anyhow::bail!("stopped; run the same command again to resume");
         }
     }
     Ok(())
+}
+
+/// Progress and log lines of a run: a bar on a terminal (log lines above
+/// it), plain lines otherwise.
+struct Live {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Live {
+    fn start(total: u64) -> Live {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = if total > 0 {
+                indicatif::ProgressBar::new(total)
+            } else {
+                indicatif::ProgressBar::new_spinner()
+            };
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "[{bar:40}] {pos}/{len} items (table size estimate)  {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b
+        });
+        Live { bar }
+    }
+
+    fn sink(&self) -> migrate::EventSink {
+        let bar = self.bar.clone();
+        Arc::new(move |e| match (e, &bar) {
+            (RunEvent::Log(line), Some(b)) => b.println(line),
+            (RunEvent::Log(line), None) => eprintln!("{line}"),
+            (RunEvent::Progress(c), Some(b)) => {
+                if b.length().is_some_and(|l| c.selected > l) {
+                    b.set_length(c.selected);
+                }
+                b.set_position(c.done());
+                b.set_message(c.to_string());
+            }
+            (RunEvent::Progress(_) | RunEvent::Diff(_), _) => {}
+        })
+    }
+
+    fn finish(self) {
+        if let Some(b) = self.bar {
+            b.finish_and_clear();
+        }
+    }
 }
