@@ -253,9 +253,13 @@ show_log_tail() {
 # wait_until_answering PID PORT : poll until DynamoDB Local answers; fail if
 # the process dies or START_TIMEOUT passes.
 wait_until_answering() {
-    local pid=$1 port=$2 deadline=$((SECONDS + START_TIMEOUT))
+    local pid=$1 port=$2 deadline=$((SECONDS + START_TIMEOUT)) state
     until ddb_answers "$port"; do
-        if ! is_our_ddb "$pid" "$port"; then
+        # Right after the fork the child may not have exec'd java yet (its
+        # cmdline is still the shell's): only a process that is gone (or a
+        # zombie) has exited.
+        state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null || true)
+        if [[ -z $state || $state == Z || $state == X ]]; then
             rm -f "$(pidfile_for "$port")"
             log "DynamoDB Local (pid $pid) exited during startup"
             show_log_tail "$port"

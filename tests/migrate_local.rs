@@ -7,16 +7,16 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
+use common::items::{dir_with, get, put, snapshot};
 use common::{db, demo_design, unique};
 use dyntui::dynamo::client::{Dynamo, TableInfo};
 use dyntui::dynamo::migrate::{self, FileStatus, Migration, RunOptions, RunReport};
-use dyntui::dynamo::{AttributeValue, Item, value};
+use dyntui::dynamo::{AttributeValue, Item};
 
 const DEMO_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/dyntui.toml");
 
@@ -76,63 +76,6 @@ fn customer(i: u32) -> Item {
     addr.insert("city".to_string(), s("Oslo"));
     it.insert("address".into(), AttributeValue::M(addr));
     it
-}
-
-async fn put(db: &Dynamo, t: &str, it: Item) {
-    db.client()
-        .put_item()
-        .table_name(t)
-        .set_item(Some(it))
-        .send()
-        .await
-        .expect("put");
-}
-
-/// Every item, by key text, as DynamoDB JSON (byte-for-byte comparable).
-async fn snapshot(db: &Dynamo, t: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut start = None;
-    loop {
-        let r = db
-            .client()
-            .scan()
-            .table_name(t)
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .expect("scan");
-        for it in r.items.unwrap_or_default() {
-            let key = format!("{:?}|{:?}", it.get("PK"), it.get("SK"));
-            let mut sorted: Vec<(&String, &AttributeValue)> = it.iter().collect();
-            sorted.sort_by_key(|(k, _)| k.as_str());
-            let text = sorted
-                .iter()
-                .map(|(k, v)| format!("{k}={}", value::to_dynamo(v)))
-                .collect::<Vec<_>>()
-                .join(",");
-            out.insert(key, text);
-        }
-        match r.last_evaluated_key {
-            Some(k) if !k.is_empty() => start = Some(k),
-            _ => break,
-        }
-    }
-    out
-}
-
-async fn get(db: &Dynamo, t: &str, pk: &str, sk: &str) -> Item {
-    let mut k = Item::new();
-    k.insert("PK".into(), s(pk));
-    k.insert("SK".into(), s(sk));
-    db.get_item(t, k).await.expect("get").expect("item exists")
-}
-
-fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let d = tempfile::tempdir().expect("tempdir");
-    for (name, text) in files {
-        std::fs::write(d.path().join(name), text).expect("write file");
-    }
-    d
 }
 
 fn opts() -> RunOptions {

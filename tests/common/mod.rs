@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod items;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_config::{BehaviorVersion, Region};
