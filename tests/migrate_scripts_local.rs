@@ -47,14 +47,16 @@ fn customer(i: u32, name: Option<&str>) -> Item {
     }
     it.insert("marketingOptIn".into(), AttributeValue::Bool(i % 2 == 0));
     // Types a plain-JSON script cannot express must survive it untouched.
+    it.insert("big".into(), n("12345678901234567890123456789012345678"));
     it.insert(
-        "big".into(),
-        n("12345678901234567890123456789012345678"),
+        "tags".into(),
+        AttributeValue::Ss(vec!["a".into(), "b".into()]),
     );
-    it.insert("tags".into(), AttributeValue::Ss(vec!["a".into(), "b".into()]));
     it.insert(
         "blob".into(),
-        AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(vec![0u8, 159, 255, i as u8])),
+        AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(vec![
+            0u8, 159, 255, i as u8,
+        ])),
     );
     it
 }
@@ -62,15 +64,15 @@ fn customer(i: u32, name: Option<&str>) -> Item {
 fn review(product: u32, customer: u32, date: &str) -> Item {
     let mut it = Item::new();
     it.insert("PK".into(), s(&format!("PRODUCT#p{product:02}")));
-    it.insert(
-        "SK".into(),
-        s(&format!("REVIEW#{date}#c{customer:03}")),
-    );
+    it.insert("SK".into(), s(&format!("REVIEW#{date}#c{customer:03}")));
     it.insert("Type".into(), s("Review"));
     it.insert("customerId".into(), s(&format!("c{customer:03}")));
     it.insert("reviewDate".into(), s(date));
     it.insert("rating".into(), n("4"));
-    it.insert("nums".into(), AttributeValue::Ns(vec!["1".into(), "2.5".into()]));
+    it.insert(
+        "nums".into(),
+        AttributeValue::Ns(vec!["1".into(), "2.5".into()]),
+    );
     it
 }
 
@@ -160,7 +162,13 @@ async fn demo_migrations_up_then_down_restore_the_table_exactly() {
         ("c002", "Linus", ""),
     ];
     for (id, first, last) in want {
-        let it = get(&db, &t, &format!("CUSTOMER#{id}"), &format!("CUSTOMER#{id}")).await;
+        let it = get(
+            &db,
+            &t,
+            &format!("CUSTOMER#{id}"),
+            &format!("CUSTOMER#{id}"),
+        )
+        .await;
         assert_eq!(it.get("firstName"), Some(&s(first)), "{id}");
         assert_eq!(it.get("lastName"), Some(&s(last)), "{id}");
         let orig = customer(0, None);
@@ -175,7 +183,12 @@ async fn demo_migrations_up_then_down_restore_the_table_exactly() {
     // 003: reviews move to REVIEW#<customer>#<date>, in transactions.
     let m3 = demo("3");
     let r = run(&db, &info, &m3, &opts()).await;
-    assert_eq!((r.counts.changed, r.counts.moved), (12, 12), "{:?}", r.counts);
+    assert_eq!(
+        (r.counts.changed, r.counts.moved),
+        (12, 12),
+        "{:?}",
+        r.counts
+    );
     let moved = get(&db, &t, "PRODUCT#p01", "REVIEW#c002#2024-02-12").await;
     assert_eq!(moved.get("rating"), Some(&n("4")));
     assert_eq!(
@@ -225,7 +238,11 @@ async fn a_dry_run_of_scripts_and_key_moves_writes_nothing() {
     }
     let r = run(&db, &info, &demo("3"), &dry).await;
     assert!(r.diffs[0].key.contains("(moved)"), "{:?}", r.diffs[0]);
-    assert_eq!(snapshot(&db, &t).await, before, "no item and no ledger written");
+    assert_eq!(
+        snapshot(&db, &t).await,
+        before,
+        "no item and no ledger written"
+    );
 }
 
 #[tokio::test]
@@ -307,7 +324,10 @@ async fn a_command_script_gets_the_connection_and_its_output_is_shown() {
             "002_fails.toml",
             "[script]\nmode = \"command\"\ncommand = [\"sh\", \"./fails.sh\"]\n",
         ),
-        ("fails.sh", "echo 'cannot reach the payments API' >&2\nexit 3\n"),
+        (
+            "fails.sh",
+            "echo 'cannot reach the payments API' >&2\nexit 3\n",
+        ),
     ]);
     let ms = migrate::load_dir(dir.path()).expect("loads");
     let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -328,7 +348,10 @@ async fn a_command_script_gets_the_connection_and_its_output_is_shown() {
         format!("{}|{ep}|{ep}|us-east-1|0|first arg with spaces", info.name)
     );
     let shown = lines.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    assert!(shown.contains(&"starting".to_string()) && shown.contains(&"done".to_string()), "{shown:?}");
+    assert!(
+        shown.contains(&"starting".to_string()) && shown.contains(&"done".to_string()),
+        "{shown:?}"
+    );
     assert_eq!(status_of(&db, &info, &ms[0]).await.0, FileStatus::Applied);
 
     // A dry run passes dry_run_args and DYNTUI_DRY_RUN=1.
@@ -443,7 +466,10 @@ async fn failing_transform_scripts_are_reported_and_write_nothing() {
     let err = migrate::run(&db, &info, &ms[0], &opts(), stop())
         .await
         .expect_err("no program");
-    assert!(err.contains("cannot start `dyntui-no-such-program`"), "{err}");
+    assert!(
+        err.contains("cannot start `dyntui-no-such-program`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -487,12 +513,19 @@ fn bad_script_sections_name_file_and_line() {
     }
     // Editing a script flags the migration as changed: the checksum covers it.
     let dir = dir_with(&[
-        ("001_s.toml", "[select]\n[script]\ncommand = [\"node\", \"s.mjs\"]\n"),
+        (
+            "001_s.toml",
+            "[select]\n[script]\ncommand = [\"node\", \"s.mjs\"]\n",
+        ),
         ("s.mjs", "// v1\n"),
     ]);
-    let a = migrate::load_dir(dir.path()).expect("loads")[0].checksum.clone();
+    let a = migrate::load_dir(dir.path()).expect("loads")[0]
+        .checksum
+        .clone();
     std::fs::write(dir.path().join("s.mjs"), "// v2\n").expect("write");
-    let b = migrate::load_dir(dir.path()).expect("loads")[0].checksum.clone();
+    let b = migrate::load_dir(dir.path()).expect("loads")[0]
+        .checksum
+        .clone();
     assert_ne!(a, b);
 }
 
@@ -654,7 +687,10 @@ async fn killed_dynamodb_local_mid_run_then_resume_migrates_each_item_exactly_on
     assert!(r.resumed);
     let all = tags(&db, &t).await;
     assert_eq!(all.len(), N as usize, "no item lost or added");
-    assert_eq!(count(&all), BTreeMap::from([("v+".to_string(), N as usize)]));
+    assert_eq!(
+        count(&all),
+        BTreeMap::from([("v+".to_string(), N as usize)])
+    );
     assert_eq!(status_of(&db, &info, &ms[0]).await.0, FileStatus::Applied);
     assert!(migrate::MigrationCheckpoint::load(state.path(), &t, &ms[0]).is_none());
 }
@@ -675,7 +711,11 @@ async fn tags(db: &Dynamo, t: &str) -> Vec<String> {
         .map(|(_, v)| {
             v.split(',')
                 .find_map(|kv| kv.strip_prefix("tag="))
-                .map(|j| j.trim_start_matches("{\"S\":\"").trim_end_matches("\"}").to_string())
+                .map(|j| {
+                    j.trim_start_matches("{\"S\":\"")
+                        .trim_end_matches("\"}")
+                        .to_string()
+                })
                 .unwrap_or_default()
         })
         .collect()

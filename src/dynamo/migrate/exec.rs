@@ -182,10 +182,27 @@ impl Default for RunOptions {
             max_conflict_retries: 5,
             write: WriteOptions::default(),
             state_dir: None,
-            run_by: std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+            run_by: run_by(),
             hook: None,
             events: None,
         }
+    }
+}
+
+/// `user@host` for the ledger's `runBy`, from the environment.
+pub fn run_by() -> String {
+    let user = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".into());
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty());
+    match host {
+        Some(h) => format!("{user}@{h}"),
+        None => user,
     }
 }
 
