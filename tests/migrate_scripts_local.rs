@@ -728,3 +728,67 @@ fn count(tags: &[String]) -> BTreeMap<String, usize> {
     }
     m
 }
+
+// ------------------------------------------------------------- one at a time
+
+#[tokio::test]
+async fn a_second_run_of_a_migration_in_progress_is_refused_unless_forced() {
+    let db = db();
+    let info = table_on(&db).await;
+    let t = info.name.clone();
+    for i in 0..20 {
+        put(&db, &t, customer(i, Some("Ada Lovelace"))).await;
+    }
+    let m1 = demo("1");
+    let second = Arc::new(std::sync::Mutex::new(None));
+    let (db2, info2, m2, s2) = (db.clone(), info.clone(), m1.clone(), second.clone());
+    let started = Arc::new(AtomicBool::new(false));
+    let hook: migrate::PageHook = Arc::new(move |_seg, _items: &[Item]| {
+        let (db2, info2, m2, s2) = (db2.clone(), info2.clone(), m2.clone(), s2.clone());
+        let first_page = !started.swap(true, Ordering::SeqCst);
+        Box::pin(async move {
+            if first_page {
+                let r = migrate::run(&db2, &info2, &m2, &opts(), stop()).await;
+                *s2.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            }
+        })
+    });
+    let o = RunOptions {
+        segments: 1,
+        page_size: Some(5),
+        hook: Some(hook),
+        ..opts()
+    };
+    let r = run(&db, &info, &m1, &o).await;
+    assert_eq!(r.counts.changed, 20, "the first run did all the work");
+    let other = second
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .expect("the second run was tried");
+    let err = other.expect_err("refused while the first runs");
+    assert!(err.contains("another run is in progress"), "{err}");
+    assert_eq!(status_of(&db, &info, &m1).await.0, FileStatus::Applied);
+
+    // A run that died leaves `running`: refused, unless forced.
+    let ledger = migrate::Ledger::new(&info).expect("ledger");
+    let mut e = migrate::status(&db, &info, std::slice::from_ref(&m1))
+        .await
+        .expect("status")[0]
+        .1
+        .clone()
+        .expect("entry");
+    e.status = "running".into();
+    e.started_at = "2020-01-01T00:00:00Z".into();
+    ledger.put(&db, &e).await.expect("put ledger");
+    let err = migrate::run(&db, &info, &m1, &opts(), stop())
+        .await
+        .expect_err("refused");
+    assert!(err.contains("--force"), "{err}");
+    let forced = RunOptions {
+        force: true,
+        ..opts()
+    };
+    run(&db, &info, &m1, &forced).await;
+    assert_eq!(status_of(&db, &info, &m1).await.0, FileStatus::Applied);
+}

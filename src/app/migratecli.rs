@@ -41,6 +41,10 @@ pub struct MigrateArgs {
     /// Stay under this many write capacity units per second.
     #[arg(long, global = true, value_name = "WCU")]
     pub rate_limit: Option<f64>,
+    /// Run even if the ledger says another run of the migration is in
+    /// progress (after a run died without recording its end).
+    #[arg(long, global = true)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand, Clone)]
@@ -272,6 +276,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         },
         state_dir: seeding::state_dir(),
         direction,
+        force: args.force,
         ..RunOptions::default()
     };
     let total = info.item_count.unwrap_or(0).max(0) as u64;

@@ -168,6 +168,9 @@ pub struct RunOptions {
     pub run_by: String,
     pub hook: Option<PageHook>,
     pub events: Option<EventSink>,
+    /// Start even if the ledger says another run of this migration is in
+    /// progress (for a run that died without recording its end).
+    pub force: bool,
 }
 
 impl Default for RunOptions {
@@ -185,6 +188,7 @@ impl Default for RunOptions {
             run_by: run_by(),
             hook: None,
             events: None,
+            force: false,
         }
     }
 }
@@ -1132,9 +1136,7 @@ pub async fn run(
             }
         };
         if !opts.dry_run {
-            retry(&opts.write, || ledger.put(db, &entry))
-                .await
-                .map_err(|e| e.to_string())?;
+            ledger.claim(db, &entry, opts.force).await?;
         }
         emit(RunEvent::Log(format!("$ {}", script.display())));
         let on_line = |line: String| emit(RunEvent::Log(line));
@@ -1202,9 +1204,7 @@ pub async fn run(
     }
     entry.started_at = checkpoint.started_at.clone();
     if !opts.dry_run {
-        retry(&opts.write, || ledger.put(db, &entry))
-            .await
-            .map_err(|e| e.to_string())?;
+        ledger.claim(db, &entry, opts.force).await?;
     }
     let ctx = Ctx {
         db,

@@ -183,7 +183,7 @@ impl Ledger {
         }))
     }
 
-    pub async fn put(&self, db: &Dynamo, e: &LedgerEntry) -> Result<(), AwsError> {
+    fn item_of(&self, e: &LedgerEntry) -> Item {
         let mut item = self.key(&e.id);
         item.insert("id".into(), s(&e.id));
         item.insert("checksum".into(), s(&e.checksum));
@@ -210,14 +210,62 @@ impl Ledger {
         if let Some(err) = &e.error {
             item.insert("error".into(), s(err));
         }
+        item
+    }
+
+    pub async fn put(&self, db: &Dynamo, e: &LedgerEntry) -> Result<(), AwsError> {
         db.client()
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(self.item_of(e)))
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(e, db.context(), Some(&self.table)))?;
         Ok(())
+    }
+
+    /// Records the start of a run, unless another run of the same migration
+    /// is recorded as running (a run that resumes its own start, with the
+    /// same `startedAt`, may go on). Two teammates cannot run one migration
+    /// at once; a run that died leaves `running`, which `force` overrides.
+    pub async fn claim(&self, db: &Dynamo, e: &LedgerEntry, force: bool) -> Result<(), String> {
+        let mut req = db
+            .client()
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(self.item_of(e)));
+        if !force {
+            req = req
+                .condition_expression(
+                    "attribute_not_exists(#s) OR NOT (#s IN (:running, :reverting)) OR #t = :t",
+                )
+                .expression_attribute_names("#s", "status")
+                .expression_attribute_names("#t", "startedAt")
+                .expression_attribute_values(":running", s("running"))
+                .expression_attribute_values(":reverting", s("reverting"))
+                .expression_attribute_values(":t", s(&e.started_at));
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
+            {
+                let other = self.get(db, &e.id).await.ok().flatten();
+                Err(match other {
+                    Some(o) => format!(
+                        "migration {} is {} since {} by {} in the ledger: another run is in progress, or one died without recording its end; if none is running, run again with --force",
+                        e.id, o.status, o.started_at, o.run_by
+                    ),
+                    None => format!(
+                        "migration {}: the ledger changed meanwhile; try again",
+                        e.id
+                    ),
+                })
+            }
+            Err(err) => Err(AwsError::from_sdk(err, db.context(), Some(&self.table)).to_string()),
+        }
     }
 }
 
