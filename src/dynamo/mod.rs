@@ -21,3 +21,4 @@ pub mod request;
 pub mod seed;
 pub mod seeding;
 pub mod value;
+pub mod write;

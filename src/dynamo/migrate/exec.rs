@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnConsumedCapacity, TransactWriteItem};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -22,7 +21,8 @@ use super::{
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::error::AwsError;
 use crate::dynamo::request::{Filter, ItemsRequest};
-use crate::dynamo::seed::{RateLimiter, WriteOptions, backoff};
+use crate::dynamo::seed::{RateLimiter, WriteOptions};
+use crate::dynamo::write::{Guard, WriteError, Writer, key_text, retry};
 use crate::dynamo::{AttributeValue, Item, value};
 
 // --------------------------------------------------------------- checkpoint
@@ -279,34 +279,6 @@ fn plan_filter(
     Filter::parse(&parts.join(" and ")).map(Some)
 }
 
-fn is_throttle(e: &AwsError) -> bool {
-    matches!(
-        e.code.as_str(),
-        "ProvisionedThroughputExceededException"
-            | "ThrottlingException"
-            | "RequestLimitExceeded"
-            | "TransactionConflictException"
-    )
-}
-
-/// Runs `f` again on throttling, with backoff and jitter.
-async fn retry<T, F, Fut>(opts: &WriteOptions, mut f: F) -> Result<T, AwsError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, AwsError>>,
-{
-    let mut attempt = 0;
-    loop {
-        match f().await {
-            Err(e) if is_throttle(&e) && attempt < opts.max_retries => {
-                tokio::time::sleep(backoff(opts, attempt)).await;
-                attempt += 1;
-            }
-            r => return r,
-        }
-    }
-}
-
 /// A value with its sets sorted, so equal items hash equally whatever
 /// order DynamoDB returns set members in.
 fn canonical(av: &AttributeValue) -> AttributeValue {
@@ -355,66 +327,6 @@ struct Ctx<'a> {
     /// Environment of scripts.
     env: Vec<(String, String)>,
     key_names: Vec<String>,
-}
-
-enum WriteError {
-    Conflict,
-    Aws(AwsError),
-    Other(String),
-}
-
-fn key_text(info: &TableInfo, item: &Item) -> String {
-    info.pk
-        .iter()
-        .chain(info.sk.iter())
-        .map(|k| {
-            format!(
-                "{}={}",
-                k.name,
-                item.get(&k.name)
-                    .map(|v| value::cell_text(v, 80))
-                    .unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A condition that holds while the item is exactly `before`: every
-/// attribute equal, and each of `absent` still absent.
-struct Condition {
-    expr: String,
-    names: HashMap<String, String>,
-    values: HashMap<String, AttributeValue>,
-}
-
-fn unchanged_condition(before: &Item, absent: &[&str]) -> Condition {
-    let mut names = HashMap::new();
-    let mut values = HashMap::new();
-    let mut conds = Vec::new();
-    let mut attrs: Vec<&String> = before.keys().collect();
-    attrs.sort();
-    for (i, a) in attrs.into_iter().enumerate() {
-        names.insert(format!("#a{i}"), a.clone());
-        values.insert(format!(":v{i}"), before[a].clone());
-        conds.push(format!("#a{i} = :v{i}"));
-    }
-    let mut absent: Vec<&str> = absent
-        .iter()
-        .copied()
-        .filter(|a| !before.contains_key(*a))
-        .collect();
-    absent.sort();
-    absent.dedup();
-    for (i, a) in absent.into_iter().enumerate() {
-        names.insert(format!("#n{i}"), a.to_string());
-        conds.push(format!("attribute_not_exists(#n{i})"));
-    }
-    Condition {
-        expr: conds.join(" AND "),
-        names,
-        values,
-    }
 }
 
 /// One item's outcome, ready to write.
@@ -534,245 +446,25 @@ impl Ctx<'_> {
         }
     }
 
-    /// Attributes that must still be absent for a write from `before`.
-    fn absent<'b>(&'b self, before: &Item, after: &'b Item) -> Vec<&'b str> {
-        after
-            .keys()
-            .map(String::as_str)
-            .chain(self.plan.ops().iter().flat_map(Op::touched))
-            .filter(|a| !before.contains_key(*a))
-            .collect()
-    }
-
-    async fn throttle_budget(&self, item: &Item) {
-        if let Some(l) = &self.limiter {
-            l.acquire(
-                crate::dynamo::itemfile::item_size(item)
-                    .div_ceil(1024)
-                    .max(1) as f64,
-            )
-            .await;
-        }
-    }
-
-    /// UpdateItem from `before` to `after` (SET what changed, REMOVE what
-    /// went), on condition that the item is still `before`. An update names
-    /// only the attributes it changes, so an attribute another writer added
-    /// meanwhile survives.
-    async fn update(&self, before: &Item, after: &Item) -> Result<(), WriteError> {
-        let mut c = unchanged_condition(before, &self.absent(before, after));
-        let mut sets = Vec::new();
-        let mut removes = Vec::new();
-        let mut changed: Vec<&String> = after
-            .keys()
-            .filter(|a| before.get(*a) != after.get(*a))
-            .collect();
-        changed.sort();
-        for (i, a) in changed.into_iter().enumerate() {
-            c.names.insert(format!("#u{i}"), a.clone());
-            c.values.insert(format!(":u{i}"), after[a].clone());
-            sets.push(format!("#u{i} = :u{i}"));
-        }
-        let mut gone: Vec<&String> = before.keys().filter(|a| !after.contains_key(*a)).collect();
-        gone.sort();
-        for (i, a) in gone.into_iter().enumerate() {
-            c.names.insert(format!("#r{i}"), a.clone());
-            removes.push(format!("#r{i}"));
-        }
-        let mut update = String::new();
-        if !sets.is_empty() {
-            update.push_str(&format!("SET {}", sets.join(", ")));
-        }
-        if !removes.is_empty() {
-            if !update.is_empty() {
-                update.push(' ');
-            }
-            update.push_str(&format!("REMOVE {}", removes.join(", ")));
-        }
-        let key = self.key_of(before).map_err(WriteError::Other)?;
-        self.throttle_budget(after).await;
-        let table = &self.info.name;
-        let mut attempt = 0;
-        loop {
-            let r = self
-                .db
-                .client()
-                .update_item()
-                .table_name(table)
-                .set_key(Some(key.clone()))
-                .update_expression(&update)
-                .condition_expression(&c.expr)
-                .set_expression_attribute_names(Some(c.names.clone()))
-                .set_expression_attribute_values((!c.values.is_empty()).then(|| c.values.clone()))
-                .return_consumed_capacity(ReturnConsumedCapacity::None)
-                .send()
-                .await;
-            match r {
-                Ok(_) => return Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-                {
-                    return Err(WriteError::Conflict);
-                }
-                Err(e) => {
-                    let e = AwsError::from_sdk(e, self.db.context(), Some(table));
-                    if is_throttle(&e) && attempt < self.opts.write.max_retries {
-                        tokio::time::sleep(backoff(&self.opts.write, attempt)).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(WriteError::Aws(e));
-                }
-            }
-        }
-    }
-
-    /// DeleteItem on condition that the item is still `before`.
-    async fn delete(&self, before: &Item) -> Result<(), WriteError> {
-        let c = unchanged_condition(before, &[]);
-        let key = self.key_of(before).map_err(WriteError::Other)?;
-        self.throttle_budget(before).await;
-        let table = &self.info.name;
-        let mut attempt = 0;
-        loop {
-            let r = self
-                .db
-                .client()
-                .delete_item()
-                .table_name(table)
-                .set_key(Some(key.clone()))
-                .condition_expression(&c.expr)
-                .set_expression_attribute_names(Some(c.names.clone()))
-                .set_expression_attribute_values((!c.values.is_empty()).then(|| c.values.clone()))
-                .send()
-                .await;
-            match r {
-                Ok(_) => return Ok(()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-                {
-                    return Err(WriteError::Conflict);
-                }
-                Err(e) => {
-                    let e = AwsError::from_sdk(e, self.db.context(), Some(table));
-                    if is_throttle(&e) && attempt < self.opts.write.max_retries {
-                        tokio::time::sleep(backoff(&self.opts.write, attempt)).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(WriteError::Aws(e));
-                }
-            }
-        }
-    }
-
-    /// Moves an item to its new key in one transaction: put `after` where
-    /// no item exists, and delete `before` on condition that it is
-    /// unchanged.
-    async fn move_item(&self, before: &Item, after: &Item) -> Result<(), WriteError> {
-        let pk_name = self
-            .key_names
-            .first()
-            .cloned()
-            .ok_or_else(|| WriteError::Other("the table has no key schema".into()))?;
-        let c = unchanged_condition(before, &[]);
-        let key = self.key_of(before).map_err(WriteError::Other)?;
-        let table = &self.info.name;
-        let build = |b: Result<TransactWriteItem, String>| b;
-        let put = Put::builder()
-            .table_name(table)
-            .set_item(Some(after.clone()))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", &pk_name)
-            .build()
-            .map_err(|e| e.to_string());
-        let del = Delete::builder()
-            .table_name(table)
-            .set_key(Some(key))
-            .condition_expression(&c.expr)
-            .set_expression_attribute_names(Some(c.names.clone()))
-            .set_expression_attribute_values((!c.values.is_empty()).then(|| c.values.clone()))
-            .build()
-            .map_err(|e| e.to_string());
-        let items = vec![
-            build(put.map(|p| TransactWriteItem::builder().put(p).build()))
-                .map_err(WriteError::Other)?,
-            build(del.map(|d| TransactWriteItem::builder().delete(d).build()))
-                .map_err(WriteError::Other)?,
-        ];
-        self.throttle_budget(after).await;
-        self.throttle_budget(before).await;
-        let mut attempt = 0;
-        loop {
-            let r = self
-                .db
-                .client()
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await;
-            match r {
-                Ok(_) => return Ok(()),
-                Err(e) => {
-                    let reasons: Vec<String> = e
-                        .as_service_error()
-                        .and_then(|s| match s {
-                            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => Some(
-                                t.cancellation_reasons()
-                                    .iter()
-                                    .map(|r| r.code().unwrap_or("None").to_string())
-                                    .collect(),
-                            ),
-                            _ => None,
-                        })
-                        .unwrap_or_default();
-                    if reasons
-                        .first()
-                        .is_some_and(|r| r == "ConditionalCheckFailed")
-                    {
-                        return Err(WriteError::Other(format!(
-                            "cannot move {} to {}: an item with that key already exists",
-                            key_text(self.info, before),
-                            key_text(self.info, after)
-                        )));
-                    }
-                    if reasons
-                        .get(1)
-                        .is_some_and(|r| r == "ConditionalCheckFailed")
-                    {
-                        return Err(WriteError::Conflict);
-                    }
-                    let retryable = reasons.iter().any(|r| {
-                        matches!(
-                            r.as_str(),
-                            "TransactionConflict"
-                                | "ThrottlingError"
-                                | "ProvisionedThroughputExceeded"
-                                | "RequestLimitExceeded"
-                        )
-                    });
-                    let e = AwsError::from_sdk(e, self.db.context(), Some(table));
-                    if (retryable || is_throttle(&e)) && attempt < self.opts.write.max_retries {
-                        tokio::time::sleep(backoff(&self.opts.write, attempt)).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(WriteError::Aws(e));
-                }
-            }
+    fn writer(&self) -> Writer<'_> {
+        Writer {
+            db: self.db,
+            info: self.info,
+            opts: &self.opts.write,
+            limiter: self.limiter.as_ref(),
         }
     }
 
     async fn write(&self, p: &Pending) -> Result<(), WriteError> {
+        let w = self.writer();
         match &p.outcome {
             Outcome::Unchanged => Ok(()),
-            Outcome::Delete => self.delete(&p.before).await,
-            Outcome::Change(after) if self.moved(&p.before, after) => {
-                self.move_item(&p.before, after).await
+            Outcome::Delete => w.delete(&p.before, &Guard::Unchanged).await,
+            Outcome::Change(after) => {
+                // Attributes the ops read that were absent must stay absent.
+                let absent: Vec<&str> = self.plan.ops().iter().flat_map(Op::touched).collect();
+                w.change(&p.before, after, &Guard::Unchanged, &absent).await
             }
-            Outcome::Change(after) => self.update(&p.before, after).await,
         }
     }
 
@@ -813,7 +505,7 @@ impl Ctx<'_> {
                     return Ok(());
                 }
                 Err(WriteError::Aws(e)) => return Err(e.to_string()),
-                Err(WriteError::Other(e)) => return Err(e),
+                Err(WriteError::Other(e) | WriteError::Exists(e)) => return Err(e),
                 Err(WriteError::Conflict) => {
                     counts.lock().unwrap_or_else(|e| e.into_inner()).conflicts += 1;
                     self.emit(RunEvent::Log(format!(
