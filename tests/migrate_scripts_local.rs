@@ -45,7 +45,10 @@ fn customer(i: u32, name: Option<&str>) -> Item {
     if let Some(name) = name {
         it.insert("name".into(), s(name));
     }
-    it.insert("marketingOptIn".into(), AttributeValue::Bool(i.is_multiple_of(2)));
+    it.insert(
+        "marketingOptIn".into(),
+        AttributeValue::Bool(i.is_multiple_of(2)),
+    );
     // Types a plain-JSON script cannot express must survive it untouched.
     it.insert("big".into(), n("12345678901234567890123456789012345678"));
     it.insert(

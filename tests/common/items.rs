@@ -62,4 +62,3 @@ pub fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     d
 }
-
