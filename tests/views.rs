@@ -542,6 +542,14 @@ async fn help_overlay() {
     snap("help_overlay", &app);
     // Tall enough to show every binding.
     snap_sized("help_overlay_full", &app, 120, 80);
+    // Scrolled to the migrations view's keys.
+    let at = dyntui::views::help::lines(&app)
+        .iter()
+        .position(|l| l.to_string() == "Migrations")
+        .expect("a Migrations section");
+    app.help = Some(at as u16);
+    snap("help_overlay_migrations", &app);
+    app.help = Some(0);
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.help, None);
     assert_eq!(app.screen, Screen::Items);
@@ -1180,4 +1188,544 @@ async fn metrics_with_no_data_in_the_range() {
     assert!(screen.contains("no data in this range"), "{screen}");
     assert!(screen.contains("no alerts in this range"), "{screen}");
     snap_sized("metrics_no_data", &app, 120, 40);
+}
+
+// ------------------------------------------------------------ migrations view
+
+use dyntui::app::migrateview::{Batch, Files, Listing, MigrateMsg, MigrateRun, Pane};
+use dyntui::dynamo::migrate::{
+    self, Counts, Direction, FileStatus, ItemDiff, LedgerEntry, Migration, RunReport,
+};
+
+/// The demo shop's migrations folder, one file per status.
+const MIGRATIONS: [(&str, &str); 7] = [
+    (
+        "001_order_status_index",
+        r#"description = "Orders by status in GSI2"
+[select]
+type = "Order"
+[[op]]
+set = { attribute = "GSI2PK", template = "STATUS#{status}" }
+[down]
+[[down.op]]
+remove = { attribute = "GSI2PK" }
+"#,
+    ),
+    (
+        "002_rename_total",
+        r#"description = "total becomes amount"
+[select]
+type = "Order"
+[[op]]
+rename = { from = "total", to = "amount" }
+[down]
+[[down.op]]
+rename = { from = "amount", to = "total" }
+"#,
+    ),
+    (
+        "003_split_names",
+        r#"description = "name -> firstName, lastName"
+[select]
+type = "Customer"
+[script]
+command = ["python3", "split_names.py"]
+"#,
+    ),
+    (
+        "004_backfill_loyalty",
+        r#"description = "Loyalty points from order history"
+[script]
+mode = "command"
+command = ["sh", "backfill_loyalty.sh"]
+"#,
+    ),
+    (
+        "005_customer_tier",
+        r#"description = "Tier on every customer"
+[select]
+type = "Customer"
+[[op]]
+set = { attribute = "tier", template = "T#{loyaltyPoints}" }
+"#,
+    ),
+    (
+        "006_drop_legacy_flag",
+        r#"description = "No more legacyFlag"
+[select]
+filter = "legacyFlag exists"
+[[op]]
+remove = { attribute = "legacyFlag" }
+[down]
+[[down.op]]
+set = { attribute = "legacyFlag", template = "restored" }
+"#,
+    ),
+    (
+        "007_orders_by_month",
+        r#"description = "GSI1SK by order month"
+[select]
+type = "Order"
+key_prefix = "ORDER#"
+[[op]]
+set = { attribute = "GSI1SK", template = "MONTH#{orderDate}" }
+"#,
+    ),
+];
+
+fn parse_migration(id: &str, text: &str) -> Migration {
+    let number: u64 = id[..3].parse().unwrap();
+    migrate::parse(
+        &format!("migrations/{id}.toml"),
+        id,
+        number,
+        text.as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("{id}: {e}"))
+}
+
+fn ledger(m: &Migration, status: &str, changed: u64, error: Option<&str>) -> LedgerEntry {
+    LedgerEntry {
+        id: m.id.clone(),
+        checksum: m.checksum.clone(),
+        status: status.into(),
+        started_at: "2025-03-14T09:26:53Z".into(),
+        ended_at: (status != "running").then(|| "2025-03-14T09:31:07Z".to_string()),
+        counts: Counts {
+            selected: changed + 3,
+            changed,
+            unchanged: 3,
+            conflicts: u64::from(status == "failed"),
+            ..Counts::default()
+        },
+        run_by: "ada".into(),
+        error: error.map(str::to_string),
+    }
+}
+
+/// Every status: applied, changed (file edited since), failed,
+/// interrupted, running, reverted, pending.
+fn listing(info: TableInfo) -> Listing {
+    let ms: Vec<Migration> = MIGRATIONS
+        .iter()
+        .map(|(id, text)| parse_migration(id, text))
+        .collect();
+    let mut entries = vec![
+        Some(ledger(&ms[0], "applied", 1_620, None)),
+        Some(LedgerEntry {
+            checksum: "0123456789abcdef".into(),
+            ..ledger(&ms[1], "applied", 1_620, None)
+        }),
+        Some(ledger(
+            &ms[2],
+            "failed",
+            12,
+            Some("transform script `python3 split_names.py` exited with status 1\ntraceback"),
+        )),
+        Some(ledger(&ms[3], "interrupted", 0, None)),
+        Some(ledger(&ms[4], "running", 40, None)),
+        Some(ledger(&ms[5], "reverted", 7, None)),
+        None,
+    ];
+    let statuses = ms
+        .iter()
+        .zip(entries.drain(..))
+        .map(|(m, e)| (migrate::file_status(m, e.as_ref()), e))
+        .collect();
+    Listing {
+        info,
+        dir: "migrations".into(),
+        files: Files::Ready(ms),
+        statuses: Ok(statuses),
+    }
+}
+
+fn migrations_app(info: TableInfo) -> App {
+    let mut app = tables_with_demo(info.clone());
+    app.show_migrations(listing(info));
+    app
+}
+
+/// The foreground colour of the first cell showing `text`.
+fn colour_of(terminal: &Terminal<TestBackend>, text: &str) -> ratatui::style::Color {
+    colour_in_row(terminal, "", text)
+}
+
+/// The foreground colour of `text` in the first row that contains `row`.
+fn colour_in_row(terminal: &Terminal<TestBackend>, row: &str, text: &str) -> ratatui::style::Color {
+    let buf = terminal.backend().buffer();
+    let area = buf.area;
+    for y in 0..area.height {
+        let line: String = (0..area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        if !line.contains(row) {
+            continue;
+        }
+        if let Some(pos) = line.find(text) {
+            let x = line[..pos].chars().count() as u16;
+            return buf[(x, y)].fg;
+        }
+    }
+    panic!("`{text}` not on screen in a row with `{row}`")
+}
+
+#[tokio::test]
+async fn migrations_list_every_status() {
+    let mut app = migrations_app(demo_info());
+    assert_eq!(app.screen, Screen::Migrate);
+    let statuses: Vec<FileStatus> = app
+        .migrate
+        .ready()
+        .unwrap()
+        .statuses
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|(s, _)| *s)
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            FileStatus::Applied,
+            FileStatus::Changed,
+            FileStatus::Failed,
+            FileStatus::Interrupted,
+            FileStatus::Running,
+            FileStatus::Reverted,
+            FileStatus::Pending,
+        ]
+    );
+    snap("migrate_list", &app);
+    // A colour per status.
+    use ratatui::style::Color;
+    let terminal = draw(&app, 120, 30);
+    for (id, word, colour) in [
+        ("001_", "applied", Color::Green),
+        ("002_", "changed ", Color::Magenta),
+        ("003_", "failed", Color::Red),
+        ("004_", "interrupted", Color::Yellow),
+        ("005_", "running", Color::Cyan),
+        ("006_", "reverted", Color::Gray),
+        ("007_", "pending", Color::Cyan),
+    ] {
+        assert_eq!(colour_in_row(&terminal, id, word), colour, "{word}");
+    }
+    // The failed one shows its error; the interrupted one says it resumes.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    snap("migrate_list_failed_selected", &app);
+    press(&mut app, KeyCode::Char('j'));
+    let screen = draw(&app, 120, 30).backend().to_string();
+    assert!(screen.contains("running it again resumes"), "{screen}");
+    // u on a migration that is not applied explains why nothing happens.
+    press(&mut app, KeyCode::Char('u'));
+    assert!(app.migrate.confirm.is_none());
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|(_, m)| m.contains("no [down] part")),
+        "{:?}",
+        app.flash
+    );
+    press(&mut app, KeyCode::Char('g'));
+    press(&mut app, KeyCode::Char('G'));
+    press(&mut app, KeyCode::Char('u'));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|(_, m)| m.contains("has no [down] part")),
+        "{:?}",
+        app.flash
+    );
+    // esc goes back where M came from.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Tables);
+}
+
+#[tokio::test]
+async fn migrations_load_errors_show_every_file_line() {
+    let mut app = tables_with_demo(demo_info());
+    let bad_template = r#"[select]
+type = "Order"
+[[op]]
+set = { attribute = "GSI2PK", template = "STATUS#{status" }
+"#;
+    let unknown_field =
+        "description = \"x\"\n[select]\ntpye = \"Order\"\n[[op]]\nremove = { attribute = \"a\" }\n";
+    let writes_key = "[select]\n[[op]]\nrename = { from = \"SK\", to = \"sortKey\" }\n";
+    let mut errors: Vec<String> = [
+        ("002_status_keys", bad_template),
+        ("003_typo", unknown_field),
+    ]
+    .iter()
+    .map(|(id, text)| {
+        migrate::parse(&format!("migrations/{id}.toml"), id, 2, text.as_bytes())
+            .expect_err("a bad file")
+            .to_string()
+    })
+    .collect();
+    let m = parse_migration("004_rename_sk", writes_key);
+    errors.push(
+        migrate::check_against(&m, &demo_info())
+            .expect_err("writes a key")
+            .to_string(),
+    );
+    for e in &errors {
+        assert!(
+            e.starts_with("migrations/00")
+                && e.split(':')
+                    .nth(1)
+                    .is_some_and(|l| l.parse::<usize>().is_ok()),
+            "file:line: {e}"
+        );
+    }
+    app.show_migrations(Listing {
+        info: demo_info(),
+        dir: "migrations".into(),
+        files: Files::Errors(errors),
+        statuses: Ok(vec![]),
+    });
+    snap("migrate_load_errors", &app);
+    // Nothing runs.
+    press(&mut app, KeyCode::Char('d'));
+    press(&mut app, KeyCode::Enter);
+    assert!(app.migrate.run.is_none() && app.migrate.confirm.is_none());
+}
+
+#[tokio::test]
+async fn migrations_empty_states_say_where_the_folder_is() {
+    let mut app = tables_with_demo(demo_info());
+    // No project file and no [migrations] dir: ./migrations.
+    app.project.path = None;
+    app.project.migrations_dir = None;
+    app.show_migrations(Listing {
+        info: demo_info(),
+        dir: "migrations".into(),
+        files: Files::NoFolder,
+        statuses: Ok(vec![]),
+    });
+    snap("migrate_no_folder", &app);
+    // With a project file that sets the folder.
+    app.project.path = Some("/work/shop/dyntui.toml".into());
+    app.project.migrations_dir = Some("/work/shop/db/migrations".into());
+    app.show_migrations(Listing {
+        info: demo_info(),
+        dir: "/work/shop/db/migrations".into(),
+        files: Files::NoFolder,
+        statuses: Ok(vec![]),
+    });
+    let screen = draw(&app, 120, 30).backend().to_string();
+    assert!(
+        screen.contains("That is the [migrations] dir set in /work/shop/dyntui.toml"),
+        "{screen}"
+    );
+    app.show_migrations(Listing {
+        info: demo_info(),
+        dir: "/work/shop/db/migrations".into(),
+        files: Files::Ready(vec![]),
+        statuses: Ok(vec![]),
+    });
+    snap("migrate_no_files", &app);
+}
+
+#[tokio::test]
+async fn migrations_confirmation_and_protected_table() {
+    let mut app = migrations_app(demo_info());
+    // The last one is pending: enter asks first.
+    press(&mut app, KeyCode::Char('G'));
+    press(&mut app, KeyCode::Enter);
+    let c = app.migrate.confirm.clone().expect("confirmation open");
+    assert_eq!(
+        (c.id.as_str(), c.direction, c.table.as_str()),
+        ("007_orders_by_month", Direction::Up, TABLE)
+    );
+    assert!(c.protected.is_none());
+    snap("migrate_confirm", &app);
+    press(&mut app, KeyCode::Char('n'));
+    assert!(app.migrate.confirm.is_none());
+    assert!(app.migrate.run.is_none(), "nothing started");
+    // The ledger says 005 is running: confirming takes over, and says so.
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Char('k'));
+    }
+    press(&mut app, KeyCode::Char('r'));
+    let c = app.migrate.confirm.clone().expect("confirmation open");
+    assert_eq!(c.id, "005_customer_tier");
+    assert!(c.force);
+    let screen = draw(&app, 120, 30).backend().to_string();
+    assert!(
+        screen.contains("running since 2025-03-14T09:26:53Z by ada"),
+        "{screen}"
+    );
+    assert!(screen.contains("Confirming takes over"), "{screen}");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.migrate.confirm.is_none());
+
+    // A protected table: revert of an applied migration needs the name typed.
+    let mut info = demo_info();
+    info.name = "shop-prod".into();
+    let mut app = migrations_app(info);
+    press(&mut app, KeyCode::Char('u'));
+    let c = app.migrate.confirm.clone().expect("confirmation open");
+    assert_eq!(c.direction, Direction::Down);
+    assert!(c.protected.as_deref().unwrap_or("").contains("`*prod*`"));
+    // `y` is just a typed letter here, and enter with a wrong name refuses.
+    type_text(&mut app, "y");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.migrate.confirm.is_some(), "still asking");
+    assert!(app.migrate.run.is_none());
+    snap("migrate_confirm_protected", &app);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.migrate.confirm.is_none());
+    assert_eq!(app.screen, Screen::Migrate);
+}
+
+fn diffs() -> Vec<ItemDiff> {
+    vec![
+        ItemDiff {
+            key: "PK=CUSTOMER#c00001, SK=ORDER#2025-01-04#o00017".into(),
+            changes: vec![(
+                "GSI1SK".into(),
+                Some("2025-01-04#o00017".into()),
+                Some("MONTH#2025-01".into()),
+            )],
+        },
+        ItemDiff {
+            key: "PK=CUSTOMER#c00002, SK=ORDER#2025-02-11#o00023".into(),
+            changes: vec![
+                (
+                    "GSI1SK".into(),
+                    Some("2025-02-11#o00023".into()),
+                    Some("MONTH#2025-02".into()),
+                ),
+                ("legacyFlag".into(), Some("true".into()), None),
+                ("orderMonth".into(), None, Some("2025-02".into())),
+            ],
+        },
+    ]
+}
+
+/// A run of the last migration in progress (as the run's task reports it).
+fn running(dry_run: bool) -> App {
+    let mut app = migrations_app(demo_info());
+    press(&mut app, KeyCode::Char('G'));
+    app.migrate.run = Some(MigrateRun {
+        run: 41,
+        id: "007_orders_by_month".into(),
+        kind: "declarative",
+        direction: Direction::Up,
+        dry_run,
+        estimate: 6_412,
+        counts: Counts::default(),
+        stop: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    });
+    let mut batch = Batch {
+        progress: Some(Counts {
+            selected: 1_200,
+            changed: 930,
+            unchanged: 250,
+            conflicts: 2,
+            ..Counts::default()
+        }),
+        diffs: diffs(),
+        ..Batch::default()
+    };
+    let first = if dry_run {
+        "dry run of 007_orders_by_month on `dyntui-demo` (reads and transforms; writes nothing)"
+    } else {
+        "running 007_orders_by_month on `dyntui-demo`"
+    };
+    for line in [
+        first,
+        "conflict: PK=CUSTOMER#c00004, SK=ORDER#2025-03-02#o00031 changed since it was read; reading it again",
+        "conflict: PK=CUSTOMER#c00009, SK=ORDER#2025-03-20#o00044 changed since it was read; reading it again",
+    ] {
+        batch.log.push_back(line.into());
+    }
+    assert!(app.update(Msg::Migrate(MigrateMsg::Events(41, batch))));
+    // A batch of another run is dropped.
+    assert!(!app.update(Msg::Migrate(MigrateMsg::Events(
+        40,
+        Batch {
+            progress: Some(Counts::default()),
+            ..Batch::default()
+        }
+    ))));
+    app
+}
+
+#[tokio::test]
+async fn migrations_run_in_progress_gauge_log_and_diffs() {
+    let mut app = running(false);
+    let run = app.migrate.run.as_ref().unwrap();
+    assert_eq!(run.counts.done(), 1_180);
+    assert_eq!(run.total(), 6_412, "the table size estimate is larger");
+    snap("migrate_running", &app);
+    use ratatui::style::Color;
+    let terminal = draw(&app, 120, 30);
+    assert_eq!(colour_of(&terminal, "2025-01-04#o00017 ->"), Color::Red);
+    assert_eq!(colour_of(&terminal, "MONTH#2025-01"), Color::Green);
+    assert_eq!(colour_of(&terminal, "+ orderMonth"), Color::Green);
+    assert_eq!(colour_of(&terminal, "- legacyFlag"), Color::Red);
+    // Nothing else starts, and esc does not leave a run.
+    press(&mut app, KeyCode::Char('d'));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Migrate);
+    assert_eq!(app.migrate.run.as_ref().unwrap().run, 41);
+    // s sets the stop flag; the run ends when its pages in flight are done.
+    press(&mut app, KeyCode::Char('s'));
+    assert!(app.migrate.run.as_ref().unwrap().stopping());
+    assert!(app.busy());
+    snap("migrate_stopping", &app);
+    // The log scrolls back with pgup (tab switches to the diffs).
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(app.migrate.log_scroll, 2);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.migrate.focus, Pane::Diffs);
+}
+
+#[tokio::test]
+async fn migrations_finished_dry_run_shows_the_report_and_diffs() {
+    let mut app = running(true);
+    let report = RunReport {
+        id: "007_orders_by_month".into(),
+        direction: Direction::Up,
+        counts: Counts {
+            selected: 1_620,
+            changed: 1_368,
+            unchanged: 252,
+            ..Counts::default()
+        },
+        diffs: diffs(),
+        stopped: false,
+        resumed: false,
+        dry_run: true,
+        note: None,
+    };
+    assert!(app.update(Msg::Migrate(MigrateMsg::Finished(41, Ok(report)))));
+    assert!(app.migrate.run.is_none());
+    assert!(
+        !app.migrate.loading,
+        "a dry run leaves the ledger alone: nothing to read again"
+    );
+    assert_eq!(app.migrate.diffs.len(), 2);
+    snap("migrate_dry_run_done", &app);
+    // A failed run says so.
+    let mut app = running(false);
+    app.migrate.run.as_mut().unwrap().dry_run = true;
+    assert!(
+        app.update(Msg::Migrate(MigrateMsg::Finished(
+            41,
+            Err(
+                "migration 007_orders_by_month failed: ValidationException: the item is too large"
+                    .into()
+            )
+        )))
+    );
+    let screen = draw(&app, 120, 30).backend().to_string();
+    assert!(
+        screen.contains("failed: migration 007_orders_by_month failed"),
+        "{screen}"
+    );
 }

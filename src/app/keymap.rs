@@ -18,18 +18,20 @@ pub enum Mode {
     Detail,
     Patterns,
     Seed,
+    Migrate,
     Metrics,
     Help,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Global,
         Mode::Tables,
         Mode::Items,
         Mode::Detail,
         Mode::Patterns,
         Mode::Seed,
+        Mode::Migrate,
         Mode::Metrics,
         Mode::Help,
     ];
@@ -42,6 +44,7 @@ impl Mode {
             Mode::Detail => "Item detail",
             Mode::Patterns => "Access patterns",
             Mode::Seed => "Seed data",
+            Mode::Migrate => "Migrations",
             Mode::Metrics => "Metrics (on call)",
             Mode::Help => "Help",
         }
@@ -92,6 +95,11 @@ pub enum Action {
     Focus,
     EnableInsights,
     SaveSnapshot,
+    Migrations,
+    DryRun,
+    RunMigration,
+    Revert,
+    TogglePane,
 }
 
 impl Action {
@@ -128,7 +136,7 @@ impl Action {
             Action::CopyRequestJson => "copy the request as JSON",
             Action::Seed => "seed data into the table",
             Action::Reset => "remove exactly what a seed set wrote",
-            Action::Stop => "stop after the batches in flight",
+            Action::Stop => "stop after the work in flight; run again resumes",
             Action::Metrics => "CloudWatch metrics, hot keys and alerts",
             Action::CursorLeft => "move the time cursor left",
             Action::CursorRight => "move the time cursor right",
@@ -137,6 +145,11 @@ impl Action {
             Action::Focus => "switch between hot keys and alerts",
             Action::EnableInsights => "enable Contributor Insights (asks first)",
             Action::SaveSnapshot => "save a snapshot of this view to a file",
+            Action::Migrations => "data migrations of the table: status, runs, diffs",
+            Action::DryRun => "dry run: show the diffs, write nothing",
+            Action::RunMigration => "run the migration (asks first)",
+            Action::Revert => "revert with the [down] part (asks first)",
+            Action::TogglePane => "switch the pane pgup/pgdn scroll (log / diffs)",
         }
     }
 
@@ -177,6 +190,11 @@ impl Action {
             Action::Focus => "keys/alerts",
             Action::EnableInsights => "enable insights",
             Action::SaveSnapshot => "save snapshot",
+            Action::Migrations => "migrations",
+            Action::DryRun => "dry run",
+            Action::RunMigration => "run",
+            Action::Revert => "revert",
+            Action::TogglePane => "log/diffs",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod diagnose;
 pub mod keymap;
 pub mod metricsview;
 pub mod migratecli;
+pub mod migrateview;
 pub mod patterns;
 pub mod run;
 pub mod seedcli;

@@ -15,6 +15,7 @@ use super::clipboard::Clipboard;
 use super::config::{Project, Settings};
 use super::keymap::{Action, Mode};
 use super::metricsview::{MetricsMsg, MetricsState};
+use super::migrateview::{MigrateMsg, MigrateState};
 use super::patterns::{PatternForm, PatternsState, RecentParams};
 use super::seedview::{SeedMsg, SeedState};
 use crate::dynamo::client::{Dynamo, Page, TableInfo};
@@ -34,6 +35,7 @@ pub enum Msg {
     Described(u64, String, Box<Result<TableInfo, AwsError>>),
     Page(u64, Result<Page, AwsError>),
     Seed(SeedMsg),
+    Migrate(MigrateMsg),
     Metrics(MetricsMsg),
     /// Throttle sparklines of the tables list (from CloudWatch).
     Sparks(Result<HashMap<String, Vec<f64>>, AwsError>),
@@ -66,6 +68,7 @@ pub enum Screen {
     Detail,
     Patterns,
     Seed,
+    Migrate,
     Metrics,
 }
 
@@ -351,6 +354,7 @@ pub struct App {
     pub started: Instant,
     pub patterns: PatternsState,
     pub seed: SeedState,
+    pub migrate: MigrateState,
     pub metrics: MetricsState,
     pub recent: RecentParams,
     /// A pattern run waiting for its table's description: (table, pattern, values).
@@ -394,6 +398,7 @@ impl App {
             started: Instant::now(),
             patterns: PatternsState::default(),
             seed: SeedState::default(),
+            migrate: MigrateState::default(),
             metrics: MetricsState::default(),
             recent: RecentParams::default(),
             pending_pattern: None,
@@ -470,6 +475,8 @@ impl App {
         matches!(self.tables.list, Loadable::Loading)
             || matches!(self.metrics.data, Loadable::Loading)
             || self.seed.run.is_some()
+            || self.migrate.run.is_some()
+            || self.migrate.loading
             || self
                 .seed
                 .confirm
@@ -494,6 +501,7 @@ impl App {
             Screen::Detail => Mode::Detail,
             Screen::Patterns => Mode::Patterns,
             Screen::Seed => Mode::Seed,
+            Screen::Migrate => Mode::Migrate,
             Screen::Metrics => Mode::Metrics,
         }
     }
@@ -771,6 +779,7 @@ impl App {
                 true
             }
             Msg::Seed(m) => self.on_seed_msg(m),
+            Msg::Migrate(m) => self.on_migrate_msg(m),
             Msg::Metrics(m) => self.on_metrics_msg(m),
             Msg::Sparks(r) => {
                 match r {
@@ -828,11 +837,23 @@ impl App {
                 );
                 return;
             }
+            // The same for a migration (it resumes when run again).
+            if self.stop_migration() {
+                self.flash(
+                    Level::Warn,
+                    "stopping the migration after the pages in flight… (ctrl-c again quits)",
+                );
+                return;
+            }
             self.should_quit = true;
             return;
         }
         if self.screen == Screen::Seed && self.seed.confirm.is_some() {
             self.on_seed_confirm_key(&k);
+            return;
+        }
+        if self.screen == Screen::Migrate && self.migrate.confirm.is_some() {
+            self.on_migrate_confirm_key(&k);
             return;
         }
         if self.input.is_some() {
@@ -863,10 +884,28 @@ impl App {
             return;
         }
         match action {
-            Action::Quit => self.should_quit = true,
+            Action::Quit => {
+                // A running migration is stopped first; quitting again leaves.
+                if self.stop_migration() {
+                    self.flash(
+                        Level::Warn,
+                        "stopping the migration after the pages in flight… (quit again to leave now)",
+                    );
+                } else {
+                    self.should_quit = true;
+                }
+            }
             Action::Help => self.help = Some(0),
             Action::Patterns => self.open_patterns(),
             Action::Seed => self.open_seed(),
+            Action::Migrations if self.screen != Screen::Migrate => {
+                let table = match self.screen {
+                    Screen::Tables => self.tables.selected_name(),
+                    Screen::Items | Screen::Detail => self.items.as_ref().map(|i| i.table.clone()),
+                    _ => self.pattern_table(),
+                };
+                self.open_migrations(table);
+            }
             Action::Metrics if self.screen != Screen::Metrics => {
                 let table = match self.screen {
                     Screen::Tables => self.tables.selected_name(),
@@ -880,6 +919,7 @@ impl App {
                 Screen::Detail => self.detail_action(action),
                 Screen::Patterns => self.patterns_action(action),
                 Screen::Seed => self.seed_action(action),
+                Screen::Migrate => self.migrate_action(action),
                 Screen::Metrics => self.metrics_action(action),
             },
         }

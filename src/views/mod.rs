@@ -14,6 +14,7 @@ pub mod help;
 pub mod input;
 pub mod items;
 pub mod metrics;
+pub mod migrate;
 pub mod patterns;
 pub mod seed;
 pub mod status;
@@ -39,10 +40,15 @@ pub fn render(f: &mut Frame, app: &App) {
             Screen::Detail => detail::render(f, body, app),
             Screen::Patterns => patterns::render(f, body, app),
             Screen::Seed => seed::render(f, body, app),
+            Screen::Migrate => migrate::render(f, body, app),
             Screen::Metrics => metrics::render(f, body, app),
         }
     }
-    status::render(f, status, app);
+    if app.screen == Screen::Migrate {
+        migrate::render_status(f, status, app);
+    } else {
+        status::render(f, status, app);
+    }
     if app.input.is_some() {
         input::render(f, body, app);
     }
@@ -75,6 +81,7 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
         Screen::Tables => None,
         Screen::Patterns | Screen::Seed => app.pattern_table(),
         Screen::Metrics => app.metrics.table.clone(),
+        Screen::Migrate => app.migrate.table.clone(),
         Screen::Items | Screen::Detail => app.items.as_ref().map(|i| i.table.clone()),
     };
     if let Some(tname) = title {
