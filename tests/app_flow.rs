@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,8 +12,10 @@ use common::{db, demo_design, unique};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Settings, demo_project};
+use dyntui::app::migrateview::Files;
 use dyntui::app::state::{App, Input, Loadable, Msg, Screen};
 use dyntui::dynamo::demo::{DemoSize, generate};
+use dyntui::dynamo::migrate::FileStatus;
 use dyntui::dynamo::request::RequestKind;
 use dyntui::dynamo::seed::{Progress, WriteOptions, write_all};
 use dyntui::dynamo::{AttributeValue, Item};
@@ -333,4 +335,218 @@ async fn a_filter_matching_nothing_does_not_read_the_whole_table() {
     key(&mut app, KeyCode::Char('G'));
     settle(&mut app, &mut rx).await;
     assert!(app.items.as_ref().unwrap().done);
+}
+
+// ------------------------------------------------------------ migrations view
+
+const ORDER_MONTH: &str = r#"description = "Month of each order; total becomes amount"
+[select]
+type = "Order"
+[[op]]
+set = { attribute = "orderMonth", template = "M#{orderDate}" }
+[[op]]
+rename = { from = "total", to = "amount" }
+[down]
+[[down.op]]
+remove = { attribute = "orderMonth" }
+[[down.op]]
+rename = { from = "amount", to = "total" }
+"#;
+
+fn shop_item(pk: &str, sk: &str, attrs: &[(&str, AttributeValue)]) -> Item {
+    let mut it = Item::new();
+    it.insert("PK".into(), AttributeValue::S(pk.into()));
+    it.insert("SK".into(), AttributeValue::S(sk.into()));
+    for (k, v) in attrs {
+        it.insert(k.to_string(), v.clone());
+    }
+    it
+}
+
+/// The table's items without the ledger's.
+async fn data(db: &dyntui::dynamo::client::Dynamo, t: &str) -> BTreeMap<String, String> {
+    common::items::snapshot(db, t)
+        .await
+        .into_iter()
+        .filter(|(k, _)| !k.contains("_dyntui#migrations"))
+        .collect()
+}
+
+fn outcome(app: &App) -> &dyntui::dynamo::migrate::RunReport {
+    match &app.migrate.outcome {
+        Some(o) => match &o.result {
+            Ok(r) => r,
+            Err(e) => panic!("the run failed: {e}"),
+        },
+        None => panic!("no run finished"),
+    }
+}
+
+fn status_of_first(app: &App) -> FileStatus {
+    let l = app.migrate.ready().expect("listing");
+    l.status(0).expect("a status").0
+}
+
+#[tokio::test]
+async fn migrations_view_dry_run_run_stop_resume_and_revert() {
+    let db = db();
+    let name = unique("migview");
+    demo_design(&name).create(&db).await.expect("create");
+    let s = |v: &str| AttributeValue::S(v.into());
+    let n = |v: &str| AttributeValue::N(v.into());
+    for i in 1..=3 {
+        common::items::put(
+            &db,
+            &name,
+            shop_item(
+                &format!("CUSTOMER#c{i}"),
+                &format!("ORDER#2025-0{i}-1{i}#o{i}"),
+                &[
+                    ("Type", s("Order")),
+                    ("orderDate", s(&format!("2025-0{i}"))),
+                    ("total", n(&format!("1{i}.25"))),
+                    ("status", s("SHIPPED")),
+                ],
+            ),
+        )
+        .await;
+        common::items::put(
+            &db,
+            &name,
+            shop_item(
+                &format!("CUSTOMER#c{i}"),
+                &format!("CUSTOMER#c{i}"),
+                &[("Type", s("Customer")), ("total", n("7"))],
+            ),
+        )
+        .await;
+    }
+    let original = data(&db, &name).await;
+    let folder = common::items::dir_with(&[("001_order_month.toml", ORDER_MONTH)]);
+
+    let (mut app, mut rx) = app(50);
+    app.project.migrations_dir = Some(folder.path().to_path_buf());
+    app.open_table(&name);
+    settle(&mut app, &mut rx).await;
+    // M opens the view for the open table.
+    key(&mut app, KeyCode::Char('M'));
+    assert_eq!(app.screen, Screen::Migrate);
+    assert_eq!(app.migrate.table.as_deref(), Some(name.as_str()));
+    settle(&mut app, &mut rx).await;
+    assert_eq!(app.migrate.migrations().len(), 1);
+    assert_eq!(status_of_first(&app), FileStatus::Pending);
+
+    // d: a dry run, no confirmation; the diffs of the three orders, nothing written.
+    key(&mut app, KeyCode::Char('d'));
+    assert!(app.migrate.confirm.is_none());
+    assert!(app.migrate.run.is_some());
+    settle(&mut app, &mut rx).await;
+    let r = outcome(&app);
+    assert!(r.dry_run && !r.stopped);
+    assert_eq!((r.counts.selected, r.counts.changed), (3, 3));
+    assert_eq!(app.migrate.diffs.len(), 3);
+    for d in &app.migrate.diffs {
+        assert!(d.key.starts_with("PK=CUSTOMER#c"), "{}", d.key);
+        let names: Vec<&str> = d.changes.iter().map(|(n, _, _)| n.as_str()).collect();
+        assert_eq!(names, ["amount", "orderMonth", "total"], "{d}");
+        assert!(d.changes.iter().any(|(n, b, a)| n == "orderMonth"
+            && b.is_none()
+            && a.as_deref().is_some_and(|a| a.starts_with("M#2025-0"))));
+    }
+    assert_eq!(data(&db, &name).await, original, "a dry run writes nothing");
+    assert_eq!(status_of_first(&app), FileStatus::Pending);
+
+    // enter asks; y starts; s at once stops it before its first page: interrupted.
+    key(&mut app, KeyCode::Enter);
+    assert!(app.migrate.confirm.is_some());
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.migrate.run.is_some());
+    key(&mut app, KeyCode::Char('s'));
+    assert!(app.migrate.run.as_ref().unwrap().stopping());
+    settle(&mut app, &mut rx).await;
+    let r = outcome(&app);
+    assert!(r.stopped && !r.dry_run);
+    assert_eq!(status_of_first(&app), FileStatus::Interrupted);
+    assert!(
+        app.migrate.log.iter().any(|l| l.contains("resume")),
+        "{:?}",
+        app.migrate.log
+    );
+
+    // Running it again resumes and applies; exactly the orders change.
+    key(&mut app, KeyCode::Char('r'));
+    let c = app.migrate.confirm.clone().expect("confirmation");
+    assert!(
+        c.notes.iter().any(|n| n.contains("resumes")),
+        "{:?}",
+        c.notes
+    );
+    key(&mut app, KeyCode::Char('y'));
+    settle(&mut app, &mut rx).await;
+    let r = outcome(&app);
+    assert!(r.resumed && !r.stopped);
+    assert_eq!(
+        (r.counts.selected, r.counts.changed, r.counts.unchanged),
+        (3, 3, 0)
+    );
+    assert_eq!(status_of_first(&app), FileStatus::Applied);
+    let entry = app.migrate.ready().unwrap().status(0).unwrap().1.cloned();
+    assert_eq!(entry.map(|e| e.counts.changed), Some(3));
+    let after = data(&db, &name).await;
+    assert_eq!(after.len(), original.len());
+    for i in 1..=3 {
+        let o = common::items::get(
+            &db,
+            &name,
+            &format!("CUSTOMER#c{i}"),
+            &format!("ORDER#2025-0{i}-1{i}#o{i}"),
+        )
+        .await;
+        assert_eq!(o.get("orderMonth"), Some(&s(&format!("M#2025-0{i}"))));
+        assert_eq!(o.get("amount"), Some(&n(&format!("1{i}.25"))));
+        assert_eq!(o.get("total"), None);
+        assert_eq!(o.get("status"), Some(&s("SHIPPED")));
+        assert_eq!(o.len(), 7, "{o:?}");
+    }
+    for (k, v) in &original {
+        if k.contains("CUSTOMER#c") && !k.contains("ORDER#") {
+            assert_eq!(after.get(k), Some(v), "customers untouched");
+        }
+    }
+
+    // u reverts with the [down] part: the table is as it was.
+    key(&mut app, KeyCode::Char('u'));
+    let c = app.migrate.confirm.clone().expect("confirmation");
+    assert_eq!(c.direction, dyntui::dynamo::migrate::Direction::Down);
+    key(&mut app, KeyCode::Enter);
+    settle(&mut app, &mut rx).await;
+    let r = outcome(&app);
+    assert_eq!(r.counts.changed, 3);
+    assert_eq!(status_of_first(&app), FileStatus::Reverted);
+    assert_eq!(data(&db, &name).await, original, "reverted exactly");
+
+    // A bad file: every error with its line; nothing runs.
+    std::fs::write(
+        folder.path().join("002_bad.toml"),
+        "[select]\ntype = \"Order\"\n[[op]]\nrename = { from = \"SK\", to = \"sk\" }\n",
+    )
+    .unwrap();
+    // ctrl-r reads the folder and the ledger again.
+    app.update(Msg::Event(Event::Key(KeyEvent::new(
+        KeyCode::Char('r'),
+        KeyModifiers::CONTROL,
+    ))));
+    settle(&mut app, &mut rx).await;
+    let l = app.migrate.ready().expect("listing");
+    match &l.files {
+        Files::Errors(e) => {
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert!(e[0].contains("002_bad.toml:3:1: "), "{e:?}");
+        }
+        other => panic!("errors expected, got {other:?}"),
+    }
+    key(&mut app, KeyCode::Char('d'));
+    assert!(app.migrate.run.is_none());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Items);
 }
