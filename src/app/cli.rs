@@ -50,6 +50,10 @@ pub struct ConnArgs {
     /// (AWS_ENDPOINT_URL is honoured too).
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Refuse every write (editing, seeding, migrations, imports), in the
+    /// TUI and in commands.
+    #[arg(long, global = true)]
+    pub read_only: bool,
 }
 
 impl ConnArgs {
@@ -150,6 +154,58 @@ pub enum Command {
     /// Data migrations: `dyntui migrate status|up|run <id>` from
     /// `migrations/NNN_name.toml` files, with a ledger in the table.
     Migrate(super::migratecli::MigrateArgs),
+    /// Put an item (JSON from FILE or stdin): creates it, or replaces the item
+    /// at its key conditionally, after showing the diff.
+    Put {
+        #[arg(long, short = 't')]
+        table: String,
+        /// JSON file (plain or DynamoDB JSON); `-` or none: stdin.
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        write: super::editcli::WriteArgs,
+    },
+    /// Edit an item in $EDITOR; shows the diff and writes conditionally.
+    Edit {
+        #[arg(long, short = 't')]
+        table: String,
+        /// e.g. '{"PK":"CUSTOMER#c00001","SK":"CUSTOMER#c00001"}'
+        #[arg(long)]
+        key: String,
+        #[command(flatten)]
+        write: super::editcli::WriteArgs,
+    },
+    /// Set string or number attributes of an item: `dyntui set -t T --key K tier=gold`.
+    Set {
+        #[arg(long, short = 't')]
+        table: String,
+        #[arg(long)]
+        key: String,
+        /// NAME=VALUE (a number attribute stays a number).
+        #[arg(required = true)]
+        assignments: Vec<String>,
+        #[command(flatten)]
+        write: super::editcli::WriteArgs,
+    },
+    /// Delete an item, conditional on it being as read.
+    Delete {
+        #[arg(long, short = 't')]
+        table: String,
+        #[arg(long)]
+        key: String,
+        #[command(flatten)]
+        write: super::editcli::WriteArgs,
+    },
+    /// The local audit log of writes made with dyntui.
+    Audit {
+        /// How many of the latest entries.
+        #[arg(long, short = 'n', default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per line (with the items before and after).
+        #[arg(long)]
+        json: bool,
+    },
+    /// AWS profiles (contexts) from ~/.aws/config and ~/.aws/credentials.
+    Profiles,
 }
 
 #[derive(Debug, Subcommand)]
@@ -215,11 +271,29 @@ pub fn load_project(explicit: Option<&PathBuf>) -> anyhow::Result<Project> {
 
 /// Runs a headless subcommand; returns the process exit code.
 pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> anyhow::Result<u8> {
-    // Reading a snapshot needs no connection.
+    // Reading a snapshot, the audit log or the profiles needs no connection.
     if let Command::Diagnose(args) = &cmd
         && args.snapshot.is_some()
     {
         return super::diagnose::run(None, project, args.clone()).await;
+    }
+    match &cmd {
+        Command::Audit { limit, json } => {
+            super::editcli::audit(*limit, *json)?;
+            return Ok(0);
+        }
+        Command::Profiles => {
+            super::editcli::profiles();
+            return Ok(0);
+        }
+        Command::Seed(_) | Command::Migrate(_) if conn.read_only => {
+            let dry = matches!(&cmd, Command::Migrate(a) if a.dry_run || matches!(a.command, super::migratecli::MigrateCommand::Status));
+            let seed_list = matches!(&cmd, Command::Seed(a) if a.list);
+            if !dry && !seed_list {
+                anyhow::bail!("--read-only: this command writes; nothing done");
+            }
+        }
+        _ => {}
     }
     let db = Dynamo::connect(&conn.options()).await.map_err(aws)?;
     let stdout = std::io::stdout();
@@ -398,6 +472,41 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             super::migratecli::run(&db, project, args).await?;
             return Ok(0);
         }
+        Command::Put { table, file, write } => {
+            let info = db.describe(&table).await.map_err(aws)?;
+            super::editcli::put(&db, project, &info, file.as_ref(), conn.read_only, &write).await?;
+        }
+        Command::Edit { table, key, write } => {
+            let info = db.describe(&table).await.map_err(aws)?;
+            let key = super::editcli::parse_key(&key)?;
+            super::editcli::edit_in_editor(&db, project, &info, &key, conn.read_only, &write)
+                .await?;
+        }
+        Command::Set {
+            table,
+            key,
+            assignments,
+            write,
+        } => {
+            let info = db.describe(&table).await.map_err(aws)?;
+            let key = super::editcli::parse_key(&key)?;
+            super::editcli::set(
+                &db,
+                project,
+                &info,
+                &key,
+                &assignments,
+                conn.read_only,
+                &write,
+            )
+            .await?;
+        }
+        Command::Delete { table, key, write } => {
+            let info = db.describe(&table).await.map_err(aws)?;
+            let key = super::editcli::parse_key(&key)?;
+            super::editcli::delete(&db, project, &info, &key, conn.read_only, &write).await?;
+        }
+        Command::Audit { .. } | Command::Profiles => {}
     }
     out.flush()?;
     Ok(0)

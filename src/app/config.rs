@@ -294,6 +294,20 @@ struct ProjectFile {
     seed: Vec<Spanned<SeedFile>>,
     #[serde(default)]
     migrations: Option<MigrationsFile>,
+    #[serde(default)]
+    protection: Option<ProtectionFile>,
+}
+
+/// `[protection]`: tables and profiles that are read-only until writes are
+/// unlocked for the session (with the table name typed).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProtectionFile {
+    /// Table-name patterns (`*` and `?`); replaces the default `*prod*`.
+    tables: Option<Vec<String>>,
+    /// Profile-name patterns.
+    #[serde(default)]
+    profiles: Vec<String>,
 }
 
 /// `[migrations]`.
@@ -587,6 +601,17 @@ pub struct Project {
 }
 
 impl Project {
+    /// Why writes to `table` (with `profile`) are protected, if they are: a
+    /// table marked `protected = true`, a table or profile matching a
+    /// `[protection]` pattern (default `*prod*`).
+    pub fn protection(&self, table: &str, profile: Option<&str>) -> Option<String> {
+        self.seeding.protection(
+            table,
+            profile,
+            self.protected_tables.iter().any(|t| t == table),
+        )
+    }
+
     /// Parses a project file (without includes); `file` names it in errors.
     pub fn parse(file: &str, src: &str) -> Result<Project, ConfigError> {
         let mut p = Project::parse_unresolved(file, src)?;
@@ -745,6 +770,12 @@ impl Project {
                 seeding.protected_tables = t;
             }
             seeding.protected_profiles = sf.protected_profiles;
+        }
+        if let Some(pf) = f.protection {
+            if let Some(t) = pf.tables {
+                seeding.protected_tables = t;
+            }
+            seeding.protected_profiles.extend(pf.profiles);
         }
         let mut seed_sets = Vec::new();
         let mut seed_origins = Vec::new();

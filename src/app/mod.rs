@@ -1,9 +1,13 @@
 //! The application: state, event loop, keymap, configuration, CLI glue.
 
+pub mod audit;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
+pub mod contexts;
 pub mod diagnose;
+pub mod editcli;
+pub mod editor;
 pub mod keymap;
 pub mod metricsview;
 pub mod migratecli;

@@ -82,7 +82,7 @@ pub fn confirm(question: &str, yes: bool) -> anyhow::Result<bool> {
 }
 
 /// The table name typed to confirm work on a protected table.
-fn confirm_table_name(table: &str, given: Option<&str>) -> anyhow::Result<()> {
+pub fn confirm_table_name(table: &str, given: Option<&str>) -> anyhow::Result<()> {
     if given == Some(table) {
         return Ok(());
     }

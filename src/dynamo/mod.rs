@@ -11,6 +11,7 @@ pub mod client;
 pub mod compact;
 pub mod demo;
 pub mod design;
+pub mod edit;
 pub mod entity;
 pub mod error;
 pub mod generate;

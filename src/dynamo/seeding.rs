@@ -117,7 +117,10 @@ impl SeedSettings {
             ));
         }
         if let Some(pr) = profile
-            && self.protected_profiles.iter().any(|p| p == pr)
+            && self
+                .protected_profiles
+                .iter()
+                .any(|p| wildcard_match(p, pr))
         {
             return Some(format!("profile `{pr}` is protected"));
         }

@@ -645,6 +645,77 @@ impl NumberParts<'_> {
     }
 }
 
+/// An item edited as plain JSON (by a script or in an editor), keeping the
+/// DynamoDB types plain JSON cannot express: see [`merge_value`].
+pub fn merge_item(before: &Item, after: &serde_json::Map<String, Value>) -> Result<Item, String> {
+    after
+        .iter()
+        .map(|(k, v)| {
+            merge_value(before.get(k), v)
+                .map(|av| (k.clone(), av))
+                .map_err(|e| format!("attribute `{k}`: {e}"))
+        })
+        .collect()
+}
+
+/// A plain JSON value as an attribute value, given what the attribute was:
+/// a value the script left as it was keeps its type (a set, binary); an
+/// array written where a set was stays that kind of set; maps and lists are
+/// merged member by member; a number equal to the original as a float (a
+/// script in a language with float numbers rounds 38-digit numbers it only
+/// passed through) keeps the original exact text.
+pub fn merge_value(old: Option<&AttributeValue>, new: &Value) -> Result<AttributeValue, String> {
+    let Some(old) = old else {
+        return from_plain(new).map_err(|e| e.to_string());
+    };
+    if &to_plain(old) == new {
+        return Ok(old.clone());
+    }
+    match (old, new) {
+        (AttributeValue::N(o), Value::Number(n)) => {
+            let n = n.to_string();
+            let same = matches!((o.parse::<f64>(), n.parse::<f64>()), (Ok(a), Ok(b)) if a == b);
+            if same {
+                Ok(old.clone())
+            } else {
+                from_plain(new).map_err(|e| e.to_string())
+            }
+        }
+        (
+            AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_),
+            Value::Array(a),
+        ) => {
+            let tag = match old {
+                AttributeValue::Ss(_) => "SS",
+                AttributeValue::Ns(_) => "NS",
+                _ => "BS",
+            };
+            let members: Vec<Value> = a
+                .iter()
+                .map(|m| match m {
+                    Value::Number(n) if tag == "NS" => Ok(Value::String(n.to_string())),
+                    Value::String(_) => Ok(m.clone()),
+                    other => Err(format!(
+                        "a {tag} member must be a string{}, got {other}",
+                        if tag == "NS" { " or number" } else { "" }
+                    )),
+                })
+                .collect::<Result<_, _>>()?;
+            let mut obj = serde_json::Map::new();
+            obj.insert(tag.into(), Value::Array(members));
+            from_dynamo(&Value::Object(obj)).map_err(|e| e.to_string())
+        }
+        (AttributeValue::M(m), Value::Object(o)) => Ok(AttributeValue::M(merge_item(m, o)?)),
+        (AttributeValue::L(l), Value::Array(a)) => Ok(AttributeValue::L(
+            a.iter()
+                .enumerate()
+                .map(|(i, v)| merge_value(l.get(i), v).map_err(|e| format!("[{i}]: {e}")))
+                .collect::<Result<_, _>>()?,
+        )),
+        _ => from_plain(new).map_err(|e| e.to_string()),
+    }
+}
+
 /// Checks that `s` is a number DynamoDB accepts, without converting it.
 ///
 /// Syntax (the JSON number grammar, so every valid number is also a plain JSON

@@ -18,7 +18,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
 use super::{Script, ScriptFormat};
-use crate::dynamo::{AttributeValue, Item, value};
+use crate::dynamo::{Item, value};
 
 /// How much of a script's stderr an error message keeps (the end of it).
 const STDERR_TAIL: usize = 4000;
@@ -170,7 +170,7 @@ pub(crate) async fn transform(
             }
             Value::Object(m) => {
                 let after = match script.format {
-                    ScriptFormat::Plain => merge_item(before, m),
+                    ScriptFormat::Plain => value::merge_item(before, m),
                     ScriptFormat::Dynamo => value::item_from_dynamo(&v).map_err(|e| e.to_string()),
                 }
                 .map_err(|e| fail(format!("{}: {e}", at())))?;
@@ -220,83 +220,6 @@ fn describe_status(s: std::process::ExitStatus) -> String {
     match s.code() {
         Some(c) => format!("exited with status {c}"),
         None => "exited abnormally".into(),
-    }
-}
-
-/// The item a plain-JSON script printed, keeping DynamoDB types where the
-/// script could not express them: see [`merge_value`].
-pub(crate) fn merge_item(
-    before: &Item,
-    after: &serde_json::Map<String, Value>,
-) -> Result<Item, String> {
-    after
-        .iter()
-        .map(|(k, v)| {
-            merge_value(before.get(k), v)
-                .map(|av| (k.clone(), av))
-                .map_err(|e| format!("attribute `{k}`: {e}"))
-        })
-        .collect()
-}
-
-/// A plain JSON value as an attribute value, given what the attribute was:
-/// a value the script left as it was keeps its type (a set, binary); an
-/// array written where a set was stays that kind of set; maps and lists are
-/// merged member by member; a number equal to the original as a float (a
-/// script in a language with float numbers rounds 38-digit numbers it only
-/// passed through) keeps the original exact text.
-pub(crate) fn merge_value(
-    old: Option<&AttributeValue>,
-    new: &Value,
-) -> Result<AttributeValue, String> {
-    let Some(old) = old else {
-        return value::from_plain(new).map_err(|e| e.to_string());
-    };
-    if &value::to_plain(old) == new {
-        return Ok(old.clone());
-    }
-    match (old, new) {
-        (AttributeValue::N(o), Value::Number(n)) => {
-            let n = n.to_string();
-            let same = matches!((o.parse::<f64>(), n.parse::<f64>()), (Ok(a), Ok(b)) if a == b);
-            if same {
-                Ok(old.clone())
-            } else {
-                value::from_plain(new).map_err(|e| e.to_string())
-            }
-        }
-        (
-            AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_),
-            Value::Array(a),
-        ) => {
-            let tag = match old {
-                AttributeValue::Ss(_) => "SS",
-                AttributeValue::Ns(_) => "NS",
-                _ => "BS",
-            };
-            let members: Vec<Value> = a
-                .iter()
-                .map(|m| match m {
-                    Value::Number(n) if tag == "NS" => Ok(Value::String(n.to_string())),
-                    Value::String(_) => Ok(m.clone()),
-                    other => Err(format!(
-                        "a {tag} member must be a string{}, got {other}",
-                        if tag == "NS" { " or number" } else { "" }
-                    )),
-                })
-                .collect::<Result<_, _>>()?;
-            let mut obj = serde_json::Map::new();
-            obj.insert(tag.into(), Value::Array(members));
-            value::from_dynamo(&Value::Object(obj)).map_err(|e| e.to_string())
-        }
-        (AttributeValue::M(m), Value::Object(o)) => Ok(AttributeValue::M(merge_item(m, o)?)),
-        (AttributeValue::L(l), Value::Array(a)) => Ok(AttributeValue::L(
-            a.iter()
-                .enumerate()
-                .map(|(i, v)| merge_value(l.get(i), v).map_err(|e| format!("[{i}]: {e}")))
-                .collect::<Result<_, _>>()?,
-        )),
-        _ => value::from_plain(new).map_err(|e| e.to_string()),
     }
 }
 
@@ -381,6 +304,8 @@ pub(crate) async fn run_command(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dynamo::AttributeValue;
+    use crate::dynamo::value::merge_item;
     use serde_json::json;
 
     fn s(v: &str) -> AttributeValue {

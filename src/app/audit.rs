@@ -1,0 +1,210 @@
+//! The local audit log: every write made from dyntui (the TUI and the
+//! headless edit commands), one JSON line each, appended to
+//! `$XDG_STATE_HOME/dyntui/audit.jsonl`: time, profile, region, endpoint,
+//! table, action, key, and the item before and after (DynamoDB JSON, so
+//! every type is exact).
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::dynamo::client::TableInfo;
+use crate::dynamo::edit::{Change, ChangeKind};
+use crate::dynamo::error::ConnContext;
+use crate::dynamo::{Item, value};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    pub table: String,
+    /// create, update, move, delete.
+    pub action: String,
+    /// The key (of the item before; of the new item for a create).
+    pub key: Value,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl AuditEntry {
+    /// The entry of a change that was written (`written`: the item as
+    /// written, e.g. with its version bumped).
+    pub fn of(
+        ctx: &ConnContext,
+        info: &TableInfo,
+        change: &Change,
+        written: Option<&Item>,
+    ) -> AuditEntry {
+        let kind = change.kind(info);
+        let key_item = change
+            .before
+            .as_ref()
+            .or(written)
+            .or(change.after.as_ref())
+            .and_then(|i| info.key_of(i))
+            .unwrap_or_default();
+        AuditEntry {
+            time: aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+                .fmt(aws_smithy_types::date_time::Format::DateTime)
+                .unwrap_or_default(),
+            profile: ctx.profile.clone(),
+            region: ctx.region.clone(),
+            endpoint: ctx.endpoint.clone(),
+            table: info.name.clone(),
+            action: match kind {
+                ChangeKind::Create => "create",
+                ChangeKind::Update | ChangeKind::None => "update",
+                ChangeKind::Move => "move",
+                ChangeKind::Delete => "delete",
+            }
+            .into(),
+            key: value::item_to_dynamo(&key_item),
+            before: change.before.as_ref().map(value::item_to_dynamo),
+            after: written.map(value::item_to_dynamo),
+        }
+    }
+
+    /// `PK=..., SK=...` of the key.
+    pub fn key_text(&self) -> String {
+        match value::item_from_dynamo(&self.key) {
+            Ok(k) => {
+                let mut names: Vec<&String> = k.keys().collect();
+                names.sort();
+                names
+                    .into_iter()
+                    .map(|n| format!("{n}={}", value::cell_text(&k[n], 60)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+            Err(_) => self.key.to_string(),
+        }
+    }
+}
+
+/// The audit log file.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    pub path: PathBuf,
+}
+
+impl AuditLog {
+    /// `$XDG_STATE_HOME/dyntui/audit.jsonl` (or `DYNTUI_AUDIT_LOG`).
+    pub fn default_log() -> Option<AuditLog> {
+        if let Some(p) = std::env::var_os("DYNTUI_AUDIT_LOG") {
+            return Some(AuditLog { path: p.into() });
+        }
+        crate::dynamo::seeding::state_dir().map(|d| AuditLog {
+            path: d.join("audit.jsonl"),
+        })
+    }
+
+    pub fn at(path: &Path) -> AuditLog {
+        AuditLog {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Appends one entry (one line, written at once, flushed to disk).
+    pub fn append(&self, e: &AuditEntry) -> std::io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut line = serde_json::to_vec(e)?;
+        line.push(b'\n');
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
+        f.write_all(&line)?;
+        f.sync_data()
+    }
+
+    /// The last `n` entries, oldest first. Lines that do not parse (a
+    /// hand-edited file) are skipped.
+    pub fn last(&self, n: usize) -> std::io::Result<Vec<AuditEntry>> {
+        let f = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut out = std::collections::VecDeque::with_capacity(n.min(4096));
+        for line in std::io::BufReader::new(f).lines() {
+            let line = line?;
+            if let Ok(e) = serde_json::from_str::<AuditEntry>(&line) {
+                if out.len() == n {
+                    out.pop_front();
+                }
+                out.push_back(e);
+            }
+        }
+        Ok(out.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamo::AttributeValue;
+    use crate::dynamo::client::KeyDef;
+
+    fn info() -> TableInfo {
+        TableInfo {
+            name: "t".into(),
+            pk: Some(KeyDef {
+                name: "PK".into(),
+                kind: "S".into(),
+            }),
+            ..TableInfo::default()
+        }
+    }
+
+    #[test]
+    fn entries_append_and_read_back_exactly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = AuditLog::at(&dir.path().join("sub/audit.jsonl"));
+        let mut before = Item::new();
+        before.insert("PK".into(), AttributeValue::S("A".into()));
+        before.insert(
+            "n".into(),
+            AttributeValue::N("12345678901234567890123456789012345678".into()),
+        );
+        let mut after = before.clone();
+        after.insert("n".into(), AttributeValue::N("2".into()));
+        let change = Change {
+            before: Some(before.clone()),
+            after: Some(after.clone()),
+        };
+        let ctx = ConnContext {
+            profile: Some("dev".into()),
+            region: Some("eu-west-1".into()),
+            endpoint: None,
+        };
+        for _ in 0..3 {
+            log.append(&AuditEntry::of(&ctx, &info(), &change, Some(&after)))
+                .expect("append");
+        }
+        let got = log.last(2).expect("read");
+        assert_eq!(got.len(), 2);
+        let e = &got[1];
+        assert_eq!(e.action, "update");
+        assert_eq!(e.key_text(), "PK=A");
+        assert_eq!(
+            value::item_from_dynamo(e.before.as_ref().expect("before")).expect("item"),
+            before
+        );
+        assert_eq!(e.profile.as_deref(), Some("dev"));
+        assert!(
+            AuditLog::at(&dir.path().join("none.jsonl"))
+                .last(5)
+                .expect("empty")
+                .is_empty()
+        );
+    }
+}
