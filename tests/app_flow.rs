@@ -468,6 +468,19 @@ async fn migrations_view_dry_run_run_stop_resume_and_revert() {
     assert!(r.stopped && !r.dry_run);
     assert_eq!(status_of_first(&app), FileStatus::Interrupted);
     assert!(
+        app.flash.is_none(),
+        "the stopping message is gone: {:?}",
+        app.flash
+    );
+    assert!(
+        app.migrate
+            .log
+            .iter()
+            .any(|l| l.contains("stopped (interrupted)")),
+        "{:?}",
+        app.migrate.log
+    );
+    assert!(
         app.migrate.log.iter().any(|l| l.contains("resume")),
         "{:?}",
         app.migrate.log

@@ -1683,6 +1683,33 @@ async fn migrations_run_in_progress_gauge_log_and_diffs() {
     assert_eq!(app.migrate.log_scroll, 2);
     press(&mut app, KeyCode::Tab);
     assert_eq!(app.migrate.focus, Pane::Diffs);
+    // A stopped dry run ends: the "stopping…" message goes, the report stays.
+    // (A real run's end reads the ledger again: tests/app_flow.rs.)
+    app.migrate.run.as_mut().unwrap().dry_run = true;
+    let report = RunReport {
+        id: "007_orders_by_month".into(),
+        direction: Direction::Up,
+        counts: Counts {
+            selected: 1_200,
+            changed: 930,
+            unchanged: 250,
+            ..Counts::default()
+        },
+        diffs: diffs(),
+        stopped: true,
+        resumed: false,
+        dry_run: true,
+        note: None,
+    };
+    assert!(app.update(Msg::Migrate(MigrateMsg::Finished(41, Ok(report)))));
+    assert!(app.migrate.run.is_none());
+    assert!(app.flash.is_none(), "{:?}", app.flash);
+    assert_eq!(
+        app.migrate.log.back().map(String::as_str),
+        Some(
+            "007_orders_by_month dry run stopped: selected 1200, changed 930, unchanged 250, conflicts 0"
+        )
+    );
 }
 
 #[tokio::test]

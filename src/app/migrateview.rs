@@ -727,6 +727,10 @@ impl App {
                 let Some(run) = self.migrate.run.take_if(|r| r.run == id) else {
                     return false;
                 };
+                if run.stopping() {
+                    // "stopping…" is over: the report says how it ended.
+                    self.flash = None;
+                }
                 let outcome = MigrateOutcome {
                     id: run.id.clone(),
                     direction: run.direction,

@@ -342,7 +342,7 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
         Constraint::Length(width(0, "ID", 32)),
         Constraint::Length(width(1, "KIND", 22)),
         Constraint::Length(11),
-        Constraint::Length(width(2, "LAST RUN", 26)),
+        Constraint::Length(width(2, "LAST RUN", 32)),
         Constraint::Length(width(3, "COUNTS", 32)),
         Constraint::Fill(1),
     ];
@@ -749,11 +749,10 @@ fn render_diffs(f: &mut Frame, area: Rect, app: &App) {
     }
     let scroll = st.diff_scroll.min(lines.len().saturating_sub(1)) as u16;
     f.render_widget(
-        Paragraph::new(lines).scroll((scroll, 0)).block(pane_block(
-            app,
-            title,
-            st.focus == Pane::Diffs,
-        )),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(pane_block(app, title, st.focus == Pane::Diffs)),
         area,
     );
 }
