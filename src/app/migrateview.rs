@@ -575,11 +575,7 @@ impl App {
                 e.status, e.started_at, e.run_by
             )
         });
-        let protected = self.project.seeding.protection(
-            &table,
-            self.ctx.profile.as_deref(),
-            self.project.protected_tables.contains(&table),
-        );
+        let protected = self.project.protection(&table, self.ctx.profile.as_deref());
         self.migrate.confirm = Some(MigrateConfirm {
             id: m.id.clone(),
             direction,
