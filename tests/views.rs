@@ -1756,3 +1756,39 @@ async fn migrations_finished_dry_run_shows_the_report_and_diffs() {
         "{screen}"
     );
 }
+
+#[tokio::test]
+async fn migrations_command_script_run_shows_its_output_not_counts() {
+    let mut app = migrations_app(demo_info());
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(
+        app.migrate.selected_migration().map(|m| m.id.as_str()),
+        Some("004_backfill_loyalty")
+    );
+    app.migrate.run = Some(MigrateRun {
+        run: 9,
+        id: "004_backfill_loyalty".into(),
+        kind: dyntui::app::migrateview::COMMAND,
+        direction: Direction::Up,
+        dry_run: false,
+        estimate: 6_412,
+        counts: Counts::default(),
+        stop: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    });
+    let mut batch = Batch::default();
+    for line in ["$ sh backfill_loyalty.sh", "customers 1-100: done"] {
+        batch.log.push_back(line.into());
+    }
+    assert!(app.update(Msg::Migrate(MigrateMsg::Events(9, batch))));
+    let screen = draw(&app, 120, 30).backend().to_string();
+    for text in [
+        "command script running: its output is in the log",
+        "dyntui shows its output, not counts",
+        "a command script's changes are not previewed",
+        "customers 1-100: done",
+    ] {
+        assert!(screen.contains(text), "{text}: {screen}");
+    }
+}

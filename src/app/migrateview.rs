@@ -34,6 +34,9 @@ pub const LOG_KEEP: usize = 1000;
 /// How often a run's events are sent to the app.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
+/// The kind of a command script (`Action::kind`).
+pub const COMMAND: &str = "command script";
+
 /// Lines a page key scrolls the log or the diff preview.
 const PAGE: usize = 10;
 
@@ -181,6 +184,8 @@ impl MigrateRun {
 #[derive(Debug, Clone)]
 pub struct MigrateOutcome {
     pub id: String,
+    /// `declarative`, `transform script` or `command script`.
+    pub kind: &'static str,
     pub direction: Direction,
     pub dry_run: bool,
     pub result: Result<RunReport, String>,
@@ -729,6 +734,7 @@ impl App {
                 }
                 let outcome = MigrateOutcome {
                     id: run.id.clone(),
+                    kind: run.kind,
                     direction: run.direction,
                     dry_run: run.dry_run,
                     result,
@@ -746,7 +752,11 @@ impl App {
                     && r.stopped
                     && !r.dry_run
                 {
-                    st.push_log("run it again to resume where it stopped".into());
+                    st.push_log(if outcome.kind == COMMAND {
+                        "running it again starts the script again".into()
+                    } else {
+                        "run it again to resume where it stopped".into()
+                    });
                 }
                 let real = !outcome.dry_run;
                 st.outcome = Some(outcome);

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Table
 use super::{SPINNER, centered, popup};
 use crate::app::config::Theme;
 use crate::app::keymap::{Action, Mode};
-use crate::app::migrateview::{Files, Listing, MigrateRun, Pane};
+use crate::app::migrateview::{COMMAND, Files, Listing, MigrateRun, Pane};
 use crate::app::state::App;
 use crate::dynamo::migrate::{
     self, Counts, DIFF_LIMIT, Direction, FileStatus, ItemDiff, LedgerEntry, Migration, Plan,
@@ -320,7 +320,12 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
                         short_time(e.ended_at.as_deref().unwrap_or(&e.started_at)),
                         e.run_by
                     ),
-                    counts_short(&e.counts),
+                    // A command script's writes are its own: not counted.
+                    if m.kind() == COMMAND {
+                        "—".into()
+                    } else {
+                        counts_short(&e.counts)
+                    },
                 ),
                 None => ("—".into(), "—".into()),
             };
@@ -419,14 +424,18 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
                     label("last"),
                     Span::styled(e.status.clone(), Style::default().fg(status_colour(s, t))),
                     Span::raw(format!(
-                        " · started {}{} by {} · {}",
+                        " · started {}{} by {}{}",
                         short_time(&e.started_at),
                         e.ended_at
                             .as_deref()
                             .map(|x| format!(", ended {}", short_time(x)))
                             .unwrap_or_default(),
                         e.run_by,
-                        e.counts
+                        if m.kind() == COMMAND {
+                            String::new()
+                        } else {
+                            format!(" · {}", e.counts)
+                        }
                     )),
                 ];
                 match s {
@@ -479,7 +488,7 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
 }
 
 fn gauge_label(r: &MigrateRun) -> String {
-    if r.kind == "command script" {
+    if r.kind == COMMAND {
         return format!(
             "command script running: its output is in the log{}",
             if r.stopping() { " · stopping…" } else { "" }
@@ -569,7 +578,15 @@ fn render_run(f: &mut Frame, area: Rect, app: &App) {
                 .label(gauge_label(r)),
             g,
         );
-        f.render_widget(Paragraph::new(counts_line(&r.counts, t)), c);
+        let counts = if r.kind == COMMAND {
+            Line::styled(
+                "a command script does its own writes: dyntui shows its output, not counts",
+                Style::default().fg(t.muted),
+            )
+        } else {
+            counts_line(&r.counts, t)
+        };
+        f.render_widget(Paragraph::new(counts), c);
     } else if let Some(o) = &st.outcome {
         let (colour, second) = match &o.result {
             Err(_) => (t.error, None),
@@ -582,9 +599,11 @@ fn render_run(f: &mut Frame, area: Rect, app: &App) {
                     notes.push("resumed the run stopped earlier".into());
                 }
                 if rep.stopped && !rep.dry_run {
-                    notes.push(
-                        "stopped: the ledger says interrupted; running it again resumes".into(),
-                    );
+                    notes.push(if o.kind == COMMAND {
+                        "stopped (the script was ended): the ledger says interrupted; running it again starts the script again".into()
+                    } else {
+                        "stopped: the ledger says interrupted; running it again resumes".into()
+                    });
                 }
                 if let Some(n) = &rep.note {
                     notes.push(n.clone());
@@ -606,9 +625,16 @@ fn render_run(f: &mut Frame, area: Rect, app: &App) {
                     Style::default().fg(t.error).add_modifier(Modifier::BOLD),
                 ));
                 lines.push(Line::styled(
-                    "the ledger says failed; the log has the details",
+                    "the whole message is in the log",
                     Style::default().fg(t.muted),
                 ));
+            }
+            (Ok(_), Some((_, notes))) if o.kind == COMMAND => {
+                lines.push(Line::styled(
+                    "the command script did its own writes: its output is in the log",
+                    Style::default().fg(t.muted),
+                ));
+                lines.push(Line::styled(notes.join(" · "), Style::default().fg(colour)));
             }
             (Ok(_), Some((counts, notes))) => {
                 let mut first = counts_line(&counts, t);
@@ -740,7 +766,15 @@ fn render_diffs(f: &mut Frame, area: Rect, app: &App) {
         " Diff preview ".to_string()
     };
     if lines.is_empty() {
-        let text = if st.run.is_some() {
+        let command = st
+            .run
+            .as_ref()
+            .map(|r| r.kind)
+            .or(st.outcome.as_ref().map(|o| o.kind))
+            == Some(COMMAND);
+        let text = if command {
+            "a command script's changes are not previewed"
+        } else if st.run.is_some() {
             "no item changed yet"
         } else {
             "no item changed"
