@@ -251,12 +251,40 @@ impl MigrateState {
         if self.log.len() >= LOG_KEEP {
             self.log.pop_front();
         }
-        self.log.push_back(line);
+        self.log.push_back(printable(&line));
         // Someone reading back keeps their place as new lines arrive.
         if self.log_scroll > 0 {
             self.log_scroll = (self.log_scroll + 1).min(self.log.len().saturating_sub(1));
         }
     }
+}
+
+/// A script's output line as it can be drawn: colour and cursor escapes
+/// dropped, tabs as spaces, other control characters left out.
+pub fn printable(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => {
+                // CSI (`ESC [ ... final`) or a two-character escape.
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for f in chars.by_ref() {
+                        if ('@'..='~').contains(&f) {
+                            break;
+                        }
+                    }
+                } else {
+                    chars.next();
+                }
+            }
+            '\t' => out.push_str("    "),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Reads and checks the migration files (blocking: file reads).
@@ -852,6 +880,12 @@ mod tests {
         let taken = take_batch(&shared).expect("one diff gathered");
         assert_eq!(taken.diffs.len(), 1);
         assert!(take_batch(&shared).is_none(), "taken once");
+    }
+
+    #[test]
+    fn log_lines_are_printable() {
+        assert_eq!(printable("\x1b[1;32mok\x1b[0m\tdone\r\x07"), "ok    done");
+        assert_eq!(printable("plain · ünïcode"), "plain · ünïcode");
     }
 
     #[test]
