@@ -795,3 +795,55 @@ async fn a_second_run_of_a_migration_in_progress_is_refused_unless_forced() {
     run(&db, &info, &m1, &forced).await;
     assert_eq!(status_of(&db, &info, &m1).await.0, FileStatus::Applied);
 }
+
+#[tokio::test]
+async fn a_partition_selection_reads_one_partition_with_a_query() {
+    let db = db();
+    let info = table_on(&db).await;
+    let t = info.name.clone();
+    for c in 0..3 {
+        put(&db, &t, customer(c, Some("Ada Lovelace"))).await;
+        for o in 0..4 {
+            let mut it = customer(c, None);
+            it.insert("SK".into(), s(&format!("ORDER#{o}")));
+            it.insert("Type".into(), s("Order"));
+            put(&db, &t, it).await;
+        }
+    }
+    let before = snapshot(&db, &t).await;
+    let dir = dir_with(&[(
+        "001_p.toml",
+        "[select]\npk = \"CUSTOMER#c001\"\nkey_prefix = \"ORDER#\"\n[[op]]\nset = { attribute = \"touched\", template = \"yes\" }\n",
+    )]);
+    let ms = migrate::load_dir(dir.path()).expect("loads");
+    assert_eq!(ms[0].up.select.partition.as_deref(), Some("CUSTOMER#c001"));
+    let r = run(
+        &db,
+        &info,
+        &ms[0],
+        &RunOptions {
+            page_size: Some(3),
+            ..opts()
+        },
+    )
+    .await;
+    assert_eq!(
+        (r.counts.selected, r.counts.changed),
+        (4, 4),
+        "{:?}",
+        r.counts
+    );
+    let after = data(&snapshot(&db, &t).await);
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(changed.len(), 4);
+    assert!(
+        changed
+            .iter()
+            .all(|k| k.contains("CUSTOMER#c001") && k.contains("ORDER#")),
+        "{changed:?}"
+    );
+}

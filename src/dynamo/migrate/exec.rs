@@ -262,7 +262,7 @@ fn plan_filter(
     if let Some(t) = &sel.type_value {
         parts.push(format!("{} = {}", quote(type_attribute), quote(t)));
     }
-    if let Some(p) = &sel.key_prefix {
+    if let Some(p) = sel.key_prefix.as_ref().filter(|_| sel.partition.is_none()) {
         let key = info
             .sk
             .as_ref()
@@ -341,6 +341,39 @@ impl Ctx<'_> {
         if let Some(sink) = &self.opts.events {
             sink(e);
         }
+    }
+
+    /// The key condition of a Query selection: the partition, and the
+    /// sort-key prefix when given.
+    #[allow(clippy::type_complexity)]
+    fn key_condition(
+        &self,
+        pk: &str,
+    ) -> Result<
+        (
+            String,
+            HashMap<String, String>,
+            HashMap<String, AttributeValue>,
+        ),
+        String,
+    > {
+        let pk_name = self
+            .key_names
+            .first()
+            .ok_or("the table has no key schema")?;
+        let mut names = HashMap::from([("#kpk".to_string(), pk_name.clone())]);
+        let mut values = HashMap::from([(":kpk".to_string(), AttributeValue::S(pk.to_string()))]);
+        let mut expr = "#kpk = :kpk".to_string();
+        if let Some(prefix) = &self.plan.select.key_prefix {
+            let sk = self
+                .key_names
+                .get(1)
+                .ok_or("select.key_prefix with select.pk needs a table with a sort key")?;
+            names.insert("#ksk".into(), sk.clone());
+            values.insert(":ksk".into(), AttributeValue::S(prefix.clone()));
+            expr.push_str(" AND begins_with(#ksk, :ksk)");
+        }
+        Ok((expr, names, values))
     }
 
     fn key_of(&self, item: &Item) -> Result<Item, String> {
@@ -649,31 +682,64 @@ impl Ctx<'_> {
                 }
                 None => None,
             };
-            let out = retry(&self.opts.write, || {
-                let req = self
-                    .db
-                    .client()
-                    .scan()
-                    .table_name(&self.info.name)
-                    .segment(seg as i32)
-                    .total_segments(total as i32)
-                    .consistent_read(true)
-                    .set_filter_expression(c.filter.clone())
-                    .set_expression_attribute_names(names.clone())
-                    .set_expression_attribute_values(values.clone())
-                    .set_limit(self.opts.page_size)
-                    .set_exclusive_start_key(start.clone());
-                async move {
-                    req.send().await.map_err(|e| {
-                        AwsError::from_sdk(e, self.db.context(), Some(&self.info.name))
+            let (page_items, next) = match &self.plan.select.partition {
+                None => {
+                    let out = retry(&self.opts.write, || {
+                        let req = self
+                            .db
+                            .client()
+                            .scan()
+                            .table_name(&self.info.name)
+                            .segment(seg as i32)
+                            .total_segments(total as i32)
+                            .consistent_read(true)
+                            .set_filter_expression(c.filter.clone())
+                            .set_expression_attribute_names(names.clone())
+                            .set_expression_attribute_values(values.clone())
+                            .set_limit(self.opts.page_size)
+                            .set_exclusive_start_key(start.clone());
+                        async move {
+                            req.send().await.map_err(|e| {
+                                AwsError::from_sdk(e, self.db.context(), Some(&self.info.name))
+                            })
+                        }
                     })
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    (out.items, out.last_evaluated_key)
                 }
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-            let next = out.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
-            let items: Vec<Item> = out
-                .items
+                Some(pk) => {
+                    let (kc, kn, kv) = self.key_condition(pk)?;
+                    let mut n = names.clone().unwrap_or_default();
+                    n.extend(kn);
+                    let mut v = values.clone().unwrap_or_default();
+                    v.extend(kv);
+                    let out = retry(&self.opts.write, || {
+                        let req = self
+                            .db
+                            .client()
+                            .query()
+                            .table_name(&self.info.name)
+                            .consistent_read(true)
+                            .key_condition_expression(&kc)
+                            .set_filter_expression(c.filter.clone())
+                            .set_expression_attribute_names(Some(n.clone()))
+                            .set_expression_attribute_values(Some(v.clone()))
+                            .set_limit(self.opts.page_size)
+                            .set_exclusive_start_key(start.clone());
+                        async move {
+                            req.send().await.map_err(|e| {
+                                AwsError::from_sdk(e, self.db.context(), Some(&self.info.name))
+                            })
+                        }
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    (out.items, out.last_evaluated_key)
+                }
+            };
+            let next = next.filter(|k| !k.is_empty());
+            let items: Vec<Item> = page_items
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|it| !self.ledger.is_ledger_item(it))
@@ -875,7 +941,11 @@ pub async fn run(
     let total = previous
         .as_ref()
         .map(|c| c.segments.len() as u32)
-        .unwrap_or(opts.segments.max(1));
+        .unwrap_or(if plan.select.partition.is_some() {
+            1
+        } else {
+            opts.segments.max(1)
+        });
     let checkpoint = previous.unwrap_or_else(|| MigrationCheckpoint {
         table: info.name.clone(),
         id: cp_id.clone(),

@@ -70,6 +70,9 @@ pub struct Selection {
     /// Prefix of the sort key (of the partition key on tables without one).
     pub key_prefix: Option<String>,
     pub filter: Option<Filter>,
+    /// One partition key value: the items are read with a Query (with
+    /// `key_prefix` as a begins_with on the sort key) instead of a Scan.
+    pub partition: Option<String>,
 }
 
 /// One operation, applied in file order.
@@ -313,6 +316,7 @@ struct SelectRaw {
     type_value: Option<Spanned<String>>,
     key_prefix: Option<Spanned<String>>,
     filter: Option<Spanned<String>>,
+    pk: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -405,6 +409,11 @@ impl FileCx<'_> {
                 .map(|t| self.nonempty(t, &format!("{prefix}select.key_prefix")))
                 .transpose()?,
             filter,
+            partition: sel
+                .pk
+                .as_ref()
+                .map(|t| self.nonempty(t, &format!("{prefix}select.pk")))
+                .transpose()?,
         })
     }
 
