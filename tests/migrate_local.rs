@@ -539,7 +539,21 @@ async fn stop_and_resume_migrates_every_item_once() {
         "{:?}",
         first.counts
     );
-    let cp = migrate::MigrationCheckpoint::load(state.path(), &t, &ms[0]).expect("checkpoint");
+    // The same table name on another endpoint does not resume this run.
+    assert!(
+        migrate::MigrationCheckpoint::load(
+            state.path(),
+            &format!("{t}|http://127.0.0.1:1|us-east-1|"),
+            &ms[0]
+        )
+        .is_none()
+    );
+    let cp = migrate::MigrationCheckpoint::load(
+        state.path(),
+        &migrate::checkpoint_scope(&db, &t),
+        &ms[0],
+    )
+    .expect("checkpoint");
     assert_eq!(cp.segments.len(), 2);
     let st = migrate::status(&db, &info, &ms).await.unwrap();
     assert_eq!(st[0].0, FileStatus::Interrupted);
@@ -556,7 +570,14 @@ async fn stop_and_resume_migrates_every_item_once() {
     assert_eq!(second.counts.selected, 60);
     assert_eq!(second.counts.changed, 60);
     assert_eq!(second.counts.unchanged, 0);
-    assert!(migrate::MigrationCheckpoint::load(state.path(), &t, &ms[0]).is_none());
+    assert!(
+        migrate::MigrationCheckpoint::load(
+            state.path(),
+            &migrate::checkpoint_scope(&db, &t),
+            &ms[0]
+        )
+        .is_none()
+    );
     let st = migrate::status(&db, &info, &ms).await.unwrap();
     assert_eq!(st[0].0, FileStatus::Applied);
     assert_eq!(st[0].1.as_ref().unwrap().counts.changed, 60);

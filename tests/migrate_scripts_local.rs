@@ -674,7 +674,12 @@ async fn killed_dynamodb_local_mid_run_then_resume_migrates_each_item_exactly_on
     assert!(first.is_err(), "the run fails when DynamoDB Local dies");
     ddb.kill_hard_if_alive();
     assert!(
-        migrate::MigrationCheckpoint::load(state.path(), &t, &ms[0]).is_some(),
+        migrate::MigrationCheckpoint::load(
+            state.path(),
+            &migrate::checkpoint_scope(&db, &t),
+            &ms[0]
+        )
+        .is_some(),
         "a checkpoint is left"
     );
     ddb.start();
@@ -695,7 +700,14 @@ async fn killed_dynamodb_local_mid_run_then_resume_migrates_each_item_exactly_on
         BTreeMap::from([("v+".to_string(), N as usize)])
     );
     assert_eq!(status_of(&db, &info, &ms[0]).await.0, FileStatus::Applied);
-    assert!(migrate::MigrationCheckpoint::load(state.path(), &t, &ms[0]).is_none());
+    assert!(
+        migrate::MigrationCheckpoint::load(
+            state.path(),
+            &migrate::checkpoint_scope(&db, &t),
+            &ms[0]
+        )
+        .is_none()
+    );
 }
 
 impl OwnDdb {

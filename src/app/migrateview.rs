@@ -547,8 +547,12 @@ impl App {
             }
             let applied = matches!(status, Some(FileStatus::Applied | FileStatus::Changed));
             // A stopped revert resumes whatever the ledger says now.
+            let scope = self
+                .db_handle()
+                .map(|db| migrate::checkpoint_scope(&db, &table))
+                .unwrap_or_default();
             let resumable = seeding::state_dir().is_some_and(|d| {
-                MigrationCheckpoint::load_for(&d, &table, &m, Direction::Down).is_some()
+                MigrationCheckpoint::load_for(&d, &scope, &m, Direction::Down).is_some()
             });
             if !applied && !resumable {
                 self.flash(
@@ -580,8 +584,12 @@ impl App {
             }
             _ => {}
         }
+        let scope = self
+            .db_handle()
+            .map(|db| migrate::checkpoint_scope(&db, &table))
+            .unwrap_or_default();
         if let Some(c) = seeding::state_dir()
-            .and_then(|d| MigrationCheckpoint::load_for(&d, &table, &m, direction))
+            .and_then(|d| MigrationCheckpoint::load_for(&d, &scope, &m, direction))
         {
             let mut done = Counts::default();
             for s in &c.segments {

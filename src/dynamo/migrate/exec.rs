@@ -52,12 +52,26 @@ pub struct SegmentState {
 /// A real run's progress in the state dir, so a stopped run resumes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MigrationCheckpoint {
+    /// The table and connection ([`checkpoint_scope`]).
     pub table: String,
     /// The migration id (`<id>.down` for its down part).
     pub id: String,
     pub checksum: String,
     pub started_at: String,
     pub segments: Vec<SegmentState>,
+}
+
+/// What a checkpoint belongs to: the table and the connection (endpoint,
+/// region, profile), so a run stopped on DynamoDB Local never resumes
+/// (skipping items) on a table of the same name elsewhere.
+pub fn checkpoint_scope(db: &Dynamo, table: &str) -> String {
+    let cx = db.context();
+    format!(
+        "{table}|{}|{}|{}",
+        cx.endpoint.as_deref().unwrap_or(""),
+        cx.region.as_deref().unwrap_or(""),
+        cx.profile.as_deref().unwrap_or("")
+    )
 }
 
 fn checkpoint_id(m: &Migration, dir: Direction) -> String {
@@ -930,11 +944,12 @@ pub async fn run(
         .map_err(|e| format!("{}: select: {e}", m.path.display()))?;
     let mut req = ItemsRequest::scan(&info.name);
     req.filter = filter;
+    let scope = checkpoint_scope(db, &info.name);
     let previous = (!opts.dry_run)
         .then(|| {
             opts.state_dir
                 .as_deref()
-                .and_then(|d| MigrationCheckpoint::load_for(d, &info.name, m, opts.direction))
+                .and_then(|d| MigrationCheckpoint::load_for(d, &scope, m, opts.direction))
         })
         .flatten();
     let resumed = previous.is_some();
@@ -947,7 +962,7 @@ pub async fn run(
             opts.segments.max(1)
         });
     let checkpoint = previous.unwrap_or_else(|| MigrationCheckpoint {
-        table: info.name.clone(),
+        table: scope.clone(),
         id: cp_id.clone(),
         checksum: m.checksum.clone(),
         started_at: now(),
@@ -1012,7 +1027,7 @@ pub async fn run(
         entry.error = error.clone();
         if let Some(dir) = &opts.state_dir {
             if finished && error.is_none() {
-                MigrationCheckpoint::remove(dir, &info.name, &cp_id);
+                MigrationCheckpoint::remove(dir, &scope, &cp_id);
             } else {
                 let _ = st.save(dir);
             }

@@ -33,8 +33,8 @@ mod ledger;
 mod script;
 
 pub use exec::{
-    EventSink, MigrationCheckpoint, PageHook, RunEvent, RunOptions, RunReport, SegmentState, run,
-    scan_filter,
+    EventSink, MigrationCheckpoint, PageHook, RunEvent, RunOptions, RunReport, SegmentState,
+    checkpoint_scope, run, scan_filter,
 };
 pub use ledger::{Counts, FileStatus, Ledger, LedgerEntry, file_status, status};
 
