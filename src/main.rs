@@ -74,7 +74,26 @@ async fn real_main(args: Cli) -> anyhow::Result<u8> {
         app.open_snapshot(s);
     }
     let mut guard = TerminalGuard::new()?;
-    let r = run(&mut guard.terminal, &mut app, &mut rx, EventStream::new()).await;
+    app.read_only = args.conn.read_only;
+    // The editor gets the terminal: cooked mode, main screen; then back.
+    let mut suspend = |leave: bool| -> std::io::Result<()> {
+        use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
+        if leave {
+            crossterm::terminal::disable_raw_mode()?;
+            crossterm::execute!(std::io::stdout(), LeaveAlternateScreen)
+        } else {
+            crossterm::execute!(std::io::stdout(), EnterAlternateScreen)?;
+            crossterm::terminal::enable_raw_mode()
+        }
+    };
+    let r = run(
+        &mut guard.terminal,
+        &mut app,
+        &mut rx,
+        EventStream::new,
+        &mut suspend,
+    )
+    .await;
     drop(guard);
     r.map(|()| 0)
 }

@@ -71,8 +71,23 @@ fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
     let session = Session(format!("dyntui-smoke-{}", std::process::id()));
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/dyntui.toml");
     let log = std::env::temp_dir().join(format!("{}.log", session.0));
+    // A scripted $EDITOR: the TUI hands it the terminal and takes it back.
+    let editor = std::env::temp_dir().join(format!("{}-editor.mjs", session.0));
+    std::fs::write(
+        &editor,
+        r#"import { readFileSync, writeFileSync } from "node:fs";
+const f = process.argv[2];
+const item = JSON.parse(readFileSync(f, "utf8"));
+item.name = "Smoke Edited";
+writeFileSync(f, JSON.stringify(item, null, 2));
+"#,
+    )
+    .expect("write the editor script");
+    let audit = std::env::temp_dir().join(format!("{}-audit.jsonl", session.0));
     let cmd = format!(
-        "{} --endpoint-url {endpoint} --config {config} --log-file {} --table {table}",
+        "env EDITOR='node {}' VISUAL= DYNTUI_AUDIT_LOG={} {} --endpoint-url {endpoint} --config {config} --log-file {} --table {table}",
+        editor.display(),
+        audit.display(),
         bin(),
         log.display()
     );
@@ -119,6 +134,22 @@ fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
         screen.contains("\"email\""),
         "attributes missing:\n{screen}"
     );
+
+    // e edits the item in $EDITOR; the diff is shown, y writes it.
+    tmux(&["send-keys", "-t", &session.0, "e"]);
+    let screen = wait_for(&session.0, "Confirm: update");
+    assert!(
+        screen.contains("name: ") && screen.contains("-> Smoke Edited"),
+        "diff missing:\n{screen}"
+    );
+    tmux(&["send-keys", "-t", &session.0, "y"]);
+    let screen = wait_for(&session.0, "done: update");
+    assert!(
+        screen.contains("\"Smoke Edited\""),
+        "the detail view shows the item as written:\n{screen}"
+    );
+    let written = std::fs::read_to_string(&audit).expect("audit log written");
+    assert!(written.contains("Smoke Edited"), "{written}");
 
     // Quit restores the terminal (the shell's pane is gone with the program).
     tmux(&["send-keys", "-t", &session.0, "q"]);

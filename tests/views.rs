@@ -1792,3 +1792,184 @@ async fn migrations_command_script_run_shows_its_output_not_counts() {
         assert!(screen.contains(text), "{text}: {screen}");
     }
 }
+
+// ------------------------------------------------------------ editing
+
+fn modal(app: &App) -> &dyntui::app::editview::Modal {
+    app.edit.modal.as_ref().expect("a dialog is open")
+}
+
+#[tokio::test]
+async fn edit_delete_confirmation_shows_the_diff() {
+    let mut app = scanned();
+    select_first(&mut app, "Customer");
+    press(&mut app, KeyCode::Char('d'));
+    assert!(matches!(
+        modal(&app),
+        dyntui::app::editview::Modal::Review(r) if r.change.after.is_none() && !r.needs_name
+    ));
+    snap("edit_delete_confirm", &app);
+}
+
+#[tokio::test]
+async fn edit_review_of_an_update() {
+    use dyntui::app::editview::{Modal, Review};
+    use dyntui::dynamo::edit::{Change, EditFormat};
+    let mut app = scanned();
+    select_first(&mut app, "Customer");
+    let items = app.items.as_ref().unwrap();
+    let before = items.rows[items.selected_index().unwrap()].item();
+    let mut after = before.clone();
+    after.insert("name".into(), s("Grace Hopper"));
+    after.insert("tier".into(), s("gold"));
+    after.remove("email");
+    app.edit.modal = Some(Modal::Review(Review {
+        info: demo_info(),
+        change: Change {
+            before: Some(before),
+            after: Some(after),
+        },
+        row: None,
+        format: EditFormat::Plain,
+        needs_name: false,
+        typed: String::new(),
+        error: None,
+    }));
+    snap("edit_review_update", &app);
+}
+
+#[tokio::test]
+async fn edit_conflict_screen() {
+    use dyntui::app::editview::Modal;
+    use dyntui::dynamo::edit::{Change, EditFormat};
+    let mut app = scanned();
+    select_first(&mut app, "Customer");
+    let items = app.items.as_ref().unwrap();
+    let read = items.rows[items.selected_index().unwrap()].item();
+    let mut mine = read.clone();
+    mine.insert("name".into(), s("Grace Hopper"));
+    let mut now = read.clone();
+    now.insert("tier".into(), s("platinum"));
+    now.insert(
+        "loyaltyPoints".into(),
+        AttributeValue::N("99999999999999999999999999999999999999".into()),
+    );
+    app.edit.modal = Some(Modal::Conflict {
+        info: demo_info(),
+        mine: Change {
+            before: Some(read),
+            after: Some(mine),
+        },
+        current: Some(now),
+        row: None,
+        format: EditFormat::Plain,
+    });
+    snap("edit_conflict", &app);
+}
+
+#[tokio::test]
+async fn edit_bulk_delete_of_marked_items() {
+    let mut app = scanned();
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char(' '));
+    }
+    assert_eq!(app.items.as_ref().unwrap().marks.len(), 3);
+    snap("items_marked", &app);
+    press(&mut app, KeyCode::Char('d'));
+    assert!(matches!(
+        modal(&app),
+        dyntui::app::editview::Modal::Bulk { changes, .. } if changes.len() == 3
+    ));
+    snap("edit_bulk_delete_confirm", &app);
+}
+
+#[tokio::test]
+async fn protected_table_border_and_unlock() {
+    let mut app = scanned();
+    app.project.protected_tables.push(TABLE.into());
+    snap("items_protected", &app);
+    // A write asks for the table name first; nothing else opens.
+    press(&mut app, KeyCode::Char('e'));
+    assert!(app.take_editor().is_none());
+    assert!(matches!(app.input, Some(Input::Unlock { .. })));
+    snap("protected_unlock_prompt", &app);
+    type_text(&mut app, TABLE);
+    press(&mut app, KeyCode::Enter);
+    assert!(app.unlocked.contains(TABLE));
+    // Unlocked: the label says so; a delete asks for the name again.
+    press(&mut app, KeyCode::Char('d'));
+    assert!(matches!(
+        modal(&app),
+        dyntui::app::editview::Modal::Review(r) if r.needs_name
+    ));
+    snap("protected_delete_confirm", &app);
+}
+
+#[tokio::test]
+async fn read_only_session_label_and_refusal() {
+    let mut app = scanned();
+    app.read_only = true;
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.edit.modal.is_none());
+    snap("items_read_only", &app);
+}
+
+#[tokio::test]
+async fn command_palette_completes() {
+    let mut app = scanned();
+    app.tables.list = Loadable::Ready(table_names());
+    press(&mut app, KeyCode::Char(':'));
+    assert!(matches!(app.input, Some(Input::Palette(_))));
+    snap("palette_empty", &app);
+    type_text(&mut app, "ta");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "or");
+    snap("palette_table_names", &app);
+}
+
+#[tokio::test]
+async fn detail_quick_edit_cursor() {
+    let mut app = scanned();
+    select_first(&mut app, "Customer");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    let attr = app.detail.as_ref().unwrap().selected_attr().unwrap();
+    press(&mut app, KeyCode::Char('i'));
+    assert!(
+        matches!(&app.input, Some(Input::QuickEdit { attr: a, .. }) if *a == attr),
+        "{attr}"
+    );
+    snap("detail_quick_edit", &app);
+}
+
+#[tokio::test]
+async fn contexts_view() {
+    use dyntui::app::contexts::Profile;
+    let mut app = connected();
+    app.tables.list = Loadable::Ready(table_names());
+    app.contexts.profiles = vec![
+        Profile {
+            name: "default".into(),
+            region: Some("us-east-1".into()),
+            sso: false,
+            static_keys: true,
+        },
+        Profile {
+            name: "dev".into(),
+            region: Some("eu-west-1".into()),
+            sso: true,
+            static_keys: false,
+        },
+        Profile {
+            name: "prod".into(),
+            region: Some("eu-west-1".into()),
+            sso: true,
+            static_keys: false,
+        },
+    ];
+    app.screen = Screen::Contexts;
+    app.contexts.selected = 1;
+    snap("contexts_list", &app);
+}

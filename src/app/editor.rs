@@ -25,20 +25,25 @@ pub fn editor_command() -> Result<Vec<String>, String> {
 /// Opens `text` in the editor and returns what was saved (None: the file is
 /// unchanged). `name` ends the temporary file's name (`item.json`).
 pub fn edit(text: &str, name: &str) -> Result<Option<String>, String> {
+    edit_with(&editor_command()?, text, name)
+}
+
+/// Like [`edit`], with a given editor command (program and arguments; the
+/// file's path is appended).
+pub fn edit_with(cmd: &[String], text: &str, name: &str) -> Result<Option<String>, String> {
     let dir = tempfile::Builder::new()
         .prefix("dyntui-edit")
         .tempdir()
         .map_err(|e| format!("cannot create a temporary file: {e}"))?;
     let path = dir.path().join(name);
     std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    run_editor(&path)?;
+    run_editor(cmd, &path)?;
     let after = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok((after != text).then_some(after))
 }
 
-fn run_editor(path: &Path) -> Result<(), String> {
-    let cmd = editor_command()?;
+fn run_editor(cmd: &[String], path: &Path) -> Result<(), String> {
     let (program, args) = cmd.split_first().ok_or("no editor command")?;
     let status = Command::new(program)
         .args(args)

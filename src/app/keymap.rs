@@ -20,11 +20,13 @@ pub enum Mode {
     Seed,
     Migrate,
     Metrics,
+    Contexts,
+    Audit,
     Help,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Global,
         Mode::Tables,
         Mode::Items,
@@ -33,6 +35,8 @@ impl Mode {
         Mode::Seed,
         Mode::Migrate,
         Mode::Metrics,
+        Mode::Contexts,
+        Mode::Audit,
         Mode::Help,
     ];
 
@@ -46,6 +50,8 @@ impl Mode {
             Mode::Seed => "Seed data",
             Mode::Migrate => "Migrations",
             Mode::Metrics => "Metrics (on call)",
+            Mode::Contexts => "Contexts (AWS profiles, :ctx)",
+            Mode::Audit => "Audit log (:audit)",
             Mode::Help => "Help",
         }
     }
@@ -100,6 +106,16 @@ pub enum Action {
     RunMigration,
     Revert,
     TogglePane,
+    Palette,
+    Edit,
+    EditDynamo,
+    NewItem,
+    Delete,
+    Mark,
+    ClearMarks,
+    BulkSet,
+    QuickEdit,
+    CopyLogin,
 }
 
 impl Action {
@@ -150,6 +166,18 @@ impl Action {
             Action::RunMigration => "run the migration (asks first)",
             Action::Revert => "revert with the [down] part (asks first)",
             Action::TogglePane => "switch the pane pgup/pgdn scroll (log / diffs)",
+            Action::Palette => {
+                "command line: table, pattern, ctx, region, unlock, audit, … (tab completes)"
+            }
+            Action::Edit => "edit the item in $EDITOR (plain JSON), then review the diff",
+            Action::EditDynamo => "edit the item in $EDITOR as DynamoDB JSON",
+            Action::NewItem => "new item in $EDITOR",
+            Action::Delete => "delete the item, or the marked items (asks first)",
+            Action::Mark => "mark / unmark the item (for bulk delete and bulk set)",
+            Action::ClearMarks => "clear every mark",
+            Action::BulkSet => "set an attribute on the marked items: name=value (asks first)",
+            Action::QuickEdit => "quick edit of the selected string or number attribute",
+            Action::CopyLogin => "copy the `aws sso login` command of the profile",
         }
     }
 
@@ -195,6 +223,16 @@ impl Action {
             Action::RunMigration => "run",
             Action::Revert => "revert",
             Action::TogglePane => "log/diffs",
+            Action::Palette => "command",
+            Action::Edit => "edit",
+            Action::EditDynamo => "edit ddb",
+            Action::NewItem => "new",
+            Action::Delete => "delete",
+            Action::Mark => "mark",
+            Action::ClearMarks => "unmark all",
+            Action::BulkSet => "set on marks",
+            Action::QuickEdit => "quick edit",
+            Action::CopyLogin => "copy sso login",
         }
     }
 }

@@ -508,6 +508,13 @@ impl App {
 
     /// Checks a run can start; a dry run starts at once, a real run asks.
     fn ask_run(&mut self, direction: Direction, dry_run: bool) {
+        if self.read_only && !dry_run {
+            self.flash(
+                Level::Error,
+                "read-only session (--read-only or :readonly): only dry runs (d)",
+            );
+            return;
+        }
         if self.migrate.run.is_some() {
             let stop = self.stop_key();
             self.flash(

@@ -1,17 +1,21 @@
 //! The application: state, event loop, keymap, configuration, CLI glue.
 
 pub mod audit;
+pub mod auditview;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod contexts;
+pub mod ctxview;
 pub mod diagnose;
 pub mod editcli;
 pub mod editor;
+pub mod editview;
 pub mod keymap;
 pub mod metricsview;
 pub mod migratecli;
 pub mod migrateview;
+pub mod palette;
 pub mod patterns;
 pub mod run;
 pub mod seedcli;

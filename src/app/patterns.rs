@@ -203,6 +203,14 @@ impl App {
         }
     }
 
+    /// Opens the parameter form of pattern `index`.
+    pub fn open_pattern_form(&mut self, index: usize) {
+        if index < self.project.patterns.len() {
+            let form = self.pattern_form(index);
+            self.input = Some(Input::PatternForm(form));
+        }
+    }
+
     /// A form prefilled with recent values, else defaults, else examples.
     fn pattern_form(&self, index: usize) -> PatternForm {
         let sp = &self.project.patterns[index];

@@ -21,24 +21,49 @@ const SPINNER_TICK: Duration = Duration::from_millis(120);
 const METRICS_TICK: Duration = Duration::from_secs(1);
 
 /// Runs until the app quits. Generic over the backend (TestBackend in tests)
-/// and the source of terminal events.
-pub async fn run<B, S>(
+/// and the source of terminal events: `new_events` makes the stream, again
+/// after an external editor ran (the stream must not read the keys meant
+/// for the editor, so it is dropped while the editor runs). `suspend`
+/// leaves the terminal to the editor (Some(true)) and takes it back
+/// (Some(false)).
+pub async fn run<B, S, F>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     rx: &mut UnboundedReceiver<Msg>,
-    mut events: S,
+    mut new_events: F,
+    suspend: &mut dyn FnMut(bool) -> std::io::Result<()>,
 ) -> anyhow::Result<()>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
     S: Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
+    F: FnMut() -> S,
 {
+    let mut events = new_events();
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     let mut events_done = false;
     loop {
         if app.should_quit {
             return Ok(());
+        }
+        if let Some(req) = app.take_editor() {
+            drop(events);
+            suspend(true)?;
+            let msg = tokio::task::block_in_place(|| req.run());
+            suspend(false)?;
+            // Redraw everything: clear the screen and forget the last frame
+            // (Terminal::clear would ask the terminal for the cursor
+            // position, which is not answered reliably at this point).
+            terminal
+                .backend_mut()
+                .clear_region(ratatui::backend::ClearType::All)?;
+            terminal.swap_buffers();
+            events = new_events();
+            events_done = false;
+            app.update(msg);
+            dirty = true;
+            continue;
         }
         if dirty && last_draw.elapsed() >= FRAME {
             terminal.draw(|f| views::render(f, app))?;

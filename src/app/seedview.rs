@@ -146,6 +146,12 @@ impl App {
             Action::Back => {
                 self.screen = self.seed.back_to.take().unwrap_or(Screen::Tables);
             }
+            Action::Open | Action::Reset if self.read_only => {
+                self.flash(
+                    Level::Error,
+                    "read-only session (--read-only or :readonly): seeding writes, so it is off",
+                );
+            }
             Action::Open | Action::Reset => {
                 let Some(set) = sets.get(self.seed.selected).cloned() else {
                     return;

@@ -3,7 +3,7 @@
 //! never touch this state. The latest request wins: every request carries an
 //! id, replies with an older id are dropped and superseded tasks are aborted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use std::time::Instant;
 
@@ -11,11 +11,16 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use super::audit::AuditLog;
+use super::auditview::{AuditMsg, AuditState};
 use super::clipboard::Clipboard;
 use super::config::{Project, Settings};
+use super::ctxview::{ContextsState, is_expired_session};
+use super::editview::{EditMsg, EditState, EditorRequest};
 use super::keymap::{Action, Mode};
 use super::metricsview::{MetricsMsg, MetricsState};
 use super::migrateview::{MigrateMsg, MigrateState};
+use super::palette::Palette;
 use super::patterns::{PatternForm, PatternsState, RecentParams};
 use super::seedview::{SeedMsg, SeedState};
 use crate::dynamo::client::{Dynamo, Page, TableInfo};
@@ -39,6 +44,13 @@ pub enum Msg {
     Metrics(MetricsMsg),
     /// Throttle sparklines of the tables list (from CloudWatch).
     Sparks(Result<HashMap<String, Vec<f64>>, AwsError>),
+    /// Results of writes (single and bulk).
+    Edit(Box<EditMsg>),
+    /// The editor closed: the request and what was saved (None: unchanged).
+    Edited(Box<EditorRequest>, Result<Option<String>, String>),
+    /// A new connection (another profile or region), by request id.
+    Connected(u64, Box<Result<Dynamo, AwsError>>),
+    Audit(AuditMsg),
 }
 
 /// A slot that loads.
@@ -70,6 +82,10 @@ pub enum Screen {
     Seed,
     Migrate,
     Metrics,
+    /// AWS profiles to switch to (`:ctx`).
+    Contexts,
+    /// The latest writes from the audit log (`:audit`).
+    Audit,
 }
 
 /// Severity of a status-bar message.
@@ -185,6 +201,11 @@ pub struct ItemsState {
     pub offset: std::cell::Cell<usize>,
     /// Derived columns of the filtered type, cached by the view.
     pub derived_columns: std::cell::RefCell<Option<DerivedColumns>>,
+    /// Marked rows (indices into `rows`) for bulk delete and bulk set.
+    pub marks: BTreeSet<usize>,
+    /// Keys (exact, as DynamoDB JSON) of items created or moved here from
+    /// this view: a later page that holds them does not show them twice.
+    pub local_keys: HashSet<String>,
     req: u64,
     task: Option<JoinHandle<()>>,
 }
@@ -217,6 +238,8 @@ impl ItemsState {
             pattern: None,
             offset: std::cell::Cell::new(0),
             derived_columns: std::cell::RefCell::new(None),
+            marks: BTreeSet::new(),
+            local_keys: HashSet::new(),
             req: 0,
             task: None,
         }
@@ -257,6 +280,14 @@ impl ItemsState {
         let needle = self.text_filter.clone();
         self.rows.reserve(items.len());
         for item in items {
+            if !self.local_keys.is_empty()
+                && self
+                    .exact_key(&item)
+                    .is_some_and(|k| self.local_keys.contains(&k))
+            {
+                // Created or moved here from this view: already shown.
+                continue;
+            }
             let class = self.decoder.classify(&item);
             *self.type_counts.entry(class.entity).or_default() += 1;
             let row = Loaded {
@@ -267,6 +298,73 @@ impl ItemsState {
                 self.view.push(self.rows.len());
             }
             self.rows.push(row);
+        }
+    }
+
+    /// The item's primary key as compact DynamoDB JSON (exact).
+    pub fn exact_key(&self, item: &Item) -> Option<String> {
+        let key = self.info.as_ref()?.key_of(item)?;
+        Some(json_compact(&value::item_to_dynamo(&key)))
+    }
+
+    /// The index into `rows` of the row under the cursor.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.view.get(self.selected).copied()
+    }
+
+    fn loaded(&mut self, item: &Item) -> Loaded {
+        Loaded {
+            data: CompactItem::encode(item),
+            class: self.decoder.classify(item),
+        }
+    }
+
+    /// Replaces row `i` with `item` (as written).
+    pub fn replace_row(&mut self, i: usize, item: &Item) {
+        let row = self.loaded(item);
+        if let Some(old) = self.rows.get_mut(i) {
+            if let Some(n) = self.type_counts.get_mut(&old.class.entity) {
+                *n = n.saturating_sub(1);
+            }
+            *self.type_counts.entry(row.class.entity).or_default() += 1;
+            *old = row;
+        }
+        self.type_counts.retain(|_, n| *n > 0);
+    }
+
+    /// Removes row `i` (deleted), keeping marks and the cursor in place.
+    pub fn remove_row(&mut self, i: usize) {
+        if i >= self.rows.len() {
+            return;
+        }
+        let old = self.rows.remove(i);
+        if let Some(n) = self.type_counts.get_mut(&old.class.entity) {
+            *n = n.saturating_sub(1);
+        }
+        self.type_counts.retain(|_, n| *n > 0);
+        self.marks = std::mem::take(&mut self.marks)
+            .into_iter()
+            .filter(|m| *m != i)
+            .map(|m| if m > i { m - 1 } else { m })
+            .collect();
+    }
+
+    /// Inserts `item` as row `at` (created here), shifting marks.
+    pub fn insert_row(&mut self, at: usize, item: &Item) {
+        let at = at.min(self.rows.len());
+        let row = self.loaded(item);
+        *self.type_counts.entry(row.class.entity).or_default() += 1;
+        self.rows.insert(at, row);
+        self.marks = std::mem::take(&mut self.marks)
+            .into_iter()
+            .map(|m| if m >= at { m + 1 } else { m })
+            .collect();
+    }
+
+    /// Puts the cursor on row `i` when it is in view.
+    pub fn select_row(&mut self, i: usize) {
+        if let Some(p) = self.view.iter().position(|r| *r == i) {
+            self.selected = p;
         }
     }
 
@@ -286,13 +384,48 @@ fn table_keys(info: &TableInfo) -> TableKeys {
 
 pub struct DetailState {
     pub row: Row,
+    /// The row of the items view it was opened from (index into `rows`).
+    pub row_index: Option<usize>,
     pub table: String,
     pub info: Option<TableInfo>,
     pub entity: Option<String>,
     pub key_fields: Vec<(String, String)>,
     pub show_types: bool,
     pub raw_keys: bool,
-    pub scroll: u16,
+    /// First line shown (kept by the view so the cursor stays on screen).
+    pub scroll: std::cell::Cell<u16>,
+    /// The selected top-level attribute (in the order shown).
+    pub attr: usize,
+    /// True after the cursor moved: the view scrolls to it.
+    pub follow: std::cell::Cell<bool>,
+}
+
+impl DetailState {
+    /// Top-level attribute names in the order shown: keys first, then sorted.
+    pub fn attr_names(&self) -> Vec<String> {
+        let keys: Vec<&str> = self
+            .info
+            .as_ref()
+            .map(|i| {
+                i.pk.iter()
+                    .chain(i.sk.iter())
+                    .map(|k| k.name.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        value::ordered_names(&self.row.item, &keys)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The name of the selected attribute.
+    pub fn selected_attr(&self) -> Option<String> {
+        let names = self.attr_names();
+        names
+            .get(self.attr.min(names.len().saturating_sub(1)))
+            .cloned()
+    }
 }
 
 /// Which text input is open.
@@ -300,10 +433,34 @@ pub struct DetailState {
 pub enum Input {
     TablesFilter,
     TextFilter,
-    ServerFilter { text: String, error: Option<String> },
+    ServerFilter {
+        text: String,
+        error: Option<String>,
+    },
     Query(QueryForm),
     PatternsFilter,
     PatternForm(PatternForm),
+    /// The command line (`:`).
+    Palette(Palette),
+    /// `name=value` for the marked items.
+    BulkSet {
+        text: String,
+        error: Option<String>,
+    },
+    /// A new value for one string or number attribute (detail view).
+    QuickEdit {
+        attr: String,
+        text: String,
+        error: Option<String>,
+    },
+    /// The table name, typed to unlock writes to a protected table.
+    Unlock {
+        table: String,
+        typed: String,
+        error: Option<String>,
+    },
+    ContextsFilter,
+    AuditFilter,
 }
 
 /// The query form: index, partition key value, sort-key condition, filter.
@@ -337,7 +494,7 @@ pub struct App {
     pub settings: Settings,
     pub project: Project,
     pub ctx: ConnContext,
-    db: Option<Dynamo>,
+    pub(crate) db: Option<Dynamo>,
     tx: UnboundedSender<Msg>,
     pub screen: Screen,
     pub tables: TablesState,
@@ -359,6 +516,21 @@ pub struct App {
     pub recent: RecentParams,
     /// A pattern run waiting for its table's description: (table, pattern, values).
     pub(crate) pending_pattern: Option<(String, String, BTreeMap<String, String>)>,
+    /// `--read-only`: no writes at all this session (dry runs still run).
+    pub read_only: bool,
+    /// Protected tables whose writes the user unlocked for this session.
+    pub unlocked: BTreeSet<String>,
+    /// Editing: the open review, conflict or bulk dialog, writes in flight.
+    pub edit: EditState,
+    pub contexts: ContextsState,
+    pub audit: AuditState,
+    /// Where writes are recorded (None: no state directory).
+    pub audit_log: Option<AuditLog>,
+    /// Set when a request failed because the SSO session expired: the
+    /// command that renews it.
+    pub sso_expired: Option<String>,
+    /// Text waiting to be edited in $EDITOR (the event loop runs it).
+    pub(crate) editor: Option<EditorRequest>,
     next_id: u64,
 }
 
@@ -402,6 +574,14 @@ impl App {
             metrics: MetricsState::default(),
             recent: RecentParams::default(),
             pending_pattern: None,
+            read_only: false,
+            unlocked: BTreeSet::new(),
+            edit: EditState::default(),
+            contexts: ContextsState::default(),
+            audit: AuditState::default(),
+            audit_log: AuditLog::default_log(),
+            sso_expired: None,
+            editor: None,
             next_id: 0,
         }
     }
@@ -465,7 +645,7 @@ impl App {
         self.tx.clone()
     }
 
-    fn id(&mut self) -> u64 {
+    pub(crate) fn id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
     }
@@ -483,6 +663,9 @@ impl App {
                 .as_ref()
                 .is_some_and(|c| c.reset && c.count.is_none())
             || self.items.as_ref().is_some_and(|i| i.loading)
+            || self.edit.busy()
+            || self.contexts.connecting.is_some()
+            || self.audit.loading
             || self
                 .tables
                 .describe
@@ -503,6 +686,8 @@ impl App {
             Screen::Seed => Mode::Seed,
             Screen::Migrate => Mode::Migrate,
             Screen::Metrics => Mode::Metrics,
+            Screen::Contexts => Mode::Contexts,
+            Screen::Audit => Mode::Audit,
         }
     }
 
@@ -626,7 +811,7 @@ impl App {
     }
 
     /// Drops loaded rows and starts the current request from its first page.
-    fn restart_items(&mut self) {
+    pub(crate) fn restart_items(&mut self) {
         let Some(items) = self.items.as_mut() else {
             return;
         };
@@ -645,6 +830,8 @@ impl App {
         items.error = None;
         items.stats = Stats::default();
         items.want_rows = 0;
+        items.marks.clear();
+        items.local_keys.clear();
         self.fetch_next_page();
     }
 
@@ -703,6 +890,7 @@ impl App {
                 }
                 match r {
                     Ok(mut v) => {
+                        self.sso_expired = None;
                         v.sort();
                         self.load_sparks(&v);
                         self.tables.list = Loadable::Ready(v);
@@ -711,7 +899,10 @@ impl App {
                             self.describe(&n);
                         }
                     }
-                    Err(e) => self.tables.list = Loadable::Failed(e),
+                    Err(e) => {
+                        self.note_error(&e);
+                        self.tables.list = Loadable::Failed(e);
+                    }
                 }
                 true
             }
@@ -719,6 +910,9 @@ impl App {
                 let r = *r;
                 let ok = r.as_ref().ok().cloned();
                 let err = r.as_ref().err().cloned();
+                if let Some(e) = &err {
+                    self.note_error(e);
+                }
                 self.tables.describe.insert(
                     name.clone(),
                     match r {
@@ -781,6 +975,13 @@ impl App {
             Msg::Seed(m) => self.on_seed_msg(m),
             Msg::Migrate(m) => self.on_migrate_msg(m),
             Msg::Metrics(m) => self.on_metrics_msg(m),
+            Msg::Edit(m) => self.on_edit_msg(*m),
+            Msg::Edited(req, r) => {
+                self.on_edited(*req, r);
+                true
+            }
+            Msg::Connected(id, r) => self.on_connected(id, *r),
+            Msg::Audit(m) => self.on_audit_msg(m),
             Msg::Sparks(r) => {
                 match r {
                     Ok(m) => self.tables.sparks.extend(m),
@@ -799,6 +1000,10 @@ impl App {
                 }
                 items.loading = false;
                 items.task = None;
+                let failed = r.as_ref().err().cloned();
+                if r.is_ok() {
+                    self.sso_expired = None;
+                }
                 match r {
                     Ok(page) => {
                         items.stats.pages += 1;
@@ -812,6 +1017,9 @@ impl App {
                     }
                     Err(e) => items.error = Some(e),
                 }
+                if let Some(e) = failed {
+                    self.note_error(&e);
+                }
                 self.maybe_prefetch();
                 true
             }
@@ -820,6 +1028,37 @@ impl App {
 
     pub(crate) fn flash(&mut self, level: Level, text: impl Into<String>) {
         self.flash = Some((level, text.into()));
+    }
+
+    /// The editor the app asked for, if any (the event loop runs it with
+    /// the terminal suspended, then sends [`Msg::Edited`]).
+    pub fn take_editor(&mut self) -> Option<EditorRequest> {
+        self.editor.take()
+    }
+
+    /// Loads the tables list unless it is loaded or loading.
+    pub(crate) fn load_tables_if_idle(&mut self) {
+        if matches!(self.tables.list, Loadable::Idle | Loadable::Failed(_)) {
+            self.load_tables();
+        }
+    }
+
+    /// Runs the items view's request again from its first page (after a
+    /// reconnect), keeping the request and filters.
+    pub(crate) fn retry_items(&mut self) {
+        if self.items.as_ref().is_some_and(|i| i.info.is_some()) {
+            self.restart_items();
+        }
+    }
+
+    /// Remembers an expired SSO session (the status bar then says how to
+    /// sign in again; the view and its request stay, so `r` retries).
+    pub(crate) fn note_error(&mut self, e: &AwsError) {
+        if is_expired_session(e) {
+            self.sso_expired = Some(super::contexts::sso_login_command(
+                self.ctx.profile.as_deref(),
+            ));
+        }
     }
 
     // ------------------------------------------------------------ keys
@@ -854,6 +1093,10 @@ impl App {
         }
         if self.screen == Screen::Migrate && self.migrate.confirm.is_some() {
             self.on_migrate_confirm_key(&k);
+            return;
+        }
+        if self.edit.modal.is_some() {
+            self.on_edit_modal_key(&k);
             return;
         }
         if self.input.is_some() {
@@ -896,6 +1139,11 @@ impl App {
                 }
             }
             Action::Help => self.help = Some(0),
+            Action::Palette => self.open_palette(),
+            Action::CopyLogin => {
+                let cmd = super::contexts::sso_login_command(self.ctx.profile.as_deref());
+                self.copy(cmd, "the sso login command");
+            }
             Action::Patterns => self.open_patterns(),
             Action::Seed => self.open_seed(),
             Action::Migrations if self.screen != Screen::Migrate => {
@@ -921,6 +1169,8 @@ impl App {
                 Screen::Seed => self.seed_action(action),
                 Screen::Migrate => self.migrate_action(action),
                 Screen::Metrics => self.metrics_action(action),
+                Screen::Contexts => self.contexts_action(action),
+                Screen::Audit => self.audit_action(action),
             },
         }
     }
@@ -981,6 +1231,14 @@ impl App {
                 // Keep loading pages to the real bottom.
                 items.want_rows = usize::MAX;
             }
+            Action::Back if !items.marks.is_empty() => {
+                let n = items.marks.len();
+                items.marks.clear();
+                self.flash(
+                    Level::Info,
+                    format!("{n} mark{} cleared", if n == 1 { "" } else { "s" }),
+                );
+            }
             Action::Back => {
                 if items.type_filter.is_some() || !items.text_filter.is_empty() {
                     items.type_filter = None;
@@ -1005,13 +1263,16 @@ impl App {
                     let key_fields = items.decoder.key_fields(&row.item, &c);
                     self.detail = Some(DetailState {
                         row,
+                        row_index: items.selected_index(),
                         table: items.table.clone(),
                         info: items.info.clone(),
                         entity,
                         key_fields,
                         show_types: false,
                         raw_keys: items.raw_keys,
-                        scroll: 0,
+                        scroll: std::cell::Cell::new(0),
+                        attr: 0,
+                        follow: std::cell::Cell::new(false),
                     });
                     self.screen = Screen::Detail;
                 }
@@ -1083,6 +1344,20 @@ impl App {
                 }
                 return;
             }
+            Action::Mark => {
+                if let Some(i) = items.selected_index() {
+                    if !items.marks.remove(&i) {
+                        items.marks.insert(i);
+                    }
+                    items.selected = (items.selected + 1).min(n.saturating_sub(1));
+                }
+            }
+            Action::ClearMarks => items.marks.clear(),
+            Action::Edit => return self.start_edit(crate::dynamo::edit::EditFormat::Plain),
+            Action::EditDynamo => return self.start_edit(crate::dynamo::edit::EditFormat::Dynamo),
+            Action::NewItem => return self.start_new(),
+            Action::Delete => return self.start_delete(),
+            Action::BulkSet => return self.start_bulk_set(),
             _ => {}
         }
         self.maybe_prefetch();
@@ -1150,13 +1425,30 @@ impl App {
         let Some(d) = self.detail.as_mut() else {
             return;
         };
+        let last = d.row.item.len().saturating_sub(1);
+        let move_to = |d: &mut DetailState, to: usize| {
+            d.attr = to.min(last);
+            d.follow.set(true);
+        };
         match action {
-            Action::Down => d.scroll = d.scroll.saturating_add(1),
-            Action::Up => d.scroll = d.scroll.saturating_sub(1),
-            Action::PageDown => d.scroll = d.scroll.saturating_add(20),
-            Action::PageUp => d.scroll = d.scroll.saturating_sub(20),
-            Action::Top => d.scroll = 0,
-            Action::Bottom => d.scroll = u16::MAX / 2,
+            Action::Down => move_to(d, d.attr + 1),
+            Action::Up => move_to(d, d.attr.saturating_sub(1)),
+            // Pages scroll the lines (a long attribute reads to its end).
+            Action::PageDown => {
+                d.follow.set(false);
+                d.scroll.set(d.scroll.get().saturating_add(20));
+            }
+            Action::PageUp => {
+                d.follow.set(false);
+                d.scroll.set(d.scroll.get().saturating_sub(20));
+            }
+            Action::Top => move_to(d, 0),
+            Action::Bottom => move_to(d, last),
+            Action::Edit => self.start_edit(crate::dynamo::edit::EditFormat::Plain),
+            Action::EditDynamo => self.start_edit(crate::dynamo::edit::EditFormat::Dynamo),
+            Action::NewItem => self.start_new(),
+            Action::Delete => self.start_delete(),
+            Action::QuickEdit => self.start_quick_edit(),
             Action::ToggleTypes => d.show_types = !d.show_types,
             Action::ToggleRawKeys => d.raw_keys = !d.raw_keys,
             Action::Back => {
@@ -1295,6 +1587,12 @@ impl App {
                     self.input = Some(Input::Query(form));
                 }
             },
+            Input::Palette(p) => self.on_palette_key(p, &k),
+            Input::BulkSet { text, .. } => self.on_bulk_set_key(text, &k),
+            Input::QuickEdit { attr, text, .. } => self.on_quick_edit_key(attr, text, &k),
+            Input::Unlock { table, typed, .. } => self.on_unlock_key(table, typed, &k),
+            Input::ContextsFilter => self.on_contexts_filter_key(&k),
+            Input::AuditFilter => self.on_audit_filter_key(&k),
         }
     }
 

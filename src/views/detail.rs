@@ -14,10 +14,31 @@ use crate::dynamo::value;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let Some(d) = &app.detail else { return };
-    let lines = lines(d, &app.settings.theme);
-    let max_scroll = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
-    let scroll = d.scroll.min(max_scroll);
+    let t = &app.settings.theme;
+    let (mut lines, starts) = lines_with_starts(d, t);
     let visible = area.height.saturating_sub(2) as usize;
+    // The selected attribute is highlighted, and kept on screen after the
+    // cursor moved.
+    let attr = d.attr.min(starts.len().saturating_sub(1));
+    if let Some(&at) = starts.get(attr) {
+        if let Some(l) = lines.get_mut(at) {
+            *l = l.clone().style(Style::default().bg(t.selection_bg));
+        }
+        if d.follow.get() {
+            let end = starts.get(attr + 1).copied().unwrap_or(lines.len());
+            let mut scroll = d.scroll.get() as usize;
+            if at < scroll {
+                scroll = at;
+            } else if visible > 0 && end > scroll + visible {
+                scroll = (end.saturating_sub(visible)).min(at);
+            }
+            d.scroll.set(scroll as u16);
+            d.follow.set(false);
+        }
+    }
+    let max_scroll = (lines.len() as u16).saturating_sub(visible as u16);
+    let scroll = d.scroll.get().min(max_scroll);
+    d.scroll.set(scroll);
     let position = if lines.len() > visible {
         format!(
             " · lines {}-{} of {}",
@@ -37,12 +58,26 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             "· JSON"
         }
     );
-    let block = Block::default().borders(Borders::ALL).title(title);
+    let (border, label) = super::table_border(app, &d.table);
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(title);
+    if let Some(l) = label {
+        block =
+            block.title_top(Line::styled(l, border.add_modifier(Modifier::BOLD)).right_aligned());
+    }
     f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
 
 /// All lines of the detail view.
 pub fn lines(d: &DetailState, t: &Theme) -> Vec<Line<'static>> {
+    lines_with_starts(d, t).0
+}
+
+/// All lines of the detail view, and the line where each top-level
+/// attribute starts (in the order shown).
+pub fn lines_with_starts(d: &DetailState, t: &Theme) -> (Vec<Line<'static>>, Vec<usize>) {
     let mut out = Vec::new();
     let label = |s: &str| Span::styled(format!("{s:<10}"), Style::default().fg(t.muted));
     out.push(Line::from(vec![
@@ -96,21 +131,35 @@ pub fn lines(d: &DetailState, t: &Theme) -> Vec<Line<'static>> {
                 .collect()
         })
         .unwrap_or_default();
-    // Key attributes first, then the rest sorted.
-    let ordered = match json {
-        Value::Object(map) => {
-            let mut m = serde_json::Map::new();
-            for k in value::ordered_names(&d.row.item, &key_names) {
-                if let Some(v) = map.get(k) {
-                    m.insert(k.to_string(), v.clone());
-                }
-            }
-            Value::Object(m)
-        }
-        other => other,
+    // Key attributes first, then the rest sorted; one attribute per line
+    // (or more, for a long value).
+    let mut starts = Vec::new();
+    let Value::Object(map) = json else {
+        json_lines(&json, t, &mut out);
+        return (out, starts);
     };
-    json_lines(&ordered, t, &mut out);
-    out
+    out.push(Line::raw("{"));
+    let names = value::ordered_names(&d.row.item, &key_names);
+    let n = names.len();
+    for (i, k) in names.into_iter().enumerate() {
+        let Some(v) = map.get(k) else { continue };
+        starts.push(out.len());
+        let mut cur = vec![
+            indent(1),
+            Span::styled(
+                serde_json::to_string(k).unwrap_or_default(),
+                Style::default().fg(t.key),
+            ),
+            Span::raw(": "),
+        ];
+        emit(v, 1, t, &mut cur, &mut out);
+        if i + 1 < n {
+            cur.push(Span::raw(","));
+        }
+        out.push(Line::from(cur));
+    }
+    out.push(Line::raw("}"));
+    (out, starts)
 }
 
 /// Pretty JSON with colours: keys, strings, numbers, literals.

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{centered, popup};
+use crate::app::palette::Palette;
 use crate::app::patterns::PatternForm;
 use crate::app::state::{App, Input, QueryForm};
 use crate::dynamo::request::SORT_OPS;
@@ -26,6 +27,68 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             None,
         ),
         Some(Input::PatternForm(form)) => pattern_form(f, area, app, form),
+        Some(Input::Palette(p)) => palette(f, area, app, p),
+        Some(Input::BulkSet { text, error }) => {
+            let n = app.items.as_ref().map_or(0, |i| i.marks.len());
+            line_box(
+                f,
+                area,
+                app,
+                &format!("Set an attribute on {n} marked items: name=value"),
+                text,
+                error.as_deref(),
+            )
+        }
+        Some(Input::QuickEdit { attr, text, error }) => line_box(
+            f,
+            area,
+            app,
+            &format!("New value of {attr}"),
+            text,
+            error.as_deref(),
+        ),
+        Some(Input::Unlock {
+            table,
+            typed,
+            error,
+        }) => {
+            let reason = app.protection_of(table).unwrap_or_default();
+            let r = centered(area, 80, if error.is_some() { 8 } else { 7 });
+            let block = popup(f, r, "Protected table", app);
+            let mut lines = vec![
+                Line::styled(
+                    format!("`{table}` is read-only: {reason}."),
+                    Style::default().fg(t.error).add_modifier(Modifier::BOLD),
+                ),
+                Line::raw(format!(
+                    "Type the table name to allow writes for this session: {typed}▏"
+                )),
+                Line::styled(
+                    "enter unlock · esc keep it read-only",
+                    Style::default().fg(t.muted),
+                ),
+            ];
+            if let Some(e) = error {
+                lines.push(Line::styled(e.clone(), Style::default().fg(t.error)));
+            }
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(block),
+                r,
+            );
+        }
+        Some(Input::ContextsFilter) => {
+            line_box(f, area, app, "Filter profiles", &app.contexts.filter, None)
+        }
+        Some(Input::AuditFilter) => line_box(
+            f,
+            area,
+            app,
+            "Filter the audit log",
+            &app.audit.filter,
+            None,
+        ),
         Some(Input::TextFilter) => {
             let text = app
                 .items
@@ -226,6 +289,44 @@ fn line_box(f: &mut Frame, area: Rect, app: &App, title: &str, text: &str, error
     let mut lines = vec![Line::raw(format!("{text}▏"))];
     if let Some(e) = error {
         lines.push(Line::styled(e.to_string(), Style::default().fg(t.error)));
+    }
+    f.render_widget(Paragraph::new(lines).block(block), r);
+}
+
+/// The command line at the bottom of the body, its completions above it.
+fn palette(f: &mut Frame, area: Rect, app: &App, p: &Palette) {
+    let t = &app.settings.theme;
+    let completions = app.palette_completions(&p.text, 8);
+    let h = (completions.len() as u16 + 3 + u16::from(p.error.is_some())).min(area.height);
+    let r = Rect {
+        x: area.x,
+        y: area.y + area.height.saturating_sub(h),
+        width: area.width,
+        height: h,
+    };
+    let block = popup(f, r, "Command (tab completes)", app);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            ":",
+            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!("{}▏", p.text)),
+    ])];
+    if let Some(e) = &p.error {
+        lines.push(Line::styled(e.clone(), Style::default().fg(t.error)));
+    }
+    for (i, c) in completions.iter().enumerate() {
+        let style = if i == p.selected {
+            Style::default()
+                .bg(t.selection_bg)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<32}", c.line), style),
+            Span::styled(c.help.clone(), Style::default().fg(t.muted)),
+        ]));
     }
     f.render_widget(Paragraph::new(lines).block(block), r);
 }

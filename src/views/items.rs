@@ -313,7 +313,13 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
     let t = &app.settings.theme;
     let max_cell = app.settings.ui.max_cell_width;
     let cols = columns(items);
-    let block = Block::default().borders(Borders::ALL);
+    // A protected table's border is coloured and labelled.
+    let (border, label) = super::table_border(app, &items.table);
+    let mut block = Block::default().borders(Borders::ALL).border_style(border);
+    if let Some(l) = label {
+        block =
+            block.title_top(Line::styled(l, border.add_modifier(Modifier::BOLD)).right_aligned());
+    }
     let inner_h = area.height.saturating_sub(3) as usize; // borders + header
     if items.view.is_empty() {
         let msg = if items.loading || (items.rows.is_empty() && items.info.is_none()) {
@@ -346,12 +352,21 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
         .iter()
         .map(|&i| items.rows[i].row())
         .collect();
+    let marking = !items.marks.is_empty();
     let rows: Vec<Row> = visible
         .iter()
-        .map(|row| {
-            let cells: Vec<Cell> = cols
-                .iter()
-                .map(|c| match c {
+        .zip(&items.view[offset..end])
+        .map(|(row, &ri)| {
+            let marked = items.marks.contains(&ri);
+            let mut cells: Vec<Cell> = Vec::with_capacity(cols.len() + 1);
+            if marking {
+                cells.push(Cell::from(Span::styled(
+                    if marked { "●" } else { " " },
+                    Style::default().fg(t.warning),
+                )));
+            }
+            cells.extend(cols.iter().map(|c| {
+                match c {
                     Col::Type => Cell::from(Span::styled(
                         row.class
                             .entity
@@ -370,9 +385,14 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
                             .unwrap_or_default(),
                     ),
                     Col::Summary => Cell::from(summary_text(items, row, width, max_cell)),
-                })
-                .collect();
-            Row::new(cells)
+                }
+            }));
+            let r = Row::new(cells);
+            if marked {
+                r.style(Style::default().fg(t.warning))
+            } else {
+                r
+            }
         })
         .collect();
     // Columns are as wide as their widest visible cell, within limits, so a
@@ -386,9 +406,10 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
             .clamp(min, max.max(min)) as u16
     };
     let key_cap = (width / 3).clamp(12, 64);
-    let widths: Vec<Constraint> = cols
-        .iter()
-        .map(|c| match c {
+    let mark_col = marking.then_some(Constraint::Length(1));
+    let widths: Vec<Constraint> = mark_col
+        .into_iter()
+        .chain(cols.iter().map(|c| match c {
             Col::Type => Constraint::Length(measure(
                 &|r| {
                     r.class
@@ -415,13 +436,18 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
                 max_cell,
             )),
             Col::Summary => Constraint::Fill(1),
-        })
+        }))
         .collect();
-    let head = Row::new(cols.iter().map(|c| Cell::from(header(c))))
-        .style(Style::default().add_modifier(Modifier::BOLD).fg(t.muted));
+    let head = Row::new(
+        marking
+            .then(|| Cell::from(" "))
+            .into_iter()
+            .chain(cols.iter().map(|c| Cell::from(header(c)))),
+    )
+    .style(Style::default().add_modifier(Modifier::BOLD).fg(t.muted));
     let st = &items.stats;
     let title = format!(
-        " {} / {}{} · scanned {} · {} page{} · {:.1} RCU · last {} ms{} ",
+        " {} / {}{} · scanned {} · {} page{} · {:.1} RCU · last {} ms{}{} ",
         sel + 1,
         items.view.len(),
         if items.view.len() == items.rows.len() {
@@ -438,6 +464,11 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
             " · all loaded"
         } else {
             " · more on scroll"
+        },
+        if marking {
+            format!(" · {} marked", items.marks.len())
+        } else {
+            String::new()
         }
     );
     let table = Table::new(rows, widths)

@@ -9,7 +9,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::app::state::{App, Screen};
 use crate::dynamo::error::AwsError;
 
+pub mod audit;
+pub mod contexts;
 pub mod detail;
+pub mod edit;
 pub mod help;
 pub mod input;
 pub mod items;
@@ -42,6 +45,8 @@ pub fn render(f: &mut Frame, app: &App) {
             Screen::Seed => seed::render(f, body, app),
             Screen::Migrate => migrate::render(f, body, app),
             Screen::Metrics => metrics::render(f, body, app),
+            Screen::Contexts => contexts::render(f, body, app),
+            Screen::Audit => audit::render(f, body, app),
         }
     }
     if app.screen == Screen::Migrate {
@@ -49,6 +54,7 @@ pub fn render(f: &mut Frame, app: &App) {
     } else {
         status::render(f, status, app);
     }
+    edit::render(f, body, app);
     if app.input.is_some() {
         input::render(f, body, app);
     }
@@ -83,6 +89,7 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
         Screen::Metrics => app.metrics.table.clone(),
         Screen::Migrate => app.migrate.table.clone(),
         Screen::Items | Screen::Detail => app.items.as_ref().map(|i| i.table.clone()),
+        Screen::Contexts | Screen::Audit => None,
     };
     if let Some(tname) = title {
         spans.push(Span::raw("  "));
@@ -90,8 +97,54 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
             format!("table {tname}"),
             Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
         ));
+        if let Some((label, colour)) = protection_label(app, &tname) {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(
+                format!(" {label} "),
+                Style::default()
+                    .fg(ratatui::style::Color::Black)
+                    .bg(colour)
+                    .add_modifier(Modifier::BOLD),
+            ));
+        }
+    }
+    if app.read_only {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            Style::default()
+                .fg(ratatui::style::Color::Black)
+                .bg(t.warning)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Some(cmd) = &app.sso_expired {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!("session expired: run `{cmd}` (L copies it), then :reconnect"),
+            Style::default().fg(t.error).add_modifier(Modifier::BOLD),
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The label and colour of a protected table: `PROTECTED read-only`, or
+/// `PROTECTED writes unlocked` once the user unlocked it.
+pub fn protection_label(app: &App, table: &str) -> Option<(&'static str, ratatui::style::Color)> {
+    app.protection_of(table)?;
+    Some(if app.unlocked.contains(table) && !app.read_only {
+        ("PROTECTED · writes unlocked", app.settings.theme.warning)
+    } else {
+        ("PROTECTED · read-only", app.settings.theme.error)
+    })
+}
+
+/// The border style of a view of `table`: coloured when it is protected.
+pub fn table_border(app: &App, table: &str) -> (Style, Option<String>) {
+    match protection_label(app, table) {
+        Some((label, colour)) => (Style::default().fg(colour), Some(format!(" {label} "))),
+        None => (Style::default(), None),
+    }
 }
 
 /// An error as a screen: code, message, hint.

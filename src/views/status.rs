@@ -19,9 +19,9 @@ pub fn hinted(app: &App) -> &'static [Action] {
         return &[Quit, Help];
     }
     match app.mode() {
-        crate::app::keymap::Mode::Tables => {
-            &[Open, Filter, Refresh, Patterns, Seed, Metrics, Help, Quit]
-        }
+        crate::app::keymap::Mode::Tables => &[
+            Open, Filter, Refresh, Patterns, Seed, Metrics, Palette, Help, Quit,
+        ],
         crate::app::keymap::Mode::Patterns => &[Open, Filter, Back, Help],
         crate::app::keymap::Mode::Metrics => &[
             CursorLeft,
@@ -36,6 +36,11 @@ pub fn hinted(app: &App) -> &'static [Action] {
         ],
         crate::app::keymap::Mode::Seed if app.seed.run.is_some() => &[Stop],
         crate::app::keymap::Mode::Seed => &[Open, Reset, Back, Help],
+        crate::app::keymap::Mode::Items
+            if app.items.as_ref().is_some_and(|i| !i.marks.is_empty()) =>
+        {
+            &[Mark, Delete, BulkSet, ClearMarks, Back, Help]
+        }
         crate::app::keymap::Mode::Items => &[
             Open,
             Query,
@@ -43,13 +48,16 @@ pub fn hinted(app: &App) -> &'static [Action] {
             Filter,
             ServerFilter,
             NextType,
-            ToggleRawKeys,
-            ToggleIndexKeys,
-            CopyJson,
-            Back,
+            Edit,
+            Delete,
+            Mark,
+            Palette,
             Help,
         ],
         crate::app::keymap::Mode::Detail => &[
+            QuickEdit,
+            Edit,
+            Delete,
             CopyJson,
             CopyDynamoJson,
             CopyKey,
@@ -58,6 +66,8 @@ pub fn hinted(app: &App) -> &'static [Action] {
             Back,
             Help,
         ],
+        crate::app::keymap::Mode::Contexts => &[Open, Filter, Back, Help],
+        crate::app::keymap::Mode::Audit => &[Open, Filter, Refresh, Back, Help],
         _ => &[Back],
     }
 }
@@ -86,6 +96,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         }
         Some(Input::Query(_)) => {
             " tab next field · ←/→ change · enter run · esc cancel".to_string()
+        }
+        Some(Input::Palette(_)) => " tab complete · ↑/↓ choose · enter run · esc close".to_string(),
+        Some(Input::BulkSet { .. }) => {
+            " e.g. status=ARCHIVED (a number stays a number) · enter review · esc cancel"
+                .to_string()
+        }
+        Some(Input::QuickEdit { .. }) => " enter review the change · esc cancel".to_string(),
+        Some(Input::Unlock { .. }) => {
+            " type the table name · enter unlock · esc cancel".to_string()
+        }
+        Some(Input::ContextsFilter) | Some(Input::AuditFilter) => {
+            " type to filter · enter keep · esc clear".to_string()
         }
         None => String::new(),
     };

@@ -1,0 +1,92 @@
+//! Contexts (`:ctx`): the AWS profiles with their region and how they sign
+//! in; the current one marked.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::SPINNER;
+use crate::app::state::App;
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.settings.theme;
+    let title = if app.contexts.filter.is_empty() {
+        " Contexts (AWS profiles) ".to_string()
+    } else {
+        format!(" Contexts /{} ", app.contexts.filter)
+    };
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let visible = app.contexts.visible();
+    if visible.is_empty() {
+        let msg = if app.contexts.profiles.is_empty() {
+            "No profiles in ~/.aws/config or ~/.aws/credentials. Add one with `aws configure` or `aws configure sso`."
+                .to_string()
+        } else {
+            format!("No profile matches `{}`.", app.contexts.filter)
+        };
+        f.render_widget(
+            Paragraph::new(msg).wrap(Wrap { trim: true }).block(block),
+            area,
+        );
+        return;
+    }
+    let width = visible
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    let connecting = app
+        .contexts
+        .connecting
+        .and(app.contexts.target.as_ref())
+        .and_then(|c| c.profile.clone());
+    let items: Vec<ListItem> = visible
+        .iter()
+        .map(|p| {
+            let current = app.ctx.profile.as_deref() == Some(p.name.as_str());
+            let sign = if connecting.as_deref() == Some(p.name.as_str()) {
+                SPINNER[app.spinner % SPINNER.len()].to_string()
+            } else if current {
+                "●".to_string()
+            } else {
+                " ".to_string()
+            };
+            let how = if p.sso {
+                "sso"
+            } else if p.static_keys {
+                "keys"
+            } else {
+                ""
+            };
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{sign} "), Style::default().fg(t.accent)),
+                Span::styled(
+                    format!("{:<width$}  ", p.name),
+                    if current {
+                        Style::default().fg(t.accent).add_modifier(Modifier::BOLD)
+                    } else {
+                        Style::default()
+                    },
+                ),
+                Span::styled(
+                    format!("{:<16}", p.region.as_deref().unwrap_or("-")),
+                    Style::default().fg(t.muted),
+                ),
+                Span::styled(how.to_string(), Style::default().fg(t.muted)),
+            ]))
+        })
+        .collect();
+    let list = List::new(items)
+        .block(block)
+        .highlight_style(
+            Style::default()
+                .bg(t.selection_bg)
+                .add_modifier(Modifier::BOLD),
+        )
+        .highlight_symbol("▶ ");
+    let mut state = ListState::default().with_selected(Some(app.contexts.selected));
+    f.render_stateful_widget(list, area, &mut state);
+}
