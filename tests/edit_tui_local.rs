@@ -605,3 +605,33 @@ async fn the_palette_opens_tables_and_completes_commands() {
     h.settle().await;
     assert_eq!(h.app.screen, Screen::Audit);
 }
+
+#[tokio::test]
+async fn an_expired_session_keeps_the_view_and_reconnect_resumes_it() {
+    let mut h = Harness::new("", vec![rich("R#8", "A"), rich("R#8", "B")]).await;
+    h.key(KeyCode::Char('/'));
+    h.typed("R#8");
+    h.key(KeyCode::Enter);
+    let request = h.app.items.as_ref().unwrap().request.clone();
+    h.app.note_error(&dyntui::dynamo::error::AwsError::new(
+        "ExpiredToken",
+        "the SSO session associated with this profile has expired",
+    ));
+    let cmd = h.app.sso_expired.clone().expect("the expiry is noted");
+    assert!(cmd.starts_with("aws sso login"), "{cmd}");
+    // L copies the login command.
+    h.key(KeyCode::Char('L'));
+    assert_eq!(h.app.clipboard.last(), Some(cmd.as_str()));
+    // After logging in, :reconnect builds a new client and re-runs the view.
+    h.key(KeyCode::Char(':'));
+    h.typed("reconnect");
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    assert!(h.app.sso_expired.is_none());
+    assert_eq!(h.app.screen, Screen::Items);
+    let items = h.app.items.as_ref().unwrap();
+    assert_eq!(items.table, h.table);
+    assert_eq!(items.request.describe(), request.describe());
+    assert_eq!(items.text_filter, "R#8", "the filter is kept");
+    assert_eq!(items.rows.len(), 2, "the request ran again");
+}

@@ -1053,7 +1053,7 @@ impl App {
 
     /// Remembers an expired SSO session (the status bar then says how to
     /// sign in again; the view and its request stay, so `r` retries).
-    pub(crate) fn note_error(&mut self, e: &AwsError) {
+    pub fn note_error(&mut self, e: &AwsError) {
         if is_expired_session(e) {
             self.sso_expired = Some(super::contexts::sso_login_command(
                 self.ctx.profile.as_deref(),

@@ -294,7 +294,7 @@ fn hint_for(code: &str, message: &str, ctx: &ConnContext, table: Option<&str>) -
             "no AWS credentials found. Set AWS_PROFILE or pass --profile, run `aws configure`, or `aws sso login{profile_flag}`."
         ),
         "ExpiredToken" | "ExpiredTokenException" => {
-            format!("your session has expired: run `aws sso login{profile_flag}` and press r to retry.")
+            format!("your session has expired: run `aws sso login{profile_flag}` then `:reconnect` in the TUI (or run the command again).")
         }
         "UnrecognizedClientException" | "InvalidSignatureException" => format!(
             "the credentials were rejected ({}). Check the access key, or run `aws sso login{profile_flag}`.",
