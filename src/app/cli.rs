@@ -206,6 +206,16 @@ pub enum Command {
     },
     /// AWS profiles (contexts) from ~/.aws/config and ~/.aws/credentials.
     Profiles,
+    /// Export a table, a pattern's items, a type or a filter to a file:
+    /// DynamoDB JSON lines (every type exact), plain JSON or CSV; a parallel
+    /// Scan with flat memory, ending with an end marker import checks.
+    Export(super::exportcli::ExportArgs),
+    /// Import a file written by `dyntui export` (validated first, batched,
+    /// resumable); a truncated file is refused.
+    Import(super::exportcli::ImportArgs),
+    /// Copy items between tables and connections (e.g. a slice of production
+    /// into DynamoDB Local), optionally redacting personal data.
+    Copy(Box<super::exportcli::CopyArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +294,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Profiles => {
             super::editcli::profiles();
+            return Ok(0);
+        }
+        Command::Copy(args) => {
+            super::exportcli::copy(&conn.options(), project, (**args).clone(), conn.read_only)
+                .await?;
             return Ok(0);
         }
         Command::Seed(_) | Command::Migrate(_) if conn.read_only => {
@@ -467,6 +482,17 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             drop(out);
             return super::diagnose::run(Some(&db), project, args).await;
         }
+        Command::Export(args) => {
+            drop(out);
+            super::exportcli::export(&db, project, args).await?;
+            return Ok(0);
+        }
+        Command::Import(args) => {
+            drop(out);
+            super::exportcli::import(&db, project, args, conn.read_only).await?;
+            return Ok(0);
+        }
+        Command::Copy(_) => anyhow::bail!("copy connects on its own (handled above)"),
         Command::Migrate(args) => {
             drop(out);
             super::migratecli::run(&db, project, args).await?;
@@ -715,7 +741,9 @@ fn project_name(project: &Project) -> String {
 }
 
 /// `name=value` pairs; the first `=` splits.
-fn parse_params(params: &[String]) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+pub(crate) fn parse_params(
+    params: &[String],
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
     let mut out = std::collections::BTreeMap::new();
     for p in params {
         let (k, v) = p

@@ -296,6 +296,9 @@ struct ProjectFile {
     migrations: Option<MigrationsFile>,
     #[serde(default)]
     protection: Option<ProtectionFile>,
+    /// `[redact]`: attribute = fake kind, for `dyntui copy --redact`.
+    #[serde(default)]
+    redact: Option<Spanned<std::collections::BTreeMap<String, String>>>,
 }
 
 /// `[protection]`: tables and profiles that are read-only until writes are
@@ -598,6 +601,8 @@ pub struct Project {
     pub alerts: AlertConfig,
     /// `[migrations] dir` (relative to the project file once loaded).
     pub migrations_dir: Option<PathBuf>,
+    /// `[redact]`: attributes replaced by fake values in `dyntui copy --redact`.
+    pub redact: Vec<(String, crate::dynamo::generate::FakeKind)>,
 }
 
 impl Project {
@@ -848,6 +853,29 @@ impl Project {
                 seed: sf.seed,
             });
         }
+        let mut redact = Vec::new();
+        if let Some(r) = f.redact {
+            let span = r.span();
+            for (attr, kind) in r.into_inner() {
+                let k = crate::dynamo::generate::FakeKind::from_name(&kind).ok_or_else(|| {
+                    let (line, _) = line_col(src, span.start);
+                    ConfigError {
+                        file: file.to_string(),
+                        line: Some(line),
+                        column: None,
+                        message: format!(
+                            "[redact] {attr} = \"{kind}\": unknown kind; one of {}",
+                            crate::dynamo::generate::FakeKind::ALL
+                                .iter()
+                                .map(|(n, _)| *n)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }
+                })?;
+                redact.push((attr, k));
+            }
+        }
         let p = Project {
             path: None,
             name: f.project.name,
@@ -870,6 +898,7 @@ impl Project {
                 .map(PathBuf::from),
             alerts: f.alerts.unwrap_or_default(),
             migrations_dir: f.migrations.and_then(|m| m.dir).map(PathBuf::from),
+            redact,
         };
         Ok(p)
     }
@@ -882,6 +911,7 @@ impl Project {
         self.seed_sets.extend(other.seed_sets);
         self.seed_origins.extend(other.seed_origins);
         self.protected_tables.extend(other.protected_tables);
+        self.redact.extend(other.redact);
         if self.decode.type_attribute.is_none() {
             self.decode.type_attribute = other.decode.type_attribute;
         }

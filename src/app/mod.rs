@@ -11,6 +11,7 @@ pub mod diagnose;
 pub mod editcli;
 pub mod editor;
 pub mod editview;
+pub mod exportcli;
 pub mod keymap;
 pub mod metricsview;
 pub mod migratecli;

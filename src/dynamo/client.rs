@@ -230,6 +230,17 @@ impl Dynamo {
         req: &ItemsRequest,
         start: Option<Item>,
     ) -> Result<Page, AwsError> {
+        self.fetch_page_segment(req, None, start).await
+    }
+
+    /// A page of one segment of a parallel Scan: (segment, total segments).
+    /// A Query ignores the segment.
+    pub async fn fetch_page_segment(
+        &self,
+        req: &ItemsRequest,
+        segment: Option<(i32, i32)>,
+        start: Option<Item>,
+    ) -> Result<Page, AwsError> {
         let c = req.compile();
         let names = (!c.names.is_empty()).then(|| c.names.clone().into_iter().collect());
         let values = (!c.values.is_empty()).then(|| c.values.clone().into_iter().collect());
@@ -247,6 +258,8 @@ impl Dynamo {
                     .set_expression_attribute_values(values)
                     .set_limit(req.page_size)
                     .set_exclusive_start_key(start)
+                    .set_segment(segment.map(|s| s.0))
+                    .set_total_segments(segment.map(|s| s.1))
                     .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await

@@ -162,7 +162,7 @@ impl FakeKind {
             .map_or("?", |&(n, _)| n)
     }
 
-    fn generate(self, rng: &mut ChaCha8Rng) -> String {
+    pub fn generate(self, rng: &mut ChaCha8Rng) -> String {
         use fake::faker::{address, company, internet, lorem, name, phone_number};
         match self {
             FakeKind::Name => name::en::Name().fake_with_rng(rng),

@@ -415,6 +415,13 @@ fn literal(t: &Tok) -> AttributeValue {
 }
 
 impl Filter {
+    /// Both filters (`a and b`).
+    pub fn and(mut self, other: Filter) -> Filter {
+        self.source = format!("{} and {}", self.source, other.source);
+        self.conds.extend(other.conds);
+        self
+    }
+
     /// Parses the filter language; errors name the column.
     pub fn parse(src: &str) -> Result<Filter, String> {
         let toks = tokenize(src)?;

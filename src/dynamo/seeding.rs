@@ -166,8 +166,10 @@ impl SeedSet {
                     let reader = ItemFile::open(&path).map_err(|e| e.to_string())?;
                     readers.push((path.display().to_string(), reader));
                 }
+                // An export's end marker is not an item (exports are seed files too).
                 Ok(Box::new(readers.into_iter().flat_map(|(name, r)| {
-                    r.map(move |res| res.map(|(line, item)| (format!("{name}:{line}"), item)))
+                    r.filter(|res| !matches!(res, Ok((_, item)) if super::export::is_trailer(item)))
+                        .map(move |res| res.map(|(line, item)| (format!("{name}:{line}"), item)))
                 })))
             }
             SeedSource::Generators(specs) => {

@@ -1,0 +1,615 @@
+//! `dyntui export`, `import` and `copy`: the headless side of
+//! `dynamo::export`, sharing the selection (a saved pattern, an entity type,
+//! a filter) with `dyntui query` and the TUI.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::config::Project;
+use super::editcli::{WriteArgs, check_writable};
+use crate::dynamo::client::{ConnectOptions, Dynamo, TableInfo};
+use crate::dynamo::entity::{Decoder, EntityId, TableKeys};
+use crate::dynamo::export::{self, ExportFormat, ReadOptions, ReadProgress, Summary};
+use crate::dynamo::redact::Redactor;
+use crate::dynamo::request::{Filter, ItemsRequest};
+use crate::dynamo::seed::{Progress, WriteOptions};
+use crate::dynamo::seeding::{self, RunOptions, SeedSet, SeedSettings, SeedSource, key_schema};
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    /// DynamoDB JSON lines: every type exact (what import reads back identically).
+    Dynamodb,
+    /// Plain JSON lines: numbers exact; sets become arrays, binary base64.
+    Plain,
+    /// CSV, one file per entity type (NAME.Type.csv) with its columns.
+    Csv,
+}
+
+/// What to read: all of a table, a saved pattern's items, one entity type,
+/// or a filter.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Selection {
+    /// A saved access pattern (Query); see `dyntui patterns list`.
+    #[arg(long)]
+    pub pattern: Option<String>,
+    /// Pattern parameter, repeatable.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Only items of this entity type (decoded as in the TUI).
+    #[arg(long = "type", value_name = "ENTITY")]
+    pub entity: Option<String>,
+    /// Server-side filter, e.g. `status = SHIPPED and total > 100`.
+    #[arg(long, short = 'f')]
+    pub filter: Option<String>,
+    /// Scan an index instead of the table.
+    #[arg(long, short = 'i')]
+    pub index: Option<String>,
+    /// Parallel Scan segments.
+    #[arg(long, default_value_t = 4)]
+    pub segments: u32,
+    /// Stay under this many read capacity units per second.
+    #[arg(long, value_name = "RCU")]
+    pub read_rate_limit: Option<f64>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    #[arg(long, short = 't')]
+    pub table: Option<String>,
+    #[command(flatten)]
+    pub select: Selection,
+    /// Output file (`-` for stdout). Written as FILE.partial and renamed when complete.
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
+    /// Default: csv for a .csv file, else dynamodb.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ImportArgs {
+    /// A file written by `dyntui export` (JSON lines, plain or DynamoDB JSON).
+    pub file: PathBuf,
+    #[arg(long, short = 't')]
+    pub table: Option<String>,
+    /// Import the complete lines of a truncated file (a stopped export).
+    #[arg(long)]
+    pub allow_truncated: bool,
+    /// Batches of 25 in flight.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Stay under this many write capacity units per second.
+    #[arg(long, value_name = "WCU")]
+    pub rate_limit: Option<f64>,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CopyArgs {
+    /// Source table.
+    #[arg(long)]
+    pub from_table: String,
+    /// Source profile (default: --profile).
+    #[arg(long)]
+    pub from_profile: Option<String>,
+    #[arg(long)]
+    pub from_region: Option<String>,
+    /// Source endpoint (`none` for AWS when --endpoint-url is set).
+    #[arg(long, value_name = "URL")]
+    pub from_endpoint: Option<String>,
+    /// Destination table (default: the source table's name).
+    #[arg(long)]
+    pub to_table: Option<String>,
+    #[arg(long)]
+    pub to_profile: Option<String>,
+    #[arg(long)]
+    pub to_region: Option<String>,
+    /// Destination endpoint, e.g. http://127.0.0.1:8000 (`none` for AWS).
+    #[arg(long, value_name = "URL")]
+    pub to_endpoint: Option<String>,
+    #[command(flatten)]
+    pub select: Selection,
+    /// Replace the `[redact]` attributes of dyntui.toml with fake values.
+    #[arg(long)]
+    pub redact: bool,
+    /// More attributes to redact: ATTRIBUTE=KIND (name, email, phone, ...); implies --redact.
+    #[arg(long = "redact-attr", value_name = "ATTR=KIND")]
+    pub redact_attrs: Vec<String>,
+    /// The same seed gives the same fake values in every run (default: new each run).
+    #[arg(long)]
+    pub redact_seed: Option<u64>,
+    /// Batches of 25 in flight.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Stay under this many write capacity units per second on the destination.
+    #[arg(long, value_name = "WCU")]
+    pub rate_limit: Option<f64>,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+fn decoder_for(project: &Project, info: &TableInfo) -> Decoder {
+    Decoder::new(
+        &project.decode,
+        TableKeys {
+            pk: info.pk.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
+            sk: info.sk.as_ref().map(|k| k.name.clone()),
+            index_key_attrs: info.index_key_attrs(),
+        },
+    )
+}
+
+/// The request and type of a selection, checked before anything is read.
+pub fn resolve(
+    project: &Project,
+    table: &str,
+    info: &TableInfo,
+    sel: &Selection,
+) -> anyhow::Result<(ItemsRequest, Decoder, Option<EntityId>)> {
+    let mut req = match &sel.pattern {
+        Some(name) => {
+            let saved = project.pattern(name).ok_or_else(|| {
+                anyhow::anyhow!("no pattern `{name}` (see `dyntui patterns list`)")
+            })?;
+            let given = super::cli::parse_params(&sel.params)?;
+            let mut req = saved
+                .pattern
+                .compile(table, info, &given)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            // Every page: the pattern's page size is for screens.
+            req.page_size = None;
+            req
+        }
+        None => {
+            if !sel.params.is_empty() {
+                anyhow::bail!("--param needs --pattern");
+            }
+            let mut r = ItemsRequest::scan(table.to_string());
+            r.index = sel.index.clone();
+            r
+        }
+    };
+    if let Some(f) = &sel.filter {
+        let f = Filter::parse(f).map_err(|e| anyhow::anyhow!("--filter: {e}"))?;
+        req.filter = Some(match req.filter.take() {
+            Some(existing) => existing.and(f),
+            None => f,
+        });
+    }
+    let decoder = decoder_for(project, info);
+    let only = match &sel.entity {
+        Some(name) => Some(decoder.entity_id(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--type {name}: no such entity (declared: {})",
+                project
+                    .decode
+                    .entities
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?),
+        None => None,
+    };
+    Ok((req, decoder, only))
+}
+
+fn read_options(sel: &Selection) -> ReadOptions {
+    ReadOptions {
+        segments: sel.segments.clamp(1, 1000),
+        rate_limit_rcu: sel.read_rate_limit,
+        ..ReadOptions::default()
+    }
+}
+
+/// Ctrl-C stops cleanly (the pages in flight finish); a second one exits.
+fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nstopping after the pages in flight… (ctrl-c again quits)");
+            s.store(true, Ordering::Relaxed);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    stop
+}
+
+/// A progress line on a terminal (plain lines every few seconds otherwise).
+fn progress_bar(
+    what: &'static str,
+    total: Option<u64>,
+    read: Arc<ReadProgress>,
+    written: Option<Arc<Progress>>,
+) -> (tokio::task::JoinHandle<()>, Option<indicatif::ProgressBar>) {
+    let tty = std::io::stderr().is_terminal();
+    let bar = tty.then(|| {
+        let b = match total {
+            Some(t) if t > 0 => indicatif::ProgressBar::new(t),
+            _ => indicatif::ProgressBar::new_spinner(),
+        };
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} items  {per_sec}  {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b
+    });
+    let b2 = bar.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(if b2.is_some() { 100 } else { 3000 })).await;
+            let n = match &written {
+                Some(w) => w.written.load(Ordering::Relaxed),
+                None => read.items.load(Ordering::Relaxed),
+            };
+            let msg = format!(
+                "{what}: scanned {}, {:.1} RCU",
+                read.scanned.load(Ordering::Relaxed),
+                read.consumed()
+            );
+            match &b2 {
+                Some(b) => {
+                    b.set_position(n);
+                    b.set_message(msg);
+                }
+                None => eprintln!("{msg}, {n} items"),
+            }
+        }
+    });
+    (task, bar)
+}
+
+fn done(task: tokio::task::JoinHandle<()>, bar: Option<indicatif::ProgressBar>) {
+    task.abort();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+}
+
+fn rate(s: &Summary) -> String {
+    let secs = s.elapsed.as_secs_f64().max(0.001);
+    format!("{:.1} s, {:.0} items/s", secs, s.items as f64 / secs)
+}
+
+/// `dyntui export`.
+pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow::Result<()> {
+    let table = args
+        .table
+        .clone()
+        .or_else(|| project.default_table.clone())
+        .ok_or_else(|| anyhow::anyhow!("no table: pass --table"))?;
+    let info = db
+        .describe(&table)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (req, decoder, only) = resolve(project, &table, &info, &args.select)?;
+    let format = match args.format {
+        Some(FormatArg::Dynamodb) => ExportFormat::Dynamo,
+        Some(FormatArg::Plain) => ExportFormat::Plain,
+        Some(FormatArg::Csv) => ExportFormat::Csv,
+        None => ExportFormat::for_path(&args.output),
+    };
+    if req.is_scan() && args.select.segments > 1 {
+        eprintln!(
+            "{}, {} parallel segments",
+            req.describe(),
+            args.select.segments
+        );
+    } else {
+        eprintln!("{}", req.describe());
+    }
+    let progress = Arc::new(ReadProgress::default());
+    let stop = stop_on_ctrl_c();
+    let total = (req.is_scan() && only.is_none() && req.filter.is_none())
+        .then_some(info.item_count)
+        .flatten()
+        .map(|n| n.max(0) as u64);
+    let (task, bar) = if args.output.as_os_str() == "-" {
+        (tokio::spawn(async {}), None)
+    } else {
+        progress_bar("exporting", total, progress.clone(), None)
+    };
+    let r = export::export(
+        db,
+        &info,
+        &req,
+        decoder,
+        only,
+        &args.output,
+        format,
+        &read_options(&args.select),
+        progress,
+        stop,
+    )
+    .await;
+    done(task, bar);
+    let s = r.map_err(|e| anyhow::anyhow!(e))?;
+    let files: Vec<String> = s.files.iter().map(|f| f.display().to_string()).collect();
+    if s.stopped {
+        eprintln!(
+            "stopped: {} items in {} (incomplete: import reports it as truncated)",
+            s.items,
+            files.join(", ")
+        );
+    } else {
+        eprintln!(
+            "exported {} items ({} scanned, {:.1} RCU) in {} to {}",
+            s.items,
+            s.scanned,
+            s.consumed,
+            rate(&s),
+            if files.is_empty() {
+                "stdout".into()
+            } else {
+                files.join(", ")
+            }
+        );
+    }
+    Ok(())
+}
+
+/// `dyntui import`: checks the file is a complete export, validates every
+/// item against the table, then writes with seeding's batching, retries and
+/// resume.
+pub async fn import(
+    db: &Dynamo,
+    project: &Project,
+    args: ImportArgs,
+    read_only: bool,
+) -> anyhow::Result<()> {
+    let table = args
+        .table
+        .clone()
+        .or_else(|| project.default_table.clone())
+        .ok_or_else(|| anyhow::anyhow!("no table: pass --table"))?;
+    check_writable(db, project, &table, read_only, &args.write)?;
+    let check = export::check_file(&args.file).map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(p) = &check.problem
+        && !args.allow_truncated
+    {
+        anyhow::bail!("{p}");
+    }
+    let info = db
+        .describe(&table)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let schema =
+        key_schema(&info).ok_or_else(|| anyhow::anyhow!("table `{table}` has no key schema"))?;
+    let path = std::fs::canonicalize(&args.file).unwrap_or(args.file.clone());
+    let set = SeedSet {
+        name: format!("import:{}", path.display().to_string().replace('#', "_")),
+        description: String::new(),
+        table: Some(table.clone()),
+        source: SeedSource::Files(vec![path.clone()]),
+        seed: 0,
+    };
+    let base = PathBuf::from("/");
+    let v = seeding::validate_set(&set, &project.decode, &schema, &base)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    // A cut-off last line is the one error --allow-truncated accepts.
+    let cut = check.cut_line.map(|l| format!("{}:{l}:", path.display()));
+    let other: Vec<&String> = v
+        .errors
+        .iter()
+        .filter(|e| cut.as_ref().is_none_or(|c| !e.starts_with(c.as_str())))
+        .collect();
+    if !other.is_empty() {
+        for e in other.iter().take(20) {
+            eprintln!("{e}");
+        }
+        anyhow::bail!(
+            "{} invalid item(s) in {}; nothing written",
+            other.len(),
+            args.file.display()
+        );
+    }
+    if !super::seedcli::confirm(
+        &format!("import {} items into `{table}`?", v.good),
+        args.write.yes,
+    )? {
+        anyhow::bail!("nothing written");
+    }
+    let progress = Arc::new(Progress::default());
+    let stop = stop_on_ctrl_c();
+    let opts = RunOptions {
+        write: WriteOptions {
+            concurrency: args.concurrency.max(1),
+            rate_limit_wcu: args.rate_limit,
+            ..WriteOptions::default()
+        },
+        skip_invalid: check.cut_line.is_some(),
+        state_dir: seeding::state_dir(),
+    };
+    let read = Arc::new(ReadProgress::default());
+    let (task, bar) = progress_bar("importing", Some(v.good), read, Some(progress.clone()));
+    // Imports are exact copies: no seed marker.
+    let settings = SeedSettings {
+        marker_attribute: None,
+        ..project.seeding.clone()
+    };
+    let r = seeding::run(
+        db,
+        &set,
+        &table,
+        &project.decode,
+        &schema,
+        &settings,
+        &base,
+        &opts,
+        progress,
+        stop,
+    )
+    .await;
+    done(task, bar);
+    let out = r.map_err(|e| anyhow::anyhow!(e))?;
+    let rep = &out.report;
+    if rep.stopped {
+        eprintln!(
+            "stopped after {} items; run the same command again to continue",
+            rep.written
+        );
+    } else {
+        let secs = (rep.elapsed_ms as f64 / 1000.0).max(0.001);
+        eprintln!(
+            "imported {} items into {table} in {secs:.1} s ({:.0} items/s, {} retries){}",
+            rep.written,
+            rep.written as f64 / secs,
+            rep.retries,
+            if out.resumed_from_batch > 0 {
+                format!(", resumed after {} items", out.resumed_from_batch * 25)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
+
+fn endpoint_arg(given: &Option<String>, default: &Option<String>) -> Option<String> {
+    match given.as_deref() {
+        Some("none") | Some("aws") => None,
+        Some(e) => Some(e.to_string()),
+        None => default.clone(),
+    }
+}
+
+/// `dyntui copy`: from one table (and connection) into another.
+pub async fn copy(
+    conn: &ConnectOptions,
+    project: &Project,
+    args: CopyArgs,
+    read_only: bool,
+) -> anyhow::Result<()> {
+    let src_opts = ConnectOptions {
+        profile: args.from_profile.clone().or(conn.profile.clone()),
+        region: args.from_region.clone().or(conn.region.clone()),
+        endpoint_url: endpoint_arg(&args.from_endpoint, &conn.endpoint_url),
+    };
+    let dst_opts = ConnectOptions {
+        profile: args.to_profile.clone().or(conn.profile.clone()),
+        region: args.to_region.clone().or(conn.region.clone()),
+        endpoint_url: endpoint_arg(&args.to_endpoint, &conn.endpoint_url),
+    };
+    let to_table = args.to_table.clone().unwrap_or(args.from_table.clone());
+    let src = Dynamo::connect(&src_opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("source: {e}"))?;
+    let dst = Dynamo::connect(&dst_opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("destination: {e}"))?;
+    if src.context() == dst.context() && args.from_table == to_table {
+        anyhow::bail!("the source and the destination are the same table");
+    }
+    check_writable(&dst, project, &to_table, read_only, &args.write)?;
+    let mut rules = if args.redact || !args.redact_attrs.is_empty() {
+        project.redact.clone()
+    } else {
+        Vec::new()
+    };
+    rules.extend(Redactor::parse_rules(&args.redact_attrs).map_err(|e| anyhow::anyhow!(e))?);
+    if args.redact && rules.is_empty() {
+        anyhow::bail!(
+            "--redact: no attributes to redact; add a [redact] table to dyntui.toml (email = \"email\") or --redact-attr"
+        );
+    }
+    let redactor = (!rules.is_empty()).then(|| Redactor::new(rules, args.redact_seed));
+    let info = src
+        .describe(&args.from_table)
+        .await
+        .map_err(|e| anyhow::anyhow!("source: {e}"))?;
+    let dst_info = dst
+        .describe(&to_table)
+        .await
+        .map_err(|e| anyhow::anyhow!("destination: {e}"))?;
+    if info.pk.as_ref().map(|k| (&k.name, &k.kind))
+        != dst_info.pk.as_ref().map(|k| (&k.name, &k.kind))
+        || info.sk.as_ref().map(|k| (&k.name, &k.kind))
+            != dst_info.sk.as_ref().map(|k| (&k.name, &k.kind))
+    {
+        anyhow::bail!(
+            "the key schemas differ: {} has {}, {} has {}",
+            args.from_table,
+            key_desc(&info),
+            to_table,
+            key_desc(&dst_info)
+        );
+    }
+    let (req, decoder, only) = resolve(project, &args.from_table, &info, &args.select)?;
+    eprintln!(
+        "copying {} from {} to {to_table} at {}{}",
+        req.describe(),
+        src.context().describe(),
+        dst.context().describe(),
+        match &redactor {
+            Some(r) => format!(
+                ", redacting {}",
+                r.rules()
+                    .iter()
+                    .map(|(a, k)| format!("{a} ({})", k.name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => String::new(),
+        }
+    );
+    if !super::seedcli::confirm(&format!("write into `{to_table}`?"), args.write.yes)? {
+        anyhow::bail!("nothing written");
+    }
+    let read = Arc::new(ReadProgress::default());
+    let written = Arc::new(Progress::default());
+    let stop = stop_on_ctrl_c();
+    let (task, bar) = progress_bar("copying", None, read.clone(), Some(written.clone()));
+    let write = WriteOptions {
+        concurrency: args.concurrency.max(1),
+        rate_limit_wcu: args.rate_limit,
+        ..WriteOptions::default()
+    };
+    let r = export::copy(
+        &src,
+        &req,
+        decoder,
+        only,
+        redactor.as_ref(),
+        &dst,
+        &to_table,
+        &read_options(&args.select),
+        &write,
+        read,
+        written,
+        stop,
+    )
+    .await;
+    done(task, bar);
+    let s = r.map_err(|e| anyhow::anyhow!(e))?;
+    eprintln!(
+        "{} {} items ({} scanned, {:.1} RCU) in {}",
+        if s.stopped { "stopped after" } else { "copied" },
+        s.items,
+        s.scanned,
+        s.consumed,
+        rate(&s)
+    );
+    Ok(())
+}
+
+fn key_desc(info: &TableInfo) -> String {
+    info.pk
+        .iter()
+        .chain(info.sk.iter())
+        .map(|k| format!("{} ({})", k.name, k.kind))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,842 @@
+//! Export, import and copy between tables.
+//!
+//! Reading: a parallel Scan in `segments` (or a Query when a pattern gives a
+//! key), each segment a task sending its pages through a bounded channel to
+//! one consumer, so memory stays flat whatever the table size: at most a
+//! few pages (1 MB each) are held at once. Throttles are retried with
+//! backoff; a read rate limit (read units per second) spaces the requests.
+//!
+//! Export files are JSON Lines, DynamoDB JSON by default (every type
+//! exact) or plain JSON, ending with one trailer line
+//! `{"_dyntui_export": {...}}` that records the item count. The file is
+//! written as `NAME.partial` and renamed when complete, and `dyntui import`
+//! refuses a file without its trailer: a killed export is reported as
+//! truncated rather than imported in part. CSV writes one file per entity
+//! type with that type's columns.
+//!
+//! Copying streams the items read from one connection into batched writes
+//! on another (optionally redacted), with the writes' retries and rate
+//! limit from seeding.
+
+use std::io::{BufRead, BufWriter, Read, Seek, SeekFrom, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+
+use super::client::{Dynamo, TableInfo};
+use super::entity::{Decoder, EntityId};
+use super::error::AwsError;
+use super::redact::Redactor;
+use super::request::{ItemsRequest, RequestKind};
+use super::seed::{BATCH_SIZE, Progress, RateLimiter, Write, WriteOptions, write_batch};
+use super::write::retry;
+use super::{Item, value};
+
+/// The attribute of the trailer line.
+pub const TRAILER: &str = "_dyntui_export";
+
+/// Pages buffered between the readers and the consumer, per segment.
+const PAGES_IN_FLIGHT: usize = 2;
+
+/// Items of a type buffered to choose its CSV columns.
+const CSV_SAMPLE: usize = 1000;
+
+/// How an export is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportFormat {
+    /// DynamoDB JSON: every type exact (the default; what import reads back
+    /// identically).
+    #[default]
+    Dynamo,
+    /// Plain JSON: numbers exact, but sets become arrays and binary base64.
+    Plain,
+    /// CSV, one file per entity type.
+    Csv,
+}
+
+impl ExportFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Dynamo => "dynamodb",
+            ExportFormat::Plain => "plain",
+            ExportFormat::Csv => "csv",
+        }
+    }
+
+    /// From a file name: `.csv` is CSV, anything else DynamoDB JSON.
+    pub fn for_path(path: &Path) -> ExportFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => ExportFormat::Csv,
+            _ => ExportFormat::Dynamo,
+        }
+    }
+}
+
+/// How items are read.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Parallel Scan segments (a Query reads one partition in order).
+    pub segments: u32,
+    /// Read capacity units per second to stay under (None: as fast as allowed).
+    pub rate_limit_rcu: Option<f64>,
+    /// Throttle retries and backoff.
+    pub retry: WriteOptions,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            segments: 4,
+            rate_limit_rcu: None,
+            retry: WriteOptions::default(),
+        }
+    }
+}
+
+/// Counters of a read, shared with whoever shows progress.
+#[derive(Debug, Default)]
+pub struct ReadProgress {
+    /// Items kept (after the type filter) and handed on.
+    pub items: AtomicU64,
+    pub scanned: AtomicU64,
+    /// Consumed read units, in thousandths.
+    pub consumed_milli: AtomicU64,
+    pub pages: AtomicU64,
+}
+
+impl ReadProgress {
+    pub fn consumed(&self) -> f64 {
+        self.consumed_milli.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+}
+
+/// Reads every page of `req` into `tx`: a Scan in `opts.segments`
+/// parallel segments, a Query page after page. Stops early (Ok) when `stop`
+/// is set or the receiver is gone.
+pub async fn read_pages(
+    db: &Dynamo,
+    req: &ItemsRequest,
+    opts: &ReadOptions,
+    progress: Arc<ReadProgress>,
+    stop: Arc<AtomicBool>,
+    tx: mpsc::Sender<Vec<Item>>,
+) -> Result<(), AwsError> {
+    let limiter = opts.rate_limit_rcu.map(|r| Arc::new(RateLimiter::new(r)));
+    let segments = match req.kind {
+        RequestKind::Scan => opts.segments.max(1),
+        RequestKind::Query { .. } => 1,
+    };
+    let mut tasks = Vec::new();
+    for seg in 0..segments {
+        let db = db.clone();
+        let req = req.clone();
+        let tx = tx.clone();
+        let progress = progress.clone();
+        let stop = stop.clone();
+        let limiter = limiter.clone();
+        let retry_opts = opts.retry.clone();
+        let segment = (segments > 1).then_some((seg as i32, segments as i32));
+        tasks.push(tokio::spawn(async move {
+            let mut start: Option<Item> = None;
+            // The next request waits for what the last one cost.
+            let mut last_cost = 1.0;
+            loop {
+                if stop.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                if let Some(l) = &limiter {
+                    l.acquire(last_cost).await;
+                }
+                let page = retry(&retry_opts, || {
+                    db.fetch_page_segment(&req, segment, start.clone())
+                })
+                .await?;
+                last_cost = page.consumed.unwrap_or(1.0).max(0.5);
+                progress
+                    .scanned
+                    .fetch_add(page.scanned.max(0) as u64, Ordering::Relaxed);
+                progress.consumed_milli.fetch_add(
+                    (page.consumed.unwrap_or(0.0) * 1000.0) as u64,
+                    Ordering::Relaxed,
+                );
+                progress.pages.fetch_add(1, Ordering::Relaxed);
+                let next = page.next;
+                if !page.items.is_empty() && tx.send(page.items).await.is_err() {
+                    return Ok(());
+                }
+                match next {
+                    Some(k) if !k.is_empty() => start = Some(k),
+                    _ => return Ok(()),
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let mut first_err = None;
+    for t in tasks {
+        match t.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                stop.store(true, Ordering::Relaxed);
+                first_err.get_or_insert(e);
+            }
+            Err(e) => {
+                first_err.get_or_insert(AwsError::new("TaskFailed", e.to_string()));
+            }
+        }
+    }
+    first_err.map_or(Ok(()), Err)
+}
+
+/// What an export, import or copy did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub items: u64,
+    pub scanned: u64,
+    pub consumed: f64,
+    pub elapsed: Duration,
+    /// Files written (CSV: one per type).
+    pub files: Vec<PathBuf>,
+    pub stopped: bool,
+}
+
+/// The trailer of a complete export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trailer {
+    pub items: u64,
+    pub table: String,
+    pub format: String,
+}
+
+fn trailer_line(table: &str, format: ExportFormat, items: u64) -> String {
+    let v = serde_json::json!({ TRAILER: {
+        "version": 1,
+        "table": table,
+        "format": format.name(),
+        "items": items,
+        "complete": true,
+    }});
+    v.to_string()
+}
+
+/// True for the trailer line read as an item.
+pub fn is_trailer(item: &Item) -> bool {
+    item.len() == 1 && item.contains_key(TRAILER)
+}
+
+/// Where a file is written until it is complete.
+pub fn partial_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".partial");
+    PathBuf::from(s)
+}
+
+/// Streams an export of `req` into `out` (or stdout for `-`).
+#[allow(clippy::too_many_arguments)]
+pub async fn export(
+    db: &Dynamo,
+    info: &TableInfo,
+    req: &ItemsRequest,
+    mut decoder: Decoder,
+    only: Option<EntityId>,
+    out: &Path,
+    format: ExportFormat,
+    opts: &ReadOptions,
+    progress: Arc<ReadProgress>,
+    stop: Arc<AtomicBool>,
+) -> Result<Summary, String> {
+    let began = Instant::now();
+    let to_stdout = out.as_os_str() == "-";
+    if to_stdout && format == ExportFormat::Csv {
+        return Err("CSV is written to files (one per entity type), not to stdout".into());
+    }
+    let (tx, mut rx) = mpsc::channel::<Vec<Item>>(PAGES_IN_FLIGHT * opts.segments.max(1) as usize);
+    let reader = {
+        let db = db.clone();
+        let req = req.clone();
+        let opts = opts.clone();
+        let progress = progress.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move { read_pages(&db, &req, &opts, progress, stop, tx).await })
+    };
+    let mut sink: Box<dyn ItemSink> = match format {
+        ExportFormat::Csv => Box::new(CsvSink::new(out, info, decoder.clone(), only.is_some())),
+        f => Box::new(JsonSink::new(out, f, to_stdout)?),
+    };
+    let mut n = 0u64;
+    let mut write_err = None;
+    while let Some(page) = rx.recv().await {
+        for item in page {
+            if let Some(e) = only
+                && decoder.classify(&item).entity != Some(e)
+            {
+                continue;
+            }
+            if let Err(e) = sink.write(item) {
+                write_err = Some(e);
+                break;
+            }
+            n += 1;
+            progress.items.fetch_add(1, Ordering::Relaxed);
+        }
+        if write_err.is_some() {
+            stop.store(true, Ordering::Relaxed);
+            break;
+        }
+    }
+    drop(rx);
+    let read = reader
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string());
+    if let Some(e) = write_err {
+        return Err(e);
+    }
+    read?;
+    let stopped = stop.load(Ordering::Relaxed);
+    // A stopped export keeps its `.partial` file (import calls it truncated).
+    let files = sink.finish(&info.name, n, !stopped)?;
+    Ok(Summary {
+        items: n,
+        scanned: progress.scanned.load(Ordering::Relaxed),
+        consumed: progress.consumed(),
+        elapsed: began.elapsed(),
+        files,
+        stopped,
+    })
+}
+
+/// Writes loaded items (the TUI's marked items) to a file, like an export.
+pub fn export_items(
+    items: &[Item],
+    info: &TableInfo,
+    out: &Path,
+    format: ExportFormat,
+    decoder: Decoder,
+) -> Result<Summary, String> {
+    let began = Instant::now();
+    let mut sink: Box<dyn ItemSink> = match format {
+        ExportFormat::Csv => Box::new(CsvSink::new(out, info, decoder, false)),
+        f => Box::new(JsonSink::new(out, f, false)?),
+    };
+    for it in items {
+        sink.write(it.clone())?;
+    }
+    let files = sink.finish(&info.name, items.len() as u64, true)?;
+    Ok(Summary {
+        items: items.len() as u64,
+        elapsed: began.elapsed(),
+        files,
+        ..Summary::default()
+    })
+}
+
+trait ItemSink: Send {
+    fn write(&mut self, item: Item) -> Result<(), String>;
+    /// Flushes, writes the trailer and renames into place when `complete`.
+    fn finish(
+        self: Box<Self>,
+        table: &str,
+        items: u64,
+        complete: bool,
+    ) -> Result<Vec<PathBuf>, String>;
+}
+
+struct JsonSink {
+    out: BufWriter<Box<dyn std::io::Write + Send>>,
+    format: ExportFormat,
+    /// (partial, final) paths; None for stdout.
+    paths: Option<(PathBuf, PathBuf)>,
+}
+
+impl JsonSink {
+    fn new(out: &Path, format: ExportFormat, to_stdout: bool) -> Result<JsonSink, String> {
+        if to_stdout {
+            return Ok(JsonSink {
+                out: BufWriter::with_capacity(1 << 20, Box::new(std::io::stdout())),
+                format,
+                paths: None,
+            });
+        }
+        let partial = partial_path(out);
+        let f = std::fs::File::create(&partial)
+            .map_err(|e| format!("{}: cannot create: {e}", partial.display()))?;
+        Ok(JsonSink {
+            out: BufWriter::with_capacity(1 << 20, Box::new(f)),
+            format,
+            paths: Some((partial, out.to_path_buf())),
+        })
+    }
+
+    fn name(&self) -> String {
+        self.paths
+            .as_ref()
+            .map(|p| p.0.display().to_string())
+            .unwrap_or_else(|| "stdout".into())
+    }
+}
+
+impl ItemSink for JsonSink {
+    fn write(&mut self, item: Item) -> Result<(), String> {
+        let v = match self.format {
+            ExportFormat::Plain => value::item_to_plain(&item),
+            _ => value::item_to_dynamo(&item),
+        };
+        serde_json::to_writer(&mut self.out, &v).map_err(|e| format!("{}: {e}", self.name()))?;
+        self.out
+            .write_all(b"\n")
+            .map_err(|e| format!("{}: {e}", self.name()))
+    }
+
+    fn finish(
+        mut self: Box<Self>,
+        table: &str,
+        items: u64,
+        complete: bool,
+    ) -> Result<Vec<PathBuf>, String> {
+        let name = self.name();
+        if complete {
+            writeln!(self.out, "{}", trailer_line(table, self.format, items))
+                .map_err(|e| format!("{name}: {e}"))?;
+        }
+        let JsonSink { mut out, paths, .. } = *self;
+        out.flush().map_err(|e| format!("{name}: {e}"))?;
+        let inner = out
+            .into_inner()
+            .map_err(|e| format!("{name}: {}", e.error()))?;
+        drop(inner);
+        match paths {
+            Some((partial, fin)) if complete => {
+                std::fs::rename(&partial, &fin).map_err(|e| {
+                    format!(
+                        "cannot rename {} to {}: {e}",
+                        partial.display(),
+                        fin.display()
+                    )
+                })?;
+                Ok(vec![fin])
+            }
+            Some((partial, _)) => Ok(vec![partial]),
+            None => Ok(vec![]),
+        }
+    }
+}
+
+/// One CSV file per entity type: `NAME.Type.csv` (or `NAME.csv` when only
+/// one type is exported). Columns: the key attributes, the type's
+/// configured columns or the attributes of its first items, then `_other`
+/// with any further attributes as a JSON object, so nothing is lost.
+struct CsvSink {
+    base: PathBuf,
+    info: TableInfo,
+    decoder: Decoder,
+    single: bool,
+    files: std::collections::BTreeMap<String, CsvFile>,
+}
+
+struct CsvFile {
+    partial: PathBuf,
+    path: PathBuf,
+    /// Items held until the columns are chosen.
+    sample: Vec<Item>,
+    columns: Option<Vec<String>>,
+    configured: Vec<String>,
+    writer: Option<csv::Writer<std::fs::File>>,
+}
+
+impl CsvSink {
+    fn new(out: &Path, info: &TableInfo, decoder: Decoder, single: bool) -> CsvSink {
+        CsvSink {
+            base: out.to_path_buf(),
+            info: info.clone(),
+            decoder,
+            single,
+            files: Default::default(),
+        }
+    }
+
+    fn path_for(&self, type_name: &str) -> PathBuf {
+        if self.single {
+            return self.base.clone();
+        }
+        let stem = self
+            .base
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export".into());
+        let safe: String = type_name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.base.with_file_name(format!("{stem}.{safe}.csv"))
+    }
+
+    fn key_names(&self) -> Vec<String> {
+        self.info
+            .pk
+            .iter()
+            .chain(self.info.sk.iter())
+            .map(|k| k.name.clone())
+            .collect()
+    }
+}
+
+fn csv_cell(v: &super::AttributeValue) -> String {
+    match v {
+        super::AttributeValue::S(s) => s.clone(),
+        super::AttributeValue::N(n) => n.clone(),
+        super::AttributeValue::Bool(b) => b.to_string(),
+        super::AttributeValue::Null(_) => String::new(),
+        other => value::to_plain(other).to_string(),
+    }
+}
+
+impl CsvFile {
+    fn choose_columns(&mut self, keys: &[String]) {
+        let mut cols: Vec<String> = keys.to_vec();
+        if !self.configured.is_empty() {
+            cols.extend(
+                self.configured
+                    .iter()
+                    .filter(|c| !keys.contains(c))
+                    .cloned(),
+            );
+        } else {
+            let mut seen: std::collections::BTreeSet<String> = Default::default();
+            for it in &self.sample {
+                seen.extend(it.keys().filter(|k| !keys.contains(k)).cloned());
+            }
+            cols.extend(seen);
+        }
+        self.columns = Some(cols);
+    }
+
+    fn open(&mut self) -> Result<(), String> {
+        let f = std::fs::File::create(&self.partial)
+            .map_err(|e| format!("{}: cannot create: {e}", self.partial.display()))?;
+        let mut w = csv::Writer::from_writer(f);
+        let mut header = self.columns.clone().unwrap_or_default();
+        header.push("_other".into());
+        w.write_record(&header)
+            .map_err(|e| format!("{}: {e}", self.partial.display()))?;
+        self.writer = Some(w);
+        Ok(())
+    }
+
+    fn write_row(&mut self, item: &Item) -> Result<(), String> {
+        let cols = self.columns.as_ref().ok_or("no columns")?;
+        let mut row: Vec<String> = cols
+            .iter()
+            .map(|c| item.get(c).map(csv_cell).unwrap_or_default())
+            .collect();
+        let mut other = Map::new();
+        let mut rest: Vec<(&String, &super::AttributeValue)> =
+            item.iter().filter(|(k, _)| !cols.contains(k)).collect();
+        rest.sort_by(|a, b| a.0.cmp(b.0));
+        for (k, v) in rest {
+            other.insert(k.clone(), value::to_plain(v));
+        }
+        row.push(if other.is_empty() {
+            String::new()
+        } else {
+            Value::Object(other).to_string()
+        });
+        let w = self.writer.as_mut().ok_or("not open")?;
+        w.write_record(&row)
+            .map_err(|e| format!("{}: {e}", self.partial.display()))
+    }
+
+    fn flush_sample(&mut self, keys: &[String]) -> Result<(), String> {
+        if self.columns.is_none() {
+            self.choose_columns(keys);
+        }
+        if self.writer.is_none() {
+            self.open()?;
+        }
+        for it in std::mem::take(&mut self.sample) {
+            self.write_row(&it)?;
+        }
+        Ok(())
+    }
+}
+
+impl ItemSink for CsvSink {
+    fn write(&mut self, item: Item) -> Result<(), String> {
+        let class = self.decoder.classify(&item);
+        let type_name = class
+            .entity
+            .map(|e| self.decoder.entity_name(e).to_string())
+            .unwrap_or_else(|| "_untyped".into());
+        let configured = class
+            .entity
+            .and_then(|e| self.decoder.entity_def(e))
+            .map(|d| d.columns.clone())
+            .unwrap_or_default();
+        let keys = self.key_names();
+        if !self.files.contains_key(&type_name) {
+            let path = self.path_for(&type_name);
+            self.files.insert(
+                type_name.clone(),
+                CsvFile {
+                    partial: partial_path(&path),
+                    path,
+                    sample: Vec::new(),
+                    columns: None,
+                    configured,
+                    writer: None,
+                },
+            );
+        }
+        let f = self.files.get_mut(&type_name).ok_or("csv file")?;
+        if f.writer.is_some() {
+            return f.write_row(&item);
+        }
+        f.sample.push(item);
+        if f.sample.len() >= CSV_SAMPLE {
+            f.flush_sample(&keys)?;
+        }
+        Ok(())
+    }
+
+    fn finish(
+        mut self: Box<Self>,
+        _table: &str,
+        _items: u64,
+        complete: bool,
+    ) -> Result<Vec<PathBuf>, String> {
+        let keys = self.key_names();
+        let mut out = Vec::new();
+        for f in self.files.values_mut() {
+            f.flush_sample(&keys)?;
+            if let Some(mut w) = f.writer.take() {
+                w.flush()
+                    .map_err(|e| format!("{}: {e}", f.partial.display()))?;
+            }
+            if complete {
+                std::fs::rename(&f.partial, &f.path)
+                    .map_err(|e| format!("cannot rename {}: {e}", f.partial.display()))?;
+                out.push(f.path.clone());
+            } else {
+                out.push(f.partial.clone());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What an export file holds, checked before an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileCheck {
+    /// Complete lines before the trailer (or in all, without one).
+    pub lines: u64,
+    pub trailer: Option<Trailer>,
+    /// Why the file is not a complete export (None: it is).
+    pub problem: Option<String>,
+    /// The 1-based line of a cut-off last line, if any.
+    pub cut_line: Option<u64>,
+}
+
+/// Checks that `path` is a complete export: its last line is the trailer
+/// and the count matches. Reads the file once, without parsing the items.
+pub fn check_file(path: &Path) -> Result<FileCheck, String> {
+    let name = path.display();
+    let mut f =
+        std::fs::File::open(path).map_err(|e| format!("{name}: cannot open the file: {e}"))?;
+    let len = f.metadata().map_err(|e| format!("{name}: {e}"))?.len();
+    // Count lines (non-blank) quickly.
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, &mut f);
+    let mut lines = 0u64;
+    let mut line_no = 0u64;
+    let mut last_start_line = 0u64;
+    let mut ends_with_newline = true;
+    let mut blank = true;
+    loop {
+        let buf = reader.fill_buf().map_err(|e| format!("{name}: {e}"))?;
+        if buf.is_empty() {
+            break;
+        }
+        for &b in buf {
+            if b == b'\n' {
+                line_no += 1;
+                if !blank {
+                    lines += 1;
+                    last_start_line = line_no;
+                }
+                blank = true;
+                ends_with_newline = true;
+            } else {
+                if !b.is_ascii_whitespace() {
+                    blank = false;
+                }
+                ends_with_newline = false;
+            }
+        }
+        let n = buf.len();
+        reader.consume(n);
+    }
+    let cut = !ends_with_newline && !blank;
+    // The last complete line: read the file's tail.
+    let tail_len = len.min(64 * 1024);
+    f.seek(SeekFrom::Start(len - tail_len))
+        .map_err(|e| format!("{name}: {e}"))?;
+    let mut tail = String::new();
+    f.take(tail_len)
+        .read_to_string(&mut tail)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let trailer = if cut {
+        None
+    } else {
+        tail.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .and_then(|l| serde_json::from_str::<Value>(l).ok())
+            .and_then(|v| v.get(TRAILER).cloned())
+            .map(|t| Trailer {
+                items: t.get("items").and_then(Value::as_u64).unwrap_or(0),
+                table: t
+                    .get("table")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                format: t
+                    .get("format")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            })
+    };
+    let item_lines = if trailer.is_some() {
+        lines.saturating_sub(1)
+    } else {
+        lines
+    };
+    let cut_line = cut.then_some(line_no + 1);
+    let problem = match (&trailer, cut) {
+        (_, true) => Some(format!(
+            "{name} is truncated: line {} is cut off and there is no end marker ({item_lines} complete item lines before it); was the export stopped? Export again, or pass --allow-truncated to import the complete lines only",
+            line_no + 1
+        )),
+        (None, false) => Some(format!(
+            "{name} is truncated or not a dyntui export: its last line is not the `{TRAILER}` end marker ({item_lines} item lines); export again, or pass --allow-truncated to import the lines it has"
+        )),
+        (Some(t), false) if t.items != item_lines => Some(format!(
+            "{name}: the end marker says {} items but the file has {item_lines} item lines (line {last_start_line} is the marker); the file was changed or cut",
+            t.items
+        )),
+        _ => None,
+    };
+    Ok(FileCheck {
+        lines: item_lines,
+        trailer,
+        problem,
+        cut_line,
+    })
+}
+
+/// Writes a stream of items as batched puts (25 per request,
+/// `opts.concurrency` in flight), retrying unprocessed items and throttles.
+pub async fn write_items<S>(
+    db: &Dynamo,
+    table: &str,
+    items: S,
+    opts: &WriteOptions,
+    progress: Arc<Progress>,
+) -> Result<(), AwsError>
+where
+    S: futures::Stream<Item = Item>,
+{
+    let limiter = opts.rate_limit_wcu.map(RateLimiter::new);
+    let limiter = &limiter;
+    let progress = &progress;
+    let mut s = std::pin::pin!(
+        items
+            .chunks(BATCH_SIZE)
+            .map(|b| async move {
+                let writes: Vec<Write> = b.into_iter().map(Write::Put).collect();
+                if let Some(l) = limiter {
+                    l.acquire(writes.iter().map(Write::wcu).sum()).await;
+                }
+                write_batch(db, table, writes, opts, progress).await
+            })
+            .buffer_unordered(opts.concurrency.max(1))
+    );
+    while let Some(r) = s.next().await {
+        r?;
+    }
+    Ok(())
+}
+
+/// Copies the items of `req` (read from `src`) into `dst_table` on `dst`,
+/// optionally of one type and redacted.
+#[allow(clippy::too_many_arguments)]
+pub async fn copy(
+    src: &Dynamo,
+    req: &ItemsRequest,
+    mut decoder: Decoder,
+    only: Option<EntityId>,
+    redactor: Option<&Redactor>,
+    dst: &Dynamo,
+    dst_table: &str,
+    read: &ReadOptions,
+    write: &WriteOptions,
+    progress: Arc<ReadProgress>,
+    written: Arc<Progress>,
+    stop: Arc<AtomicBool>,
+) -> Result<Summary, String> {
+    let began = Instant::now();
+    let (tx, rx) = mpsc::channel::<Vec<Item>>(PAGES_IN_FLIGHT * read.segments.max(1) as usize);
+    let reader = {
+        let db = src.clone();
+        let req = req.clone();
+        let opts = read.clone();
+        let progress = progress.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move { read_pages(&db, &req, &opts, progress, stop, tx).await })
+    };
+    let counter = progress.clone();
+    let items = tokio_stream_from(rx)
+        .flat_map(futures::stream::iter)
+        .filter_map(move |mut item| {
+            let keep = only.is_none_or(|e| decoder.classify(&item).entity == Some(e));
+            if keep {
+                if let Some(r) = redactor {
+                    r.redact(&mut item);
+                }
+                counter.items.fetch_add(1, Ordering::Relaxed);
+            }
+            futures::future::ready(keep.then_some(item))
+        });
+    let w = write_items(dst, dst_table, items, write, written.clone()).await;
+    if w.is_err() {
+        stop.store(true, Ordering::Relaxed);
+    }
+    let r = reader.await.map_err(|e| e.to_string())?;
+    w.map_err(|e| format!("writing to {dst_table}: {e}"))?;
+    r.map_err(|e| format!("reading: {e}"))?;
+    Ok(Summary {
+        items: written.written.load(Ordering::Relaxed),
+        scanned: progress.scanned.load(Ordering::Relaxed),
+        consumed: progress.consumed(),
+        elapsed: began.elapsed(),
+        files: vec![],
+        stopped: stop.load(Ordering::Relaxed),
+    })
+}
+
+/// A receiver as a stream.
+fn tokio_stream_from<T: Send + 'static>(
+    mut rx: mpsc::Receiver<T>,
+) -> impl futures::Stream<Item = T> {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}

@@ -1,0 +1,621 @@
+//! Export, import and copy against DynamoDB Local: an export imported into
+//! an empty table gives an identical table (every type, exact numbers,
+//! binary, sets), empty sets are reported with file and line, a killed
+//! export is reported as truncated and nothing is imported, selections
+//! (type, filter, pattern) export exactly their items, CSV keeps every
+//! attribute, and a redacted copy is consistent and leaves no original.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use common::items::{put, snapshot};
+use common::{db, demo_design, unique};
+use dyntui::dynamo::client::Dynamo;
+use dyntui::dynamo::demo::{DemoSize, generate};
+use dyntui::dynamo::export::{self, ExportFormat, ReadOptions, ReadProgress};
+use dyntui::dynamo::seed::{Progress, WriteOptions, write_all};
+use dyntui::dynamo::{AttributeValue, Item, value};
+
+const DEMO_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/dyntui.toml");
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: &str) -> AttributeValue {
+    AttributeValue::N(v.into())
+}
+
+fn blob(b: &[u8]) -> aws_sdk_dynamodb::primitives::Blob {
+    aws_sdk_dynamodb::primitives::Blob::new(b.to_vec())
+}
+
+/// Items with every type and edge: 38-digit numbers, tiny and negative
+/// exponents, binary with zero bytes, every kind of set, nested lists of
+/// maps, NULL, booleans, empty strings outside keys, unicode.
+fn crafted() -> Vec<Item> {
+    let mut out = Vec::new();
+    for i in 0..30 {
+        let deep = AttributeValue::L(vec![
+            AttributeValue::M(HashMap::from([
+                ("x".to_string(), n("-1.5E+10")),
+                (
+                    "l".to_string(),
+                    AttributeValue::L(vec![AttributeValue::M(HashMap::from([(
+                        "y".to_string(),
+                        AttributeValue::Bs(vec![blob(&[0, 1, 2]), blob(&[255])]),
+                    )]))]),
+                ),
+            ])),
+            AttributeValue::Null(true),
+        ]);
+        out.push(HashMap::from([
+            ("PK".to_string(), s(&format!("EDGE#{}", i % 7))),
+            ("SK".to_string(), s(&format!("ITEM#{i:03}"))),
+            ("Type".to_string(), s("Edge")),
+            (
+                "big".to_string(),
+                n("12345678901234567890123456789012345678"),
+            ),
+            (
+                "neg".to_string(),
+                n("-99999999999999999999999999999999999999"),
+            ),
+            ("tiny".to_string(), n("1E-130")),
+            (
+                "huge".to_string(),
+                n("9.9999999999999999999999999999999999999E+125"),
+            ),
+            (
+                "bin".to_string(),
+                AttributeValue::B(blob(&[0, 0, 255, i as u8])),
+            ),
+            (
+                "ss".to_string(),
+                AttributeValue::Ss(vec!["a".into(), "é€😀".into()]),
+            ),
+            (
+                "ns".to_string(),
+                AttributeValue::Ns(vec![
+                    "0.1".into(),
+                    "12345678901234567890123456789012345678".into(),
+                ]),
+            ),
+            (
+                "bs".to_string(),
+                AttributeValue::Bs(vec![blob(&[1]), blob(&[2, 3])]),
+            ),
+            ("flag".to_string(), AttributeValue::Bool(i % 2 == 0)),
+            ("none".to_string(), AttributeValue::Null(true)),
+            ("empty".to_string(), s("")),
+            ("deep".to_string(), deep),
+            (
+                "email".to_string(),
+                s(&format!("person{}@corp.test", i % 5)),
+            ),
+        ]));
+    }
+    out
+}
+
+async fn table_with(db: &Dynamo, items: Vec<Item>) -> String {
+    let name = unique("exp");
+    demo_design(&name).create(db).await.expect("create");
+    write_all(
+        db,
+        &name,
+        items,
+        &WriteOptions::default(),
+        Arc::new(Progress::default()),
+    )
+    .await
+    .expect("write");
+    name
+}
+
+async fn empty_table(db: &Dynamo) -> String {
+    let name = unique("imp");
+    demo_design(&name).create(db).await.expect("create");
+    name
+}
+
+fn bin(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dyntui"));
+    c.arg("--config")
+        .arg(DEMO_CONFIG)
+        .arg("--endpoint-url")
+        .arg(common::endpoint())
+        .arg("--log-file")
+        .arg(dir.join("dyntui.log"))
+        .args(args)
+        .current_dir(dir)
+        .env("XDG_STATE_HOME", dir)
+        .env("AWS_ACCESS_KEY_ID", "dummy")
+        .env("AWS_SECRET_ACCESS_KEY", "dummy")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdin(Stdio::null());
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = bin(dir, args).output().expect("run dyntui");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn export_then_import_gives_an_identical_table() {
+    let db = db();
+    let mut items = crafted();
+    items.extend(generate(
+        5,
+        DemoSize {
+            customers: 40,
+            products: 10,
+            orders: 60,
+            reviews: 20,
+        },
+    ));
+    let src = table_with(&db, items.clone()).await;
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("all.jsonl");
+    let (ok, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "--table",
+            &src,
+            "-o",
+            file.to_str().unwrap(),
+            "--segments",
+            "3",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        err.contains(&format!("exported {} items", items.len())),
+        "{err}"
+    );
+    assert!(
+        !export::partial_path(&file).exists(),
+        "renamed when complete"
+    );
+    let check = export::check_file(&file).expect("check");
+    assert_eq!(check.problem, None);
+    assert_eq!(check.lines, items.len() as u64);
+    let (ok, err) = run(
+        dir.path(),
+        &["import", file.to_str().unwrap(), "--table", &dst, "--yes"],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        snapshot(&db, &dst).await,
+        snapshot(&db, &src).await,
+        "identical, byte for byte"
+    );
+}
+
+#[tokio::test]
+async fn plain_json_keeps_numbers_exact_and_says_what_it_cannot_keep() {
+    let db = db();
+    let src = table_with(&db, crafted()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("plain.jsonl");
+    let (ok, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "--table",
+            &src,
+            "-o",
+            file.to_str().unwrap(),
+            "--format",
+            "plain",
+        ],
+    );
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&file).expect("read");
+    assert!(
+        text.contains("\"big\":12345678901234567890123456789012345678"),
+        "exact numbers"
+    );
+    assert!(text.contains("\"neg\":-99999999999999999999999999999999999999"));
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .contains("\"format\":\"plain\"")
+    );
+}
+
+#[tokio::test]
+async fn empty_sets_and_bad_lines_are_reported_with_file_and_line() {
+    let db = db();
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"PK":{"S":"A"},"SK":{"S":"1"},"tags":{"SS":["x"]}}"#, "\n",
+            r#"{"PK":{"S":"A"},"SK":{"S":"2"},"tags":{"SS":[]}}"#, "\n",
+            r#"{"_dyntui_export":{"version":1,"table":"t","format":"dynamodb","items":2,"complete":true}}"#, "\n",
+        ),
+    )
+    .expect("write");
+    let (ok, err) = run(
+        dir.path(),
+        &["import", file.to_str().unwrap(), "--table", &dst, "--yes"],
+    );
+    assert!(!ok);
+    assert!(err.contains("bad.jsonl:2"), "{err}");
+    assert!(err.contains("empty sets are not allowed"), "{err}");
+    assert!(snapshot(&db, &dst).await.is_empty(), "nothing written");
+}
+
+#[tokio::test]
+async fn a_killed_export_is_reported_as_truncated_and_nothing_is_imported() {
+    let db = db();
+    let items = generate(
+        9,
+        DemoSize {
+            customers: 300,
+            products: 40,
+            orders: 900,
+            reviews: 200,
+        },
+    );
+    let total = items.len();
+    let src = table_with(&db, items).await;
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("killed.jsonl");
+    // A slow export (a low read rate), killed with SIGKILL part-way.
+    let mut child = bin(
+        dir.path(),
+        &[
+            "export",
+            "--table",
+            &src,
+            "-o",
+            file.to_str().unwrap(),
+            "--read-rate-limit",
+            "40",
+            "--segments",
+            "1",
+        ],
+    )
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("spawn");
+    let partial = export::partial_path(&file);
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0) < 200_000 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the export did not progress"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(!file.exists(), "no complete file under the final name");
+    let check = export::check_file(&partial).expect("check");
+    assert!(check.problem.is_some());
+    assert!(check.lines < total as u64);
+    let (ok, err) = run(
+        dir.path(),
+        &[
+            "import",
+            partial.to_str().unwrap(),
+            "--table",
+            &dst,
+            "--yes",
+        ],
+    );
+    assert!(!ok, "refused");
+    assert!(err.contains("truncated"), "{err}");
+    assert!(snapshot(&db, &dst).await.is_empty(), "nothing imported");
+    // Asked to, the complete lines are imported, and only those.
+    let (ok, err) = run(
+        dir.path(),
+        &[
+            "import",
+            partial.to_str().unwrap(),
+            "--table",
+            &dst,
+            "--yes",
+            "--allow-truncated",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(snapshot(&db, &dst).await.len() as u64, check.lines);
+}
+
+#[tokio::test]
+async fn a_stopped_export_leaves_a_partial_file_without_end_marker() {
+    let db = db();
+    let src = table_with(
+        &db,
+        generate(
+            3,
+            DemoSize {
+                customers: 50,
+                products: 5,
+                orders: 50,
+                reviews: 5,
+            },
+        ),
+    )
+    .await;
+    let info = db.describe(&src).await.expect("describe");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("stopped.jsonl");
+    let stop = Arc::new(AtomicBool::new(true));
+    let decoder = dyntui::dynamo::entity::Decoder::new(&Default::default(), Default::default());
+    let s = export::export(
+        &db,
+        &info,
+        &dyntui::dynamo::request::ItemsRequest::scan(src.clone()),
+        decoder,
+        None,
+        &file,
+        ExportFormat::Dynamo,
+        &ReadOptions::default(),
+        Arc::new(ReadProgress::default()),
+        stop,
+    )
+    .await
+    .expect("export");
+    assert!(s.stopped);
+    assert!(!file.exists());
+    let check = export::check_file(&export::partial_path(&file)).expect("check");
+    assert!(check.problem.as_deref().unwrap_or("").contains("truncated"));
+}
+
+#[tokio::test]
+async fn selections_export_exactly_their_items_and_csv_keeps_every_attribute() {
+    let db = db();
+    let items = generate(
+        4,
+        DemoSize {
+            customers: 25,
+            products: 6,
+            orders: 40,
+            reviews: 10,
+        },
+    );
+    let src = table_with(&db, items.clone()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let is = |it: &Item, t: &str| it.get("Type") == Some(&s(t));
+    // --type
+    let f = dir.path().join("customers.jsonl");
+    let (ok, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "--table",
+            &src,
+            "--type",
+            "Customer",
+            "-o",
+            f.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let want = items.iter().filter(|i| is(i, "Customer")).count();
+    assert_eq!(export::check_file(&f).unwrap().lines, want as u64);
+    // --filter
+    let f = dir.path().join("shipped.jsonl");
+    let (ok, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "--table",
+            &src,
+            "--filter",
+            "status = SHIPPED",
+            "-o",
+            f.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let want = items
+        .iter()
+        .filter(|i| i.get("status") == Some(&s("SHIPPED")))
+        .count();
+    assert!(want > 0);
+    assert_eq!(export::check_file(&f).unwrap().lines, want as u64);
+    // --pattern (a Query)
+    let f = dir.path().join("orders.jsonl");
+    let (ok, err) = run(
+        dir.path(),
+        &[
+            "export",
+            "--table",
+            &src,
+            "--pattern",
+            "customer-orders",
+            "--param",
+            "customerId=c00001",
+            "-o",
+            f.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("QUERY"), "{err}");
+    let want = items
+        .iter()
+        .filter(|i| is(i, "Order") && i.get("customerId") == Some(&s("c00001")))
+        .count();
+    assert_eq!(export::check_file(&f).unwrap().lines, want as u64);
+    // CSV: one file per type; every attribute of every item is in it.
+    let f = dir.path().join("all.csv");
+    let (ok, err) = run(
+        dir.path(),
+        &["export", "--table", &src, "-o", f.to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+    let mut rows = 0;
+    for t in ["Customer", "Order", "OrderItem", "Product", "Review"] {
+        let path = dir.path().join(format!("all.{t}.csv"));
+        let mut r = csv::Reader::from_path(&path).expect("csv");
+        let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+        assert_eq!(&header[..2], ["PK", "SK"]);
+        for rec in r.records() {
+            let rec = rec.expect("row");
+            rows += 1;
+            let pk = rec.get(0).unwrap();
+            let sk = rec.get(1).unwrap();
+            let item = items
+                .iter()
+                .find(|i| i["PK"] == s(pk) && i["SK"] == s(sk))
+                .expect("the row's item");
+            let other: serde_json::Map<String, serde_json::Value> = match rec.get(header.len() - 1)
+            {
+                Some("") | None => Default::default(),
+                Some(o) => serde_json::from_str(o).expect("_other is JSON"),
+            };
+            for (k, v) in item {
+                let in_col = header
+                    .iter()
+                    .position(|h| h == k)
+                    .map(|i| rec.get(i).unwrap().to_string());
+                match (in_col, other.get(k)) {
+                    (Some(cell), _) => match v {
+                        AttributeValue::S(x) => assert_eq!(&cell, x),
+                        AttributeValue::N(x) => assert_eq!(&cell, x),
+                        _ => assert!(!cell.is_empty() || matches!(v, AttributeValue::Null(_))),
+                    },
+                    (None, Some(o)) => assert_eq!(o, &value::to_plain(v), "{k}"),
+                    (None, None) => panic!("{k} of {pk}/{sk} lost"),
+                }
+            }
+        }
+    }
+    assert_eq!(rows, items.len());
+}
+
+#[tokio::test]
+async fn a_redacted_copy_is_consistent_and_leaves_no_original() {
+    let db = db();
+    let items = generate(
+        6,
+        DemoSize {
+            customers: 30,
+            products: 4,
+            orders: 30,
+            reviews: 10,
+        },
+    );
+    let src = table_with(&db, items.clone()).await;
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, err) = run(
+        dir.path(),
+        &[
+            "copy",
+            "--from-table",
+            &src,
+            "--to-table",
+            &dst,
+            "--yes",
+            "--redact-attr",
+            "email=email",
+            "--redact-attr",
+            "name=name",
+            "--redact-seed",
+            "1",
+        ],
+    );
+    assert!(ok, "{err}");
+    let copied = snapshot(&db, &dst).await;
+    assert_eq!(copied.len(), items.len(), "every item copied");
+    // No redacted attribute keeps an original value, and no original email
+    // is left anywhere (emails also live in GSI1PK).
+    let originals = |attr: &str| -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|it| match it.get(attr) {
+                Some(AttributeValue::S(v)) => Some(v.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (emails, names) = (originals("email"), originals("name"));
+    assert!(!emails.is_empty() && !names.is_empty());
+    let all: String = copied.values().cloned().collect::<Vec<_>>().join("\n");
+    for e in &emails {
+        assert!(!all.contains(e.as_str()), "`{e}` left in the copy");
+    }
+    let scan = db
+        .client()
+        .scan()
+        .table_name(&dst)
+        .send()
+        .await
+        .expect("scan");
+    let copied_items = scan.items.unwrap_or_default();
+    for it in &copied_items {
+        if let Some(AttributeValue::S(v)) = it.get("name") {
+            assert!(!names.contains(v), "name `{v}` kept");
+        }
+    }
+    // Consistent: a customer's email and its GSI1PK (EMAIL#...) agree, and
+    // the same original maps to one fake value.
+    let mut by_original: BTreeMap<String, String> = BTreeMap::new();
+    let scan = db
+        .client()
+        .scan()
+        .table_name(&dst)
+        .send()
+        .await
+        .expect("scan");
+    for it in scan.items.unwrap_or_default() {
+        if it.get("Type") == Some(&s("Customer")) {
+            let AttributeValue::S(email) = &it["email"] else {
+                panic!()
+            };
+            assert_eq!(it["GSI1PK"], s(&format!("EMAIL#{email}")));
+            let orig = items
+                .iter()
+                .find(|o| o["PK"] == it["PK"] && o["SK"] == it["SK"])
+                .and_then(|o| o.get("email").cloned());
+            if let Some(AttributeValue::S(o)) = orig {
+                let prev = by_original.insert(o.clone(), email.clone());
+                assert!(prev.is_none_or(|p| p == *email));
+            }
+        }
+    }
+    assert!(!by_original.is_empty());
+    // Orders keep pointing at their customers (keys are not redacted).
+    assert!(copied.keys().any(|k| k.contains("ORDER#")));
+}
+
+#[tokio::test]
+async fn copy_refuses_a_protected_destination_without_its_name() {
+    let db = db();
+    let src = table_with(&db, crafted()).await;
+    let name = format!("{}-prod", unique("copy"));
+    demo_design(&name).create(&db).await.expect("create");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, err) = run(
+        dir.path(),
+        &["copy", "--from-table", &src, "--to-table", &name, "--yes"],
+    );
+    assert!(!ok);
+    assert!(err.contains("read-only"), "{err}");
+    assert!(snapshot(&db, &name).await.is_empty());
+    let _ = put;
+}
