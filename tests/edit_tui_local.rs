@@ -635,3 +635,35 @@ async fn an_expired_session_keeps_the_view_and_reconnect_resumes_it() {
     assert_eq!(items.text_filter, "R#8", "the filter is kept");
     assert_eq!(items.rows.len(), 2, "the request ran again");
 }
+
+#[tokio::test]
+async fn export_from_the_tui_writes_the_view_or_the_marked_items() {
+    let mut h = Harness::new("", (0..5).map(|i| rich("R#9", &format!("S{i}"))).collect()).await;
+    let all = h.dir.path().join("view.jsonl");
+    h.key(KeyCode::Char(':'));
+    h.typed(&format!("export {}", all.display()));
+    h.key(KeyCode::Enter);
+    assert!(h.app.export.is_some(), "{:?}", h.app.flash);
+    h.settle().await;
+    assert!(
+        h.app.flash.as_ref().unwrap().1.contains("exported 5 items"),
+        "{:?}",
+        h.app.flash
+    );
+    let check = dyntui::dynamo::export::check_file(&all).expect("check");
+    assert_eq!((check.lines, check.problem), (5, None));
+    // Marked items only.
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    let marked = h.dir.path().join("marked.jsonl");
+    h.key(KeyCode::Char(':'));
+    h.typed(&format!("export {}", marked.display()));
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    let text = std::fs::read_to_string(&marked).expect("written");
+    assert_eq!(text.lines().count(), 3, "two items and the end marker");
+    assert!(
+        text.contains("12345678901234567890123456789012345678"),
+        "exact numbers"
+    );
+}

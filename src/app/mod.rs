@@ -12,6 +12,7 @@ pub mod editcli;
 pub mod editor;
 pub mod editview;
 pub mod exportcli;
+pub mod exportview;
 pub mod keymap;
 pub mod metricsview;
 pub mod migratecli;

@@ -18,6 +18,7 @@ pub enum ArgKind {
     Profile,
     Region,
     Endpoint,
+    File,
 }
 
 /// A command of the palette.
@@ -88,6 +89,12 @@ pub const COMMANDS: &[Command] = &[
         ArgKind::None,
         false,
         "refuse every write for the rest of the session",
+    ),
+    cmd(
+        "export",
+        ArgKind::File,
+        true,
+        "export the marked items, else the view's request (.csv: CSV per type)",
     ),
     cmd("audit", ArgKind::None, false, "the log of writes made here"),
     cmd("help", ArgKind::None, false, "key bindings"),
@@ -194,6 +201,14 @@ impl App {
             }
             ArgKind::Region => REGIONS.iter().map(|r| r.to_string()).collect(),
             ArgKind::Endpoint => vec!["none".into(), "http://127.0.0.1:8000".into()],
+            ArgKind::File => {
+                let t = self
+                    .items
+                    .as_ref()
+                    .map(|i| i.table.clone())
+                    .unwrap_or_else(|| "export".into());
+                vec![format!("{t}.jsonl"), format!("{t}.csv")]
+            }
         }
     }
 
@@ -359,6 +374,7 @@ impl App {
                     "read-only: every write is refused for the rest of the session",
                 );
             }
+            "export" => self.start_export(arg)?,
             "audit" => self.open_audit(),
             "help" => self.help = Some(0),
             "quit" => self.should_quit = true,

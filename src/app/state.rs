@@ -51,6 +51,8 @@ pub enum Msg {
     /// A new connection (another profile or region), by request id.
     Connected(u64, Box<Result<Dynamo, AwsError>>),
     Audit(AuditMsg),
+    /// An export from the TUI finished.
+    Exported(u64, Result<crate::dynamo::export::Summary, String>),
 }
 
 /// A slot that loads.
@@ -531,6 +533,8 @@ pub struct App {
     pub sso_expired: Option<String>,
     /// Text waiting to be edited in $EDITOR (the event loop runs it).
     pub(crate) editor: Option<EditorRequest>,
+    /// An export running in the background (`:export`).
+    pub export: Option<super::exportview::ExportRun>,
     next_id: u64,
 }
 
@@ -582,6 +586,7 @@ impl App {
             audit_log: AuditLog::default_log(),
             sso_expired: None,
             editor: None,
+            export: None,
             next_id: 0,
         }
     }
@@ -664,6 +669,7 @@ impl App {
                 .is_some_and(|c| c.reset && c.count.is_none())
             || self.items.as_ref().is_some_and(|i| i.loading)
             || self.edit.busy()
+            || self.export.is_some()
             || self.contexts.connecting.is_some()
             || self.audit.loading
             || self
@@ -982,6 +988,7 @@ impl App {
             }
             Msg::Connected(id, r) => self.on_connected(id, *r),
             Msg::Audit(m) => self.on_audit_msg(m),
+            Msg::Exported(id, r) => self.on_exported(id, r),
             Msg::Sparks(r) => {
                 match r {
                     Ok(m) => self.tables.sparks.extend(m),

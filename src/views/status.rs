@@ -86,6 +86,26 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         );
         return;
     }
+    if let Some(e) = &app.export
+        && app.input.is_none()
+    {
+        let n = e.progress.items.load(std::sync::atomic::Ordering::Relaxed);
+        f.render_widget(
+            Paragraph::new(Line::styled(
+                format!(
+                    " {} exporting to {}: {n} items, scanned {}",
+                    super::SPINNER[app.spinner % super::SPINNER.len()],
+                    e.path.display(),
+                    e.progress
+                        .scanned
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                ),
+                Style::default().fg(t.accent),
+            )),
+            area,
+        );
+        return;
+    }
     let text = match &app.input {
         Some(Input::PatternForm(_)) => " tab next parameter · enter run · esc cancel".to_string(),
         Some(Input::TablesFilter) | Some(Input::TextFilter) | Some(Input::PatternsFilter) => {
