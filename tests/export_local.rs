@@ -292,6 +292,8 @@ async fn a_killed_export_is_reported_as_truncated_and_nothing_is_imported() {
             file.to_str().unwrap(),
             "--read-rate-limit",
             "40",
+            "--page-size",
+            "100",
             "--segments",
             "1",
         ],

@@ -55,6 +55,9 @@ pub struct Selection {
     /// Stay under this many read capacity units per second.
     #[arg(long, value_name = "RCU")]
     pub read_rate_limit: Option<f64>,
+    /// Items per request (DynamoDB Limit; default: 1 MB pages).
+    #[arg(long)]
+    pub page_size: Option<i32>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -175,6 +178,12 @@ pub fn resolve(
             r
         }
     };
+    if let Some(n) = sel.page_size {
+        if n < 1 {
+            anyhow::bail!("--page-size must be at least 1");
+        }
+        req.page_size = Some(n);
+    }
     if let Some(f) = &sel.filter {
         let f = Filter::parse(f).map_err(|e| anyhow::anyhow!("--filter: {e}"))?;
         req.filter = Some(match req.filter.take() {
@@ -390,7 +399,14 @@ pub async fn import(
         key_schema(&info).ok_or_else(|| anyhow::anyhow!("table `{table}` has no key schema"))?;
     let path = std::fs::canonicalize(&args.file).unwrap_or(args.file.clone());
     let set = SeedSet {
-        name: format!("import:{}", path.display().to_string().replace('#', "_")),
+        // The checkpoint of an interrupted import belongs to this file as
+        // it is (its size and line count), not to a later one at the path.
+        name: format!(
+            "import:{}:{}:{}",
+            path.display().to_string().replace('#', "_"),
+            std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+            check.lines
+        ),
         description: String::new(),
         table: Some(table.clone()),
         source: SeedSource::Files(vec![path.clone()]),

@@ -43,6 +43,10 @@ pub const TRAILER: &str = "_dyntui_export";
 /// Pages buffered between the readers and the consumer, per segment.
 const PAGES_IN_FLIGHT: usize = 2;
 
+/// Bytes buffered before a write to the file: small enough that a killed
+/// export leaves most of what it read on disk.
+const WRITE_BUFFER: usize = 64 * 1024;
+
 /// Items of a type buffered to choose its CSV columns.
 const CSV_SAMPLE: usize = 1000;
 
@@ -350,6 +354,8 @@ trait ItemSink: Send {
 struct JsonSink {
     out: BufWriter<Box<dyn std::io::Write + Send>>,
     format: ExportFormat,
+    /// One line, reused.
+    line: Vec<u8>,
     /// (partial, final) paths; None for stdout.
     paths: Option<(PathBuf, PathBuf)>,
 }
@@ -358,8 +364,9 @@ impl JsonSink {
     fn new(out: &Path, format: ExportFormat, to_stdout: bool) -> Result<JsonSink, String> {
         if to_stdout {
             return Ok(JsonSink {
-                out: BufWriter::with_capacity(1 << 20, Box::new(std::io::stdout())),
+                out: BufWriter::with_capacity(WRITE_BUFFER, Box::new(std::io::stdout())),
                 format,
+                line: Vec::with_capacity(4096),
                 paths: None,
             });
         }
@@ -367,8 +374,9 @@ impl JsonSink {
         let f = std::fs::File::create(&partial)
             .map_err(|e| format!("{}: cannot create: {e}", partial.display()))?;
         Ok(JsonSink {
-            out: BufWriter::with_capacity(1 << 20, Box::new(f)),
+            out: BufWriter::with_capacity(WRITE_BUFFER, Box::new(f)),
             format,
+            line: Vec::with_capacity(4096),
             paths: Some((partial, out.to_path_buf())),
         })
     }
@@ -383,13 +391,17 @@ impl JsonSink {
 
 impl ItemSink for JsonSink {
     fn write(&mut self, item: Item) -> Result<(), String> {
-        let v = match self.format {
-            ExportFormat::Plain => value::item_to_plain(&item),
-            _ => value::item_to_dynamo(&item),
-        };
-        serde_json::to_writer(&mut self.out, &v).map_err(|e| format!("{}: {e}", self.name()))?;
+        self.line.clear();
+        match self.format {
+            ExportFormat::Plain => {
+                serde_json::to_writer(&mut self.line, &value::item_to_plain(&item))
+                    .map_err(|e| format!("{}: {e}", self.name()))?;
+            }
+            _ => value::write_item_dynamo(&mut self.line, &item),
+        }
+        self.line.push(b'\n');
         self.out
-            .write_all(b"\n")
+            .write_all(&self.line)
             .map_err(|e| format!("{}: {e}", self.name()))
     }
 

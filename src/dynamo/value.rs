@@ -233,6 +233,98 @@ pub fn to_dynamo(av: &AttributeValue) -> Value {
     Value::Object(object)
 }
 
+/// Writes an item as one line of DynamoDB JSON, byte for byte what
+/// `serde_json::to_writer(item_to_dynamo(item))` writes (attributes and map
+/// keys sorted), without building a `Value` tree: exports write millions.
+pub fn write_item_dynamo(out: &mut Vec<u8>, item: &Item) {
+    write_map(out, item);
+}
+
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // serde_json's escaping; writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn write_map(out: &mut Vec<u8>, map: &Item) {
+    out.push(b'{');
+    for (i, (k, v)) in sorted_entries(map).into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, k);
+        out.push(b':');
+        write_dynamo(out, v);
+    }
+    out.push(b'}');
+}
+
+fn write_list<T>(out: &mut Vec<u8>, items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(out, x);
+    }
+    out.push(b']');
+}
+
+fn write_dynamo(out: &mut Vec<u8>, av: &AttributeValue) {
+    match av {
+        AttributeValue::S(s) => {
+            out.extend_from_slice(b"{\"S\":");
+            write_str(out, s);
+        }
+        AttributeValue::N(n) => {
+            out.extend_from_slice(b"{\"N\":");
+            write_str(out, n);
+        }
+        AttributeValue::B(b) => {
+            out.extend_from_slice(b"{\"B\":");
+            write_str(out, &BASE64.encode(b.as_ref()));
+        }
+        AttributeValue::Bool(b) => {
+            out.extend_from_slice(if *b {
+                b"{\"BOOL\":true"
+            } else {
+                b"{\"BOOL\":false"
+            });
+        }
+        AttributeValue::Null(b) => {
+            out.extend_from_slice(if *b {
+                b"{\"NULL\":true"
+            } else {
+                b"{\"NULL\":false"
+            });
+        }
+        AttributeValue::L(items) => {
+            out.extend_from_slice(b"{\"L\":");
+            write_list(out, items, write_dynamo);
+        }
+        AttributeValue::M(map) => {
+            out.extend_from_slice(b"{\"M\":");
+            write_map(out, map);
+        }
+        AttributeValue::Ss(items) => {
+            out.extend_from_slice(b"{\"SS\":");
+            write_list(out, items, |o, s| write_str(o, s));
+        }
+        AttributeValue::Ns(items) => {
+            out.extend_from_slice(b"{\"NS\":");
+            write_list(out, items, |o, s| write_str(o, s));
+        }
+        AttributeValue::Bs(items) => {
+            out.extend_from_slice(b"{\"BS\":");
+            write_list(out, items, |o, b| write_str(o, &BASE64.encode(b.as_ref())));
+        }
+        _ => {
+            out.extend_from_slice(b"null");
+            return;
+        }
+    }
+    out.push(b'}');
+}
+
 /// Converts a whole item to a plain JSON object, attributes sorted by name.
 pub fn item_to_plain(item: &Item) -> Value {
     Value::Object(
@@ -2543,6 +2635,16 @@ pub(crate) mod tests {
         fn prop_dynamo_round_trip(av in attribute_value(true)) {
             prop_assert_eq!(from_dynamo(&to_dynamo(&av)), Ok(av.clone()));
             prop_assert_eq!(from_dynamo(&through_text(&to_dynamo(&av))), Ok(av));
+        }
+
+        #[test]
+        fn prop_direct_writer_matches_the_value_tree(it in any_item(true, 0)) {
+            let mut direct = Vec::new();
+            write_item_dynamo(&mut direct, &it);
+            prop_assert_eq!(
+                String::from_utf8(direct).unwrap(),
+                serde_json::to_string(&item_to_dynamo(&it)).unwrap()
+            );
         }
 
         #[test]
