@@ -804,16 +804,27 @@ impl App {
             self.flash(Level::Error, "not connected");
             return;
         };
-        let guard = match changes.first().and_then(|c| c.before.as_ref()) {
-            Some(i) => guard_of(&self.project, &info, i),
-            None => Default::default(),
-        };
+        // Each item is guarded by its own entity's version attribute (or
+        // by being unchanged): marked items may be of several types.
+        let total = changes.len();
+        let mut groups: Vec<(crate::dynamo::write::Guard, Vec<Change>)> = Vec::new();
+        for c in changes {
+            let g = match c.before.as_ref() {
+                Some(i) => guard_of(&self.project, &info, i),
+                None => Default::default(),
+            };
+            let key = format!("{g:?}");
+            match groups.iter_mut().find(|(x, _)| format!("{x:?}") == key) {
+                Some((_, v)) => v.push(c),
+                None => groups.push((g, vec![c])),
+            }
+        }
         let id = self.id();
-        self.edit.total = changes.len();
+        self.edit.total = total;
         self.edit
             .progress
             .store(0, std::sync::atomic::Ordering::Relaxed);
-        self.edit.pending = Some((id, kind.describe(changes.len())));
+        self.edit.pending = Some((id, kind.describe(total)));
         let progress = self.edit.progress.clone();
         let tx = self.sender();
         tokio::spawn(async move {
@@ -827,7 +838,13 @@ impl App {
             let tick = move |n: usize| {
                 progress.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
             };
-            let report = edit::bulk(&w, changes, &guard, BULK_CONCURRENCY, &tick).await;
+            let mut report = edit::BulkReport::default();
+            for (guard, changes) in groups {
+                let r = edit::bulk(&w, changes, &guard, BULK_CONCURRENCY, &tick).await;
+                report.done.extend(r.done);
+                report.conflicts.extend(r.conflicts);
+                report.errors.extend(r.errors);
+            }
             let mut audit_error = None;
             for (before, after) in &report.done {
                 let change = Change {
