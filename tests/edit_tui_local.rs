@@ -667,3 +667,51 @@ async fn export_from_the_tui_writes_the_view_or_the_marked_items() {
         "exact numbers"
     );
 }
+
+#[tokio::test]
+async fn bulk_set_guards_each_item_by_its_own_entity() {
+    let project = "[decode]\ntype_attribute = \"Type\"\n[[entity]]\nname = \"Versioned\"\nversion_attribute = \"version\"\n";
+    let item = |sk: &str, t: &str, version: Option<&str>| {
+        let mut it = Item::from([
+            ("PK".to_string(), s("MIX")),
+            ("SK".to_string(), s(sk)),
+            ("Type".to_string(), s(t)),
+            ("points".to_string(), n("1")),
+        ]);
+        if let Some(v) = version {
+            it.insert("version".into(), n(v));
+        }
+        it
+    };
+    let mut h = Harness::new(
+        project,
+        vec![item("A", "Thing", None), item("B", "Versioned", Some("4"))],
+    )
+    .await;
+    h.select("A");
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('='));
+    h.typed("points=9");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('y'));
+    h.settle().await;
+    let Some(Modal::BulkDone(o)) = &h.app.edit.modal else {
+        panic!("outcome")
+    };
+    assert_eq!((o.written, o.conflicts.len(), o.errors.len()), (2, 0, 0));
+    let a = get(&h.db, &h.table, "MIX", "A").await;
+    let b = get(&h.db, &h.table, "MIX", "B").await;
+    assert_eq!(a.get("points"), Some(&n("9")));
+    assert_eq!(
+        a.get("version"),
+        None,
+        "an entity without a version attribute gets none"
+    );
+    assert_eq!(b.get("points"), Some(&n("9")));
+    assert_eq!(
+        b.get("version"),
+        Some(&n("5")),
+        "the versioned entity's version is bumped"
+    );
+}
