@@ -9,7 +9,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::items::{get, put, snapshot};
+use common::items::{get, put, rich, snapshot};
 use common::{db, demo_design, unique};
 use dyntui::dynamo::client::{Dynamo, TableInfo};
 use dyntui::dynamo::edit::{self, Change, ChangeKind, EditFormat};
@@ -28,64 +28,6 @@ fn n(v: &str) -> AttributeValue {
 async fn table_named(db: &Dynamo, name: &str) -> TableInfo {
     demo_design(name).create(db).await.expect("create table");
     db.describe(name).await.expect("describe")
-}
-
-/// An item with every DynamoDB type.
-fn rich(pk: &str) -> Item {
-    let mut inner = Item::new();
-    inner.insert(
-        "ids".into(),
-        AttributeValue::Ns(vec!["1".into(), "2".into()]),
-    );
-    inner.insert(
-        "deep".into(),
-        AttributeValue::L(vec![AttributeValue::M(Item::from([(
-            "x".to_string(),
-            n("-1.5E+10"),
-        )]))]),
-    );
-    Item::from([
-        ("PK".to_string(), s(pk)),
-        ("SK".to_string(), s("A")),
-        ("Type".to_string(), s("Thing")),
-        ("name".to_string(), s("Ada")),
-        (
-            "big".to_string(),
-            n("12345678901234567890123456789012345678"),
-        ),
-        (
-            "small".to_string(),
-            n("0.000000000000000000000000000000000001"),
-        ),
-        ("flag".to_string(), AttributeValue::Bool(true)),
-        ("nothing".to_string(), AttributeValue::Null(true)),
-        (
-            "tags".to_string(),
-            AttributeValue::Ss(vec!["x".into(), "y".into()]),
-        ),
-        (
-            "nums".to_string(),
-            AttributeValue::Ns(vec!["3".into(), "4.25".into()]),
-        ),
-        (
-            "bins".to_string(),
-            AttributeValue::Bs(vec![aws_sdk_dynamodb::primitives::Blob::new(vec![
-                0u8, 255,
-            ])]),
-        ),
-        (
-            "blob".to_string(),
-            AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(vec![
-                1u8, 2, 254, 0,
-            ])),
-        ),
-        ("empty".to_string(), s("")),
-        (
-            "list".to_string(),
-            AttributeValue::L(vec![s("a"), n("1"), AttributeValue::M(inner.clone())]),
-        ),
-        ("map".to_string(), AttributeValue::M(inner)),
-    ])
 }
 
 fn writer<'a>(db: &'a Dynamo, info: &'a TableInfo, opts: &'a WriteOptions) -> Writer<'a> {
@@ -184,7 +126,7 @@ async fn the_editor_round_trip_keeps_every_type_in_both_formats() {
     let db = db();
     let t = unique("edit");
     let info = table_named(&db, &t).await;
-    put(&db, &t, rich("P1")).await;
+    put(&db, &t, rich("P1", "A")).await;
     let bin = Bin::new(PROJECT);
     for (edit, fmt) in [("rename", None), ("rename-dynamo", Some("--dynamo-json"))] {
         let mut args = vec!["edit", "-t", &t, "--yes"];
@@ -195,11 +137,11 @@ async fn the_editor_round_trip_keeps_every_type_in_both_formats() {
         assert!(ok, "{err}");
         assert!(err.contains("~ name: Ada -> Grace"), "{err}");
         let got = get(&db, &t, "P1", "A").await;
-        let mut want = rich("P1");
+        let mut want = rich("P1", "A");
         want.insert("name".into(), s("Grace"));
         assert_eq!(got, want, "{edit}: every other attribute kept exactly");
         // Back to Ada for the next round.
-        put(&db, &t, rich("P1")).await;
+        put(&db, &t, rich("P1", "A")).await;
     }
     // Unparseable text is refused, nothing written.
     let before = snapshot(&db, &t).await;
@@ -213,7 +155,7 @@ async fn the_editor_round_trip_keeps_every_type_in_both_formats() {
     assert_eq!(snapshot(&db, &t).await, before);
     // The library: editor text and back is the identity, both formats.
     for fmt in [EditFormat::Plain, EditFormat::Dynamo] {
-        let it = rich("P9");
+        let it = rich("P9", "A");
         let text = edit::editor_text(&info, &it, fmt);
         assert!(
             text.trim_start().starts_with("{\n  \"PK\""),
@@ -244,7 +186,7 @@ async fn changing_the_key_in_the_editor_moves_the_item() {
     let db = db();
     let t = unique("edit");
     table_named(&db, &t).await;
-    put(&db, &t, rich("P1")).await;
+    put(&db, &t, rich("P1", "A")).await;
     let bin = Bin::new(PROJECT);
     let (ok, _, err) = bin.run(
         &["edit", "-t", &t, "--yes", "--key", &key_json("P1", "A")],
@@ -255,7 +197,7 @@ async fn changing_the_key_in_the_editor_moves_the_item() {
     assert!(err.contains("move to a new key"), "{err}");
     let snap = snapshot(&db, &t).await;
     assert_eq!(snap.len(), 1);
-    let mut want = rich("P1");
+    let mut want = rich("P1", "A");
     want.insert("SK".into(), s("B"));
     assert_eq!(get(&db, &t, "P1", "B").await, want);
 }
@@ -403,7 +345,7 @@ async fn a_concurrent_change_is_detected_not_overwritten_and_can_be_reapplied() 
     let db = db();
     let t = unique("edit");
     let info = table_named(&db, &t).await;
-    put(&db, &t, rich("P1")).await;
+    put(&db, &t, rich("P1", "A")).await;
     let opts = WriteOptions::default();
     let w = writer(&db, &info, &opts);
     let read = get(&db, &t, "P1", "A").await;

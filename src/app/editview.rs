@@ -504,7 +504,7 @@ impl App {
             return Err("the attribute name is empty".into());
         }
         let (_, info) = self.front_table().ok_or("no table")?;
-        if info.pk.iter().chain(info.sk.iter()).any(|k| k.name == name) {
+        if info.key_names().contains(&name) {
             return Err(format!(
                 "`{name}` is a key attribute: edit items one by one to move them"
             ));
@@ -540,7 +540,7 @@ impl App {
             self.flash(Level::Warn, format!("{attr}: {e}"));
             return;
         }
-        if info.pk.iter().chain(info.sk.iter()).any(|k| k.name == attr) {
+        if info.key_names().contains(&attr.as_str()) {
             self.flash(
                 Level::Warn,
                 format!("{attr} is a key attribute: e edits the item (a key change moves it)"),

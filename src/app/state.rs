@@ -405,15 +405,10 @@ pub struct DetailState {
 impl DetailState {
     /// Top-level attribute names in the order shown: keys first, then sorted.
     pub fn attr_names(&self) -> Vec<String> {
-        let keys: Vec<&str> = self
+        let keys = self
             .info
             .as_ref()
-            .map(|i| {
-                i.pk.iter()
-                    .chain(i.sk.iter())
-                    .map(|k| k.name.as_str())
-                    .collect()
-            })
+            .map(TableInfo::key_names)
             .unwrap_or_default();
         value::ordered_names(&self.row.item, &keys)
             .into_iter()

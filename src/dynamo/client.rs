@@ -515,6 +515,15 @@ impl TableInfo {
     }
 
     /// Every attribute used as a key by an index.
+    /// The primary key's attribute names: partition key, then sort key.
+    pub fn key_names(&self) -> Vec<&str> {
+        self.pk
+            .iter()
+            .chain(self.sk.iter())
+            .map(|k| k.name.as_str())
+            .collect()
+    }
+
     pub fn index_key_attrs(&self) -> Vec<String> {
         let mut v: Vec<String> = Vec::new();
         for i in &self.indexes {

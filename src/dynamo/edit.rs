@@ -33,12 +33,7 @@ pub fn editor_text(info: &TableInfo, item: &Item, format: EditFormat) -> String 
         EditFormat::Plain => value::to_plain(v),
         EditFormat::Dynamo => value::to_dynamo(v),
     };
-    let keys: Vec<&str> = info
-        .pk
-        .iter()
-        .chain(info.sk.iter())
-        .map(|k| k.name.as_str())
-        .collect();
+    let keys = info.key_names();
     let mut map = Map::new();
     for k in &keys {
         if let Some(v) = item.get(*k) {

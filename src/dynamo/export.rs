@@ -496,10 +496,9 @@ impl CsvSink {
 
     fn key_names(&self) -> Vec<String> {
         self.info
-            .pk
-            .iter()
-            .chain(self.info.sk.iter())
-            .map(|k| k.name.clone())
+            .key_names()
+            .into_iter()
+            .map(str::to_string)
             .collect()
     }
 }

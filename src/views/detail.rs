@@ -121,15 +121,10 @@ pub fn lines_with_starts(d: &DetailState, t: &Theme) -> (Vec<Line<'static>>, Vec
     } else {
         value::item_to_plain(&d.row.item)
     };
-    let key_names: Vec<&str> = d
+    let key_names = d
         .info
         .as_ref()
-        .map(|i| {
-            i.pk.iter()
-                .chain(i.sk.iter())
-                .map(|k| k.name.as_str())
-                .collect()
-        })
+        .map(crate::dynamo::client::TableInfo::key_names)
         .unwrap_or_default();
     // Key attributes first, then the rest sorted; one attribute per line
     // (or more, for a long value).

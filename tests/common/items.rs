@@ -62,3 +62,63 @@ pub fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     d
 }
+
+/// An item with every DynamoDB type.
+pub fn rich(pk: &str, sk: &str) -> Item {
+    let s = |v: &str| AttributeValue::S(v.into());
+    let n = |v: &str| AttributeValue::N(v.into());
+    let mut inner = Item::new();
+    inner.insert(
+        "ids".into(),
+        AttributeValue::Ns(vec!["1".into(), "2".into()]),
+    );
+    inner.insert(
+        "deep".into(),
+        AttributeValue::L(vec![AttributeValue::M(Item::from([(
+            "x".to_string(),
+            n("-1.5E+10"),
+        )]))]),
+    );
+    Item::from([
+        ("PK".to_string(), s(pk)),
+        ("SK".to_string(), s(sk)),
+        ("Type".to_string(), s("Thing")),
+        ("name".to_string(), s("Ada")),
+        (
+            "big".to_string(),
+            n("12345678901234567890123456789012345678"),
+        ),
+        (
+            "small".to_string(),
+            n("0.000000000000000000000000000000000001"),
+        ),
+        ("flag".to_string(), AttributeValue::Bool(true)),
+        ("nothing".to_string(), AttributeValue::Null(true)),
+        (
+            "tags".to_string(),
+            AttributeValue::Ss(vec!["x".into(), "y".into()]),
+        ),
+        (
+            "nums".to_string(),
+            AttributeValue::Ns(vec!["3".into(), "4.25".into()]),
+        ),
+        (
+            "bins".to_string(),
+            AttributeValue::Bs(vec![aws_sdk_dynamodb::primitives::Blob::new(vec![
+                0u8, 255,
+            ])]),
+        ),
+        (
+            "blob".to_string(),
+            AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(vec![
+                1u8, 2, 254, 0,
+            ])),
+        ),
+        ("empty".to_string(), s("")),
+        (
+            "list".to_string(),
+            AttributeValue::L(vec![s("a"), n("1"), AttributeValue::M(inner.clone())]),
+        ),
+        ("map".to_string(), AttributeValue::M(inner)),
+    ])
+}
