@@ -477,12 +477,12 @@ async fn protected_tables_refuse_writes_until_unlocked_and_read_only_refuses_all
     };
     h.key(KeyCode::Esc);
     assert!(!h.app.unlocked.contains(&table));
-    // Unlock by typing the name, then a delete asks for the name again.
+    // Unlock by typing the name: the delete that asked goes on, and asks
+    // for the name again.
     h.key(KeyCode::Char('d'));
     h.typed(&table);
     h.key(KeyCode::Enter);
     assert!(h.app.unlocked.contains(&table));
-    h.key(KeyCode::Char('d'));
     let Some(Modal::Review(r)) = &h.app.edit.modal else {
         panic!("review")
     };

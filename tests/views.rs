@@ -1896,6 +1896,8 @@ async fn protected_table_border_and_unlock() {
     type_text(&mut app, TABLE);
     press(&mut app, KeyCode::Enter);
     assert!(app.unlocked.contains(TABLE));
+    // The edit that asked goes on once unlocked.
+    assert!(app.take_editor().is_some(), "the edit runs after unlocking");
     // Unlocked: the label says so; a delete asks for the name again.
     press(&mut app, KeyCode::Char('d'));
     assert!(matches!(

@@ -235,6 +235,8 @@ impl App {
         }
         if self.protection_of(table).is_some() && !self.unlocked.contains(table) {
             self.ask_unlock(table);
+            // The key that asked runs again once the name is typed.
+            self.after_unlock = self.current_action.take();
             return false;
         }
         true
@@ -259,15 +261,19 @@ impl App {
 
     pub(crate) fn on_unlock_key(&mut self, table: String, mut typed: String, k: &KeyEvent) {
         match k.code {
-            KeyCode::Esc => self.flash(Level::Info, format!("`{table}` stays read-only")),
+            KeyCode::Esc => {
+                self.after_unlock = None;
+                self.flash(Level::Info, format!("`{table}` stays read-only"));
+            }
             KeyCode::Enter if typed == table => {
                 self.flash(
                     Level::Warn,
-                    format!(
-                        "writes to `{table}` unlocked for this session (:lock locks it); press the key again"
-                    ),
+                    format!("writes to `{table}` unlocked for this session (:lock locks it)"),
                 );
                 self.unlocked.insert(table);
+                if let Some(a) = self.after_unlock.take() {
+                    self.run_action(a);
+                }
             }
             KeyCode::Enter => {
                 self.input = Some(Input::Unlock {

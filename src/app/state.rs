@@ -530,6 +530,11 @@ pub struct App {
     pub(crate) editor: Option<EditorRequest>,
     /// An export running in the background (`:export`).
     pub export: Option<super::exportview::ExportRun>,
+    /// The action being run (set while a key's action runs).
+    pub(crate) current_action: Option<Action>,
+    /// The write that asked for a table to be unlocked: it runs once the
+    /// name is typed.
+    pub(crate) after_unlock: Option<Action>,
     next_id: u64,
 }
 
@@ -582,6 +587,8 @@ impl App {
             sso_expired: None,
             editor: None,
             export: None,
+            current_action: None,
+            after_unlock: None,
             next_id: 0,
         }
     }
@@ -1128,6 +1135,13 @@ impl App {
             }
             return;
         }
+        self.current_action = Some(action);
+        self.run_action(action);
+        self.current_action = None;
+    }
+
+    /// Runs a key's action on the screen in front.
+    pub(crate) fn run_action(&mut self, action: Action) {
         match action {
             Action::Quit => {
                 // A running migration is stopped first; quitting again leaves.
