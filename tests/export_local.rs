@@ -167,7 +167,8 @@ async fn export_then_import_gives_an_identical_table() {
         },
     ));
     let src = table_with(&db, items.clone()).await;
-    let dst = empty_table(&db).await;
+    // Not created: import creates it from the project's design.
+    let dst = unique("imp-new");
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("all.jsonl");
     let (ok, err) = run(
@@ -199,6 +200,7 @@ async fn export_then_import_gives_an_identical_table() {
         &["import", file.to_str().unwrap(), "--table", &dst, "--yes"],
     );
     assert!(ok, "{err}");
+    assert!(err.contains(&format!("creating table {dst}")), "{err}");
     assert_eq!(
         snapshot(&db, &dst).await,
         snapshot(&db, &src).await,

@@ -18,7 +18,7 @@ use crate::dynamo::export::{self, ExportFormat, ReadOptions, ReadProgress, Summa
 use crate::dynamo::redact::Redactor;
 use crate::dynamo::request::{Filter, ItemsRequest};
 use crate::dynamo::seed::{Progress, WriteOptions};
-use crate::dynamo::seeding::{self, RunOptions, SeedSet, SeedSettings, SeedSource, key_schema};
+use crate::dynamo::seeding::{self, RunOptions, SeedSet, SeedSettings, SeedSource};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum FormatArg {
@@ -391,12 +391,6 @@ pub async fn import(
     {
         anyhow::bail!("{p}");
     }
-    let info = db
-        .describe(&table)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let schema =
-        key_schema(&info).ok_or_else(|| anyhow::anyhow!("table `{table}` has no key schema"))?;
     let path = std::fs::canonicalize(&args.file).unwrap_or(args.file.clone());
     let set = SeedSet {
         // The checkpoint of an interrupted import belongs to this file as
@@ -412,6 +406,11 @@ pub async fn import(
         source: SeedSource::Files(vec![path.clone()]),
         seed: 0,
     };
+    // A missing table is created from the project's design (after every
+    // item is checked against the design's keys), as seeding does.
+    let design = super::seedcli::design_for(project, &table, &set);
+    let (existing, schema) =
+        super::seedcli::table_or_design(db, &table, design.as_ref(), true).await?;
     let base = PathBuf::from("/");
     let v = seeding::validate_set(&set, &project.decode, &schema, &base)
         .map_err(|e| anyhow::anyhow!(e))?;
@@ -437,6 +436,9 @@ pub async fn import(
         args.write.yes,
     )? {
         anyhow::bail!("nothing written");
+    }
+    if existing.is_none() {
+        super::seedcli::create_from_design(db, &table, design.as_ref(), args.write.yes).await?;
     }
     let progress = Arc::new(Progress::default());
     let stop = stop_on_ctrl_c();

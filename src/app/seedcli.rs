@@ -122,6 +122,63 @@ pub fn design_for(
         })
 }
 
+/// The table's description and key schema, or (when it is missing and
+/// `may_be_missing`) the key schema of the design it will be created from.
+pub async fn table_or_design(
+    db: &Dynamo,
+    table: &str,
+    design: Option<&crate::dynamo::design::TableDesign>,
+    may_be_missing: bool,
+) -> anyhow::Result<(
+    Option<crate::dynamo::client::TableInfo>,
+    crate::dynamo::itemfile::KeySchema,
+)> {
+    let existing = match db.describe(table).await {
+        Ok(i) => Some(i),
+        Err(e) if e.code == "ResourceNotFoundException" && may_be_missing => None,
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    let schema = match &existing {
+        Some(info) => key_schema(info).ok_or_else(|| {
+            anyhow::anyhow!("table `{table}` has no key schema in its description")
+        })?,
+        None => {
+            let d = design.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "table `{table}` does not exist, and the project has no [[table]] design named `{table}` to create it from"
+                )
+            })?;
+            let kind = |k: crate::dynamo::design::KeyType| format!("{k:?}");
+            crate::dynamo::itemfile::KeySchema {
+                pk: (d.partition_key.name.clone(), kind(d.partition_key.kind)),
+                sk: d.sort_key.as_ref().map(|k| (k.name.clone(), kind(k.kind))),
+            }
+        }
+    };
+    Ok((existing, schema))
+}
+
+/// Creates a missing table from its design after confirmation, and waits
+/// until it is ACTIVE.
+pub async fn create_from_design(
+    db: &Dynamo,
+    table: &str,
+    design: Option<&crate::dynamo::design::TableDesign>,
+    yes: bool,
+) -> anyhow::Result<()> {
+    let Some(d) = design else {
+        anyhow::bail!("table `{table}` does not exist and has no design");
+    };
+    if !confirm(
+        &format!("Table `{table}` does not exist. Create it from the design?"),
+        yes,
+    )? {
+        anyhow::bail!("not created; nothing written");
+    }
+    eprintln!("creating table {table} and waiting until it is ACTIVE ...");
+    d.create(db).await.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// The project's seed sets plus the built-in `demo`.
 pub fn seed_sets(project: &Project) -> Vec<SeedSet> {
     let mut sets = project.seed_sets.clone();
@@ -221,28 +278,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
 
     // The table; a missing one is created from the design, but only after
     // every item has been checked against the design's keys.
-    let existing = match db.describe(&table).await {
-        Ok(i) => Some(i),
-        Err(e) if e.code == "ResourceNotFoundException" && !args.reset => None,
-        Err(e) => anyhow::bail!("{e}"),
-    };
-    let schema = match &existing {
-        Some(info) => key_schema(info).ok_or_else(|| {
-            anyhow::anyhow!("table `{table}` has no key schema in its description")
-        })?,
-        None => {
-            let d = design.as_ref().ok_or_else(|| {
-                anyhow::anyhow!(
-                    "table `{table}` does not exist, and the project has no [[table]] design named `{table}` to create it from"
-                )
-            })?;
-            let kind = |k: crate::dynamo::design::KeyType| format!("{k:?}");
-            crate::dynamo::itemfile::KeySchema {
-                pk: (d.partition_key.name.clone(), kind(d.partition_key.kind)),
-                sk: d.sort_key.as_ref().map(|k| (k.name.clone(), kind(k.kind))),
-            }
-        }
-    };
+    let (existing, schema) = table_or_design(db, &table, design.as_ref(), !args.reset).await?;
     let write = WriteOptions {
         concurrency: args.concurrency.max(1),
         rate_limit_wcu: args.rate_limit.filter(|r| *r > 0.0),
@@ -323,17 +359,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         }
     }
     if existing.is_none() {
-        let Some(d) = &design else {
-            anyhow::bail!("table `{table}` does not exist and has no design");
-        };
-        if !confirm(
-            &format!("Table `{table}` does not exist. Create it from the design?"),
-            args.yes,
-        )? {
-            anyhow::bail!("not created; nothing written");
-        }
-        eprintln!("creating table {table} and waiting until it is ACTIVE ...");
-        d.create(db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        create_from_design(db, &table, design.as_ref(), args.yes).await?;
     }
     let state_dir = seeding::state_dir();
     if let Some(c) = state_dir
