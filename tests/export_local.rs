@@ -403,67 +403,48 @@ async fn selections_export_exactly_their_items_and_csv_keeps_every_attribute() {
     let src = table_with(&db, items.clone()).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let is = |it: &Item, t: &str| it.get("Type") == Some(&s(t));
+    // Exports the table with `selection` and returns the items written
+    // (as the file's end marker counts them) and what dyntui said.
+    let export_with = |name: &str, selection: &[&str]| -> (u64, String) {
+        let f = dir.path().join(name);
+        let mut args = vec!["export", "--table", src.as_str(), "-o", f.to_str().unwrap()];
+        args.extend_from_slice(selection);
+        let (ok, err) = run(dir.path(), &args);
+        assert!(ok, "{err}");
+        (export::check_file(&f).unwrap().lines, err)
+    };
     // --type
-    let f = dir.path().join("customers.jsonl");
-    let (ok, err) = run(
-        dir.path(),
-        &[
-            "export",
-            "--table",
-            &src,
-            "--type",
-            "Customer",
-            "-o",
-            f.to_str().unwrap(),
-        ],
-    );
-    assert!(ok, "{err}");
     let want = items.iter().filter(|i| is(i, "Customer")).count();
-    assert_eq!(export::check_file(&f).unwrap().lines, want as u64);
-    // --filter
-    let f = dir.path().join("shipped.jsonl");
-    let (ok, err) = run(
-        dir.path(),
-        &[
-            "export",
-            "--table",
-            &src,
-            "--filter",
-            "status = SHIPPED",
-            "-o",
-            f.to_str().unwrap(),
-        ],
+    assert_eq!(
+        export_with("customers.jsonl", &["--type", "Customer"]).0,
+        want as u64
     );
-    assert!(ok, "{err}");
+    // --filter
     let want = items
         .iter()
         .filter(|i| i.get("status") == Some(&s("SHIPPED")))
         .count();
     assert!(want > 0);
-    assert_eq!(export::check_file(&f).unwrap().lines, want as u64);
+    assert_eq!(
+        export_with("shipped.jsonl", &["--filter", "status = SHIPPED"]).0,
+        want as u64
+    );
     // --pattern (a Query)
-    let f = dir.path().join("orders.jsonl");
-    let (ok, err) = run(
-        dir.path(),
+    let (lines, err) = export_with(
+        "orders.jsonl",
         &[
-            "export",
-            "--table",
-            &src,
             "--pattern",
             "customer-orders",
             "--param",
             "customerId=c00001",
-            "-o",
-            f.to_str().unwrap(),
         ],
     );
-    assert!(ok, "{err}");
     assert!(err.contains("QUERY"), "{err}");
     let want = items
         .iter()
         .filter(|i| is(i, "Order") && i.get("customerId") == Some(&s("c00001")))
         .count();
-    assert_eq!(export::check_file(&f).unwrap().lines, want as u64);
+    assert_eq!(lines, want as u64);
     // CSV: one file per type; every attribute of every item is in it.
     let f = dir.path().join("all.csv");
     let (ok, err) = run(

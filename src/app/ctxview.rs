@@ -109,11 +109,13 @@ impl App {
 
     /// Connects with another profile (its own region, unless it has none).
     pub fn switch_profile(&mut self, profile: &str) {
+        if !self.contexts.profiles.iter().any(|p| p.name == profile) {
+            self.contexts.profiles = super::contexts::profiles();
+        }
         let region = self
             .contexts
             .profiles
             .iter()
-            .chain(super::contexts::profiles().iter())
             .find(|p| p.name == profile)
             .and_then(|p| p.region.clone())
             .or_else(|| self.ctx.region.clone());

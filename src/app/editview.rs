@@ -16,12 +16,12 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::audit::{AuditEntry, AuditLog};
 use super::editcli::guard_of;
 use super::state::{App, Input, ItemsState, Level, Msg, Row, Screen, edit_line};
+use crate::dynamo::Item;
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::edit::{self, BulkReport, Change, ChangeKind, EditFormat};
 use crate::dynamo::error::ConnContext;
 use crate::dynamo::seed::WriteOptions;
 use crate::dynamo::write::{WriteError, Writer, key_text};
-use crate::dynamo::{Item, value};
 
 /// Bulk writes in flight at once.
 const BULK_CONCURRENCY: usize = 8;
@@ -927,16 +927,34 @@ impl App {
                 ..
             } => {
                 let info = self.items.as_ref().and_then(|i| i.info.clone());
-                if let Some(info) = &info {
-                    for (before, after) in &report.done {
+                if let (Some(info), Some(items)) = (&info, self.items.as_ref()) {
+                    // Rows found with one pass over the loaded items, then
+                    // updated from the last row up, so that a removed row
+                    // never moves one still to update.
+                    let rows: std::collections::HashMap<String, usize> = items
+                        .rows
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, r)| items.exact_key(&r.item()).map(|k| (k, i)))
+                        .collect();
+                    let row_of = |b: &Item| items.exact_key(b).and_then(|k| rows.get(&k).copied());
+                    let mut updates: Vec<(Option<usize>, &Item, Option<&Item>)> = report
+                        .done
+                        .iter()
+                        .chain(report.conflicts.iter())
+                        .map(|(before, after)| (row_of(before), before, after.as_ref()))
+                        .collect();
+                    updates.sort_by_key(|u| std::cmp::Reverse(u.0));
+                    let updates: Vec<(Option<usize>, Item, Option<Item>)> = updates
+                        .into_iter()
+                        .map(|(r, b, a)| (r, b.clone(), a.cloned()))
+                        .collect();
+                    for (row, before, after) in updates {
                         let change = Change {
-                            before: Some(before.clone()),
+                            before: Some(before),
                             after: after.clone(),
                         };
-                        self.apply_written(info, &change, after.as_ref(), None);
-                    }
-                    for (before, now) in &report.conflicts {
-                        self.show_current(info, before, now.as_ref(), None);
+                        self.apply_written(info, &change, after.as_ref(), row);
                     }
                 }
                 if let Some(items) = self.items.as_mut() {
@@ -997,29 +1015,28 @@ impl App {
             .and_then(|b| items.exact_key(b))
             .and_then(|k| find_row(items, row, &k));
         let selected = items.selected_index();
-        match (old_key, written) {
+        let placed = match (old_key, written) {
             (Some(i), Some(w)) => {
                 items.replace_row(i, w);
-                if let Some(k) = items.exact_key(w) {
-                    items.local_keys.insert(k);
-                }
+                Some(i)
             }
-            (Some(i), None) => items.remove_row(i),
+            (Some(i), None) => {
+                items.remove_row(i);
+                None
+            }
             (None, Some(w)) => {
-                let at = selected.map(|s| s + 1).unwrap_or(0);
+                let at = selected.map(|s| s + 1).unwrap_or(0).min(items.rows.len());
                 items.insert_row(at, w);
-                if let Some(k) = items.exact_key(w) {
-                    items.local_keys.insert(k);
-                }
+                Some(at)
             }
-            (None, None) => {}
+            (None, None) => None,
+        };
+        if let Some(k) = written.and_then(|w| items.exact_key(w)) {
+            items.local_keys.insert(k);
         }
         items.refilter();
         // The cursor follows the written item.
-        if let Some(w) = written
-            && let Some(k) = items.exact_key(w)
-            && let Some(i) = find_row(items, None, &k)
-        {
+        if let Some(i) = placed {
             items.select_row(i);
         }
         items.selected = items.selected.min(items.view.len().saturating_sub(1));
@@ -1067,14 +1084,4 @@ pub fn diff_lines(change: &Change) -> Vec<(char, String)> {
             (None, None) => None,
         })
         .collect()
-}
-
-/// Marks shown in the items view: `*` on marked rows.
-pub fn marked(items: &ItemsState, row: usize) -> bool {
-    items.marks.contains(&row)
-}
-
-/// The item as one line of plain JSON (bulk previews).
-pub fn item_line(item: &Item) -> String {
-    value::item_to_plain(item).to_string()
 }

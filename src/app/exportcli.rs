@@ -5,19 +5,20 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use super::config::Project;
 use super::editcli::{WriteArgs, check_writable};
+use super::seedcli::{WriteRate, stop_on_ctrl_c};
 use crate::dynamo::client::{ConnectOptions, Dynamo, TableInfo};
 use crate::dynamo::entity::{Decoder, EntityId, TableKeys};
 use crate::dynamo::export::{self, ExportFormat, ReadOptions, ReadProgress, Summary};
 use crate::dynamo::redact::Redactor;
 use crate::dynamo::request::{Filter, ItemsRequest};
-use crate::dynamo::seed::{Progress, WriteOptions};
+use crate::dynamo::seed::Progress;
 use crate::dynamo::seeding::{self, RunOptions, SeedSet, SeedSettings, SeedSource};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -83,12 +84,8 @@ pub struct ImportArgs {
     /// Import the complete lines of a truncated file (a stopped export).
     #[arg(long)]
     pub allow_truncated: bool,
-    /// Batches of 25 in flight.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
-    /// Stay under this many write capacity units per second.
-    #[arg(long, value_name = "WCU")]
-    pub rate_limit: Option<f64>,
+    #[command(flatten)]
+    pub rate: WriteRate,
     #[command(flatten)]
     pub write: WriteArgs,
 }
@@ -127,12 +124,9 @@ pub struct CopyArgs {
     /// The same seed gives the same fake values in every run (default: new each run).
     #[arg(long)]
     pub redact_seed: Option<u64>,
-    /// Batches of 25 in flight.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
-    /// Stay under this many write capacity units per second on the destination.
-    #[arg(long, value_name = "WCU")]
-    pub rate_limit: Option<f64>,
+    /// Batched writes on the destination.
+    #[command(flatten)]
+    pub rate: WriteRate,
     #[command(flatten)]
     pub write: WriteArgs,
 }
@@ -216,22 +210,6 @@ fn read_options(sel: &Selection) -> ReadOptions {
         rate_limit_rcu: sel.read_rate_limit,
         ..ReadOptions::default()
     }
-}
-
-/// Ctrl-C stops cleanly (the pages in flight finish); a second one exits.
-fn stop_on_ctrl_c() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let s = stop.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nstopping after the pages in flight… (ctrl-c again quits)");
-            s.store(true, Ordering::Relaxed);
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
-            }
-        }
-    });
-    stop
 }
 
 /// A progress line on a terminal (plain lines every few seconds otherwise).
@@ -443,11 +421,7 @@ pub async fn import(
     let progress = Arc::new(Progress::default());
     let stop = stop_on_ctrl_c();
     let opts = RunOptions {
-        write: WriteOptions {
-            concurrency: args.concurrency.max(1),
-            rate_limit_wcu: args.rate_limit,
-            ..WriteOptions::default()
-        },
+        write: args.rate.options(),
         skip_invalid: check.cut_line.is_some(),
         state_dir: seeding::state_dir(),
     };
@@ -590,11 +564,7 @@ pub async fn copy(
     let written = Arc::new(Progress::default());
     let stop = stop_on_ctrl_c();
     let (task, bar) = progress_bar("copying", None, read.clone(), Some(written.clone()));
-    let write = WriteOptions {
-        concurrency: args.concurrency.max(1),
-        rate_limit_wcu: args.rate_limit,
-        ..WriteOptions::default()
-    };
+    let write = args.rate.options();
     let r = export::copy(
         &src,
         &req,

@@ -185,20 +185,13 @@ impl App {
                 .iter()
                 .map(|p| p.pattern.name.clone())
                 .collect(),
-            ArgKind::Profile => {
-                if self.contexts.profiles.is_empty() {
-                    super::contexts::profiles()
-                        .into_iter()
-                        .map(|p| p.name)
-                        .collect()
-                } else {
-                    self.contexts
-                        .profiles
-                        .iter()
-                        .map(|p| p.name.clone())
-                        .collect()
-                }
-            }
+            // Read from the AWS files when the palette opens, not per frame.
+            ArgKind::Profile => self
+                .contexts
+                .profiles
+                .iter()
+                .map(|p| p.name.clone())
+                .collect(),
             ArgKind::Region => REGIONS.iter().map(|r| r.to_string()).collect(),
             ArgKind::Endpoint => vec!["none".into(), "http://127.0.0.1:8000".into()],
             ArgKind::File => {
@@ -256,6 +249,8 @@ impl App {
             // Table names complete `:table`.
             self.load_tables_if_idle();
         }
+        // Profile names complete `:ctx`.
+        self.contexts.profiles = super::contexts::profiles();
         self.input = Some(Input::Palette(Palette::default()));
     }
 

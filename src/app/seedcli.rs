@@ -33,12 +33,8 @@ pub struct SeedArgs {
     /// Seed number for generators (default: the set's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Batches of 25 in flight.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
-    /// Stay under this many write capacity units per second.
-    #[arg(long, value_name = "WCU")]
-    pub rate_limit: Option<f64>,
+    #[command(flatten)]
+    pub rate: WriteRate,
     /// Write the valid items even when some are invalid.
     #[arg(long)]
     pub skip_invalid: bool,
@@ -51,6 +47,41 @@ pub struct SeedArgs {
     /// The table name, typed to confirm work on a protected table without a prompt.
     #[arg(long, value_name = "TABLE")]
     pub confirm_table: Option<String>,
+}
+
+/// How fast batched writes go (seed, import, copy).
+#[derive(Debug, Args, Clone)]
+pub struct WriteRate {
+    /// Batches of 25 in flight.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Stay under this many write capacity units per second.
+    #[arg(long, value_name = "WCU")]
+    pub rate_limit: Option<f64>,
+}
+
+impl WriteRate {
+    pub fn options(&self) -> WriteOptions {
+        WriteOptions {
+            concurrency: self.concurrency.max(1),
+            rate_limit_wcu: self.rate_limit.filter(|r| *r > 0.0),
+            ..WriteOptions::default()
+        }
+    }
+}
+
+/// Ctrl-C asks a bulk command to stop cleanly: the work in flight finishes
+/// and a checkpoint (where there is one) lets the same command continue.
+pub fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nstopping after the work in flight ...");
+            s.store(true, Ordering::Relaxed);
+        }
+    });
+    stop
 }
 
 fn stdin_is_tty() -> bool {
@@ -279,22 +310,9 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
     // The table; a missing one is created from the design, but only after
     // every item has been checked against the design's keys.
     let (existing, schema) = table_or_design(db, &table, design.as_ref(), !args.reset).await?;
-    let write = WriteOptions {
-        concurrency: args.concurrency.max(1),
-        rate_limit_wcu: args.rate_limit.filter(|r| *r > 0.0),
-        ..WriteOptions::default()
-    };
+    let write = args.rate.options();
     let progress = Arc::new(Progress::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nstopping after the batches in flight ...");
-                stop.store(true, Ordering::Relaxed);
-            }
-        });
-    }
+    let stop = stop_on_ctrl_c();
 
     if args.reset {
         let marker = settings.marker_attribute.clone().ok_or_else(|| {

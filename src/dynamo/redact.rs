@@ -100,7 +100,7 @@ impl Redactor {
         // Practically unreachable; still never the original.
         format!(
             "redacted-{:016x}",
-            self.rng(kind, original, 99).next_u64_value()
+            rand::RngCore::next_u64(&mut self.rng(kind, original, 99))
         )
     }
 
@@ -224,17 +224,6 @@ fn replace_embedded(v: &mut AttributeValue, pairs: &[(String, String)]) {
         AttributeValue::L(l) => l.iter_mut().for_each(|x| replace_embedded(x, pairs)),
         AttributeValue::M(m) => m.values_mut().for_each(|x| replace_embedded(x, pairs)),
         _ => {}
-    }
-}
-
-trait NextU64 {
-    fn next_u64_value(&mut self) -> u64;
-}
-
-impl NextU64 for ChaCha8Rng {
-    fn next_u64_value(&mut self) -> u64 {
-        use rand::RngCore;
-        self.next_u64()
     }
 }
 
