@@ -18,7 +18,7 @@ use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::edit::{self, Change, ChangeKind, EditFormat};
 use crate::dynamo::entity::{Decoder, TableKeys};
 use crate::dynamo::seed::WriteOptions;
-use crate::dynamo::write::{Guard, WriteError, Writer};
+use crate::dynamo::write::{Guard, WriteError, Writer, key_text};
 use crate::dynamo::{Item, value};
 
 /// Options of every write command.
@@ -83,16 +83,36 @@ pub fn check_writable(
     read_only: bool,
     args: &WriteArgs,
 ) -> anyhow::Result<()> {
+    check_protection(
+        db,
+        project,
+        table,
+        read_only,
+        args.unlock,
+        args.confirm_table.as_deref(),
+    )
+}
+
+/// The one protection check of every writing command: `--read-only`
+/// refuses, and a protected table needs `--unlock` and its name confirmed.
+pub fn check_protection(
+    db: &Dynamo,
+    project: &Project,
+    table: &str,
+    read_only: bool,
+    unlock: bool,
+    confirm_table: Option<&str>,
+) -> anyhow::Result<()> {
     if read_only {
         anyhow::bail!("--read-only: this command writes to `{table}`; nothing done");
     }
     if let Some(reason) = project.protection(table, db.context().profile.as_deref()) {
-        if !args.unlock {
+        if !unlock {
             anyhow::bail!(
                 "`{table}` is read-only: {reason}. Pass --unlock and confirm the table name to write to it."
             );
         }
-        confirm_table_name(table, args.confirm_table.as_deref())?;
+        confirm_table_name(table, confirm_table)?;
     }
     Ok(())
 }
@@ -118,6 +138,20 @@ pub async fn commit(
     info: &TableInfo,
     change: Change,
     args: &WriteArgs,
+) -> anyhow::Result<()> {
+    commit_with(db, project, info, change, args, true).await
+}
+
+/// [`commit`]; `rebase`: whether the user's change can be re-applied onto
+/// the current item after a conflict (it can when `before` is the whole
+/// item the user changed, not only its version).
+async fn commit_with(
+    db: &Dynamo,
+    project: &Project,
+    info: &TableInfo,
+    change: Change,
+    args: &WriteArgs,
+    rebase: bool,
 ) -> anyhow::Result<()> {
     let mut change = change;
     let audit = AuditLog::default_log();
@@ -171,6 +205,20 @@ pub async fn commit(
                 let Some(current) = current else {
                     anyhow::bail!("the item was deleted meanwhile; nothing written");
                 };
+                if !rebase {
+                    eprintln!("the item as it is now, against your file:");
+                    print_change(
+                        info,
+                        &Change {
+                            before: Some(current.clone()),
+                            after: change.after.clone(),
+                        },
+                    );
+                    anyhow::bail!(
+                        "conflict on {}: your file was made from an older version than the item's now; nothing written. Read the item again and make your change on it, or pass --expect FILE with the item as you read it to have your change re-applied.",
+                        change.key(info)
+                    );
+                }
                 eprintln!("what changed meanwhile:");
                 print_change(
                     info,
@@ -189,6 +237,9 @@ pub async fn commit(
                     after,
                 };
                 if args.yes {
+                    // Shown, not written: --yes confirmed the change as it
+                    // was, not this one.
+                    print_change(info, &change);
                     anyhow::bail!(
                         "conflict on {}: run again to re-apply onto the current version",
                         change.key(info)
@@ -207,17 +258,20 @@ async fn current(db: &Dynamo, info: &TableInfo, key: &Item) -> anyhow::Result<Op
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// `dyntui put`: an item from a file or stdin; creates it, or replaces the
-/// item at its key as read now (conditionally).
-pub async fn put(
-    db: &Dynamo,
-    project: &Project,
-    info: &TableInfo,
-    file: Option<&PathBuf>,
-    read_only: bool,
-    args: &WriteArgs,
-) -> anyhow::Result<()> {
-    check_writable(db, project, &info.name, read_only, args)?;
+/// What `dyntui put` compares the item at the key with before replacing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutMode {
+    /// What the file says the user saw: its entity's version attribute.
+    Seen,
+    /// `--expect FILE`: the item exactly as the user last read it.
+    Expect(PathBuf),
+    /// `--overwrite`: whatever is there now.
+    Overwrite,
+}
+
+/// An item from a file (`-` or none: stdin), plain or DynamoDB JSON, with
+/// the name errors give it.
+fn read_item_file(file: Option<&PathBuf>) -> anyhow::Result<(Item, String)> {
     let (text, name) = match file.filter(|f| f.as_os_str() != "-") {
         Some(f) => (
             std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?,
@@ -232,6 +286,25 @@ pub async fn put(
     let v: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{name}:{}:{}: {e}", e.line(), e.column()))?;
     let (item, _) = value::item_from_json(&v).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    Ok((item, name))
+}
+
+/// `dyntui put`: an item from a file or stdin. Creates it where no item
+/// exists; replaces an existing item only if it is still as the user last
+/// saw it: at the version the file carries (entities with a version
+/// attribute), or exactly as `--expect` says; `--overwrite` replaces
+/// whatever is there.
+pub async fn put(
+    db: &Dynamo,
+    project: &Project,
+    info: &TableInfo,
+    file: Option<&PathBuf>,
+    mode: &PutMode,
+    read_only: bool,
+    args: &WriteArgs,
+) -> anyhow::Result<()> {
+    check_writable(db, project, &info.name, read_only, args)?;
+    let (item, name) = read_item_file(file)?;
     if let Some(schema) = crate::dynamo::seeding::key_schema(info) {
         crate::dynamo::itemfile::validate_item(&item, &schema)
             .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
@@ -239,8 +312,46 @@ pub async fn put(
     let key = info
         .key_of(&item)
         .ok_or_else(|| anyhow::anyhow!("{name}: the item has no complete primary key"))?;
-    let before = current(db, info, &key).await?;
-    commit(
+    let now = current(db, info, &key).await?;
+    let (before, rebase) = match (mode, now) {
+        (PutMode::Expect(f), now) => {
+            let (seen, seen_name) = read_item_file(Some(f))?;
+            if info.key_of(&seen).as_ref() != Some(&key) {
+                anyhow::bail!(
+                    "{seen_name}: --expect is another item than {name} (their keys differ)"
+                );
+            }
+            if now.is_none() {
+                anyhow::bail!(
+                    "{} was deleted since you read it; nothing written (put without --expect creates it again)",
+                    key_text(info, &key)
+                );
+            }
+            (Some(seen), true)
+        }
+        (_, None) => (None, true),
+        (PutMode::Overwrite, Some(now)) => (Some(now), true),
+        (PutMode::Seen, Some(now)) => match guard_of(project, info, &item) {
+            Guard::Version(attr) if item.contains_key(&attr) => {
+                // The condition compares the version the file was made
+                // from; the write sets the next one.
+                let mut seen = now;
+                if let Some(v) = item.get(&attr) {
+                    seen.insert(attr.clone(), v.clone());
+                }
+                (Some(seen), false)
+            }
+            Guard::Version(attr) => anyhow::bail!(
+                "{name}: an item exists at {} and the file has no `{attr}` (its entity's version attribute), so dyntui cannot tell whether it was changed since you read it. Keep `{attr}` in the file as read, pass --expect FILE with the item as you read it, or --overwrite to replace it as it is now.",
+                key_text(info, &key)
+            ),
+            Guard::Unchanged => anyhow::bail!(
+                "{name}: an item exists at {}. `put` replaces it only if it is as you last saw it: pass --expect FILE with the item as you read it (e.g. `dyntui get ... > seen.json`), or --overwrite to replace it as it is now. To change some attributes, `dyntui edit` or `dyntui set` read and compare the item themselves.",
+                key_text(info, &key)
+            ),
+        },
+    };
+    commit_with(
         db,
         project,
         info,
@@ -249,6 +360,7 @@ pub async fn put(
             after: Some(item),
         },
         args,
+        rebase,
     )
     .await
 }

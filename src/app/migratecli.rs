@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Subcommand};
 
+use super::audit::{AuditEntry, AuditLog, AuditWriter};
 use super::config::Project;
+use super::editcli::check_protection;
 use super::seedcli::confirm;
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::migrate::{self, Direction, Migration, RunEvent, RunOptions, RunReport};
@@ -41,10 +43,24 @@ pub struct MigrateArgs {
     /// Stay under this many write capacity units per second.
     #[arg(long, global = true, value_name = "WCU")]
     pub rate_limit: Option<f64>,
-    /// Run even if the ledger says another run of the migration is in
-    /// progress (after a run died without recording its end).
+    /// Take over a run that the ledger says is in progress but whose lease
+    /// expired (it died without recording its end): the new run resumes
+    /// from the dead run's progress in the ledger and changes no item
+    /// twice. A live run is never taken over.
     #[arg(long, global = true)]
     pub force: bool,
+    /// How long a run's claim on a migration lasts without renewal (a run
+    /// renews it every third of that); after a crash, `--force` can take
+    /// the run over once it has expired.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
+    pub lease: u64,
+    /// Allow writes to a protected table (its name must be confirmed).
+    #[arg(long, global = true)]
+    pub unlock: bool,
+    /// The table name, typed to confirm a run on a protected table without
+    /// a prompt.
+    #[arg(long, global = true, value_name = "TABLE")]
+    pub confirm_table: Option<String>,
 }
 
 #[derive(Debug, Subcommand, Clone)]
@@ -232,6 +248,16 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         println!("nothing to run: every migration is applied");
         return Ok(());
     }
+    if !args.dry_run {
+        check_protection(
+            db,
+            project,
+            &table,
+            false,
+            args.unlock,
+            args.confirm_table.as_deref(),
+        )?;
+    }
     if !args.dry_run
         && !confirm(
             &format!(
@@ -277,6 +303,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         state_dir: seeding::state_dir(),
         direction,
         force: args.force,
+        lease: std::time::Duration::from_secs(args.lease.max(1)),
         ..RunOptions::default()
     };
     let total = info.item_count.unwrap_or(0).max(0) as u64;
@@ -298,8 +325,60 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         let view = Live::start(total);
         let mut o = opts.clone();
         o.events = Some(view.sink());
+        let action = match direction {
+            Direction::Up => "migrate",
+            Direction::Down => "revert",
+        };
+        let audit = if args.dry_run {
+            None
+        } else {
+            AuditLog::default_log().and_then(|log| match AuditWriter::open(&log) {
+                Ok(w) => Some(Arc::new(w)),
+                Err(e) => {
+                    eprintln!(
+                        "warning: cannot open the audit log {}: {e}",
+                        log.path.display()
+                    );
+                    None
+                }
+            })
+        };
+        if let Some(w) = &audit {
+            let (w, ctx, info) = (w.clone(), db.context().clone(), info.clone());
+            o.on_write = Some(Arc::new(move |run, before, after| {
+                w.write(&AuditEntry::bulk_item(
+                    &ctx, &info, action, run, before, after,
+                ));
+            }));
+        }
         let r = migrate::run(db, &info, m, &o, stop.clone()).await;
         view.finish();
+        if let Some(w) = &audit {
+            let summary = match &r {
+                Ok(r) => serde_json::json!({
+                    "migration": m.id,
+                    "checksum": m.checksum,
+                    "counts": r.counts,
+                    "stopped": r.stopped,
+                    "resumed": r.resumed,
+                }),
+                Err(e) => serde_json::json!({
+                    "migration": m.id,
+                    "checksum": m.checksum,
+                    "error": e,
+                }),
+            };
+            w.write(&AuditEntry::bulk(
+                db.context(),
+                &info.name,
+                action,
+                &m.id,
+                summary,
+            ));
+            if let Err(e) = w.finish() {
+                eprintln!("warning: {e}");
+            }
+        }
         let r = r.map_err(|e| anyhow::anyhow!(e))?;
         print_report(&r);
         if r.stopped {

@@ -619,7 +619,7 @@ impl App {
         let force = status == Some(FileStatus::Running);
         let warning = entry.filter(|_| force).map(|e| {
             format!(
-                "The ledger says it is {} since {} by {}: another run may be in progress, or one died without recording its end. Confirming takes over (like --force); cancel if it may still be running.",
+                "The ledger says it is {} since {} by {}: another run may be in progress, or one died without recording its end. Confirming takes over a run whose lease has expired (like --force): the run resumes from its progress in the ledger and changes no item twice; a live run is refused.",
                 e.status, e.started_at, e.run_by
             )
         });

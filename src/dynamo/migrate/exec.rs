@@ -5,14 +5,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use super::ledger::{Counts, Ledger, LedgerEntry, now};
+use super::ledger::{Counts, Ledger, LedgerEntry, Progress, RunLease, now, now_ms};
 use super::script::{self, CommandEnd, Outcome};
 use super::{
     Action, DIFF_LIMIT, Direction, ItemDiff, Migration, Op, Plan, apply_ops, check_against,
@@ -22,20 +22,86 @@ use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::error::AwsError;
 use crate::dynamo::request::{Filter, ItemsRequest};
 use crate::dynamo::seed::{RateLimiter, WriteOptions};
-use crate::dynamo::write::{Guard, WriteError, Writer, key_text, retry};
+use crate::dynamo::write::{Guard, WriteError, Writer, canonical_item, key_text, retry};
 use crate::dynamo::{AttributeValue, Item, value};
 
 // --------------------------------------------------------------- checkpoint
 
-/// The page a segment was writing when its checkpoint was saved: on resume
-/// the same page is read again, and an item found exactly as it was to be
-/// written is counted as done instead of being transformed a second time.
+/// The journal of a segment: the items it is writing, or wrote before a
+/// stop or crash, that the scan may show again. Each entry says what the
+/// written item looks like in the attributes the write changed, so an item
+/// already written is recognised wherever it reappears (on a resumed run,
+/// items that grew or shrank move between pages) and is never changed a
+/// second time. Entries leave the journal as their items are seen again;
+/// the rest are kept until the segment ends.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Inflight {
-    /// ExclusiveStartKey of that page (DynamoDB JSON; None = first page).
+    /// ExclusiveStartKey of the page that wrote the newest entries
+    /// (DynamoDB JSON; None = first page).
     pub start: Option<serde_json::Value>,
-    /// Key (canonical DynamoDB JSON text) -> hash of the item as written.
+    /// The attribute-name lists that entries refer to.
+    #[serde(default)]
+    pub attrs: Vec<Vec<String>>,
+    /// Hash of the item's key -> `<index in attrs>:<hash of those
+    /// attributes as written>`.
     pub written: BTreeMap<String, String>,
+}
+
+impl Inflight {
+    fn is_empty(&self) -> bool {
+        self.written.is_empty()
+    }
+
+    /// Journals the write of `after` (from `before`).
+    fn record(&mut self, key_hash: String, before: &Item, after: &Item, moved: bool) {
+        let mut names: Vec<String> = if moved {
+            after.keys().cloned().collect()
+        } else {
+            after
+                .keys()
+                .chain(before.keys())
+                .filter(|a| before.get(*a) != after.get(*a))
+                .cloned()
+                .collect()
+        };
+        names.sort();
+        names.dedup();
+        let idx = match self.attrs.iter().position(|a| *a == names) {
+            Some(i) => i,
+            None => {
+                self.attrs.push(names);
+                self.attrs.len() - 1
+            }
+        };
+        let h = projection_hash(after, &self.attrs[idx]);
+        self.written.insert(key_hash, format!("{idx}:{h}"));
+    }
+
+    /// Whether the journal has this item's key: `Some(true)` when the item
+    /// is as journalled (already written), `Some(false)` when it is not
+    /// (the write did not happen). The entry leaves the journal.
+    fn take(&mut self, key_hash: &str, item: &Item) -> Option<bool> {
+        let entry = self.written.remove(key_hash)?;
+        let (idx, h) = entry.split_once(':')?;
+        let names = self.attrs.get(idx.parse::<usize>().ok()?)?;
+        Some(projection_hash(item, names) == h)
+    }
+
+    /// Drops attribute lists no entry refers to any more.
+    fn compact(&mut self) {
+        if self.written.is_empty() {
+            self.attrs.clear();
+        }
+    }
+}
+
+/// A stable hash of some of an item's attributes (absent ones absent).
+fn projection_hash(item: &Item, names: &[String]) -> String {
+    let part: Item = names
+        .iter()
+        .filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone())))
+        .collect();
+    item_hash(&part)
 }
 
 /// Progress of one scan segment.
@@ -156,6 +222,10 @@ pub enum RunEvent {
 
 pub type EventSink = Arc<dyn Fn(RunEvent) + Send + Sync>;
 
+/// Told of each item a real run wrote: (run id, the item before, the item
+/// after; None when deleted). The audit log listens here.
+pub type WriteSink = Arc<dyn Fn(&str, &Item, Option<&Item>) + Send + Sync>;
+
 /// How to run.
 #[derive(Clone)]
 pub struct RunOptions {
@@ -182,9 +252,15 @@ pub struct RunOptions {
     pub run_by: String,
     pub hook: Option<PageHook>,
     pub events: Option<EventSink>,
-    /// Start even if the ledger says another run of this migration is in
-    /// progress (for a run that died without recording its end).
+    /// Take over a run that the ledger says is in progress but whose lease
+    /// expired (it died without recording its end): resume from its
+    /// progress. A live run is never taken over.
     pub force: bool,
+    /// How long a run's claim lasts without renewal (renewed every third
+    /// of it): how long after a crash `force` can take the run over.
+    pub lease: std::time::Duration,
+    /// Each item written (the audit log).
+    pub on_write: Option<WriteSink>,
 }
 
 impl Default for RunOptions {
@@ -203,6 +279,8 @@ impl Default for RunOptions {
             hook: None,
             events: None,
             force: false,
+            lease: std::time::Duration::from_secs(60),
+            on_write: None,
         }
     }
 }
@@ -293,40 +371,13 @@ fn plan_filter(
     Filter::parse(&parts.join(" and ")).map(Some)
 }
 
-/// A value with its sets sorted, so equal items hash equally whatever
-/// order DynamoDB returns set members in.
-fn canonical(av: &AttributeValue) -> AttributeValue {
-    match av {
-        AttributeValue::Ss(v) => {
-            let mut v = v.clone();
-            v.sort();
-            AttributeValue::Ss(v)
-        }
-        AttributeValue::Ns(v) => {
-            let mut v = v.clone();
-            v.sort();
-            AttributeValue::Ns(v)
-        }
-        AttributeValue::Bs(v) => {
-            let mut v = v.clone();
-            v.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
-            AttributeValue::Bs(v)
-        }
-        AttributeValue::L(l) => AttributeValue::L(l.iter().map(canonical).collect()),
-        AttributeValue::M(m) => {
-            AttributeValue::M(m.iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
-        }
-        other => other.clone(),
-    }
-}
-
 /// A stable hash of an item's content.
 pub(crate) fn item_hash(item: &Item) -> String {
-    let c: Item = item
-        .iter()
-        .map(|(k, v)| (k.clone(), canonical(v)))
-        .collect();
-    checksum(value::item_to_dynamo(&c).to_string().as_bytes())
+    checksum(
+        value::item_to_dynamo(&canonical_item(item))
+            .to_string()
+            .as_bytes(),
+    )
 }
 
 struct Ctx<'a> {
@@ -341,6 +392,12 @@ struct Ctx<'a> {
     /// Environment of scripts.
     env: Vec<(String, String)>,
     key_names: Vec<String>,
+    /// The run's claim in the ledger (None for a dry run).
+    claim: Option<&'a RunClaim>,
+    /// The ledger key of this run's progress (`<id>` or `<id>.down`).
+    run_key: String,
+    /// One per segment: progress records are written in order.
+    persist_locks: Vec<tokio::sync::Mutex<()>>,
 }
 
 /// One item's outcome, ready to write.
@@ -401,6 +458,80 @@ impl Ctx<'_> {
 
     fn key_json(&self, item: &Item) -> Result<String, String> {
         Ok(value::item_to_dynamo(&self.key_of(item)?).to_string())
+    }
+
+    /// Items per page: the option, else for a real run
+    /// [`RUN_PAGE_ITEMS`] (a journal must fit in a ledger item).
+    fn page_limit(&self) -> Option<i32> {
+        self.opts
+            .page_size
+            .or((!self.opts.dry_run).then_some(RUN_PAGE_ITEMS))
+    }
+
+    /// The journal's name for an item: a hash of its key.
+    fn key_hash(&self, item: &Item) -> Result<String, String> {
+        Ok(checksum(self.key_json(item)?.as_bytes()))
+    }
+
+    /// Saves segment `seg`'s progress: in the ledger, where another
+    /// machine taking over a dead run reads it, and in the state dir. Fails
+    /// when this run no longer holds its claim (nothing more is written).
+    async fn persist(&self, seg: u32, state: &Mutex<MigrationCheckpoint>) -> Result<(), String> {
+        let Some(claim) = self.claim else {
+            return Ok(());
+        };
+        claim.check(&self.m.id)?;
+        let _order = self.persist_locks[seg as usize].lock().await;
+        let cp = state.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(dir) = &self.opts.state_dir {
+            cp.save(dir)
+                .map_err(|e| format!("cannot write the checkpoint in {}: {e}", dir.display()))?;
+        }
+        let rec = Progress {
+            seg,
+            total: cp.segments.len() as u32,
+            checksum: cp.checksum.clone(),
+            started_at: cp.started_at.clone(),
+            run_id: claim.run_id.clone(),
+            state: cp.segments[seg as usize].clone(),
+        };
+        let owned = retry(&self.opts.write, || {
+            self.ledger
+                .put_progress(self.db, &self.run_key, &rec, false)
+        })
+        .await
+        .map_err(|e| format!("cannot save the run's progress in the ledger: {e}"))?;
+        if !owned {
+            claim.lost.store(true, Ordering::SeqCst);
+            return Err(claim.lost_message(&self.m.id));
+        }
+        Ok(())
+    }
+
+    /// After a conflict, the item will be written as `p` says: the journal
+    /// says so first.
+    async fn journal_again(
+        &self,
+        seg: u32,
+        p: &Pending,
+        state: &Mutex<MigrationCheckpoint>,
+    ) -> Result<(), String> {
+        if self.claim.is_none() {
+            return Ok(());
+        }
+        let kh = self.key_hash(&p.before)?;
+        {
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            let j = st.segments[seg as usize]
+                .inflight
+                .get_or_insert_with(Inflight::default);
+            j.written.remove(&kh);
+            if let Outcome::Change(after) = &p.outcome {
+                let moved = self.moved(&p.before, after);
+                j.record(self.key_hash(after)?, &p.before, after, moved);
+            }
+        }
+        self.persist(seg, state).await
     }
 
     fn moved(&self, before: &Item, after: &Item) -> bool {
@@ -534,7 +665,13 @@ impl Ctx<'_> {
 
     /// Writes one item's outcome; on conflict re-reads it, transforms it
     /// again and retries.
-    async fn apply(&self, first: Pending, counts: &Mutex<Counts>) -> Result<(), String> {
+    async fn apply(
+        &self,
+        seg: u32,
+        first: Pending,
+        counts: &Mutex<Counts>,
+        state: &Mutex<MigrationCheckpoint>,
+    ) -> Result<(), String> {
         let mut p = first;
         let mut attempt = 0;
         loop {
@@ -547,6 +684,13 @@ impl Ctx<'_> {
             }
             match self.write(&p).await {
                 Ok(()) => {
+                    if let (Some(sink), Some(claim)) = (&self.opts.on_write, self.claim) {
+                        match &p.outcome {
+                            Outcome::Change(after) => sink(&claim.run_id, &p.before, Some(after)),
+                            Outcome::Delete => sink(&claim.run_id, &p.before, None),
+                            Outcome::Unchanged => {}
+                        }
+                    }
                     self.record_diff(&p.before, &p.outcome);
                     self.count(&p, counts);
                     return Ok(());
@@ -582,7 +726,10 @@ impl Ctx<'_> {
                         Some(f) => {
                             let mut again = self.transform(vec![f]).await?;
                             match again.pop() {
-                                Some(next) => p = next,
+                                Some(next) => {
+                                    self.journal_again(seg, &next, state).await?;
+                                    p = next
+                                }
                                 None => return Err("the transform returned nothing".into()),
                             }
                         }
@@ -593,74 +740,67 @@ impl Ctx<'_> {
     }
 
     /// One page: skip what a stopped run already wrote, transform, journal,
-    /// write.
+    /// write. Returns the page's counts and the journal entries of earlier
+    /// pages not seen yet (they may still come in later pages).
     async fn page(
         &self,
         seg: u32,
         start: Option<&serde_json::Value>,
         items: Vec<Item>,
         state: &Mutex<MigrationCheckpoint>,
-    ) -> Result<Counts, String> {
+    ) -> Result<(Counts, Option<Inflight>), String> {
         let counts = Mutex::new(Counts {
             selected: items.len() as u64,
             ..Counts::default()
         });
-        let inflight = {
+        let mut journal = {
             let st = state.lock().unwrap_or_else(|e| e.into_inner());
             st.segments[seg as usize]
                 .inflight
                 .clone()
-                .filter(|f| f.start.as_ref() == start)
+                .unwrap_or_default()
         };
         let mut todo = Vec::with_capacity(items.len());
         let mut skipped = 0;
         for it in items {
-            let done = match &inflight {
-                Some(f) => f
-                    .written
-                    .get(&self.key_json(&it)?)
-                    .is_some_and(|h| *h == item_hash(&it)),
-                None => false,
-            };
+            let done = !journal.is_empty() && journal.take(&self.key_hash(&it)?, &it) == Some(true);
             if done {
                 skipped += 1;
             } else {
                 todo.push(it);
             }
         }
+        journal.compact();
         if skipped > 0 {
             counts.lock().unwrap_or_else(|e| e.into_inner()).changed += skipped;
             self.emit(RunEvent::Log(format!(
                 "segment {seg}: {skipped} item(s) already written before the run stopped"
             )));
         }
+        let carried = (!journal.is_empty()).then(|| journal.clone());
         let pending = self.transform(todo).await?;
-        if !self.opts.dry_run
-            && let Some(dir) = &self.opts.state_dir
-        {
-            let mut written = BTreeMap::new();
+        if self.claim.is_some() {
             for p in &pending {
                 if let Outcome::Change(after) = &p.outcome {
-                    written.insert(self.key_json(after)?, item_hash(after));
+                    let moved = self.moved(&p.before, after);
+                    journal.record(self.key_hash(after)?, &p.before, after, moved);
                 }
             }
-            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
-            st.segments[seg as usize].inflight = Some(Inflight {
-                start: start.cloned(),
-                written,
-            });
-            st.save(dir)
-                .map_err(|e| format!("cannot write the checkpoint in {}: {e}", dir.display()))?;
+            journal.start = start.cloned();
+            state.lock().unwrap_or_else(|e| e.into_inner()).segments[seg as usize].inflight =
+                (!journal.is_empty()).then_some(journal);
+            // Write-ahead: the journal is saved before any of its writes.
+            self.persist(seg, state).await?;
         }
         let results: Vec<Result<(), String>> = futures::stream::iter(pending)
-            .map(|p| self.apply(p, &counts))
+            .map(|p| self.apply(seg, p, &counts, state))
             .buffer_unordered(self.opts.concurrency.max(1))
             .collect()
             .await;
         let c = *counts.lock().unwrap_or_else(|e| e.into_inner());
         match results.into_iter().find_map(Result::err) {
             Some(e) => Err(e),
-            None => Ok(c),
+            None => Ok((c, carried)),
         }
     }
 
@@ -710,7 +850,7 @@ impl Ctx<'_> {
                             .set_filter_expression(c.filter.clone())
                             .set_expression_attribute_names(names.clone())
                             .set_expression_attribute_values(values.clone())
-                            .set_limit(self.opts.page_size)
+                            .set_limit(self.page_limit())
                             .set_exclusive_start_key(start.clone());
                         async move {
                             req.send().await.map_err(|e| {
@@ -739,7 +879,7 @@ impl Ctx<'_> {
                             .set_filter_expression(c.filter.clone())
                             .set_expression_attribute_names(Some(n.clone()))
                             .set_expression_attribute_values(Some(v.clone()))
-                            .set_limit(self.opts.page_size)
+                            .set_limit(self.page_limit())
                             .set_exclusive_start_key(start.clone());
                         async move {
                             req.send().await.map_err(|e| {
@@ -761,34 +901,23 @@ impl Ctx<'_> {
             if let Some(h) = &self.opts.hook {
                 h(seg, &items).await;
             }
-            let result = self.page(seg, start_json.as_ref(), items, state).await;
+            let (page_counts, carried) = self.page(seg, start_json.as_ref(), items, state).await?;
             let progress = {
                 let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
-                let page_counts = match &result {
-                    Ok(c) => *c,
-                    Err(_) => Counts::default(),
-                };
                 let s = &mut st.segments[seg as usize];
-                if result.is_ok() {
-                    s.counts.add(&page_counts);
-                    s.next = next.as_ref().map(value::item_to_dynamo);
-                    s.done = next.is_none();
-                    s.inflight = None;
-                    if !self.opts.dry_run
-                        && let Some(dir) = &self.opts.state_dir
-                    {
-                        st.save(dir).map_err(|e| {
-                            format!("cannot write the checkpoint in {}: {e}", dir.display())
-                        })?;
-                    }
-                }
+                s.counts.add(&page_counts);
+                s.next = next.as_ref().map(value::item_to_dynamo);
+                s.done = next.is_none();
+                // What a stopped run wrote and the scan has not shown again
+                // stays in the journal until the segment ends.
+                s.inflight = carried.filter(|_| next.is_some());
                 let mut total = Counts::default();
                 for s in &st.segments {
                     total.add(&s.counts);
                 }
                 total
             };
-            result?;
+            self.persist(seg, state).await?;
             self.emit(RunEvent::Progress(progress));
             if next.is_none() {
                 return Ok(());
@@ -839,6 +968,9 @@ pub fn script_env(
     env
 }
 
+/// Items per scan page of a real run, unless `page_size` says otherwise.
+pub const RUN_PAGE_ITEMS: i32 = 1000;
+
 fn status_words(direction: Direction) -> (&'static str, &'static str) {
     match direction {
         Direction::Up => ("running", "applied"),
@@ -846,11 +978,151 @@ fn status_words(direction: Direction) -> (&'static str, &'static str) {
     }
 }
 
+/// Runs of this process that ended without recording their end in the
+/// ledger (the endpoint was gone, or the run was dropped): a later run in
+/// this process may take them over without `--force`, since this process
+/// knows they are not alive.
+static DEAD_RUNS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn dead_runs() -> Vec<String> {
+    DEAD_RUNS.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// A run's claim: its id, its lease, and whether it still holds it.
+struct RunClaim {
+    run_id: String,
+    lease_ms: u64,
+    /// Until when (ms since the epoch) the last renewal holds.
+    valid_until: AtomicU64,
+    /// Another run took this one over.
+    lost: AtomicBool,
+    /// The run recorded its end: it is not a dead run.
+    recorded: AtomicBool,
+}
+
+impl RunClaim {
+    fn new(lease: std::time::Duration) -> RunClaim {
+        let lease_ms = (lease.as_millis() as u64).max(1000);
+        RunClaim {
+            run_id: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
+            lease_ms,
+            valid_until: AtomicU64::new(now_ms() + lease_ms),
+            lost: AtomicBool::new(false),
+            recorded: AtomicBool::new(false),
+        }
+    }
+
+    fn lease(&self) -> RunLease {
+        RunLease {
+            run_id: self.run_id.clone(),
+            until_ms: now_ms() + self.lease_ms,
+        }
+    }
+
+    fn lost_message(&self, id: &str) -> String {
+        format!(
+            "another run took over migration {id} (this was run {}); this run stopped without writing more",
+            self.run_id
+        )
+    }
+
+    /// Whether this run may still write: it holds the claim, and its lease
+    /// is not about to expire (a quarter of it must remain).
+    fn check(&self, id: &str) -> Result<(), String> {
+        if self.lost.load(Ordering::SeqCst) {
+            return Err(self.lost_message(id));
+        }
+        if now_ms() + self.lease_ms / 4 > self.valid_until.load(Ordering::SeqCst) {
+            return Err(format!(
+                "run {} of migration {id} could not renew its lease in the ledger for {} s; it stops so that no other run writes the same items (run again to resume)",
+                self.run_id,
+                self.lease_ms * 3 / 4 / 1000
+            ));
+        }
+        Ok(())
+    }
+
+    /// Renews the lease every third of its length, for as long as it is
+    /// polled; never returns.
+    async fn keep(&self, db: &Dynamo, ledger: &Ledger, id: &str) {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(self.lease_ms / 3)).await;
+            let lease = self.lease();
+            match tokio::time::timeout(
+                std::time::Duration::from_millis(self.lease_ms / 4),
+                ledger.renew(db, id, &lease),
+            )
+            .await
+            {
+                Ok(Ok(true)) => self.valid_until.store(lease.until_ms, Ordering::SeqCst),
+                Ok(Ok(false)) => {
+                    self.lost.store(true, Ordering::SeqCst);
+                    std::future::pending::<()>().await;
+                }
+                // Not renewed this time; `check` stops the run in time.
+                Ok(Err(_)) | Err(_) => {}
+            }
+        }
+    }
+
+    /// Runs `work` while keeping the lease.
+    async fn hold<T>(
+        &self,
+        db: &Dynamo,
+        ledger: &Ledger,
+        id: &str,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        tokio::select! {
+            r = work => r,
+            () = self.keep(db, ledger, id) => unreachable!("keep never returns"),
+        }
+    }
+}
+
+impl Drop for RunClaim {
+    fn drop(&mut self) {
+        if !self.recorded.load(Ordering::SeqCst) {
+            DEAD_RUNS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(self.run_id.clone());
+        }
+    }
+}
+
+/// Records a run's end in the ledger, as the run that holds the claim.
+async fn record_end(
+    db: &Dynamo,
+    ledger: &Ledger,
+    entry: &LedgerEntry,
+    claim: &RunClaim,
+    opts: &RunOptions,
+) -> Result<(), String> {
+    let owned = retry(&opts.write, || ledger.finish(db, entry, &claim.run_id))
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot record the end of migration {} in the ledger: {e}",
+                entry.id
+            )
+        })?;
+    if !owned {
+        return Err(claim.lost_message(&entry.id));
+    }
+    claim.recorded.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
 /// Runs one direction of a migration on a table (a dry run writes
-/// nothing). A real run records itself in the ledger (running, then
-/// applied, interrupted or failed; reverting, then reverted for down) and
-/// resumes a stopped run from its checkpoint. When `stop` is set, no new
-/// page starts; the pages in flight finish (a command script is killed).
+/// nothing). A real run claims the migration in the ledger with its own id
+/// and a lease it renews, so no other run (on any machine, TUI or command
+/// line) runs it at once; records itself there (running, then applied,
+/// interrupted or failed; reverting, then reverted for down); and keeps its
+/// progress there, so that a stopped run resumes, and a run that died is
+/// taken over (`force`) from where it was, on any machine, without applying
+/// anything twice. When `stop` is set, no new page starts; the pages in
+/// flight finish (a command script is killed).
 pub async fn run(
     db: &Dynamo,
     info: &TableInfo,
@@ -884,6 +1156,7 @@ pub async fn run(
         run_by: opts.run_by.clone(),
         error: None,
     };
+    let claim = (!opts.dry_run).then(|| RunClaim::new(opts.lease));
 
     if let Action::Command(script) = &plan.action {
         let extra = match (&script.dry_run_args, opts.dry_run) {
@@ -907,14 +1180,20 @@ pub async fn run(
                 });
             }
         };
-        if !opts.dry_run {
-            ledger.claim(db, &entry, opts.force).await?;
+        if let Some(c) = &claim {
+            ledger
+                .claim(db, &entry, &cp_id, &c.lease(), opts.force, &dead_runs())
+                .await?;
         }
         emit(RunEvent::Log(format!("$ {}", script.display())));
         let on_line = |line: String| emit(RunEvent::Log(line));
-        let result = script::run_command(script, &extra, &env, &on_line, &stop).await;
+        let work = script::run_command(script, &extra, &env, &on_line, &stop);
+        let result = match &claim {
+            Some(c) => c.hold(db, &ledger, &m.id, work).await,
+            None => work.await,
+        };
         let stopped = matches!(result, Ok(CommandEnd::Stopped));
-        if !opts.dry_run {
+        if let Some(c) = &claim {
             entry.ended_at = Some(now());
             entry.status = match &result {
                 Ok(CommandEnd::Finished) => finished_word,
@@ -923,9 +1202,7 @@ pub async fn run(
             }
             .into();
             entry.error = result.as_ref().err().map(ToString::to_string);
-            retry(&opts.write, || ledger.put(db, &entry))
-                .await
-                .map_err(|e| e.to_string())?;
+            record_end(db, &ledger, &entry, c, opts).await?;
         }
         result.map_err(|e| format!("migration {} failed: {e}", m.id))?;
         return Ok(RunReport {
@@ -945,43 +1222,81 @@ pub async fn run(
     let mut req = ItemsRequest::scan(&info.name);
     req.filter = filter;
     let scope = checkpoint_scope(db, &info.name);
-    let previous = (!opts.dry_run)
-        .then(|| {
-            opts.state_dir
-                .as_deref()
-                .and_then(|d| MigrationCheckpoint::load_for(d, &scope, m, opts.direction))
-        })
-        .flatten();
-    let resumed = previous.is_some();
-    let total = previous
-        .as_ref()
-        .map(|c| c.segments.len() as u32)
-        .unwrap_or(if plan.select.partition.is_some() {
-            1
-        } else {
-            opts.segments.max(1)
-        });
-    let checkpoint = previous.unwrap_or_else(|| MigrationCheckpoint {
-        table: scope.clone(),
-        id: cp_id.clone(),
-        checksum: m.checksum.clone(),
-        started_at: now(),
-        segments: vec![SegmentState::default(); total as usize],
-    });
-    if resumed {
-        let mut c = Counts::default();
-        for s in &checkpoint.segments {
-            c.add(&s.counts);
-        }
-        emit(RunEvent::Log(format!(
-            "resuming the run started {} ({} so far)",
-            checkpoint.started_at, c
-        )));
-        emit(RunEvent::Progress(c));
+    // The claim comes first: once it holds, no other run changes the
+    // progress this run resumes from.
+    if let Some(c) = &claim {
+        ledger
+            .claim(db, &entry, &cp_id, &c.lease(), opts.force, &dead_runs())
+            .await?;
     }
+    let previous = match &claim {
+        Some(_) => ledger
+            .load_progress(db, &cp_id)
+            .await?
+            .filter(|ps| ps[0].checksum == m.checksum),
+        None => None,
+    };
+    let resumed = previous.is_some();
+    let checkpoint = match &previous {
+        Some(ps) => {
+            let from = &ps[0].run_id;
+            let c = MigrationCheckpoint {
+                table: scope.clone(),
+                id: cp_id.clone(),
+                checksum: m.checksum.clone(),
+                started_at: ps[0].started_at.clone(),
+                segments: ps.iter().map(|p| p.state.clone()).collect(),
+            };
+            let mut done = Counts::default();
+            for s in &c.segments {
+                done.add(&s.counts);
+            }
+            emit(RunEvent::Log(format!(
+                "resuming the run started {} (run {from}; {} so far)",
+                c.started_at, done
+            )));
+            emit(RunEvent::Progress(done));
+            c
+        }
+        None => {
+            if claim.is_some() {
+                // Progress of another version of the file, or a partial set.
+                ledger.clear_stale_progress(db, &cp_id).await?;
+                if let Some(dir) = &opts.state_dir {
+                    MigrationCheckpoint::remove(dir, &scope, &cp_id);
+                }
+            }
+            let total = if plan.select.partition.is_some() {
+                1
+            } else {
+                opts.segments.max(1)
+            };
+            MigrationCheckpoint {
+                table: scope.clone(),
+                id: cp_id.clone(),
+                checksum: m.checksum.clone(),
+                started_at: entry.started_at.clone(),
+                segments: vec![SegmentState::default(); total as usize],
+            }
+        }
+    };
+    let total = checkpoint.segments.len() as u32;
     entry.started_at = checkpoint.started_at.clone();
-    if !opts.dry_run {
-        ledger.claim(db, &entry, opts.force).await?;
+    if let Some(c) = &claim {
+        // This run's progress records, from now on written only by it.
+        for (seg, st) in checkpoint.segments.iter().enumerate() {
+            let rec = Progress {
+                seg: seg as u32,
+                total,
+                checksum: m.checksum.clone(),
+                started_at: checkpoint.started_at.clone(),
+                run_id: c.run_id.clone(),
+                state: st.clone(),
+            };
+            retry(&opts.write, || ledger.put_progress(db, &cp_id, &rec, true))
+                .await
+                .map_err(|e| format!("cannot save the run's progress in the ledger: {e}"))?;
+        }
     }
     let ctx = Ctx {
         db,
@@ -999,12 +1314,18 @@ pub async fn run(
             .chain(info.sk.iter())
             .map(|k| k.name.clone())
             .collect(),
+        claim: claim.as_ref(),
+        run_key: cp_id.clone(),
+        persist_locks: (0..total).map(|_| tokio::sync::Mutex::new(())).collect(),
     };
     let state = Mutex::new(checkpoint);
-    let results = futures::future::join_all(
+    let work = futures::future::join_all(
         (0..total).map(|seg| ctx.segment(seg, total, &req, &state, &stop)),
-    )
-    .await;
+    );
+    let results = match &claim {
+        Some(c) => c.hold(db, &ledger, &m.id, work).await,
+        None => work.await,
+    };
     let st = state.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut counts = Counts::default();
     for s in &st.segments {
@@ -1013,7 +1334,7 @@ pub async fn run(
     let error = results.into_iter().find_map(Result::err);
     let finished = st.segments.iter().all(|s| s.done);
     let diffs = ctx.diffs.into_inner().unwrap_or_else(|e| e.into_inner());
-    if !opts.dry_run {
+    if let Some(c) = &claim {
         entry.counts = counts;
         entry.ended_at = Some(now());
         entry.status = if error.is_some() {
@@ -1025,16 +1346,23 @@ pub async fn run(
         }
         .into();
         entry.error = error.clone();
+        let lost = c.lost.load(Ordering::SeqCst);
         if let Some(dir) = &opts.state_dir {
             if finished && error.is_none() {
                 MigrationCheckpoint::remove(dir, &scope, &cp_id);
-            } else {
+            } else if !lost {
                 let _ = st.save(dir);
             }
         }
-        retry(&opts.write, || ledger.put(db, &entry))
-            .await
-            .map_err(|e| e.to_string())?;
+        if lost {
+            // The run that took over records the end.
+            c.recorded.store(true, Ordering::SeqCst);
+            return Err(c.lost_message(&m.id));
+        }
+        if finished && error.is_none() {
+            ledger.clear_progress(db, &cp_id, total).await?;
+        }
+        record_end(db, &ledger, &entry, c, opts).await?;
     }
     if let Some(e) = error {
         return Err(format!("migration {} failed: {e}", m.id));

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::exec::SegmentState;
 use super::{LEDGER_PK, Migration};
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::error::AwsError;
@@ -224,28 +225,72 @@ impl Ledger {
         Ok(())
     }
 
+    /// The item of a run's start or end: the entry, and the run that holds
+    /// (or held) the claim.
+    fn item_with_lease(&self, e: &LedgerEntry, lease: &RunLease) -> Item {
+        let mut item = self.item_of(e);
+        item.insert("runId".into(), s(&lease.run_id));
+        item.insert("leaseUntil".into(), n(lease.until_ms));
+        item
+    }
+
+    /// The run that holds a migration's claim, as the ledger says.
+    pub async fn lease(&self, db: &Dynamo, id: &str) -> Result<Option<RunLease>, AwsError> {
+        let item = db.get_item(&self.table, self.key(id)).await?;
+        Ok(item.and_then(|it| {
+            let run_id = match it.get("runId") {
+                Some(AttributeValue::S(v)) => v.clone(),
+                _ => return None,
+            };
+            let until_ms = match it.get("leaseUntil") {
+                Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
+                _ => 0,
+            };
+            Some(RunLease { run_id, until_ms })
+        }))
+    }
+
     /// Records the start of a run, unless another run of the same migration
-    /// is recorded as running (a run that resumes its own start, with the
-    /// same `startedAt`, may go on). Two teammates cannot run one migration
-    /// at once; a run that died leaves `running`, which `force` overrides.
-    pub async fn claim(&self, db: &Dynamo, e: &LedgerEntry, force: bool) -> Result<(), String> {
+    /// is recorded as running. Each run has its own id and a lease that it
+    /// renews ([`Ledger::renew`]); a run whose lease has expired died
+    /// without recording its end, and `force` takes it over. A live run is
+    /// never taken over, forced or not. `dead_runs`: runs of this process
+    /// that ended without recording their end (they may be taken over
+    /// without `force`).
+    pub async fn claim(
+        &self,
+        db: &Dynamo,
+        e: &LedgerEntry,
+        run_key: &str,
+        lease: &RunLease,
+        force: bool,
+        dead_runs: &[String],
+    ) -> Result<(), String> {
+        let mut cond = "attribute_not_exists(#s) OR NOT (#s IN (:running, :reverting))".to_string();
         let mut req = db
             .client()
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(self.item_of(e)));
-        if !force {
-            req = req
-                .condition_expression(
-                    "attribute_not_exists(#s) OR NOT (#s IN (:running, :reverting)) OR #t = :t",
-                )
-                .expression_attribute_names("#s", "status")
-                .expression_attribute_names("#t", "startedAt")
-                .expression_attribute_values(":running", s("running"))
-                .expression_attribute_values(":reverting", s("reverting"))
-                .expression_attribute_values(":t", s(&e.started_at));
+            .set_item(Some(self.item_with_lease(e, lease)))
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":running", s("running"))
+            .expression_attribute_values(":reverting", s("reverting"));
+        let dead: Vec<&String> = dead_runs.iter().rev().take(50).collect();
+        if !dead.is_empty() {
+            let names: Vec<String> = (0..dead.len()).map(|i| format!(":dead{i}")).collect();
+            cond.push_str(&format!(" OR #rid IN ({})", names.join(", ")));
+            req = req.expression_attribute_names("#rid", "runId");
+            for (name, id) in names.iter().zip(dead) {
+                req = req.expression_attribute_values(name, s(id));
+            }
         }
-        match req.send().await {
+        if force {
+            cond.push_str(" OR attribute_not_exists(#lease) OR #lease < :now");
+            req = req
+                .expression_attribute_names("#lease", "leaseUntil")
+                .expression_attribute_values(":now", n(now_ms()));
+        }
+        match req.condition_expression(cond).send().await {
             Ok(_) => Ok(()),
             Err(err)
                 if err
@@ -253,11 +298,15 @@ impl Ledger {
                     .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
             {
                 let other = self.get(db, &e.id).await.ok().flatten();
+                let other_lease = self.lease(db, &e.id).await.ok().flatten();
+                let done = match self.load_progress(db, run_key).await {
+                    Ok(Some(ps)) => ps.iter().map(|p| p.state.counts.done()).sum(),
+                    _ => 0,
+                };
                 Err(match other {
-                    Some(o) => format!(
-                        "migration {} is {} since {} by {} in the ledger: another run is in progress, or one died without recording its end; if none is running, run again with --force",
-                        e.id, o.status, o.started_at, o.run_by
-                    ),
+                    Some(o) => {
+                        claim_refusal(&e.id, &o, other_lease.as_ref(), force, now_ms(), done)
+                    }
                     None => format!(
                         "migration {}: the ledger changed meanwhile; try again",
                         e.id
@@ -266,6 +315,295 @@ impl Ledger {
             }
             Err(err) => Err(AwsError::from_sdk(err, db.context(), Some(&self.table)).to_string()),
         }
+    }
+
+    /// Extends a run's lease; `Ok(false)` when another run holds the claim
+    /// now (it took this one over).
+    pub async fn renew(&self, db: &Dynamo, id: &str, lease: &RunLease) -> Result<bool, AwsError> {
+        let r = db
+            .client()
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(id)))
+            .update_expression("SET #lease = :until")
+            .condition_expression("#rid = :rid")
+            .expression_attribute_names("#lease", "leaseUntil")
+            .expression_attribute_names("#rid", "runId")
+            .expression_attribute_values(":until", n(lease.until_ms))
+            .expression_attribute_values(":rid", s(&lease.run_id))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(AwsError::from_sdk(err, db.context(), Some(&self.table))),
+        }
+    }
+
+    /// Records a run's end, if the run still holds the claim (its lease
+    /// ends now). `Ok(false)` when another run took it over.
+    pub async fn finish(
+        &self,
+        db: &Dynamo,
+        e: &LedgerEntry,
+        run_id: &str,
+    ) -> Result<bool, AwsError> {
+        let lease = RunLease {
+            run_id: run_id.to_string(),
+            until_ms: now_ms(),
+        };
+        let r = db
+            .client()
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(self.item_with_lease(e, &lease)))
+            .condition_expression("#rid = :rid")
+            .expression_attribute_names("#rid", "runId")
+            .expression_attribute_values(":rid", s(run_id))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(AwsError::from_sdk(err, db.context(), Some(&self.table))),
+        }
+    }
+
+    fn progress_key(&self, run_key: &str, seg: u32) -> Item {
+        self.key(&format!("{run_key}#progress#{seg}"))
+    }
+
+    /// Saves one segment's progress where any machine can read it. Only the
+    /// run that holds the claim writes it (`take_over` rewrites a dead
+    /// run's records as this run's). `Ok(false)`: another run owns it now.
+    pub async fn put_progress(
+        &self,
+        db: &Dynamo,
+        run_key: &str,
+        p: &Progress,
+        take_over: bool,
+    ) -> Result<bool, AwsError> {
+        let state = serde_json::to_string(&p.state)
+            .map_err(|e| AwsError::new("ProgressNotSaved", e.to_string()))?;
+        if state.len() > PROGRESS_LIMIT {
+            return Err(AwsError::new(
+                "ProgressTooLarge",
+                format!(
+                    "the progress of segment {} is {} KB, over the {} KB a ledger item can hold; run with a smaller page size",
+                    p.seg,
+                    state.len() / 1024,
+                    PROGRESS_LIMIT / 1024
+                ),
+            ));
+        }
+        let mut item = self.progress_key(run_key, p.seg);
+        item.insert("id".into(), s(run_key));
+        item.insert("seg".into(), n(u64::from(p.seg)));
+        item.insert("total".into(), n(u64::from(p.total)));
+        item.insert("checksum".into(), s(&p.checksum));
+        item.insert("startedAt".into(), s(&p.started_at));
+        item.insert("runId".into(), s(&p.run_id));
+        item.insert("state".into(), s(&state));
+        let mut req = db
+            .client()
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        if !take_over {
+            req = req
+                .condition_expression("attribute_not_exists(#rid) OR #rid = :rid")
+                .expression_attribute_names("#rid", "runId")
+                .expression_attribute_values(":rid", s(&p.run_id));
+        }
+        match req.send().await {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(AwsError::from_sdk(err, db.context(), Some(&self.table))),
+        }
+    }
+
+    /// The progress of every segment of a run, if the ledger has a
+    /// complete set (one lineage: the same start, file and segment count).
+    pub async fn load_progress(
+        &self,
+        db: &Dynamo,
+        run_key: &str,
+    ) -> Result<Option<Vec<Progress>>, String> {
+        let first = match self.get_progress(db, run_key, 0).await? {
+            Some(p) => p,
+            None => return Ok(None),
+        };
+        let mut all = vec![first];
+        for seg in 1..all[0].total {
+            match self.get_progress(db, run_key, seg).await? {
+                Some(p)
+                    if p.total == all[0].total
+                        && p.started_at == all[0].started_at
+                        && p.checksum == all[0].checksum =>
+                {
+                    all.push(p)
+                }
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(all))
+    }
+
+    async fn get_progress(
+        &self,
+        db: &Dynamo,
+        run_key: &str,
+        seg: u32,
+    ) -> Result<Option<Progress>, String> {
+        let item = db
+            .get_item(&self.table, self.progress_key(run_key, seg))
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(it) = item else { return Ok(None) };
+        let st = |k: &str| match it.get(k) {
+            Some(AttributeValue::S(v)) => v.clone(),
+            _ => String::new(),
+        };
+        let num = |k: &str| match it.get(k) {
+            Some(AttributeValue::N(v)) => v.parse::<u32>().ok(),
+            _ => None,
+        };
+        let state = serde_json::from_str(&st("state")).map_err(|e| {
+            format!("the ledger's progress of {run_key} (segment {seg}) is not readable: {e}")
+        })?;
+        Ok(Some(Progress {
+            seg: num("seg").unwrap_or(seg),
+            total: num("total").unwrap_or(0),
+            checksum: st("checksum"),
+            started_at: st("startedAt"),
+            run_id: st("runId"),
+            state,
+        }))
+    }
+
+    /// Deletes what is left of an earlier lineage's progress records.
+    pub async fn clear_stale_progress(&self, db: &Dynamo, run_key: &str) -> Result<(), String> {
+        if let Some(first) = self.get_progress(db, run_key, 0).await? {
+            self.clear_progress(db, run_key, first.total.max(1)).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a run's progress records (segments `0..total`).
+    pub async fn clear_progress(
+        &self,
+        db: &Dynamo,
+        run_key: &str,
+        total: u32,
+    ) -> Result<(), String> {
+        for seg in 0..total {
+            db.client()
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(self.progress_key(run_key, seg)))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(e, db.context(), Some(&self.table)).to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// The largest segment state a progress record holds (a ledger item is at
+/// most 400 KB).
+const PROGRESS_LIMIT: usize = 300 * 1024;
+
+/// One segment's progress in the ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub seg: u32,
+    pub total: u32,
+    /// The file's checksum and the start of the run lineage (a resumed or
+    /// taken-over run keeps both).
+    pub checksum: String,
+    pub started_at: String,
+    /// The run that wrote it.
+    pub run_id: String,
+    pub state: SegmentState,
+}
+
+/// The run that holds a migration's claim and until when (milliseconds
+/// since the epoch) unless it renews its lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunLease {
+    pub run_id: String,
+    pub until_ms: u64,
+}
+
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn time_of_ms(ms: u64) -> String {
+    aws_smithy_types::DateTime::from_millis(ms as i64)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
+/// Why a claim was refused, and what to do.
+fn claim_refusal(
+    id: &str,
+    o: &LedgerEntry,
+    lease: Option<&RunLease>,
+    force: bool,
+    now: u64,
+    done: u64,
+) -> String {
+    match lease {
+        Some(l) if l.until_ms > now => format!(
+            "migration {id} is {} by {} (run {}, started {}): another run is in progress; its lease is renewed until {} ({} s from now). Two runs of one migration never run at once{}: wait for it to end, or stop it.",
+            o.status,
+            o.run_by,
+            l.run_id,
+            o.started_at,
+            time_of_ms(l.until_ms),
+            (l.until_ms - now).div_ceil(1000),
+            if force {
+                ", and --force does not take over a live run"
+            } else {
+                ""
+            }
+        ),
+        _ => format!(
+            "migration {id} is {} since {} by {}{} in the ledger, but {}: that run died without recording its end. Run again with --force to take it over: the new run resumes from the dead run's progress in the ledger ({} items done), and items it already wrote are not changed again.",
+            o.status,
+            o.started_at,
+            o.run_by,
+            lease
+                .map(|l| format!(" (run {})", l.run_id))
+                .unwrap_or_default(),
+            match lease {
+                Some(l) => format!("its lease expired at {}", time_of_ms(l.until_ms)),
+                None => "it has no lease".to_string(),
+            },
+            done
+        ),
     }
 }
 

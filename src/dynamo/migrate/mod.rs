@@ -33,10 +33,12 @@ mod ledger;
 mod script;
 
 pub use exec::{
-    EventSink, MigrationCheckpoint, PageHook, RunEvent, RunOptions, RunReport, SegmentState,
-    checkpoint_scope, run, scan_filter,
+    EventSink, Inflight, MigrationCheckpoint, PageHook, RUN_PAGE_ITEMS, RunEvent, RunOptions,
+    RunReport, SegmentState, WriteSink, checkpoint_scope, run, run_by, scan_filter,
 };
-pub use ledger::{Counts, FileStatus, Ledger, LedgerEntry, file_status, status};
+pub use ledger::{
+    Counts, FileStatus, Ledger, LedgerEntry, Progress, RunLease, file_status, status,
+};
 
 /// The partition key value of ledger items (tables with a sort key), and the
 /// prefix of it (tables without one: `_dyntui#migrations#<id>`).
