@@ -253,9 +253,10 @@ async fn put_set_delete_and_the_audit_log() {
         None,
     );
     assert!(!ok && err.contains("not a number"), "{err}");
-    // put over an existing item replaces it (attributes not in the file go).
+    // put --overwrite over an existing item replaces it (attributes not in
+    // the file go).
     let (ok, _, err) = bin.run(
-        &["put", "-t", &t, "--yes"],
+        &["put", "-t", &t, "--yes", "--overwrite"],
         "",
         Some(r#"{"PK":"C1","SK":"C1","Type":"Customer","points":1}"#),
     );
@@ -287,6 +288,202 @@ async fn put_set_delete_and_the_audit_log() {
     let before = value::item_from_dynamo(&last["before"]).expect("before item");
     assert_eq!(before.get("points"), Some(&n("1")));
     assert!(last["after"].is_null());
+}
+
+#[tokio::test]
+async fn put_over_an_existing_item_never_reverts_a_change_made_since_it_was_read() {
+    let db = db();
+    let t = unique("edit");
+    table_named(&db, &t).await;
+    let bin = Bin::new(PROJECT);
+    let seen = r#"{"PK":"C2","SK":"C2","Type":"Customer","balance":100}"#;
+    let (ok, _, err) = bin.run(&["put", "-t", &t, "--yes"], "", Some(seen));
+    assert!(ok, "{err}");
+    // Someone else changes the balance after the user read the item.
+    let mut theirs = get(&db, &t, "C2", "C2").await;
+    theirs.insert("balance".into(), n("150"));
+    put(&db, &t, theirs.clone()).await;
+    let mine = r#"{"PK":"C2","SK":"C2","Type":"Customer","balance":100,"note":"vip"}"#;
+
+    // No version attribute and no --expect: refused, nothing written.
+    let (ok, _, err) = bin.run(&["put", "-t", &t, "--yes"], "", Some(mine));
+    assert!(!ok, "refused");
+    assert!(
+        err.contains("--expect") && err.contains("--overwrite"),
+        "{err}"
+    );
+    assert_eq!(get(&db, &t, "C2", "C2").await, theirs);
+
+    // --expect with the item as read: a conflict, shown, nothing reverted.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seen_file = dir.path().join("seen.json");
+    std::fs::write(&seen_file, seen).expect("write");
+    let seen_arg = seen_file.display().to_string();
+    let (ok, _, err) = bin.run(
+        &["put", "-t", &t, "--yes", "--expect", &seen_arg],
+        "",
+        Some(mine),
+    );
+    assert!(!ok, "a conflict: {err}");
+    assert!(err.contains("conflict"), "{err}");
+    assert!(err.contains("~ balance: 100 -> 150"), "{err}");
+    assert!(
+        err.contains("your change, re-applied onto the current version:")
+            && err.contains("+ note: vip"),
+        "the re-applied change is shown: {err}"
+    );
+    assert_eq!(get(&db, &t, "C2", "C2").await, theirs);
+
+    // --expect with the item as it is now: written.
+    let now_file = dir.path().join("now.json");
+    std::fs::write(
+        &now_file,
+        r#"{"PK":"C2","SK":"C2","Type":"Customer","balance":150}"#,
+    )
+    .expect("write");
+    let now_arg = now_file.display().to_string();
+    let (ok, _, err) = bin.run(
+        &["put", "-t", &t, "--yes", "--expect", &now_arg],
+        "",
+        Some(r#"{"PK":"C2","SK":"C2","Type":"Customer","balance":150,"note":"vip"}"#),
+    );
+    assert!(ok, "{err}");
+    assert_eq!(get(&db, &t, "C2", "C2").await.get("note"), Some(&s("vip")));
+
+    // A versioned entity: the file's version is what the user saw.
+    let v = r#"{"PK":"V2","SK":"V2","Type":"Versioned","version":7,"a":"x"}"#;
+    let (ok, _, err) = bin.run(&["put", "-t", &t, "--yes"], "", Some(v));
+    assert!(ok, "{err}");
+    let mut bumped = get(&db, &t, "V2", "V2").await;
+    let created_version = bumped.get("version").cloned();
+    bumped.insert("a".into(), s("theirs"));
+    bumped.insert("version".into(), n("100"));
+    put(&db, &t, bumped.clone()).await;
+    let stale = r#"{"PK":"V2","SK":"V2","Type":"Versioned","version":VER,"a":"mine"}"#;
+    let stale = stale.replace(
+        "VER",
+        match &created_version {
+            Some(AttributeValue::N(v)) => v.as_str(),
+            _ => "1",
+        },
+    );
+    let (ok, _, err) = bin.run(&["put", "-t", &t, "--yes"], "", Some(&stale));
+    assert!(!ok, "a stale version is refused: {err}");
+    assert!(
+        err.contains("conflict") && err.contains("older version"),
+        "{err}"
+    );
+    assert_eq!(get(&db, &t, "V2", "V2").await, bumped);
+    let (ok, _, err) = bin.run(
+        &["put", "-t", &t, "--yes"],
+        "",
+        Some(r#"{"PK":"V2","SK":"V2","Type":"Versioned","a":"mine"}"#),
+    );
+    assert!(!ok && err.contains("`version`"), "no version: {err}");
+    let (ok, _, err) = bin.run(
+        &["put", "-t", &t, "--yes"],
+        "",
+        Some(r#"{"PK":"V2","SK":"V2","Type":"Versioned","version":100,"a":"mine"}"#),
+    );
+    assert!(ok, "the current version is accepted: {err}");
+    let got = get(&db, &t, "V2", "V2").await;
+    assert_eq!(got.get("a"), Some(&s("mine")));
+    assert_eq!(got.get("version"), Some(&n("101")), "and bumped");
+}
+
+/// An item with `n` attributes besides its key and type.
+fn wide(pk: &str, n: usize) -> Item {
+    let mut it = Item::from([
+        ("PK".to_string(), s(pk)),
+        ("SK".to_string(), s(pk)),
+        ("Type".to_string(), s("Customer")),
+    ]);
+    for i in 0..n {
+        it.insert(format!("attr{i:03}"), s(&format!("value {i}")));
+    }
+    it
+}
+
+#[tokio::test]
+async fn items_of_400_attributes_are_updated_deleted_and_guarded() {
+    let db = db();
+    let t = unique("edit");
+    let info = table_named(&db, &t).await;
+    let opts = WriteOptions::default();
+    let w = writer(&db, &info, &opts);
+    let before = wide("W1", 400);
+    put(&db, &t, before.clone()).await;
+
+    let mut after = before.clone();
+    after.insert("attr007".into(), s("changed"));
+    after.remove("attr008");
+    let change = Change {
+        before: Some(before.clone()),
+        after: Some(after.clone()),
+    };
+    edit::apply(&w, &change, &Guard::Unchanged)
+        .await
+        .expect("a wide item is updated");
+    assert_eq!(get(&db, &t, "W1", "W1").await, after);
+
+    // Every attribute changed at once (an update expression too long for
+    // one UpdateItem) is written too.
+    let mut all = after.clone();
+    for i in 0..400 {
+        all.insert(format!("attr{i:03}"), s(&format!("new {i}")));
+    }
+    edit::apply(
+        &w,
+        &Change {
+            before: Some(after.clone()),
+            after: Some(all.clone()),
+        },
+        &Guard::Unchanged,
+    )
+    .await
+    .expect("every attribute changed");
+    assert_eq!(get(&db, &t, "W1", "W1").await, all);
+
+    // A concurrent change to the last attribute, beyond what one condition
+    // can compare, is still a conflict.
+    let mut theirs = all.clone();
+    theirs.insert("attr399".into(), s("theirs"));
+    put(&db, &t, theirs.clone()).await;
+    let mut mine = all.clone();
+    mine.insert("attr001".into(), s("mine"));
+    let r = edit::apply(
+        &w,
+        &Change {
+            before: Some(all.clone()),
+            after: Some(mine),
+        },
+        &Guard::Unchanged,
+    )
+    .await;
+    assert!(matches!(r, Err(WriteError::Conflict)), "{r:?}");
+    let r = edit::apply(
+        &w,
+        &Change {
+            before: Some(all.clone()),
+            after: None,
+        },
+        &Guard::Unchanged,
+    )
+    .await;
+    assert!(matches!(r, Err(WriteError::Conflict)), "{r:?}");
+    assert_eq!(get(&db, &t, "W1", "W1").await, theirs);
+
+    edit::apply(
+        &w,
+        &Change {
+            before: Some(theirs),
+            after: None,
+        },
+        &Guard::Unchanged,
+    )
+    .await
+    .expect("a wide item is deleted");
+    assert!(snapshot(&db, &t).await.is_empty());
 }
 
 #[tokio::test]

@@ -155,12 +155,23 @@ pub enum Command {
     /// `migrations/NNN_name.toml` files, with a ledger in the table.
     Migrate(super::migratecli::MigrateArgs),
     /// Put an item (JSON from FILE or stdin): creates it, or replaces the item
-    /// at its key conditionally, after showing the diff.
+    /// at its key only if it is as you last saw it (its entity's version
+    /// attribute, or --expect), after showing the diff.
     Put {
         #[arg(long, short = 't')]
         table: String,
         /// JSON file (plain or DynamoDB JSON); `-` or none: stdin.
         file: Option<PathBuf>,
+        /// The item as you last read it (e.g. saved from `dyntui get`): the
+        /// put happens only if the item is still exactly that; otherwise the
+        /// changes made since are shown and your change is re-applied onto
+        /// them.
+        #[arg(long, value_name = "FILE", conflicts_with = "overwrite")]
+        expect: Option<PathBuf>,
+        /// Replace whatever item is at the key now, without checking what
+        /// changed since you read it.
+        #[arg(long)]
+        overwrite: bool,
         #[command(flatten)]
         write: super::editcli::WriteArgs,
     },
@@ -498,9 +509,29 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             super::migratecli::run(&db, project, args).await?;
             return Ok(0);
         }
-        Command::Put { table, file, write } => {
+        Command::Put {
+            table,
+            file,
+            expect,
+            overwrite,
+            write,
+        } => {
             let info = db.describe(&table).await.map_err(aws)?;
-            super::editcli::put(&db, project, &info, file.as_ref(), conn.read_only, &write).await?;
+            let mode = match (expect, overwrite) {
+                (Some(f), _) => super::editcli::PutMode::Expect(f),
+                (None, true) => super::editcli::PutMode::Overwrite,
+                (None, false) => super::editcli::PutMode::Seen,
+            };
+            super::editcli::put(
+                &db,
+                project,
+                &info,
+                file.as_ref(),
+                &mode,
+                conn.read_only,
+                &write,
+            )
+            .await?;
         }
         Command::Edit { table, key, write } => {
             let info = db.describe(&table).await.map_err(aws)?;

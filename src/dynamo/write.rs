@@ -52,21 +52,26 @@ pub struct Condition {
     pub expr: String,
     pub names: HashMap<String, String>,
     pub values: HashMap<String, AttributeValue>,
+    /// The item had too many attributes to compare them all within
+    /// DynamoDB's expression limits: only some are compared, and the writer
+    /// reads the item right before writing to compare the rest.
+    pub partial: bool,
 }
 
+/// Attribute comparisons in one condition at most: DynamoDB allows 300
+/// operators and 4 KB per expression, and each comparison costs two
+/// operators (`=` and `AND`) and about 16 characters.
+pub const MAX_COMPARED: usize = 60;
+
 /// A condition that holds while the item is exactly `before`: every
-/// attribute equal, and each of `absent` still absent.
-pub fn unchanged_condition(before: &Item, absent: &[&str]) -> Condition {
+/// attribute equal, and each of `absent` still absent. When that is more
+/// than [`MAX_COMPARED`] comparisons, the absent ones, then `first`, then
+/// the others in name order are compared up to that bound, and the
+/// condition says it is partial.
+pub fn unchanged_condition(before: &Item, absent: &[&str], first: &[&str]) -> Condition {
     let mut names = HashMap::new();
     let mut values = HashMap::new();
     let mut conds = Vec::new();
-    let mut attrs: Vec<&String> = before.keys().collect();
-    attrs.sort();
-    for (i, a) in attrs.into_iter().enumerate() {
-        names.insert(format!("#a{i}"), a.clone());
-        values.insert(format!(":v{i}"), before[a].clone());
-        conds.push(format!("#a{i} = :v{i}"));
-    }
     let mut absent: Vec<&str> = absent
         .iter()
         .copied()
@@ -74,15 +79,59 @@ pub fn unchanged_condition(before: &Item, absent: &[&str]) -> Condition {
         .collect();
     absent.sort();
     absent.dedup();
-    for (i, a) in absent.into_iter().enumerate() {
+    let mut attrs: Vec<&String> = before.keys().collect();
+    attrs.sort_by_key(|a| (!first.contains(&a.as_str()), *a));
+    let partial = absent.len() + attrs.len() > MAX_COMPARED;
+    for (i, a) in absent.iter().take(MAX_COMPARED).enumerate() {
         names.insert(format!("#n{i}"), a.to_string());
         conds.push(format!("attribute_not_exists(#n{i})"));
+    }
+    let room = MAX_COMPARED.saturating_sub(conds.len());
+    for (i, a) in attrs.into_iter().take(room).enumerate() {
+        names.insert(format!("#a{i}"), a.clone());
+        values.insert(format!(":v{i}"), before[a].clone());
+        conds.push(format!("#a{i} = :v{i}"));
     }
     Condition {
         expr: conds.join(" AND "),
         names,
         values,
+        partial,
     }
+}
+
+/// A value with its sets sorted, so equal items compare and hash equally
+/// whatever order DynamoDB returns set members in.
+pub(crate) fn canonical(av: &AttributeValue) -> AttributeValue {
+    match av {
+        AttributeValue::Ss(v) => {
+            let mut v = v.clone();
+            v.sort();
+            AttributeValue::Ss(v)
+        }
+        AttributeValue::Ns(v) => {
+            let mut v = v.clone();
+            v.sort();
+            AttributeValue::Ns(v)
+        }
+        AttributeValue::Bs(v) => {
+            let mut v = v.clone();
+            v.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
+            AttributeValue::Bs(v)
+        }
+        AttributeValue::L(l) => AttributeValue::L(l.iter().map(canonical).collect()),
+        AttributeValue::M(m) => {
+            AttributeValue::M(m.iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// An item with its sets sorted.
+pub(crate) fn canonical_item(item: &Item) -> Item {
+    item.iter()
+        .map(|(k, v)| (k.clone(), canonical(v)))
+        .collect()
 }
 
 fn version_condition(before: &Item, attr: &str) -> Condition {
@@ -108,13 +157,17 @@ pub fn bump_version(before: &Item, after: &mut Item, attr: &str) {
     after.insert(attr.to_string(), AttributeValue::N(next.to_string()));
 }
 
-/// The condition of a write from `before` under `guard`.
-pub fn guard_condition(guard: &Guard, before: &Item, absent: &[&str]) -> Condition {
+/// The condition of a write from `before` under `guard` (`first`: the
+/// attributes compared first when the item is too wide to compare all).
+pub fn guard_condition(guard: &Guard, before: &Item, absent: &[&str], first: &[&str]) -> Condition {
     match guard {
-        Guard::Unchanged => unchanged_condition(before, absent),
+        Guard::Unchanged => unchanged_condition(before, absent, first),
         Guard::Version(a) => version_condition(before, a),
     }
 }
+
+/// Update expressions longer than this are written as a whole-item put.
+const MAX_UPDATE_EXPRESSION: usize = 3000;
 
 pub fn is_throttle(e: &AwsError) -> bool {
     matches!(
@@ -239,6 +292,18 @@ impl Writer<'_> {
         }
     }
 
+    /// Before a write whose condition compares only some attributes (a
+    /// wide item): the item as it is now must be exactly `before`.
+    async fn verify(&self, c: &Condition, before: &Item) -> Result<(), WriteError> {
+        if !c.partial {
+            return Ok(());
+        }
+        match self.current(before).await? {
+            Some(now) if canonical_item(&now) == canonical_item(before) => Ok(()),
+            _ => Err(WriteError::Conflict),
+        }
+    }
+
     /// Puts a new item where none exists.
     pub async fn create(&self, item: &Item) -> Result<(), WriteError> {
         let pk = key_names(self.info)
@@ -285,27 +350,32 @@ impl Writer<'_> {
             .filter(|a| !before.contains_key(*a))
             .collect();
         must_be_absent.extend_from_slice(absent);
-        let mut c = guard_condition(guard, before, &must_be_absent);
-        let mut sets = Vec::new();
-        let mut removes = Vec::new();
         let mut changed: Vec<&String> = after
             .keys()
             .filter(|a| before.get(*a) != after.get(*a))
             .collect();
         changed.sort();
+        let mut gone: Vec<&String> = before.keys().filter(|a| !after.contains_key(*a)).collect();
+        gone.sort();
+        if changed.is_empty() && gone.is_empty() {
+            return Ok(());
+        }
+        let first: Vec<&str> = changed
+            .iter()
+            .chain(gone.iter())
+            .map(|a| a.as_str())
+            .collect();
+        let mut c = guard_condition(guard, before, &must_be_absent, &first);
+        let mut sets = Vec::new();
+        let mut removes = Vec::new();
         for (i, a) in changed.into_iter().enumerate() {
             c.names.insert(format!("#u{i}"), a.clone());
             c.values.insert(format!(":u{i}"), after[a].clone());
             sets.push(format!("#u{i} = :u{i}"));
         }
-        let mut gone: Vec<&String> = before.keys().filter(|a| !after.contains_key(*a)).collect();
-        gone.sort();
         for (i, a) in gone.into_iter().enumerate() {
             c.names.insert(format!("#r{i}"), a.clone());
             removes.push(format!("#r{i}"));
-        }
-        if sets.is_empty() && removes.is_empty() {
-            return Ok(());
         }
         let mut update = String::new();
         if !sets.is_empty() {
@@ -318,7 +388,29 @@ impl Writer<'_> {
             update.push_str(&format!("REMOVE {}", removes.join(", ")));
         }
         let key = self.key_of(before)?;
+        self.verify(&c, before).await?;
         self.budget(after).await;
+        if update.len() > MAX_UPDATE_EXPRESSION {
+            // Too many changed attributes for one update expression: the
+            // whole item, under the same condition.
+            let c = guard_condition(guard, before, &must_be_absent, &first);
+            let item = after.clone();
+            return self
+                .send(|| {
+                    self.db
+                        .client()
+                        .put_item()
+                        .table_name(&self.info.name)
+                        .set_item(Some(item.clone()))
+                        .condition_expression(&c.expr)
+                        .set_expression_attribute_names(Some(c.names.clone()))
+                        .set_expression_attribute_values(
+                            (!c.values.is_empty()).then(|| c.values.clone()),
+                        )
+                        .send()
+                })
+                .await;
+        }
         self.send(|| {
             self.db
                 .client()
@@ -337,8 +429,9 @@ impl Writer<'_> {
 
     /// DeleteItem under `guard`.
     pub async fn delete(&self, before: &Item, guard: &Guard) -> Result<(), WriteError> {
-        let c = guard_condition(guard, before, &[]);
+        let c = guard_condition(guard, before, &[], &[]);
         let key = self.key_of(before)?;
+        self.verify(&c, before).await?;
         self.budget(before).await;
         self.send(|| {
             self.db
@@ -366,9 +459,10 @@ impl Writer<'_> {
             .into_iter()
             .next()
             .ok_or_else(|| WriteError::Other("the table has no key schema".into()))?;
-        let c = guard_condition(guard, before, &[]);
+        let c = guard_condition(guard, before, &[], &[]);
         let key = self.key_of(before)?;
         self.key_of(after)?;
+        self.verify(&c, before).await?;
         let table = &self.info.name;
         let put = Put::builder()
             .table_name(table)
