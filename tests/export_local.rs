@@ -589,6 +589,115 @@ async fn a_redacted_copy_is_consistent_and_leaves_no_original() {
 }
 
 #[tokio::test]
+async fn redaction_reaches_nested_attributes_and_every_copy_of_an_original() {
+    let db = db();
+    let m = |pairs: &[(&str, AttributeValue)]| {
+        AttributeValue::M(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    };
+    let mut items = Vec::new();
+    let mut originals = Vec::new();
+    for i in 0..40 {
+        let email = format!("person{i}@corp.test");
+        let name = format!("Person Number{i}");
+        originals.push(email.clone());
+        originals.push(name.clone());
+        // The customer keeps its contact details in a map.
+        items.push(Item::from([
+            ("PK".to_string(), s(&format!("CUSTOMER#c{i}"))),
+            ("SK".to_string(), s(&format!("CUSTOMER#c{i}"))),
+            ("Type".to_string(), s("Customer")),
+            (
+                "contact".to_string(),
+                m(&[("email", s(&email)), ("name", s(&name))]),
+            ),
+            ("GSI1PK".to_string(), s(&format!("EMAIL#{email}"))),
+        ]));
+        // Its order repeats them under other names, nested and in lists.
+        items.push(Item::from([
+            ("PK".to_string(), s(&format!("CUSTOMER#c{i}"))),
+            ("SK".to_string(), s(&format!("ORDER#o{i}"))),
+            ("Type".to_string(), s("Order")),
+            ("billingEmail".to_string(), s(&email)),
+            (
+                "shipTo".to_string(),
+                m(&[("recipient", s(&name)), ("city", s("Springfield"))]),
+            ),
+            (
+                "notes".to_string(),
+                AttributeValue::L(vec![s(&format!("call {name} first"))]),
+            ),
+            ("GSI2PK".to_string(), s(&format!("BILLING#{email}"))),
+        ]));
+    }
+    let src = table_with(&db, items.clone()).await;
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, err) = run(
+        dir.path(),
+        &[
+            "copy",
+            "--from-table",
+            &src,
+            "--to-table",
+            &dst,
+            "--yes",
+            "--redact-attr",
+            "email=email",
+            "--redact-attr",
+            "contact.name=name",
+        ],
+    );
+    assert!(ok, "{err}");
+    let copied = snapshot(&db, &dst).await;
+    assert_eq!(copied.len(), items.len());
+    let all: String = copied
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for o in &originals {
+        assert!(!all.contains(o.as_str()), "`{o}` left in the copy:\n{all}");
+    }
+    assert!(all.contains("Springfield"), "other values are kept");
+    // The same original has the same fake everywhere.
+    let scan = db
+        .client()
+        .scan()
+        .table_name(&dst)
+        .send()
+        .await
+        .expect("scan");
+    let got = scan.items.unwrap_or_default();
+    for it in got
+        .iter()
+        .filter(|it| it.get("Type") == Some(&s("Customer")))
+    {
+        let Some(AttributeValue::M(contact)) = it.get("contact") else {
+            panic!("contact kept as a map")
+        };
+        let Some(AttributeValue::S(email)) = contact.get("email") else {
+            panic!("email kept as a string")
+        };
+        assert_eq!(it["GSI1PK"], s(&format!("EMAIL#{email}")));
+        let order = got
+            .iter()
+            .find(|o| o["PK"] == it["PK"] && o.get("Type") == Some(&s("Order")))
+            .expect("its order");
+        assert_eq!(order["billingEmail"], s(email));
+        assert_eq!(order["GSI2PK"], s(&format!("BILLING#{email}")));
+        let Some(AttributeValue::M(ship)) = order.get("shipTo") else {
+            panic!("shipTo kept as a map")
+        };
+        assert_eq!(ship.get("recipient"), contact.get("name"));
+    }
+}
+
+#[tokio::test]
 async fn copy_refuses_a_protected_destination_without_its_name() {
     let db = db();
     let src = table_with(&db, crafted()).await;

@@ -806,6 +806,14 @@ pub async fn copy(
     stop: Arc<AtomicBool>,
 ) -> Result<Summary, String> {
     let began = Instant::now();
+    // Redaction reads the items once first: an original (an email) is then
+    // replaced in every item where it occurs (an order's `billingEmail`),
+    // whichever item comes first.
+    let redactor = match redactor {
+        Some(r) => Some(learn_originals(src, req, r, read, stop.clone()).await?),
+        None => None,
+    };
+    let redactor = redactor.as_ref();
     let (tx, rx) = mpsc::channel::<Vec<Item>>(PAGES_IN_FLIGHT * read.segments.max(1) as usize);
     let reader = {
         let db = src.clone();
@@ -843,6 +851,44 @@ pub async fn copy(
         files: vec![],
         stopped: stop.load(Ordering::Relaxed),
     })
+}
+
+/// `r` having seen every item of `req`: the originals it redacts.
+async fn learn_originals(
+    src: &Dynamo,
+    req: &ItemsRequest,
+    r: &Redactor,
+    read: &ReadOptions,
+    stop: Arc<AtomicBool>,
+) -> Result<Redactor, String> {
+    let mut r = r.clone();
+    let (tx, mut rx) = mpsc::channel::<Vec<Item>>(PAGES_IN_FLIGHT * read.segments.max(1) as usize);
+    let reader = {
+        let db = src.clone();
+        let req = req.clone();
+        let opts = read.clone();
+        tokio::spawn(async move {
+            read_pages(
+                &db,
+                &req,
+                &opts,
+                Arc::new(ReadProgress::default()),
+                stop,
+                tx,
+            )
+            .await
+        })
+    };
+    while let Some(page) = rx.recv().await {
+        for item in &page {
+            r.learn(item);
+        }
+    }
+    reader
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("reading (to find the values to redact): {e}"))?;
+    Ok(r)
 }
 
 /// A receiver as a stream.

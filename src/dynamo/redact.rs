@@ -21,11 +21,23 @@ use super::{AttributeValue, Item};
 /// two-letter value would rewrite unrelated text).
 const MIN_EMBEDDED: usize = 4;
 
+/// The most words an original found inside a longer string may have.
+const WINDOW: usize = 8;
+
 /// A run's redaction: attribute -> kind of fake value.
+///
+/// A rule's attribute is a name, which matches attributes of that name at
+/// any depth (inside maps, and maps in lists), or a dotted path from the top
+/// (`contact.email`). Every original value a rule redacts is replaced
+/// wherever else it occurs in the copied items, whole or as a `#`-separated
+/// part of a key, by the same fake value: [`Redactor::learn`] sees every
+/// item first, keeping a keyed hash of each original (never the original).
 #[derive(Debug, Clone)]
 pub struct Redactor {
     rules: Vec<(String, FakeKind)>,
     keys: (u64, u64),
+    /// Keyed hash of each redacted original seen -> its kind.
+    known: std::collections::HashMap<u64, FakeKind>,
 }
 
 impl Redactor {
@@ -39,7 +51,90 @@ impl Redactor {
                 (r.hash_one(1u8), r.hash_one(2u8))
             }
         };
-        Redactor { rules, keys }
+        Redactor {
+            rules,
+            keys,
+            known: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The rule that redacts the attribute at `path`, if any.
+    fn rule_for(&self, path: &[&str]) -> Option<FakeKind> {
+        self.rules.iter().find_map(|(rule, kind)| {
+            let hit = if rule.contains('.') {
+                rule.split('.').eq(path.iter().copied())
+            } else {
+                path.last() == Some(&rule.as_str())
+            };
+            hit.then_some(*kind)
+        })
+    }
+
+    /// A keyed hash of an original value (`number`: it was a number).
+    fn known_hash(&self, text: &str, number: bool) -> u64 {
+        let mut h = std::hash::DefaultHasher::new();
+        h.write_u64(self.keys.1);
+        h.write_u8(u8::from(number));
+        h.write(text.as_bytes());
+        h.finish()
+    }
+
+    /// Remembers the originals that the rules redact in `item`, so that
+    /// they are replaced in every item, whichever comes first.
+    pub fn learn(&mut self, item: &Item) {
+        let mut found = Vec::new();
+        for (name, v) in item {
+            self.collect(v, &mut vec![name.as_str()], None, &mut found);
+        }
+        for (text, number, kind) in found {
+            let h = self.known_hash(&text, number);
+            self.known.insert(h, kind);
+        }
+    }
+
+    fn collect<'a>(
+        &self,
+        v: &'a AttributeValue,
+        path: &mut Vec<&'a str>,
+        under: Option<FakeKind>,
+        found: &mut Vec<(String, bool, FakeKind)>,
+    ) {
+        let kind = under.or_else(|| self.rule_for(path));
+        match v {
+            AttributeValue::S(s) => {
+                if let Some(k) = kind {
+                    found.push((s.clone(), false, k));
+                }
+            }
+            AttributeValue::N(n) => {
+                if let Some(k) = kind {
+                    found.push((n.clone(), true, k));
+                }
+            }
+            AttributeValue::Ss(set) => {
+                if let Some(k) = kind {
+                    found.extend(set.iter().map(|s| (s.clone(), false, k)));
+                }
+            }
+            AttributeValue::Ns(set) => {
+                if let Some(k) = kind {
+                    found.extend(set.iter().map(|n| (n.clone(), true, k)));
+                }
+            }
+            AttributeValue::L(l) => {
+                for x in l {
+                    self.collect(x, path, kind, found);
+                }
+            }
+            AttributeValue::M(m) => {
+                for (k, x) in m {
+                    path.push(k.as_str());
+                    self.collect(x, path, kind, found);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Parses `attr=kind` rules (`email=email`, `fullName=name`).
@@ -169,29 +264,175 @@ impl Redactor {
         }
     }
 
-    /// Redacts an item: every configured attribute replaced, and its
-    /// original string values replaced inside the other string attributes.
+    /// Redacts an item: every attribute a rule names replaced (at any
+    /// depth), and every original value seen by [`Redactor::learn`] (or in
+    /// this item) replaced wherever it occurs, whole, as a `#`-separated
+    /// part, or inside another string of this item.
     pub fn redact(&self, item: &mut Item) {
         let mut pairs: Vec<(String, String)> = Vec::new();
-        for (attr, kind) in &self.rules {
-            if let Some(v) = item.get(attr) {
-                let f = self.fake_value(*kind, v, &mut pairs);
-                item.insert(attr.clone(), f);
+        let names: Vec<String> = item.keys().cloned().collect();
+        for name in names {
+            if let Some(v) = item.get_mut(&name) {
+                self.redact_rules(v, &mut vec![name.clone()], &mut pairs);
             }
         }
+        let exact: std::collections::HashMap<String, String> = pairs.iter().cloned().collect();
         pairs.retain(|(o, _)| o.chars().count() >= MIN_EMBEDDED);
-        if pairs.is_empty() {
-            return;
-        }
         // Longest originals first, so `ada@x.com` is not half-replaced by `ada`.
         pairs.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
-        let redacted: Vec<&str> = self.rules.iter().map(|(a, _)| a.as_str()).collect();
-        for (name, v) in item.iter_mut() {
-            if !redacted.contains(&name.as_str()) {
-                replace_embedded(v, &pairs);
-            }
+        let found = Found {
+            exact: &exact,
+            embedded: &pairs,
+        };
+        for v in item.values_mut() {
+            self.replace_known(v, &found);
         }
     }
+
+    /// Replaces the values of the attributes the rules name, recording the
+    /// original -> fake pairs of strings.
+    fn redact_rules(
+        &self,
+        v: &mut AttributeValue,
+        path: &mut Vec<String>,
+        pairs: &mut Vec<(String, String)>,
+    ) {
+        let p: Vec<&str> = path.iter().map(String::as_str).collect();
+        if let Some(kind) = self.rule_for(&p) {
+            *v = self.fake_value(kind, v, pairs);
+            return;
+        }
+        match v {
+            AttributeValue::L(l) => {
+                for x in l.iter_mut() {
+                    self.redact_rules(x, path, pairs);
+                }
+            }
+            AttributeValue::M(m) => {
+                for (k, x) in m.iter_mut() {
+                    path.push(k.clone());
+                    self.redact_rules(x, path, pairs);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A string with every known original replaced: whole, or wherever it
+    /// stands between word boundaries (`EMAIL#ada@corp.test`, `call Ada
+    /// Lovelace first`). Each run of up to [`WINDOW`] words is looked up,
+    /// longest first.
+    fn replace_known_text(&self, s: &str, found: &Found<'_>) -> Option<String> {
+        let fake = |t: &str| -> Option<String> {
+            if let Some(f) = found.exact.get(t) {
+                return Some(f.clone());
+            }
+            self.known
+                .get(&self.known_hash(t, false))
+                .map(|kind| self.fake_text(*kind, t))
+        };
+        if let Some(f) = fake(s) {
+            return Some(f);
+        }
+        if self.known.is_empty() && found.exact.is_empty() {
+            return None;
+        }
+        // Words: maximal runs of letters and digits, as byte spans.
+        let mut words: Vec<(usize, usize)> = Vec::new();
+        let mut start = None;
+        for (i, c) in s.char_indices() {
+            match (c.is_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(b)) => {
+                    words.push((b, i));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(b) = start {
+            words.push((b, s.len()));
+        }
+        let mut out = String::new();
+        let mut copied = 0;
+        let mut i = 0;
+        let mut changed = false;
+        while i < words.len() {
+            let hit = (i..words.len().min(i + WINDOW)).rev().find_map(|j| {
+                let span = &s[words[i].0..words[j].1];
+                if span.chars().count() < MIN_EMBEDDED {
+                    return None;
+                }
+                fake(span).map(|f| (j, f))
+            });
+            match hit {
+                Some((j, f)) => {
+                    out.push_str(&s[copied..words[i].0]);
+                    out.push_str(&f);
+                    copied = words[j].1;
+                    changed = true;
+                    i = j + 1;
+                }
+                None => i += 1,
+            }
+        }
+        if !changed {
+            return None;
+        }
+        out.push_str(&s[copied..]);
+        Some(out)
+    }
+
+    fn replace_known(&self, v: &mut AttributeValue, found: &Found<'_>) {
+        let pairs = found.embedded;
+        match v {
+            AttributeValue::S(s) => {
+                if let Some(n) = self.replace_known_text(s, found) {
+                    *s = n;
+                }
+                if let Some(n) = replace_in(s, pairs) {
+                    *s = n;
+                }
+            }
+            AttributeValue::N(n) => {
+                if let Some(kind) = self.known.get(&self.known_hash(n, true)) {
+                    *n = self.fake_number(*kind, n);
+                }
+            }
+            AttributeValue::Ss(set) => {
+                for s in set.iter_mut() {
+                    if let Some(n) = self.replace_known_text(s, found) {
+                        *s = n;
+                    }
+                    if let Some(n) = replace_in(s, pairs) {
+                        *s = n;
+                    }
+                }
+                set.sort();
+                set.dedup();
+            }
+            AttributeValue::Ns(set) => {
+                for n in set.iter_mut() {
+                    if let Some(kind) = self.known.get(&self.known_hash(n, true)) {
+                        *n = self.fake_number(*kind, n);
+                    }
+                }
+                set.sort();
+                set.dedup();
+            }
+            AttributeValue::L(l) => l.iter_mut().for_each(|x| self.replace_known(x, found)),
+            AttributeValue::M(m) => m.values_mut().for_each(|x| self.replace_known(x, found)),
+            _ => {}
+        }
+    }
+}
+
+/// The originals of the item being redacted, with their fakes.
+struct Found<'a> {
+    exact: &'a std::collections::HashMap<String, String>,
+    /// Long enough to be replaced inside other strings; longest first.
+    embedded: &'a [(String, String)],
 }
 
 fn replace_in(s: &str, pairs: &[(String, String)]) -> Option<String> {
@@ -203,28 +444,6 @@ fn replace_in(s: &str, pairs: &[(String, String)]) -> Option<String> {
         }
     }
     out
-}
-
-fn replace_embedded(v: &mut AttributeValue, pairs: &[(String, String)]) {
-    match v {
-        AttributeValue::S(s) => {
-            if let Some(n) = replace_in(s, pairs) {
-                *s = n;
-            }
-        }
-        AttributeValue::Ss(set) => {
-            for s in set.iter_mut() {
-                if let Some(n) = replace_in(s, pairs) {
-                    *s = n;
-                }
-            }
-            set.sort();
-            set.dedup();
-        }
-        AttributeValue::L(l) => l.iter_mut().for_each(|x| replace_embedded(x, pairs)),
-        AttributeValue::M(m) => m.values_mut().for_each(|x| replace_embedded(x, pairs)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]
