@@ -31,6 +31,16 @@ pub struct AuditEntry {
     pub key: Value,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    /// Who wrote: `user@host`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// The bulk run the write belongs to (a migration's run id, or a
+    /// seed, import or copy run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    /// A bulk run's summary: what it read, counts, how it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Value>,
 }
 
 impl AuditEntry {
@@ -68,11 +78,74 @@ impl AuditEntry {
             key: value::item_to_dynamo(&key_item),
             before: change.before.as_ref().map(value::item_to_dynamo),
             after: written.map(value::item_to_dynamo),
+            by: Some(crate::dynamo::migrate::run_by()),
+            run: None,
+            summary: None,
         }
     }
 
-    /// `PK=..., SK=...` of the key.
+    /// The entry of one item written by a bulk run (`after` None: deleted).
+    pub fn bulk_item(
+        ctx: &ConnContext,
+        info: &TableInfo,
+        action: &str,
+        run: &str,
+        before: &Item,
+        after: Option<&Item>,
+    ) -> AuditEntry {
+        AuditEntry {
+            time: now(),
+            profile: ctx.profile.clone(),
+            region: ctx.region.clone(),
+            endpoint: ctx.endpoint.clone(),
+            table: info.name.clone(),
+            action: action.into(),
+            key: value::item_to_dynamo(&info.key_of(before).unwrap_or_default()),
+            before: Some(value::item_to_dynamo(before)),
+            after: after.map(value::item_to_dynamo),
+            by: Some(crate::dynamo::migrate::run_by()),
+            run: Some(run.into()),
+            summary: None,
+        }
+    }
+
+    /// The entry of a bulk run (seed, import, copy, migrate, revert): who,
+    /// where, what, and its summary.
+    pub fn bulk(
+        ctx: &ConnContext,
+        table: &str,
+        action: &str,
+        run: &str,
+        summary: Value,
+    ) -> AuditEntry {
+        AuditEntry {
+            time: now(),
+            profile: ctx.profile.clone(),
+            region: ctx.region.clone(),
+            endpoint: ctx.endpoint.clone(),
+            table: table.into(),
+            action: action.into(),
+            key: Value::Null,
+            before: None,
+            after: None,
+            by: Some(crate::dynamo::migrate::run_by()),
+            run: Some(run.into()),
+            summary: Some(summary),
+        }
+    }
+
+    /// `PK=..., SK=...` of the key; a bulk run's summary.
     pub fn key_text(&self) -> String {
+        if self.key.is_null() {
+            return format!(
+                "run {} {}",
+                self.run.as_deref().unwrap_or("?"),
+                self.summary
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            );
+        }
         match value::item_from_dynamo(&self.key) {
             Ok(k) => {
                 let mut names: Vec<&String> = k.keys().collect();
@@ -84,6 +157,75 @@ impl AuditEntry {
                     .join(", ")
             }
             Err(_) => self.key.to_string(),
+        }
+    }
+}
+
+fn now() -> String {
+    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
+/// An open audit log for a bulk run: entries are buffered and flushed to
+/// disk when the run ends ([`AuditWriter::finish`]), so that recording
+/// every item does not slow the run.
+pub struct AuditWriter {
+    pub path: PathBuf,
+    file: std::sync::Mutex<std::io::BufWriter<std::fs::File>>,
+    failed: std::sync::Mutex<Option<String>>,
+}
+
+impl AuditWriter {
+    pub fn open(log: &AuditLog) -> std::io::Result<AuditWriter> {
+        if let Some(dir) = log.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log.path)?;
+        Ok(AuditWriter {
+            path: log.path.clone(),
+            file: std::sync::Mutex::new(std::io::BufWriter::with_capacity(256 * 1024, f)),
+            failed: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// Appends one entry (the first failure is kept for `finish`).
+    pub fn write(&self, e: &AuditEntry) {
+        let r = serde_json::to_vec(e)
+            .map_err(std::io::Error::other)
+            .and_then(|mut line| {
+                line.push(b'\n');
+                self.file
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .write_all(&line)
+            });
+        if let Err(e) = r {
+            self.failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert_with(|| e.to_string());
+        }
+    }
+
+    /// Flushes to disk; an error names the log and the first failure.
+    pub fn finish(&self) -> Result<(), String> {
+        let mut f = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let r = f.flush().and_then(|()| f.get_ref().sync_data());
+        let first = self.failed.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match (first, r) {
+            (Some(e), _) => Err(format!(
+                "cannot write the audit log {}: {e}",
+                self.path.display()
+            )),
+            (None, Err(e)) => Err(format!(
+                "cannot write the audit log {}: {e}",
+                self.path.display()
+            )),
+            (None, Ok(())) => Ok(()),
         }
     }
 }
