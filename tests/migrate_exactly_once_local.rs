@@ -363,6 +363,7 @@ async fn migrations_refuse_a_protected_table_without_unlock_and_its_name() {
             .args(extra)
             .current_dir(home.path())
             .env("XDG_STATE_HOME", home.path().join("state"))
+            .env("DYNTUI_AUDIT_LOG", home.path().join("audit.jsonl"))
             .env("HOME", home.path())
             .env("AWS_ACCESS_KEY_ID", "dummy")
             .env("AWS_SECRET_ACCESS_KEY", "dummy")
@@ -392,6 +393,31 @@ async fn migrations_refuse_a_protected_table_without_unlock_and_its_name() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(applied(&db, &t).await, BTreeMap::from([(1, 5)]));
+    // The audit log has each migrated item, before and after, and the run.
+    let log = std::fs::read_to_string(home.path().join("audit.jsonl")).expect("audit log");
+    let entries: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let items: Vec<&serde_json::Value> = entries.iter().filter(|e| !e["key"].is_null()).collect();
+    assert_eq!(items.len(), 5, "{log}");
+    for e in &items {
+        assert_eq!(e["action"], "migrate");
+        assert_eq!(e["table"], t.as_str());
+        assert!(e["before"]["tag"]["S"] == "v", "{e}");
+        assert!(
+            e["after"]["tag"]["S"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("v+x")),
+            "{e}"
+        );
+        assert!(e["run"].as_str().is_some_and(|r| !r.is_empty()));
+        assert!(e["by"].as_str().is_some());
+    }
+    let runs: Vec<&serde_json::Value> = entries.iter().filter(|e| e["key"].is_null()).collect();
+    assert_eq!(runs.len(), 1, "{log}");
+    assert_eq!(runs[0]["summary"]["counts"]["changed"], 5);
+    assert_eq!(runs[0]["summary"]["migration"], "001_grow");
     // A dry run writes nothing and needs no unlock.
     let out = dyntui(&["up", "--dry-run"]);
     assert!(out.status.success());

@@ -230,6 +230,85 @@ impl AuditWriter {
     }
 }
 
+/// The audit of one migration run (CLI and TUI alike): each item written,
+/// then a summary entry. `None` for a dry run or without a state dir.
+pub struct MigrationAudit {
+    writer: std::sync::Arc<AuditWriter>,
+    ctx: ConnContext,
+    table: String,
+    action: &'static str,
+}
+
+impl MigrationAudit {
+    /// Opens the log and hooks it into `opts` (a warning when it cannot
+    /// be opened: the run goes on unaudited, and says so).
+    pub fn attach(
+        ctx: &ConnContext,
+        info: &TableInfo,
+        opts: &mut crate::dynamo::migrate::RunOptions,
+        warn: impl Fn(String),
+    ) -> Option<MigrationAudit> {
+        if opts.dry_run {
+            return None;
+        }
+        let log = AuditLog::default_log()?;
+        let writer = match AuditWriter::open(&log) {
+            Ok(w) => std::sync::Arc::new(w),
+            Err(e) => {
+                warn(format!(
+                    "cannot open the audit log {}: {e}; this run is not audited",
+                    log.path.display()
+                ));
+                return None;
+            }
+        };
+        let action = match opts.direction {
+            crate::dynamo::migrate::Direction::Up => "migrate",
+            crate::dynamo::migrate::Direction::Down => "revert",
+        };
+        let (w, c, i) = (writer.clone(), ctx.clone(), info.clone());
+        opts.on_write = Some(std::sync::Arc::new(move |run, before, after| {
+            w.write(&AuditEntry::bulk_item(&c, &i, action, run, before, after));
+        }));
+        Some(MigrationAudit {
+            writer,
+            ctx: ctx.clone(),
+            table: info.name.clone(),
+            action,
+        })
+    }
+
+    /// Records how the run ended and flushes the log.
+    pub fn finish(
+        self,
+        m: &crate::dynamo::migrate::Migration,
+        result: &Result<crate::dynamo::migrate::RunReport, String>,
+    ) -> Result<(), String> {
+        let summary = match result {
+            Ok(r) => serde_json::json!({
+                "migration": m.id,
+                "checksum": m.checksum,
+                "counts": r.counts,
+                "stopped": r.stopped,
+                "resumed": r.resumed,
+            }),
+            Err(e) => serde_json::json!({
+                "migration": m.id,
+                "checksum": m.checksum,
+                "error": e,
+            }),
+        };
+        self.writer.write(&AuditEntry::bulk(
+            &self.ctx,
+            &self.table,
+            self.action,
+            &m.id,
+            summary,
+        ));
+        self.writer.finish()
+    }
+}
+
 /// The audit log file.
 #[derive(Debug, Clone)]
 pub struct AuditLog {

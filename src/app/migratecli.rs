@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Subcommand};
 
-use super::audit::{AuditEntry, AuditLog, AuditWriter};
+use super::audit::MigrationAudit;
 use super::config::Project;
 use super::editcli::check_protection;
 use super::seedcli::confirm;
@@ -325,59 +325,14 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         let view = Live::start(total);
         let mut o = opts.clone();
         o.events = Some(view.sink());
-        let action = match direction {
-            Direction::Up => "migrate",
-            Direction::Down => "revert",
-        };
-        let audit = if args.dry_run {
-            None
-        } else {
-            AuditLog::default_log().and_then(|log| match AuditWriter::open(&log) {
-                Ok(w) => Some(Arc::new(w)),
-                Err(e) => {
-                    eprintln!(
-                        "warning: cannot open the audit log {}: {e}",
-                        log.path.display()
-                    );
-                    None
-                }
-            })
-        };
-        if let Some(w) = &audit {
-            let (w, ctx, info) = (w.clone(), db.context().clone(), info.clone());
-            o.on_write = Some(Arc::new(move |run, before, after| {
-                w.write(&AuditEntry::bulk_item(
-                    &ctx, &info, action, run, before, after,
-                ));
-            }));
-        }
+        let audit =
+            MigrationAudit::attach(db.context(), &info, &mut o, |w| eprintln!("warning: {w}"));
         let r = migrate::run(db, &info, m, &o, stop.clone()).await;
         view.finish();
-        if let Some(w) = &audit {
-            let summary = match &r {
-                Ok(r) => serde_json::json!({
-                    "migration": m.id,
-                    "checksum": m.checksum,
-                    "counts": r.counts,
-                    "stopped": r.stopped,
-                    "resumed": r.resumed,
-                }),
-                Err(e) => serde_json::json!({
-                    "migration": m.id,
-                    "checksum": m.checksum,
-                    "error": e,
-                }),
-            };
-            w.write(&AuditEntry::bulk(
-                db.context(),
-                &info.name,
-                action,
-                &m.id,
-                summary,
-            ));
-            if let Err(e) = w.finish() {
-                eprintln!("warning: {e}");
-            }
+        if let Some(a) = audit
+            && let Err(e) = a.finish(m, &r)
+        {
+            eprintln!("warning: {e}");
         }
         let r = r.map_err(|e| anyhow::anyhow!(e))?;
         print_report(&r);

@@ -18,6 +18,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::audit::MigrationAudit;
 use super::keymap::Action;
 use super::migratecli;
 use super::state::{App, Level, Msg, Screen};
@@ -826,8 +827,22 @@ fn spawn_run(
 ) {
     let batch = Arc::new(Mutex::new(Batch::default()));
     opts.events = Some(gathering_sink(batch.clone()));
+    let warnings = batch.clone();
+    let audit = MigrationAudit::attach(db.context(), &info, &mut opts, move |w| {
+        gathering_sink(warnings.clone())(RunEvent::Log(format!("warning: {w}")))
+    });
     tokio::spawn(async move {
-        let mut task = tokio::spawn(async move { migrate::run(&db, &info, &m, &opts, stop).await });
+        let mut task = tokio::spawn(async move {
+            let r = migrate::run(&db, &info, &m, &opts, stop).await;
+            if let Some(a) = audit
+                && let Err(e) = a.finish(&m, &r)
+            {
+                if let Some(sink) = &opts.events {
+                    sink(RunEvent::Log(format!("warning: {e}")));
+                }
+            }
+            r
+        });
         let send = |b: Batch| {
             let _ = tx.send(Msg::Migrate(MigrateMsg::Events(run, b)));
         };
