@@ -836,10 +836,9 @@ fn spawn_run(
             let r = migrate::run(&db, &info, &m, &opts, stop).await;
             if let Some(a) = audit
                 && let Err(e) = a.finish(&m, &r)
+                && let Some(sink) = &opts.events
             {
-                if let Some(sink) = &opts.events {
-                    sink(RunEvent::Log(format!("warning: {e}")));
-                }
+                sink(RunEvent::Log(format!("warning: {e}")));
             }
             r
         });
