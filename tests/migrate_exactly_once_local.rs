@@ -176,6 +176,18 @@ fn stop() -> Arc<AtomicBool> {
     Arc::new(AtomicBool::new(false))
 }
 
+/// A run in a task of its own (aborting it drops the run mid-page, as a
+/// kill -9 of dyntui would).
+fn spawn_run(
+    db: &Dynamo,
+    info: &TableInfo,
+    m: &Migration,
+    o: RunOptions,
+) -> tokio::task::JoinHandle<Result<migrate::RunReport, String>> {
+    let (db, info, m) = (db.clone(), info.clone(), m.clone());
+    tokio::spawn(async move { migrate::run(&db, &info, &m, &o, stop()).await })
+}
+
 #[tokio::test]
 async fn a_run_dropped_mid_page_resumes_without_applying_a_growing_change_twice() {
     let db = db();
@@ -186,18 +198,15 @@ async fn a_run_dropped_mid_page_resumes_without_applying_a_growing_change_twice(
     let state = tempfile::tempdir().expect("tempdir");
     // The first 1 MB page holds about 880 of these items; writes are slowed
     // so that the run can be dropped late in that page.
-    let first = {
-        let (db, info, m, o) = (
-            db.clone(),
-            info.clone(),
-            m.clone(),
-            RunOptions {
-                write: slow(500.0),
-                ..opts(state.path())
-            },
-        );
-        tokio::spawn(async move { migrate::run(&db, &info, &m, &o, stop()).await })
-    };
+    let first = spawn_run(
+        &db,
+        &info,
+        &m,
+        RunOptions {
+            write: slow(500.0),
+            ..opts(state.path())
+        },
+    );
     let at = until_grown(&db, &t, 700).await;
     first.abort();
     let _ = first.await;
@@ -235,19 +244,16 @@ async fn a_second_run_from_the_same_state_dir_is_refused_while_the_first_is_aliv
     let t = info.name.clone();
     let (_dir, m) = grow_migration();
     let state = tempfile::tempdir().expect("tempdir");
-    let first = {
-        let (db, info, m, o) = (
-            db.clone(),
-            info.clone(),
-            m.clone(),
-            RunOptions {
-                write: slow(200.0),
-                page_size: Some(50),
-                ..opts(state.path())
-            },
-        );
-        tokio::spawn(async move { migrate::run(&db, &info, &m, &o, stop()).await })
-    };
+    let first = spawn_run(
+        &db,
+        &info,
+        &m,
+        RunOptions {
+            write: slow(200.0),
+            page_size: Some(50),
+            ..opts(state.path())
+        },
+    );
     // The first run has saved progress (a checkpoint in the shared state
     // dir) and is still writing.
     until_grown(&db, &t, 60).await;

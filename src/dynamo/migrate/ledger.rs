@@ -333,17 +333,7 @@ impl Ledger {
             .expression_attribute_values(":rid", s(&lease.run_id))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(AwsError::from_sdk(err, db.context(), Some(&self.table))),
-        }
+        conditional(r, db, &self.table)
     }
 
     /// Records a run's end, if the run still holds the claim (its lease
@@ -368,17 +358,7 @@ impl Ledger {
             .expression_attribute_values(":rid", s(run_id))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(AwsError::from_sdk(err, db.context(), Some(&self.table))),
-        }
+        conditional(r, db, &self.table)
     }
 
     fn progress_key(&self, run_key: &str, seg: u32) -> Item {
@@ -427,17 +407,7 @@ impl Ledger {
                 .expression_attribute_names("#rid", "runId")
                 .expression_attribute_values(":rid", s(&p.run_id));
         }
-        match req.send().await {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|x| x.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(AwsError::from_sdk(err, db.context(), Some(&self.table))),
-        }
+        conditional(req.send().await, db, &self.table)
     }
 
     /// The progress of every segment of a run, if the ledger has a
@@ -524,6 +494,28 @@ impl Ledger {
                 .map_err(|e| AwsError::from_sdk(e, db.context(), Some(&self.table)).to_string())?;
         }
         Ok(())
+    }
+}
+
+/// A conditional write's outcome: `Ok(false)` when its condition failed.
+fn conditional<T, E, R>(
+    r: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+    db: &Dynamo,
+    table: &str,
+) -> Result<bool, AwsError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug + Send + Sync + 'static,
+{
+    match r {
+        Ok(_) => Ok(true),
+        Err(err)
+            if err.as_service_error().and_then(|e| e.code())
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(AwsError::from_sdk(err, db.context(), Some(table))),
     }
 }
 
