@@ -604,3 +604,33 @@ async fn copy_refuses_a_protected_destination_without_its_name() {
     assert!(snapshot(&db, &name).await.is_empty());
     let _ = put;
 }
+
+#[tokio::test]
+async fn duplicate_keys_in_an_import_file_are_reported_with_both_lines() {
+    // Validation passed; BatchWriteItem failed after 175 items with
+    // "Provided list of item keys contains duplicates".
+    let db = db();
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("dups.jsonl");
+    let mut text = String::new();
+    for i in 1..=200 {
+        let k = if i == 180 { 2 } else { i };
+        text.push_str(&format!(
+            r#"{{"PK":{{"S":"P#{k:03}"}},"SK":{{"S":"A"}},"n":{{"N":"{i}"}}}}"#
+        ));
+        text.push('\n');
+    }
+    text.push_str(r#"{"_dyntui_export":{"version":1,"table":"t","format":"dynamodb","items":200,"complete":true}}"#);
+    text.push('\n');
+    std::fs::write(&file, text).expect("write");
+    let (ok, err) = run(
+        dir.path(),
+        &["import", file.to_str().unwrap(), "--table", &dst, "--yes"],
+    );
+    assert!(!ok, "{err}");
+    let f = std::fs::canonicalize(&file).unwrap().display().to_string();
+    let want = format!("{f}:180: duplicate key PK=P#002, SK=A: {f}:2 has the same key");
+    assert!(err.contains(&want), "`{want}` not in\n{err}");
+    assert!(snapshot(&db, &dst).await.is_empty(), "nothing written");
+}

@@ -14,7 +14,7 @@ use super::config::{Project, demo_project};
 use crate::dynamo::client::Dynamo;
 use crate::dynamo::seed::{Progress, WriteOptions};
 use crate::dynamo::seeding::{
-    self, Checkpoint, RunOptions, SeedSet, SeedSource, key_schema, validate_set,
+    self, Resume, RunOptions, SeedSet, SeedSource, key_schema, validate_set,
 };
 
 #[derive(Debug, Args, Clone)]
@@ -380,16 +380,20 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         create_from_design(db, &table, design.as_ref(), args.yes).await?;
     }
     let state_dir = seeding::state_dir();
-    if let Some(c) = state_dir
-        .as_deref()
-        .and_then(|d| Checkpoint::load(d, &set.name, &table))
-        .filter(|c| c.seed == set.seed)
-    {
-        eprintln!(
+    let fingerprint = set.fingerprint(&base).map_err(|e| anyhow::anyhow!(e))?;
+    match Resume::find(state_dir.as_deref(), &set, &table, &fingerprint) {
+        Resume::Continue(c) => eprintln!(
             "resuming the interrupted run {} after {} items",
             c.run_id,
             c.batches_done * 25
-        );
+        ),
+        Resume::Changed(c) => eprintln!(
+            "seed set `{}` changed since the interrupted run {} (which wrote {} items): starting over with every item",
+            set.name,
+            c.run_id,
+            c.batches_done * 25
+        ),
+        Resume::Fresh => {}
     }
     let opts = RunOptions {
         write,
