@@ -189,6 +189,8 @@ pub async fn commit(
                     after,
                 };
                 if args.yes {
+                    // Not written unasked: show it, then stop.
+                    print_change(info, &change);
                     anyhow::bail!(
                         "conflict on {}: run again to re-apply onto the current version",
                         change.key(info)
