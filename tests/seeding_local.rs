@@ -1530,7 +1530,7 @@ async fn a_set_name_with_the_marker_separator_is_refused() {
     assert!(r.stderr.contains("must not contain `#`"), "{r}");
 }
 
-// ------------------------------------------ duplicate keys, changed files
+// ------------------------------------- duplicate keys, changed files, table
 
 /// `n` lines `DUP#0000`..; `dups` maps a 1-based line to the 1-based line
 /// whose key it repeats.
@@ -1650,4 +1650,22 @@ async fn a_seed_file_changed_after_an_interruption_starts_over() {
         BTreeMap::from([(Some(format!("grow#{run_id}")), 350)])
     );
     assert!(!Checkpoint::path(&state, "grow", &t).exists());
+}
+
+#[tokio::test]
+async fn seed_without_table_uses_the_projects_only_design() {
+    // No --table, no `table` on the set, no default_table: the project's
+    // only [[table]] design names the table (as README says).
+    let db = db();
+    let name = unique("seed-only-design");
+    let p = Proj::with_sets();
+    std::fs::write(
+        p.config(),
+        format!("{}{SETS}", HEADER.replace("seedtest-dev", &name)),
+    )
+    .unwrap();
+    let r = p.run(&["seed", "good", "--yes"]);
+    assert!(r.ok, "{r}");
+    assert!(r.stderr.contains(&format!("creating table {name}")), "{r}");
+    assert_eq!(count(&db, &name).await, GOOD);
 }

@@ -251,6 +251,17 @@ fn base_dir(project: &Project) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// The table a set is seeded into: `--table`, else the set's, else the
+/// project's `default_table`, else the name of the project's only `[[table]]`
+/// design.
+pub fn target_table(project: &Project, set: &SeedSet, given: Option<&str>) -> Option<String> {
+    given
+        .map(str::to_string)
+        .or_else(|| set.table.clone())
+        .or_else(|| project.default_table.clone())
+        .or_else(|| (project.tables.len() == 1).then(|| project.tables[0].name.clone()))
+}
+
 pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Result<()> {
     let sets = seed_sets(project);
     if args.list || args.set.is_none() {
@@ -284,12 +295,11 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
     if let Some(seed) = args.seed {
         set.seed = seed;
     }
-    let table = args
-        .table
-        .clone()
-        .or_else(|| set.table.clone())
-        .or_else(|| project.default_table.clone())
-        .ok_or_else(|| anyhow::anyhow!("no table: pass --table, or set `table` on the seed set"))?;
+    let table = target_table(project, &set, args.table.as_deref()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no table: pass --table, set `table` on the seed set, or [project] default_table in dyntui.toml"
+        )
+    })?;
     let settings = &project.seeding;
     let design = design_for(project, &table, &set);
     let protected = project.protected_tables.contains(&table);
