@@ -32,6 +32,8 @@ fn main() -> ExitCode {
     };
     match rt.block_on(real_main(args)) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`dyntui scan | head`): not an error.
+        Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("{}", cli::report(&e));

@@ -606,6 +606,43 @@ async fn copy_refuses_a_protected_destination_without_its_name() {
 }
 
 #[tokio::test]
+async fn scan_into_a_closed_pipe_exits_quietly() {
+    // `dyntui scan | head -1`: the reader goes away after a line.
+    let db = db();
+    let src = table_with(
+        &db,
+        generate(
+            2,
+            DemoSize {
+                customers: 200,
+                products: 20,
+                orders: 300,
+                reviews: 50,
+            },
+        ),
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = bin(dir.path(), &["scan", "--table", &src, "--page-size", "50"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn scan");
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("read a line");
+        assert!(first.starts_with('{'), "{first}");
+    } // the read end is closed here
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}\n{err}", out.status);
+    assert!(err.trim().is_empty(), "nothing on stderr:\n{err}");
+}
+
+#[tokio::test]
 async fn duplicate_keys_in_an_import_file_are_reported_with_both_lines() {
     // Validation passed; BatchWriteItem failed after 175 items with
     // "Provided list of item keys contains duplicates".

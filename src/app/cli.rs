@@ -258,6 +258,46 @@ pub struct ItemsArgs {
     pub dynamo_json: bool,
 }
 
+/// Writing a command's output failed because its reader closed the pipe
+/// (`dyntui scan | head`).
+#[derive(Debug, thiserror::Error)]
+#[error("the reader of the output went away")]
+pub struct OutputClosed;
+
+/// A command's standard output: a closed pipe is reported as [`OutputClosed`]
+/// (and not a broken pipe elsewhere, such as a migration script's).
+struct CommandOutput<W>(W);
+
+impl<W: Write> CommandOutput<W> {
+    fn closed(e: std::io::Error) -> std::io::Error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, OutputClosed)
+        } else {
+            e
+        }
+    }
+}
+
+impl<W: Write> Write for CommandOutput<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(Self::closed)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(Self::closed)
+    }
+}
+
+/// True when a command stopped because the reader of its output went away:
+/// it exits quietly, as `head` expects.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.is::<OutputClosed>()
+            || c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.get_ref().is_some_and(|inner| inner.is::<OutputClosed>()))
+    })
+}
+
 /// A headless command's failure, printed as `error: ...` with exit code 1.
 pub fn report(e: &anyhow::Error) -> String {
     format!("error: {e:#}")
@@ -312,7 +352,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
     }
     let db = Dynamo::connect(&conn.options()).await.map_err(aws)?;
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(CommandOutput(stdout.lock()));
     match cmd {
         Command::Tables { output } => {
             let names = db.list_tables().await.map_err(aws)?;
