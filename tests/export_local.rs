@@ -606,6 +606,49 @@ async fn copy_refuses_a_protected_destination_without_its_name() {
 }
 
 #[tokio::test]
+async fn a_plain_export_is_imported_only_when_asked_and_with_a_warning() {
+    // Sets were written as arrays and binary as base64: imported silently,
+    // they came back as lists and strings.
+    let db = db();
+    let items = crafted();
+    let src = table_with(&db, items.clone()).await;
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("plain.jsonl");
+    let f = file.to_str().unwrap();
+    let (ok, err) = run(
+        dir.path(),
+        &["export", "--table", &src, "-o", f, "--format", "plain"],
+    );
+    assert!(ok, "{err}");
+    let (ok, err) = run(dir.path(), &["import", f, "--table", &dst, "--yes"]);
+    assert!(!ok, "{err}");
+    assert!(err.contains("is a plain JSON export"), "{err}");
+    assert!(err.contains("--allow-plain"), "{err}");
+    assert!(snapshot(&db, &dst).await.is_empty(), "nothing written");
+
+    let (ok, err) = run(
+        dir.path(),
+        &["import", f, "--table", &dst, "--yes", "--allow-plain"],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("warning:") && err.contains("sets are imported as lists"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&db, &dst).await.len(), items.len());
+    let got = common::items::get(&db, &dst, "EDGE#0", "ITEM#000").await;
+    assert!(
+        matches!(got.get("ss"), Some(AttributeValue::L(_))),
+        "{got:?}"
+    );
+    assert!(
+        matches!(got.get("bin"), Some(AttributeValue::S(_))),
+        "{got:?}"
+    );
+}
+
+#[tokio::test]
 async fn scan_into_a_closed_pipe_exits_quietly() {
     // `dyntui scan | head -1`: the reader goes away after a line.
     let db = db();

@@ -84,6 +84,10 @@ pub struct ImportArgs {
     /// Import the complete lines of a truncated file (a stopped export).
     #[arg(long)]
     pub allow_truncated: bool,
+    /// Import a `--format plain` export although its sets come back as
+    /// lists and its binary as base64 strings.
+    #[arg(long)]
+    pub allow_plain: bool,
     #[command(flatten)]
     pub rate: WriteRate,
     #[command(flatten)]
@@ -368,6 +372,24 @@ pub async fn import(
         && !args.allow_truncated
     {
         anyhow::bail!("{p}");
+    }
+    // A plain export lost its types: sets were written as arrays and binary
+    // as base64, and would come back as lists and strings.
+    if check
+        .trailer
+        .as_ref()
+        .is_some_and(|t| t.format == ExportFormat::Plain.name())
+    {
+        if !args.allow_plain {
+            anyhow::bail!(
+                "{} is a plain JSON export: its sets were written as arrays and its binary as base64, so they would be imported as lists and strings. Export again with --format dynamodb (the default) for an exact copy, or pass --allow-plain to import it as it is; nothing written",
+                args.file.display()
+            );
+        }
+        eprintln!(
+            "warning: {} is a plain JSON export: sets are imported as lists and binary as base64 strings",
+            args.file.display()
+        );
     }
     let path = std::fs::canonicalize(&args.file).unwrap_or(args.file.clone());
     let set = SeedSet {
