@@ -605,6 +605,27 @@ async fn copy_refuses_a_protected_destination_without_its_name() {
     let _ = put;
 }
 
+// ----------------------------------- plain imports, stops, pipes, duplicates
+
+/// The checkpoint files of imports and seeds in a state dir.
+fn checkpoints(state: &Path) -> usize {
+    std::fs::read_dir(state.join("dyntui"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with("seed-"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+fn interrupt(child: &std::process::Child) {
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(kill.success());
+}
+
 #[tokio::test]
 async fn a_plain_export_is_imported_only_when_asked_and_with_a_warning() {
     // Sets were written as arrays and binary as base64: imported silently,
@@ -645,6 +666,109 @@ async fn a_plain_export_is_imported_only_when_asked_and_with_a_warning() {
     assert!(
         matches!(got.get("bin"), Some(AttributeValue::S(_))),
         "{got:?}"
+    );
+}
+
+#[tokio::test]
+async fn stopped_imports_and_exports_exit_130_and_import_shows_what_it_writes() {
+    let db = db();
+    let items = generate(
+        6,
+        DemoSize {
+            customers: 120,
+            products: 20,
+            orders: 200,
+            reviews: 60,
+        },
+    );
+    let src = table_with(&db, items.clone()).await;
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("all.jsonl");
+    let f = file.to_str().unwrap();
+    let (ok, err) = run(dir.path(), &["export", "--table", &src, "-o", f]);
+    assert!(ok, "{err}");
+
+    // A slow import (20 WCU/s), stopped by Ctrl-C after a progress line.
+    let child = bin(
+        dir.path(),
+        &[
+            "import",
+            f,
+            "--table",
+            &dst,
+            "--yes",
+            "--concurrency",
+            "1",
+            "--rate-limit",
+            "20",
+        ],
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn import");
+    let began = std::time::Instant::now();
+    while checkpoints(dir.path()) == 0 {
+        assert!(began.elapsed() < Duration::from_secs(60), "no checkpoint");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Plain progress lines come every 3 s without a terminal.
+    std::thread::sleep(Duration::from_millis(3500));
+    interrupt(&child);
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("stopped after"), "{err}");
+    let progress = err
+        .lines()
+        .find(|l| l.starts_with("importing:"))
+        .unwrap_or_else(|| panic!("no progress line in\n{err}"));
+    assert!(
+        progress.contains("written ")
+            && progress.contains(&format!(" of {} items", items.len()))
+            && progress.contains(" WCU"),
+        "{progress}"
+    );
+    assert!(!err.contains("scanned 0"), "{err}");
+    let written = snapshot(&db, &dst).await.len();
+    assert!(written > 0 && written < items.len(), "{written}");
+
+    // A slow export, stopped the same way.
+    let out_file = dir.path().join("slow.jsonl");
+    let child = bin(
+        dir.path(),
+        &[
+            "export",
+            "--table",
+            &src,
+            "-o",
+            out_file.to_str().unwrap(),
+            "--read-rate-limit",
+            "2",
+            "--page-size",
+            "20",
+            "--segments",
+            "1",
+        ],
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn export");
+    let partial = export::partial_path(&out_file);
+    let began = std::time::Instant::now();
+    while !partial.exists() {
+        assert!(began.elapsed() < Duration::from_secs(60), "no partial file");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt(&child);
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("stopped:"), "{err}");
+    assert!(
+        !out_file.exists(),
+        "an incomplete export keeps its .partial name"
     );
 }
 

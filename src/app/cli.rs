@@ -337,9 +337,13 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             return Ok(0);
         }
         Command::Copy(args) => {
-            super::exportcli::copy(&conn.options(), project, (**args).clone(), conn.read_only)
-                .await?;
-            return Ok(0);
+            return super::exportcli::copy(
+                &conn.options(),
+                project,
+                (**args).clone(),
+                conn.read_only,
+            )
+            .await;
         }
         Command::Seed(_) | Command::Migrate(_) if conn.read_only => {
             let dry = matches!(&cmd, Command::Migrate(a) if a.dry_run || matches!(a.command, super::migratecli::MigrateCommand::Status));
@@ -515,8 +519,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Seed(args) => {
             drop(out);
-            super::seedcli::run(&db, project, args).await?;
-            return Ok(0);
+            return super::seedcli::run(&db, project, args).await;
         }
         Command::Diagnose(args) => {
             drop(out);
@@ -524,13 +527,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Export(args) => {
             drop(out);
-            super::exportcli::export(&db, project, args).await?;
-            return Ok(0);
+            return super::exportcli::export(&db, project, args).await;
         }
         Command::Import(args) => {
             drop(out);
-            super::exportcli::import(&db, project, args, conn.read_only).await?;
-            return Ok(0);
+            return super::exportcli::import(&db, project, args, conn.read_only).await;
         }
         Command::Copy(_) => anyhow::bail!("copy connects on its own (handled above)"),
         Command::Migrate(args) => {

@@ -70,13 +70,27 @@ impl WriteRate {
     }
 }
 
+/// Exit code of a bulk command stopped by Ctrl-C (128 + SIGINT, as shells
+/// report an interrupted program): scripts see that it did not finish.
+pub const INTERRUPTED: u8 = 130;
+
 /// Ctrl-C asks a bulk command to stop cleanly: the work in flight finishes
 /// and a checkpoint (where there is one) lets the same command continue.
+/// The handler is in place when this returns.
 pub fn stop_on_ctrl_c() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
+    #[cfg(unix)]
+    let sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        #[cfg(unix)]
+        let got = match sigint {
+            Ok(mut sig) => sig.recv().await.is_some(),
+            Err(_) => tokio::signal::ctrl_c().await.is_ok(),
+        };
+        #[cfg(not(unix))]
+        let got = tokio::signal::ctrl_c().await.is_ok();
+        if got {
             eprintln!("\nstopping after the work in flight ...");
             s.store(true, Ordering::Relaxed);
         }
@@ -262,7 +276,8 @@ pub fn target_table(project: &Project, set: &SeedSet, given: Option<&str>) -> Op
         .or_else(|| (project.tables.len() == 1).then(|| project.tables[0].name.clone()))
 }
 
-pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Result<()> {
+/// `dyntui seed`; returns the exit code ([`INTERRUPTED`] when Ctrl-C stopped it).
+pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Result<u8> {
     let sets = seed_sets(project);
     if args.list || args.set.is_none() {
         for s in &sets {
@@ -276,7 +291,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         if args.set.is_none() && !args.list {
             eprintln!("choose a set: dyntui seed <set>");
         }
-        return Ok(());
+        return Ok(0);
     }
     let name = args.set.clone().unwrap_or_default();
     let mut set = sets
@@ -340,7 +355,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
             set.name
         );
         if keys.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         if !confirm(&format!("Delete these {} items?", keys.len()), args.yes)? {
             anyhow::bail!("nothing deleted");
@@ -362,7 +377,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
                 ""
             }
         );
-        return Ok(());
+        return Ok(if report.stopped { INTERRUPTED } else { 0 });
     }
 
     let base = base_dir(project);
@@ -450,7 +465,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
             out.run_id
         );
     }
-    Ok(())
+    Ok(if rep.stopped { INTERRUPTED } else { 0 })
 }
 
 /// A progress bar on a terminal, plain lines otherwise.

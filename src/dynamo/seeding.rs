@@ -193,6 +193,8 @@ impl SeedSet {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Validation {
     pub good: u64,
+    /// Write capacity units the good items take as puts (1 per started KB).
+    pub wcu: f64,
     /// `file:line: reason` (or `generated item N: reason`).
     pub errors: Vec<String>,
 }
@@ -211,7 +213,10 @@ pub fn validate_set(
         match r {
             Err(e) => v.errors.push(e.to_string()),
             Ok((origin, item)) => match validate_item(&item, schema) {
-                Ok(()) => v.good += 1,
+                Ok(()) => {
+                    v.good += 1;
+                    v.wcu += Write::Put(item).wcu();
+                }
                 Err(e) => v.errors.push(format!("{origin}: {e}")),
             },
         }
