@@ -32,6 +32,8 @@ fn main() -> ExitCode {
     };
     match rt.block_on(real_main(args)) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`dyntui scan | head`): not an error.
+        Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("{}", cli::report(&e));
@@ -73,6 +75,10 @@ async fn real_main(args: Cli) -> anyhow::Result<u8> {
         app.fatal = None;
         app.open_snapshot(s);
     }
+    // Caught from here on (before the terminal goes raw), so a signal
+    // restores the terminal as `q` does instead of killing dyntui with the
+    // alternate screen on, the cursor hidden and the terminal raw.
+    let mut signals = Signals::register();
     let mut guard = TerminalGuard::new()?;
     app.read_only = args.conn.read_only;
     // The editor gets the terminal: cooked mode, main screen; then back.
@@ -86,14 +92,75 @@ async fn real_main(args: Cli) -> anyhow::Result<u8> {
             crossterm::terminal::enable_raw_mode()
         }
     };
-    let r = run(
-        &mut guard.terminal,
-        &mut app,
-        &mut rx,
-        EventStream::new,
-        &mut suspend,
-    )
-    .await;
+    let r = tokio::select! {
+        r = run(
+            &mut guard.terminal,
+            &mut app,
+            &mut rx,
+            EventStream::new,
+            &mut suspend,
+        ) => r.map(|()| 0),
+        signal = signals.next() => {
+            tracing::info!(signal, "quitting on a signal");
+            // 128 + the signal's number, as shells report it.
+            Ok(128u8.saturating_add(signal as u8))
+        }
+    };
     drop(guard);
-    r.map(|()| 0)
+    r
+}
+
+/// SIGTERM, SIGINT and SIGHUP, caught while the TUI runs.
+struct Signals {
+    #[cfg(unix)]
+    streams: Vec<(i32, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn register() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = [
+                (15, SignalKind::terminate()),
+                (2, SignalKind::interrupt()),
+                (1, SignalKind::hangup()),
+            ]
+            .into_iter()
+            .filter_map(|(n, kind)| match signal(kind) {
+                Ok(s) => Some((n, s)),
+                Err(e) => {
+                    tracing::warn!("cannot catch signal {n}: {e}");
+                    None
+                }
+            })
+            .collect();
+            Signals { streams }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// The number of the first signal received.
+    async fn next(&mut self) -> i32 {
+        #[cfg(unix)]
+        {
+            if self.streams.is_empty() {
+                return std::future::pending().await;
+            }
+            let waits = self.streams.iter_mut().map(|(n, s)| {
+                let n = *n;
+                Box::pin(async move {
+                    s.recv().await;
+                    n
+                })
+            });
+            futures::future::select_all(waits).await.0
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            2
+        }
+    }
 }

@@ -43,9 +43,18 @@ const EDITOR_JS: &str = r#"
 // A scripted editor: node editor.mjs <file>. Reads the item, applies the
 // edit named by DYNTUI_TEST_EDIT, writes it back reformatted.
 import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
 const file = process.argv[2];
 const item = JSON.parse(readFileSync(file, "utf8"));
 const edit = process.env.DYNTUI_TEST_EDIT;
+// Someone else writes the item while it is in the editor: the command
+// (program and arguments) is in concurrent.json beside this script.
+if (edit === "concurrent") {
+  const [program, ...args] = JSON.parse(readFileSync(join(dirname(process.argv[1]), "concurrent.json"), "utf8"));
+  execFileSync(program, args, { stdio: "ignore" });
+  item.name = "Grace";
+}
 if (edit === "rename") item.name = "Grace";
 if (edit === "rename-dynamo") item.name = { S: "Grace" };
 if (edit === "move") item.SK = "B";
@@ -602,6 +611,57 @@ async fn a_concurrent_change_is_detected_not_overwritten_and_can_be_reapplied() 
     .await;
     assert!(matches!(r, Err(WriteError::Exists(_))), "{r:?}");
     assert_eq!(snapshot(&db, &t).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_conflict_with_yes_shows_the_change_it_did_not_write() {
+    // `your change, re-applied onto the current version:` was printed with
+    // nothing after it.
+    let db = db();
+    let t = unique("edit-conflict");
+    table_named(&db, &t).await;
+    put(&db, &t, rich("P1", "A")).await;
+    let bin = Bin::new(PROJECT);
+    let key = key_json("P1", "A");
+    let concurrent = serde_json::json!([
+        env!("CARGO_BIN_EXE_dyntui"),
+        "--config",
+        bin.dir.path().join("dyntui.toml"),
+        "--endpoint-url",
+        common::endpoint(),
+        "--log-file",
+        bin.dir.path().join("other.log"),
+        "set",
+        "-t",
+        t,
+        "--key",
+        key,
+        "name=Theirs",
+        "--yes",
+    ]);
+    std::fs::write(
+        bin.dir.path().join("concurrent.json"),
+        concurrent.to_string(),
+    )
+    .expect("concurrent.json");
+    let (ok, _, err) = bin.run(
+        &["edit", "-t", &t, "--key", &key, "--yes"],
+        "concurrent",
+        None,
+    );
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("~ name: Ada -> Theirs"),
+        "what changed meanwhile:\n{err}"
+    );
+    let (_, after) = err
+        .split_once("your change, re-applied onto the current version:")
+        .unwrap_or_else(|| panic!("no re-applied change in\n{err}"));
+    let (shown, _) = after.split_once("error:").expect("the error follows");
+    assert!(shown.contains("~ name: Theirs -> Grace"), "{err}");
+    assert!(err.contains("run again to re-apply"), "{err}");
+    let now = get(&db, &t, "P1", "A").await;
+    assert_eq!(now.get("name"), Some(&s("Theirs")), "their write survives");
 }
 
 #[tokio::test]

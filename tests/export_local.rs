@@ -713,3 +713,237 @@ async fn copy_refuses_a_protected_destination_without_its_name() {
     assert!(snapshot(&db, &name).await.is_empty());
     let _ = put;
 }
+
+// ----------------------------------- plain imports, stops, pipes, duplicates
+
+/// The checkpoint files of imports and seeds in a state dir.
+fn checkpoints(state: &Path) -> usize {
+    std::fs::read_dir(state.join("dyntui"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with("seed-"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+fn interrupt(child: &std::process::Child) {
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(kill.success());
+}
+
+#[tokio::test]
+async fn a_plain_export_is_imported_only_when_asked_and_with_a_warning() {
+    // Sets were written as arrays and binary as base64: imported silently,
+    // they came back as lists and strings.
+    let db = db();
+    let items = crafted();
+    let src = table_with(&db, items.clone()).await;
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("plain.jsonl");
+    let f = file.to_str().unwrap();
+    let (ok, err) = run(
+        dir.path(),
+        &["export", "--table", &src, "-o", f, "--format", "plain"],
+    );
+    assert!(ok, "{err}");
+    let (ok, err) = run(dir.path(), &["import", f, "--table", &dst, "--yes"]);
+    assert!(!ok, "{err}");
+    assert!(err.contains("is a plain JSON export"), "{err}");
+    assert!(err.contains("--allow-plain"), "{err}");
+    assert!(snapshot(&db, &dst).await.is_empty(), "nothing written");
+
+    let (ok, err) = run(
+        dir.path(),
+        &["import", f, "--table", &dst, "--yes", "--allow-plain"],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("warning:") && err.contains("sets are imported as lists"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&db, &dst).await.len(), items.len());
+    let got = common::items::get(&db, &dst, "EDGE#0", "ITEM#000").await;
+    assert!(
+        matches!(got.get("ss"), Some(AttributeValue::L(_))),
+        "{got:?}"
+    );
+    assert!(
+        matches!(got.get("bin"), Some(AttributeValue::S(_))),
+        "{got:?}"
+    );
+}
+
+#[tokio::test]
+async fn stopped_imports_and_exports_exit_130_and_import_shows_what_it_writes() {
+    let db = db();
+    let items = generate(
+        6,
+        DemoSize {
+            customers: 120,
+            products: 20,
+            orders: 200,
+            reviews: 60,
+        },
+    );
+    let src = table_with(&db, items.clone()).await;
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("all.jsonl");
+    let f = file.to_str().unwrap();
+    let (ok, err) = run(dir.path(), &["export", "--table", &src, "-o", f]);
+    assert!(ok, "{err}");
+
+    // A slow import (20 WCU/s), stopped by Ctrl-C after a progress line.
+    let child = bin(
+        dir.path(),
+        &[
+            "import",
+            f,
+            "--table",
+            &dst,
+            "--yes",
+            "--concurrency",
+            "1",
+            "--rate-limit",
+            "20",
+        ],
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn import");
+    let began = std::time::Instant::now();
+    while checkpoints(dir.path()) == 0 {
+        assert!(began.elapsed() < Duration::from_secs(60), "no checkpoint");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Plain progress lines come every 3 s without a terminal.
+    std::thread::sleep(Duration::from_millis(3500));
+    interrupt(&child);
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("stopped after"), "{err}");
+    let progress = err
+        .lines()
+        .find(|l| l.starts_with("importing:"))
+        .unwrap_or_else(|| panic!("no progress line in\n{err}"));
+    assert!(
+        progress.contains("written ")
+            && progress.contains(&format!(" of {} items", items.len()))
+            && progress.contains(" WCU"),
+        "{progress}"
+    );
+    assert!(!err.contains("scanned 0"), "{err}");
+    let written = snapshot(&db, &dst).await.len();
+    assert!(written > 0 && written < items.len(), "{written}");
+
+    // A slow export, stopped the same way.
+    let out_file = dir.path().join("slow.jsonl");
+    let child = bin(
+        dir.path(),
+        &[
+            "export",
+            "--table",
+            &src,
+            "-o",
+            out_file.to_str().unwrap(),
+            "--read-rate-limit",
+            "2",
+            "--page-size",
+            "20",
+            "--segments",
+            "1",
+        ],
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn export");
+    let partial = export::partial_path(&out_file);
+    let began = std::time::Instant::now();
+    while !partial.exists() {
+        assert!(began.elapsed() < Duration::from_secs(60), "no partial file");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt(&child);
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("stopped:"), "{err}");
+    assert!(
+        !out_file.exists(),
+        "an incomplete export keeps its .partial name"
+    );
+}
+
+#[tokio::test]
+async fn scan_into_a_closed_pipe_exits_quietly() {
+    // `dyntui scan | head -1`: the reader goes away after a line.
+    let db = db();
+    let src = table_with(
+        &db,
+        generate(
+            2,
+            DemoSize {
+                customers: 200,
+                products: 20,
+                orders: 300,
+                reviews: 50,
+            },
+        ),
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = bin(dir.path(), &["scan", "--table", &src, "--page-size", "50"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn scan");
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("read a line");
+        assert!(first.starts_with('{'), "{first}");
+    } // the read end is closed here
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}\n{err}", out.status);
+    assert!(err.trim().is_empty(), "nothing on stderr:\n{err}");
+}
+
+#[tokio::test]
+async fn duplicate_keys_in_an_import_file_are_reported_with_both_lines() {
+    // Validation passed; BatchWriteItem failed after 175 items with
+    // "Provided list of item keys contains duplicates".
+    let db = db();
+    let dst = empty_table(&db).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("dups.jsonl");
+    let mut text = String::new();
+    for i in 1..=200 {
+        let k = if i == 180 { 2 } else { i };
+        text.push_str(&format!(
+            r#"{{"PK":{{"S":"P#{k:03}"}},"SK":{{"S":"A"}},"n":{{"N":"{i}"}}}}"#
+        ));
+        text.push('\n');
+    }
+    text.push_str(r#"{"_dyntui_export":{"version":1,"table":"t","format":"dynamodb","items":200,"complete":true}}"#);
+    text.push('\n');
+    std::fs::write(&file, text).expect("write");
+    let (ok, err) = run(
+        dir.path(),
+        &["import", file.to_str().unwrap(), "--table", &dst, "--yes"],
+    );
+    assert!(!ok, "{err}");
+    let f = std::fs::canonicalize(&file).unwrap().display().to_string();
+    let want = format!("{f}:180: duplicate key PK=P#002, SK=A: {f}:2 has the same key");
+    assert!(err.contains(&want), "`{want}` not in\n{err}");
+    assert!(snapshot(&db, &dst).await.is_empty(), "nothing written");
+}

@@ -927,6 +927,7 @@ async fn a_checkpoint_of_another_seed_number_is_not_resumed() {
         run_id: "01OLDRUN".into(),
         seed: set.seed + 1,
         batches_done: 1,
+        fingerprint: set.fingerprint(Path::new(DEMO_DIR)).unwrap(),
     }
     .save(state.path())
     .unwrap();
@@ -981,7 +982,8 @@ async fn the_binary_stopped_by_ctrl_c_resumes_on_the_next_run() {
     assert!(kill.success());
     let out = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    // Not finished: scripts must not take it for success (130 = 128 + SIGINT).
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("stopped:"), "{stderr}");
     let saved = Checkpoint::load(&state.path().join("dyntui"), "demo", &t).expect("checkpoint");
     assert!(saved.batches_done > 0, "{saved:?}");
@@ -1496,6 +1498,7 @@ async fn a_checkpoint_of_another_table_is_not_resumed() {
         run_id: "01INTERRUPTEDELSEWHERE0000".into(),
         seed: 42,
         batches_done: 2,
+        fingerprint: set_of(&project, "good").fingerprint(p.dir.path()).unwrap(),
     }
     .save(p.state.path())
     .unwrap();
@@ -1526,4 +1529,144 @@ async fn a_set_name_with_the_marker_separator_is_refused() {
     let want = format!("{}:{}", p.config().display(), seed_line(&src, "x#y"));
     assert!(r.stderr.contains(&want), "`{want}` not in\n{r}");
     assert!(r.stderr.contains("must not contain `#`"), "{r}");
+}
+
+// ------------------------------------- duplicate keys, changed files, table
+
+/// `n` lines `DUP#0000`..; `dups` maps a 1-based line to the 1-based line
+/// whose key it repeats.
+fn lines_with_duplicates(n: usize, dups: &[(usize, usize)]) -> String {
+    let mut text = String::new();
+    for i in 1..=n {
+        let of = dups.iter().find(|(l, _)| *l == i).map_or(i, |(_, f)| *f);
+        text.push_str(&line(&format!("DUP#{of:04}"), "A"));
+        text.push('\n');
+    }
+    text
+}
+
+#[tokio::test]
+async fn duplicate_keys_are_refused_before_anything_is_written() {
+    // Line 20 repeats line 10's key (the same batch of 25) and line 560
+    // line 3's (another batch). Validation used to pass; BatchWriteItem then
+    // failed with "Provided list of item keys contains duplicates" after the
+    // batches before, and every rerun failed at the same batch.
+    let db = db();
+    let p = Proj::new("\n[[seed]]\nname = \"dups\"\nfiles = [\"data/dups.jsonl\"]\n");
+    std::fs::write(
+        p.dir.path().join("data/dups.jsonl"),
+        lines_with_duplicates(600, &[(20, 10), (560, 3)]),
+    )
+    .unwrap();
+    let t = unique("seed-dups");
+    demo_design(&t).create(&db).await.expect("create");
+    let f = p.file("dups.jsonl");
+    let r = p.run(&["seed", "dups", "--table", &t, "--yes"]);
+    assert!(!r.ok, "{r}");
+    for (later, first, key) in [(20, 10, "DUP#0010"), (560, 3, "DUP#0003")] {
+        let want =
+            format!("{f}:{later}: duplicate key PK={key}, SK=A: {f}:{first} has the same key");
+        assert!(r.stderr.contains(&want), "`{want}` not in\n{r}");
+    }
+    assert!(r.stderr.contains("2 invalid items; nothing written"), "{r}");
+    assert_eq!(count(&db, &t).await, 0, "nothing written");
+
+    // Asked to, the first of each pair is written and no batch fails.
+    let r = p.run(&["seed", "dups", "--table", &t, "--yes", "--skip-invalid"]);
+    assert!(r.ok, "{r}");
+    assert!(r.stderr.contains("2 invalid skipped"), "{r}");
+    assert_eq!(count(&db, &t).await, 598);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seed_file_changed_after_an_interruption_starts_over() {
+    // Lines added at the top after a stopped run: resuming by position
+    // skipped the new lines.
+    let db = db();
+    let p = Proj::new("\n[[seed]]\nname = \"grow\"\nfiles = [\"data/grow.jsonl\"]\n");
+    let file = p.dir.path().join("data/grow.jsonl");
+    let old: String = (0..300)
+        .map(|i| line(&format!("OLD#{i:03}"), "A") + "\n")
+        .collect();
+    std::fs::write(&file, &old).unwrap();
+    let project = p.project();
+    let set = set_of(&project, "grow");
+    let t = unique("seed-grow");
+    demo_design(&t).create(&db).await.expect("create");
+    // The binary's state dir is $XDG_STATE_HOME/dyntui.
+    let state = p.state.path().join("dyntui");
+    let progress = Arc::new(Progress::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (p, s) = (progress.clone(), stop.clone());
+        tokio::spawn(async move {
+            while p.written.load(Ordering::Relaxed) < 100 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            s.store(true, Ordering::Relaxed);
+        })
+    };
+    let first = run_lib(
+        &db,
+        &project,
+        &set,
+        &t,
+        p.dir.path(),
+        Some(&state),
+        WriteOptions {
+            concurrency: 1,
+            ..WriteOptions::default()
+        },
+        progress,
+        stop,
+    )
+    .await
+    .expect("first run");
+    watcher.abort();
+    assert!(first.report.stopped, "{first:?}");
+    let done = first.report.batches_done;
+    assert!(done > 0 && done * 25 < 300, "{first:?}");
+
+    // 50 new lines at the top.
+    let new: String = (0..50)
+        .map(|i| line(&format!("NEW#{i:03}"), "A") + "\n")
+        .collect();
+    std::fs::write(&file, format!("{new}{old}")).unwrap();
+    let r = p.run(&["seed", "grow", "--table", &t, "--yes"]);
+    assert!(r.ok, "{r}");
+    assert!(
+        r.stderr.contains(&format!(
+            "seed set `grow` changed since the interrupted run {} (which wrote {} items): starting over",
+            first.run_id,
+            done * 25
+        )),
+        "{r}"
+    );
+    assert!(!r.stderr.contains("resuming"), "{r}");
+    let run_id = run_id_of(&r);
+    assert_ne!(run_id, first.run_id);
+    assert_eq!(count(&db, &t).await, 350, "every line of the new file");
+    assert_eq!(
+        markers(&db, &t).await,
+        BTreeMap::from([(Some(format!("grow#{run_id}")), 350)])
+    );
+    assert!(!Checkpoint::path(&state, "grow", &t).exists());
+}
+
+#[tokio::test]
+async fn seed_without_table_uses_the_projects_only_design() {
+    // No --table, no `table` on the set, no default_table: the project's
+    // only [[table]] design names the table (as README says).
+    let db = db();
+    let name = unique("seed-only-design");
+    let p = Proj::with_sets();
+    std::fs::write(
+        p.config(),
+        format!("{}{SETS}", HEADER.replace("seedtest-dev", &name)),
+    )
+    .unwrap();
+    let r = p.run(&["seed", "good", "--yes"]);
+    assert!(r.ok, "{r}");
+    assert!(r.stderr.contains(&format!("creating table {name}")), "{r}");
+    assert_eq!(count(&db, &name).await, GOOD);
 }

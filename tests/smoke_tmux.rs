@@ -166,3 +166,103 @@ writeFileSync(f, JSON.stringify(item, null, 2));
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+fn pane(session: &str, format: &str) -> String {
+    tmux(&["display-message", "-p", "-t", session, format])
+        .trim()
+        .to_string()
+}
+
+/// Waits until `check` holds, or panics with the screen and `what`.
+fn wait_until(session: &str, what: &str, check: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        if start.elapsed() > Duration::from_secs(30) {
+            panic!("{what} within 30 s; the screen:\n{}", capture(session));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_signal_restores_the_terminal_as_quitting_does() {
+    // SIGTERM, SIGINT and SIGHUP used to kill dyntui with the alternate
+    // screen on, the cursor hidden and the terminal raw. The pane's shell
+    // outlives dyntui here: it prints the exit code and the terminal modes,
+    // then reads a line typed afterwards.
+    let endpoint = common::endpoint();
+    for (signal, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pid_file = dir.path().join("pid");
+        let script = dir.path().join("pane.sh");
+        std::fs::write(
+            &script,
+            format!(
+                r#"export AWS_ACCESS_KEY_ID=dummy AWS_SECRET_ACCESS_KEY=dummy AWS_REGION=us-east-1 XDG_STATE_HOME='{state}'
+sh -c 'echo $$ > "$1"; exec "$2" --endpoint-url "$3" --log-file "$4"' sh '{pid}' '{bin}' '{endpoint}' '{log}'
+echo "EXIT=$?"
+echo "MODES=$(stty -a | tr ' ;' '\n\n' | grep -E '^-?(icanon|echo)$' | tr '\n' ' ')"
+printf 'type: '
+read line
+echo "got=$line"
+sleep 600
+"#,
+                state = dir.path().display(),
+                pid = pid_file.display(),
+                bin = bin(),
+                log = dir.path().join("dyntui.log").display(),
+            ),
+        )
+        .expect("write the pane script");
+        let session = Session(format!("dyntui-signal-{}-{signal}", std::process::id()));
+        tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            &session.0,
+            "-x",
+            "120",
+            "-y",
+            "30",
+            "-c",
+            &dir.path().display().to_string(),
+            &format!("sh {}", script.display()),
+        ]);
+        wait_until(&session.0, "the TUI did not start", || {
+            pane(&session.0, "#{alternate_on}") == "1" && capture(&session.0).contains("dyntui")
+        });
+        let pid = std::fs::read_to_string(&pid_file).expect("pid file");
+        // Let it finish drawing and settle in its event loop.
+        std::thread::sleep(Duration::from_millis(500));
+        let kill = Command::new("kill")
+            .args([format!("-{signal}"), pid.trim().to_string()])
+            .status()
+            .expect("kill");
+        assert!(kill.success());
+        let screen = wait_for(&session.0, "type:");
+        assert!(
+            screen.contains(&format!("EXIT={code}")),
+            "SIG{signal}: exit code 128 + the signal:\n{screen}"
+        );
+        assert!(
+            screen.contains("MODES=icanon echo"),
+            "SIG{signal}: the terminal is back in cooked mode with echo:\n{screen}"
+        );
+        assert_eq!(
+            pane(&session.0, "#{alternate_on}"),
+            "0",
+            "SIG{signal}: the alternate screen is left:\n{screen}"
+        );
+        assert_eq!(
+            pane(&session.0, "#{cursor_flag}"),
+            "1",
+            "SIG{signal}: the cursor is visible"
+        );
+        tmux(&["send-keys", "-t", &session.0, "hello", "Enter"]);
+        let screen = wait_for(&session.0, "got=hello");
+        assert!(
+            screen.contains("type: hello"),
+            "SIG{signal}: typed input is echoed:\n{screen}"
+        );
+    }
+}

@@ -269,6 +269,46 @@ pub struct ItemsArgs {
     pub dynamo_json: bool,
 }
 
+/// Writing a command's output failed because its reader closed the pipe
+/// (`dyntui scan | head`).
+#[derive(Debug, thiserror::Error)]
+#[error("the reader of the output went away")]
+pub struct OutputClosed;
+
+/// A command's standard output: a closed pipe is reported as [`OutputClosed`]
+/// (and not a broken pipe elsewhere, such as a migration script's).
+struct CommandOutput<W>(W);
+
+impl<W: Write> CommandOutput<W> {
+    fn closed(e: std::io::Error) -> std::io::Error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, OutputClosed)
+        } else {
+            e
+        }
+    }
+}
+
+impl<W: Write> Write for CommandOutput<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(Self::closed)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(Self::closed)
+    }
+}
+
+/// True when a command stopped because the reader of its output went away:
+/// it exits quietly, as `head` expects.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.is::<OutputClosed>()
+            || c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.get_ref().is_some_and(|inner| inner.is::<OutputClosed>()))
+    })
+}
+
 /// A headless command's failure, printed as `error: ...` with exit code 1.
 pub fn report(e: &anyhow::Error) -> String {
     format!("error: {e:#}")
@@ -308,9 +348,13 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             return Ok(0);
         }
         Command::Copy(args) => {
-            super::exportcli::copy(&conn.options(), project, (**args).clone(), conn.read_only)
-                .await?;
-            return Ok(0);
+            return super::exportcli::copy(
+                &conn.options(),
+                project,
+                (**args).clone(),
+                conn.read_only,
+            )
+            .await;
         }
         Command::Seed(_) | Command::Migrate(_) if conn.read_only => {
             let dry = matches!(&cmd, Command::Migrate(a) if a.dry_run || matches!(a.command, super::migratecli::MigrateCommand::Status));
@@ -323,7 +367,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
     }
     let db = Dynamo::connect(&conn.options()).await.map_err(aws)?;
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(CommandOutput(stdout.lock()));
     match cmd {
         Command::Tables { output } => {
             let names = db.list_tables().await.map_err(aws)?;
@@ -486,8 +530,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Seed(args) => {
             drop(out);
-            super::seedcli::run(&db, project, args).await?;
-            return Ok(0);
+            return super::seedcli::run(&db, project, args).await;
         }
         Command::Diagnose(args) => {
             drop(out);
@@ -495,13 +538,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Export(args) => {
             drop(out);
-            super::exportcli::export(&db, project, args).await?;
-            return Ok(0);
+            return super::exportcli::export(&db, project, args).await;
         }
         Command::Import(args) => {
             drop(out);
-            super::exportcli::import(&db, project, args, conn.read_only).await?;
-            return Ok(0);
+            return super::exportcli::import(&db, project, args, conn.read_only).await;
         }
         Command::Copy(_) => anyhow::bail!("copy connects on its own (handled above)"),
         Command::Migrate(args) => {

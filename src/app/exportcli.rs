@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 
 use super::config::Project;
 use super::editcli::{WriteArgs, check_writable};
-use super::seedcli::{WriteRate, stop_on_ctrl_c};
+use super::seedcli::{INTERRUPTED, WriteRate, stop_on_ctrl_c};
 use crate::dynamo::client::{ConnectOptions, Dynamo, TableInfo};
 use crate::dynamo::entity::{Decoder, EntityId, TableKeys};
 use crate::dynamo::export::{self, ExportFormat, ReadOptions, ReadProgress, Summary};
@@ -84,6 +84,10 @@ pub struct ImportArgs {
     /// Import the complete lines of a truncated file (a stopped export).
     #[arg(long)]
     pub allow_truncated: bool,
+    /// Import a `--format plain` export although its sets come back as
+    /// lists and its binary as base64 strings.
+    #[arg(long)]
+    pub allow_plain: bool,
     #[command(flatten)]
     pub rate: WriteRate,
     #[command(flatten)]
@@ -212,12 +216,22 @@ fn read_options(sel: &Selection) -> ReadOptions {
     }
 }
 
+/// What a progress line counts.
+enum Counting {
+    /// Items read (export).
+    Read(Arc<ReadProgress>),
+    /// Items read and written (copy).
+    ReadWrite(Arc<ReadProgress>, Arc<Progress>),
+    /// Items written, and the write units they take (import reads a file,
+    /// not the table).
+    Write(Arc<Progress>, f64),
+}
+
 /// A progress line on a terminal (plain lines every few seconds otherwise).
 fn progress_bar(
     what: &'static str,
     total: Option<u64>,
-    read: Arc<ReadProgress>,
-    written: Option<Arc<Progress>>,
+    counting: Counting,
 ) -> (tokio::task::JoinHandle<()>, Option<indicatif::ProgressBar>) {
     let tty = std::io::stderr().is_terminal();
     let bar = tty.then(|| {
@@ -238,21 +252,43 @@ fn progress_bar(
     let task = tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_millis(if b2.is_some() { 100 } else { 3000 })).await;
-            let n = match &written {
-                Some(w) => w.written.load(Ordering::Relaxed),
-                None => read.items.load(Ordering::Relaxed),
+            let scanned = |read: &ReadProgress| {
+                format!(
+                    "{what}: scanned {}, {:.1} RCU",
+                    read.scanned.load(Ordering::Relaxed),
+                    read.consumed()
+                )
             };
-            let msg = format!(
-                "{what}: scanned {}, {:.1} RCU",
-                read.scanned.load(Ordering::Relaxed),
-                read.consumed()
-            );
+            let (n, msg, line) = match &counting {
+                Counting::Read(read) => {
+                    let n = read.items.load(Ordering::Relaxed);
+                    (n, scanned(read), format!("{}, {n} items", scanned(read)))
+                }
+                Counting::ReadWrite(read, w) => {
+                    let n = w.written.load(Ordering::Relaxed);
+                    (n, scanned(read), format!("{}, {n} items", scanned(read)))
+                }
+                Counting::Write(w, wcu_per_item) => {
+                    let n = w.written.load(Ordering::Relaxed);
+                    let units = format!(
+                        "{:.0} WCU, {} retries",
+                        n as f64 * wcu_per_item,
+                        w.retries.load(Ordering::Relaxed)
+                    );
+                    let of = total.map(|t| format!(" of {t}")).unwrap_or_default();
+                    (
+                        n,
+                        format!("{what}: written {n}, {units}"),
+                        format!("{what}: written {n}{of} items, {units}"),
+                    )
+                }
+            };
             match &b2 {
                 Some(b) => {
                     b.set_position(n);
                     b.set_message(msg);
                 }
-                None => eprintln!("{msg}, {n} items"),
+                None => eprintln!("{line}"),
             }
         }
     });
@@ -271,8 +307,8 @@ fn rate(s: &Summary) -> String {
     format!("{:.1} s, {:.0} items/s", secs, s.items as f64 / secs)
 }
 
-/// `dyntui export`.
-pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow::Result<()> {
+/// `dyntui export`; returns the exit code ([`INTERRUPTED`] when stopped).
+pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow::Result<u8> {
     let table = args
         .table
         .clone()
@@ -307,7 +343,7 @@ pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow:
     let (task, bar) = if args.output.as_os_str() == "-" {
         (tokio::spawn(async {}), None)
     } else {
-        progress_bar("exporting", total, progress.clone(), None)
+        progress_bar("exporting", total, Counting::Read(progress.clone()))
     };
     let r = export::export(
         db,
@@ -345,18 +381,18 @@ pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow:
             }
         );
     }
-    Ok(())
+    Ok(if s.stopped { INTERRUPTED } else { 0 })
 }
 
 /// `dyntui import`: checks the file is a complete export, validates every
 /// item against the table, then writes with seeding's batching, retries and
-/// resume.
+/// resume. Returns the exit code ([`INTERRUPTED`] when stopped).
 pub async fn import(
     db: &Dynamo,
     project: &Project,
     args: ImportArgs,
     read_only: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u8> {
     let table = args
         .table
         .clone()
@@ -368,6 +404,24 @@ pub async fn import(
         && !args.allow_truncated
     {
         anyhow::bail!("{p}");
+    }
+    // A plain export lost its types: sets were written as arrays and binary
+    // as base64, and would come back as lists and strings.
+    if check
+        .trailer
+        .as_ref()
+        .is_some_and(|t| t.format == ExportFormat::Plain.name())
+    {
+        if !args.allow_plain {
+            anyhow::bail!(
+                "{} is a plain JSON export: its sets were written as arrays and its binary as base64, so they would be imported as lists and strings. Export again with --format dynamodb (the default) for an exact copy, or pass --allow-plain to import it as it is; nothing written",
+                args.file.display()
+            );
+        }
+        eprintln!(
+            "warning: {} is a plain JSON export: sets are imported as lists and binary as base64 strings",
+            args.file.display()
+        );
     }
     let path = std::fs::canonicalize(&args.file).unwrap_or(args.file.clone());
     let set = SeedSet {
@@ -425,8 +479,16 @@ pub async fn import(
         skip_invalid: check.cut_line.is_some(),
         state_dir: seeding::state_dir(),
     };
-    let read = Arc::new(ReadProgress::default());
-    let (task, bar) = progress_bar("importing", Some(v.good), read, Some(progress.clone()));
+    let wcu_per_item = if v.good > 0 {
+        v.wcu / v.good as f64
+    } else {
+        0.0
+    };
+    let (task, bar) = progress_bar(
+        "importing",
+        Some(v.good),
+        Counting::Write(progress.clone(), wcu_per_item),
+    );
     // Imports are exact copies: no seed marker.
     let settings = SeedSettings {
         marker_attribute: None,
@@ -453,21 +515,22 @@ pub async fn import(
             "stopped after {} items; run the same command again to continue",
             rep.written
         );
-    } else {
-        let secs = (rep.elapsed_ms as f64 / 1000.0).max(0.001);
-        eprintln!(
-            "imported {} items into {table} in {secs:.1} s ({:.0} items/s, {} retries){}",
-            rep.written,
-            rep.written as f64 / secs,
-            rep.retries,
-            if out.resumed_from_batch > 0 {
-                format!(", resumed after {} items", out.resumed_from_batch * 25)
-            } else {
-                String::new()
-            }
-        );
+        return Ok(INTERRUPTED);
     }
-    Ok(())
+    let secs = (rep.elapsed_ms as f64 / 1000.0).max(0.001);
+    eprintln!(
+        "imported {} items into {table} in {secs:.1} s ({:.0} items/s, {:.0} WCU, {} retries){}",
+        rep.written,
+        rep.written as f64 / secs,
+        rep.written as f64 * wcu_per_item,
+        rep.retries,
+        if out.resumed_from_batch > 0 {
+            format!(", resumed after {} items", out.resumed_from_batch * 25)
+        } else {
+            String::new()
+        }
+    );
+    Ok(0)
 }
 
 fn endpoint_arg(given: &Option<String>, default: &Option<String>) -> Option<String> {
@@ -478,13 +541,14 @@ fn endpoint_arg(given: &Option<String>, default: &Option<String>) -> Option<Stri
     }
 }
 
-/// `dyntui copy`: from one table (and connection) into another.
+/// `dyntui copy`: from one table (and connection) into another. Returns the
+/// exit code ([`INTERRUPTED`] when stopped).
 pub async fn copy(
     conn: &ConnectOptions,
     project: &Project,
     args: CopyArgs,
     read_only: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u8> {
     let src_opts = ConnectOptions {
         profile: args.from_profile.clone().or(conn.profile.clone()),
         region: args.from_region.clone().or(conn.region.clone()),
@@ -563,7 +627,11 @@ pub async fn copy(
     let read = Arc::new(ReadProgress::default());
     let written = Arc::new(Progress::default());
     let stop = stop_on_ctrl_c();
-    let (task, bar) = progress_bar("copying", None, read.clone(), Some(written.clone()));
+    let (task, bar) = progress_bar(
+        "copying",
+        None,
+        Counting::ReadWrite(read.clone(), written.clone()),
+    );
     let write = args.rate.options();
     let r = export::copy(
         &src,
@@ -590,7 +658,7 @@ pub async fn copy(
         s.consumed,
         rate(&s)
     );
-    Ok(())
+    Ok(if s.stopped { INTERRUPTED } else { 0 })
 }
 
 fn key_desc(info: &TableInfo) -> String {

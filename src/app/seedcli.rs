@@ -14,7 +14,7 @@ use super::config::{Project, demo_project};
 use crate::dynamo::client::Dynamo;
 use crate::dynamo::seed::{Progress, WriteOptions};
 use crate::dynamo::seeding::{
-    self, Checkpoint, RunOptions, SeedSet, SeedSource, key_schema, validate_set,
+    self, Resume, RunOptions, SeedSet, SeedSource, key_schema, validate_set,
 };
 
 #[derive(Debug, Args, Clone)]
@@ -70,13 +70,27 @@ impl WriteRate {
     }
 }
 
+/// Exit code of a bulk command stopped by Ctrl-C (128 + SIGINT, as shells
+/// report an interrupted program): scripts see that it did not finish.
+pub const INTERRUPTED: u8 = 130;
+
 /// Ctrl-C asks a bulk command to stop cleanly: the work in flight finishes
 /// and a checkpoint (where there is one) lets the same command continue.
+/// The handler is in place when this returns.
 pub fn stop_on_ctrl_c() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
+    #[cfg(unix)]
+    let sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        #[cfg(unix)]
+        let got = match sigint {
+            Ok(mut sig) => sig.recv().await.is_some(),
+            Err(_) => tokio::signal::ctrl_c().await.is_ok(),
+        };
+        #[cfg(not(unix))]
+        let got = tokio::signal::ctrl_c().await.is_ok();
+        if got {
             eprintln!("\nstopping after the work in flight ...");
             s.store(true, Ordering::Relaxed);
         }
@@ -251,7 +265,19 @@ fn base_dir(project: &Project) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Result<()> {
+/// The table a set is seeded into: `--table`, else the set's, else the
+/// project's `default_table`, else the name of the project's only `[[table]]`
+/// design.
+pub fn target_table(project: &Project, set: &SeedSet, given: Option<&str>) -> Option<String> {
+    given
+        .map(str::to_string)
+        .or_else(|| set.table.clone())
+        .or_else(|| project.default_table.clone())
+        .or_else(|| (project.tables.len() == 1).then(|| project.tables[0].name.clone()))
+}
+
+/// `dyntui seed`; returns the exit code ([`INTERRUPTED`] when Ctrl-C stopped it).
+pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Result<u8> {
     let sets = seed_sets(project);
     if args.list || args.set.is_none() {
         for s in &sets {
@@ -265,7 +291,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         if args.set.is_none() && !args.list {
             eprintln!("choose a set: dyntui seed <set>");
         }
-        return Ok(());
+        return Ok(0);
     }
     let name = args.set.clone().unwrap_or_default();
     let mut set = sets
@@ -284,12 +310,11 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
     if let Some(seed) = args.seed {
         set.seed = seed;
     }
-    let table = args
-        .table
-        .clone()
-        .or_else(|| set.table.clone())
-        .or_else(|| project.default_table.clone())
-        .ok_or_else(|| anyhow::anyhow!("no table: pass --table, or set `table` on the seed set"))?;
+    let table = target_table(project, &set, args.table.as_deref()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no table: pass --table, set `table` on the seed set, or [project] default_table in dyntui.toml"
+        )
+    })?;
     let settings = &project.seeding;
     let design = design_for(project, &table, &set);
     let protected = project.protected_tables.contains(&table);
@@ -330,7 +355,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
             set.name
         );
         if keys.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         if !confirm(&format!("Delete these {} items?", keys.len()), args.yes)? {
             anyhow::bail!("nothing deleted");
@@ -352,7 +377,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
                 ""
             }
         );
-        return Ok(());
+        return Ok(if report.stopped { INTERRUPTED } else { 0 });
     }
 
     let base = base_dir(project);
@@ -380,16 +405,20 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         create_from_design(db, &table, design.as_ref(), args.yes).await?;
     }
     let state_dir = seeding::state_dir();
-    if let Some(c) = state_dir
-        .as_deref()
-        .and_then(|d| Checkpoint::load(d, &set.name, &table))
-        .filter(|c| c.seed == set.seed)
-    {
-        eprintln!(
+    let fingerprint = set.fingerprint(&base).map_err(|e| anyhow::anyhow!(e))?;
+    match Resume::find(state_dir.as_deref(), &set, &table, &fingerprint) {
+        Resume::Continue(c) => eprintln!(
             "resuming the interrupted run {} after {} items",
             c.run_id,
             c.batches_done * 25
-        );
+        ),
+        Resume::Changed(c) => eprintln!(
+            "seed set `{}` changed since the interrupted run {} (which wrote {} items): starting over with every item",
+            set.name,
+            c.run_id,
+            c.batches_done * 25
+        ),
+        Resume::Fresh => {}
     }
     let opts = RunOptions {
         write,
@@ -436,7 +465,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
             out.run_id
         );
     }
-    Ok(())
+    Ok(if rep.stopped { INTERRUPTED } else { 0 })
 }
 
 /// A progress bar on a terminal, plain lines otherwise.

@@ -114,7 +114,7 @@ impl App {
         self.seed.checkpoints = match table {
             Some(t) => seed_sets(&self.project)
                 .iter()
-                .filter_map(|s| pending_checkpoint(&s.name, &t))
+                .filter_map(|s| pending_checkpoint(s, &t, &base_dir(self.project.path.as_deref())))
                 .collect(),
             None => Vec::new(),
         };
@@ -459,8 +459,13 @@ impl App {
     }
 }
 
-/// The checkpoint of an interrupted run of `set` into `table`, if any.
-pub fn pending_checkpoint(set: &str, table: &str) -> Option<Checkpoint> {
+/// The checkpoint of an interrupted run of `set` into `table` that the next
+/// run resumes (not one of another seed number or of files since changed).
+pub fn pending_checkpoint(set: &SeedSet, table: &str, base: &Path) -> Option<Checkpoint> {
     let dir = seeding::state_dir()?;
-    Checkpoint::load(&dir, set, table)
+    let fingerprint = set.fingerprint(base).ok()?;
+    match seeding::Resume::find(Some(&dir), set, table, &fingerprint) {
+        seeding::Resume::Continue(c) => Some(c),
+        seeding::Resume::Fresh | seeding::Resume::Changed(_) => None,
+    }
 }

@@ -20,7 +20,9 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        // Errors are ignored: after SIGHUP the terminal may be gone, and
+        // printing about it would panic on the closed stderr.
+        let _ = ratatui::try_restore();
     }
 }
 

@@ -310,6 +310,9 @@ fn hint_for(code: &str, message: &str, ctx: &ConnContext, table: Option<&str>) -
         "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded" => {
             "the request was throttled; dyntui retries bulk work with backoff. The metrics view shows which keys are hot.".to_string()
         }
+        "ValidationException" if message.contains("contains duplicates") => {
+            "two writes of one batch have the same key; remove the duplicate items (dyntui seed and import report them with file and line before writing).".to_string()
+        }
         "ValidationException" if message.contains("key") => {
             "the key does not match the table or index key schema (names and types).".to_string()
         }
@@ -347,5 +350,19 @@ mod tests {
         };
         let h = hint_for("EndpointUnreachable", "", &local, None).unwrap();
         assert!(h.contains("dynamodb-local.sh"));
+    }
+
+    #[test]
+    fn duplicate_keys_in_a_batch_are_not_blamed_on_the_key_schema() {
+        let ctx = ConnContext::default();
+        let h = hint_for(
+            "ValidationException",
+            "Provided list of item keys contains duplicates",
+            &ctx,
+            Some("orders"),
+        )
+        .unwrap();
+        assert!(h.contains("same key"), "{h}");
+        assert!(!h.contains("key schema"), "{h}");
     }
 }

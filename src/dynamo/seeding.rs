@@ -193,12 +193,15 @@ impl SeedSet {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Validation {
     pub good: u64,
+    /// Write capacity units the good items take as puts (1 per started KB).
+    pub wcu: f64,
     /// `file:line: reason` (or `generated item N: reason`).
     pub errors: Vec<String>,
 }
 
-/// Reads every item once and checks it against the table's key schema and
-/// size limit. Nothing is written.
+/// Reads every item and checks it against the table's key schema and size
+/// limit, and that no two items have the same key (a batch write refuses
+/// such a pair, and one would overwrite the other). Nothing is written.
 pub fn validate_set(
     set: &SeedSet,
     decode: &DecodeConfig,
@@ -210,12 +213,193 @@ pub fn validate_set(
         match r {
             Err(e) => v.errors.push(e.to_string()),
             Ok((origin, item)) => match validate_item(&item, schema) {
-                Ok(()) => v.good += 1,
+                Ok(()) => {
+                    v.good += 1;
+                    v.wcu += Write::Put(item).wcu();
+                }
                 Err(e) => v.errors.push(format!("{origin}: {e}")),
             },
         }
     }
+    for d in find_duplicates(set, decode, schema, base_dir)? {
+        v.good = v.good.saturating_sub(1);
+        v.errors.push(d.to_string());
+    }
     Ok(v)
+}
+
+/// An item whose key an earlier item of the set already has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// Position of the later item among the set's items (errors included).
+    pub ordinal: u64,
+    /// Where the later item is (`file:line`).
+    pub origin: Origin,
+    /// Where the earlier item with the same key is.
+    pub first: Origin,
+    /// The key, for messages (`PK=A, SK=1`).
+    pub key: String,
+}
+
+impl std::fmt::Display for Duplicate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: duplicate key {}: {} has the same key (a batch write refuses both, and one would overwrite the other); remove one of them",
+            self.origin, self.key, self.first
+        )
+    }
+}
+
+/// The key of a valid item as bytes, equal for equal keys (numbers are
+/// compared by value, as DynamoDB does).
+fn key_bytes(item: &Item, schema: &KeySchema) -> Vec<u8> {
+    let mut out = Vec::new();
+    for name in std::iter::once(&schema.pk.0).chain(schema.sk.as_ref().map(|s| &s.0)) {
+        let (tag, bytes): (u8, Vec<u8>) = match item.get(name) {
+            Some(AttributeValue::S(s)) => (b'S', s.as_bytes().to_vec()),
+            Some(AttributeValue::N(n)) => (
+                b'N',
+                super::value::number_canonical(n)
+                    .unwrap_or_else(|| n.clone())
+                    .into_bytes(),
+            ),
+            Some(AttributeValue::B(b)) => (b'B', b.as_ref().to_vec()),
+            _ => (b'?', Vec::new()),
+        };
+        out.push(tag);
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(&bytes);
+    }
+    out
+}
+
+fn key_text(item: &Item, schema: &KeySchema) -> String {
+    std::iter::once(&schema.pk.0)
+        .chain(schema.sk.as_ref().map(|s| &s.0))
+        .map(|name| {
+            let v = item
+                .get(name)
+                .map(|v| super::value::cell_text(v, 80))
+                .unwrap_or_default();
+            format!("{name}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// FNV-1a (64-bit) over `bytes`, continuing from `h`: stable across Rust
+/// releases and platforms.
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The set's items whose key an earlier item already has, in order. Memory
+/// stays small: a first pass keeps a 64-bit hash per key; only when hashes
+/// repeat, a second pass compares the keys of those items exactly.
+pub fn find_duplicates(
+    set: &SeedSet,
+    decode: &DecodeConfig,
+    schema: &KeySchema,
+    base_dir: &Path,
+) -> Result<Vec<Duplicate>, String> {
+    use std::collections::{HashMap, HashSet};
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut repeated: HashSet<u64> = HashSet::new();
+    for ((_, item), _) in valid_items(set, decode, schema, base_dir)? {
+        let h = fnv1a(FNV_OFFSET, &key_bytes(&item, schema));
+        if !seen.insert(h) {
+            repeated.insert(h);
+        }
+    }
+    drop(seen);
+    if repeated.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut first: HashMap<Vec<u8>, Origin> = HashMap::new();
+    let mut out = Vec::new();
+    for ((origin, item), ordinal) in valid_items(set, decode, schema, base_dir)? {
+        let key = key_bytes(&item, schema);
+        if !repeated.contains(&fnv1a(FNV_OFFSET, &key)) {
+            continue;
+        }
+        match first.get(&key) {
+            Some(f) => out.push(Duplicate {
+                ordinal,
+                first: f.clone(),
+                key: key_text(&item, schema),
+                origin,
+            }),
+            None => {
+                first.insert(key, origin);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The set's valid items with their position among all its items.
+fn valid_items(
+    set: &SeedSet,
+    decode: &DecodeConfig,
+    schema: &KeySchema,
+    base_dir: &Path,
+) -> Result<impl Iterator<Item = ((Origin, Item), u64)>, String> {
+    let schema = schema.clone();
+    Ok(set
+        .items(decode, &schema, base_dir)?
+        .enumerate()
+        .filter_map(move |(i, r)| match r {
+            Ok((origin, item)) if validate_item(&item, &schema).is_ok() => {
+                Some(((origin, item), i as u64))
+            }
+            _ => None,
+        }))
+}
+
+impl SeedSet {
+    /// What the set's items are made of, so a checkpoint is resumed only
+    /// for the same input: each file's size and a hash of its contents, the
+    /// generators' rules, or the built-in set's name (the seed number is
+    /// kept beside it).
+    pub fn fingerprint(&self, base_dir: &Path) -> Result<String, String> {
+        use std::io::Read;
+        match &self.source {
+            SeedSource::Builtin(name) => Ok(format!("builtin {name}")),
+            SeedSource::Generators(specs) => Ok(format!(
+                "generators {:016x}",
+                fnv1a(FNV_OFFSET, format!("{specs:?}").as_bytes())
+            )),
+            SeedSource::Files(files) => {
+                let mut parts = Vec::new();
+                for f in files {
+                    let path = base_dir.join(f);
+                    let mut file = std::fs::File::open(&path)
+                        .map_err(|e| format!("{}: cannot open the file: {e}", path.display()))?;
+                    let (mut h, mut size) = (FNV_OFFSET, 0u64);
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = file
+                            .read(&mut buf)
+                            .map_err(|e| format!("{}: {e}", path.display()))?;
+                        if n == 0 {
+                            break;
+                        }
+                        h = fnv1a(h, &buf[..n]);
+                        size += n as u64;
+                    }
+                    parts.push(format!("{} {size} {h:016x}", f.display()));
+                }
+                Ok(format!("files {}", parts.join("; ")))
+            }
+        }
+    }
 }
 
 /// Where checkpoints live: `$XDG_STATE_HOME/dyntui` (or the cache dir).
@@ -232,13 +416,39 @@ pub struct Checkpoint {
     pub run_id: String,
     pub seed: u64,
     pub batches_done: u64,
+    /// [`SeedSet::fingerprint`] of the set as it was: a run of a changed set
+    /// starts over (empty in checkpoints of older versions: never resumed).
+    #[serde(default)]
+    pub fingerprint: String,
+}
+
+/// What a run does about an earlier interrupted run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resume {
+    /// No checkpoint of this set and table (or of another seed number).
+    Fresh,
+    /// Continue after the checkpoint's batches, under its run id.
+    Continue(Checkpoint),
+    /// The set changed since the checkpoint was written: start over.
+    Changed(Checkpoint),
+}
+
+impl Resume {
+    /// Decides from the checkpoint of `set` and `table` in `dir`.
+    pub fn find(dir: Option<&Path>, set: &SeedSet, table: &str, fingerprint: &str) -> Resume {
+        match dir.and_then(|d| Checkpoint::load(d, &set.name, table)) {
+            Some(c) if c.seed != set.seed => Resume::Fresh,
+            Some(c) if c.fingerprint == fingerprint => Resume::Continue(c),
+            Some(c) => Resume::Changed(c),
+            None => Resume::Fresh,
+        }
+    }
 }
 
 impl Checkpoint {
-    /// One file per (table, set); a hash of both keeps names that differ
-    /// only in punctuation apart.
+    /// One file per (table, set); a stable hash of both (FNV-1a, the same
+    /// in every build) keeps names that differ only in punctuation apart.
     pub fn path(dir: &Path, set: &str, table: &str) -> PathBuf {
-        use std::hash::{Hash, Hasher};
         let safe = |s: &str| -> String {
             s.chars()
                 .map(|c| {
@@ -250,14 +460,9 @@ impl Checkpoint {
                 })
                 .collect()
         };
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (table, set).hash(&mut h);
-        dir.join(format!(
-            "seed-{}-{}-{:016x}.json",
-            safe(table),
-            safe(set),
-            h.finish()
-        ))
+        // Table names cannot contain a newline.
+        let h = super::migrate::checksum(format!("{table}\n{set}").as_bytes());
+        dir.join(format!("seed-{}-{}-{h}.json", safe(table), safe(set)))
     }
 
     /// The checkpoint of exactly this set and table, if any.
@@ -316,11 +521,11 @@ pub async fn run(
     progress: Arc<Progress>,
     stop: Arc<AtomicBool>,
 ) -> Result<SeedOutcome, String> {
-    let previous = opts
-        .state_dir
-        .as_deref()
-        .and_then(|d| Checkpoint::load(d, &set.name, table))
-        .filter(|c| c.seed == set.seed);
+    let fingerprint = set.fingerprint(base_dir)?;
+    let previous = match Resume::find(opts.state_dir.as_deref(), set, table, &fingerprint) {
+        Resume::Continue(c) => Some(c),
+        Resume::Fresh | Resume::Changed(_) => None,
+    };
     let run_id = previous
         .as_ref()
         .map(|c| c.run_id.clone())
@@ -331,13 +536,25 @@ pub async fn run(
         .as_ref()
         .map(|a| (a.clone(), format!("{}#{run_id}", set.name)));
     let skipped = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    // A later item with the key of an earlier one is never written (it
+    // would share a batch with it, or overwrite it): validation reports it.
+    let duplicates: std::collections::HashSet<u64> =
+        find_duplicates(set, decode, schema, base_dir)?
+            .into_iter()
+            .map(|d| d.ordinal)
+            .collect();
     let items = set.items(decode, schema, base_dir)?;
     let skipped_in = skipped.clone();
     let skip_invalid = opts.skip_invalid;
     let schema_in = schema.clone();
-    let writes = items.filter_map(move |r| {
+    let writes = items.enumerate().filter_map(move |(i, r)| {
         let ok = match r {
-            Ok((_, item)) if validate_item(&item, &schema_in).is_ok() => Some(item),
+            Ok((_, item))
+                if validate_item(&item, &schema_in).is_ok()
+                    && !duplicates.contains(&(i as u64)) =>
+            {
+                Some(item)
+            }
             _ => None,
         };
         if ok.is_none() {
@@ -358,6 +575,7 @@ pub async fn run(
         run_id: run_id.clone(),
         seed: set.seed,
         batches_done: skip,
+        fingerprint,
     };
     if let Some(dir) = &opts.state_dir {
         checkpoint
@@ -536,10 +754,135 @@ mod tests {
             run_id: "01ABC".into(),
             seed: 42,
             batches_done: 17,
+            fingerprint: "files a.jsonl 10 00".into(),
         };
         c.save(dir.path()).unwrap();
         assert_eq!(Checkpoint::load(dir.path(), "demo", "t/x"), Some(c));
         Checkpoint::remove(dir.path(), "demo", "t/x");
         assert_eq!(Checkpoint::load(dir.path(), "demo", "t/x"), None);
+    }
+
+    #[test]
+    fn checkpoint_file_names_are_stable_across_builds() {
+        // FNV-1a of "<table>\n<set>", computed by hand: the same name in
+        // every Rust release, so an interrupted run survives an upgrade.
+        let dir = Path::new("/state");
+        assert_eq!(
+            Checkpoint::path(dir, "demo", "dyntui-demo"),
+            Path::new("/state/seed-dyntui-demo-demo-8e6061cfea3bc0df.json")
+        );
+        assert_eq!(
+            Checkpoint::path(dir, "more customers", "orders.dev"),
+            Path::new("/state/seed-orders_dev-more_customers-7fd3acf10c6a7741.json")
+        );
+    }
+
+    fn files_set(dir: &Path, text: &str) -> SeedSet {
+        std::fs::write(dir.join("items.jsonl"), text).unwrap();
+        SeedSet {
+            name: "files".into(),
+            description: String::new(),
+            table: None,
+            source: SeedSource::Files(vec![PathBuf::from("items.jsonl")]),
+            seed: 0,
+        }
+    }
+
+    fn pk_sk() -> KeySchema {
+        KeySchema {
+            pk: ("PK".into(), "S".into()),
+            sk: Some(("SK".into(), "N".into())),
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_both_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = files_set(
+            dir.path(),
+            concat!(
+                "{\"PK\":\"A\",\"SK\":1,\"v\":1}\n",
+                "{\"PK\":\"A\",\"SK\":2}\n",
+                "{\"PK\":\"B\",\"SK\":1}\n",
+                "{\"PK\":\"A\",\"SK\":1.0,\"v\":2}\n",
+                "{\"PK\":{\"S\":\"B\"},\"SK\":{\"N\":\"10e-1\"}}\n",
+                "{\"PK\":\"A\",\"SK\":1,\"v\":3}\n",
+            ),
+        );
+        let decode = DecodeConfig::default();
+        let v = validate_set(&set, &decode, &pk_sk(), dir.path()).unwrap();
+        let f = dir.path().join("items.jsonl").display().to_string();
+        assert_eq!(v.good, 3, "{v:?}");
+        assert_eq!(
+            v.errors,
+            vec![
+                format!(
+                    "{f}:4: duplicate key PK=A, SK=1.0: {f}:1 has the same key (a batch write refuses both, and one would overwrite the other); remove one of them"
+                ),
+                format!(
+                    "{f}:5: duplicate key PK=B, SK=10e-1: {f}:3 has the same key (a batch write refuses both, and one would overwrite the other); remove one of them"
+                ),
+                format!(
+                    "{f}:6: duplicate key PK=A, SK=1: {f}:1 has the same key (a batch write refuses both, and one would overwrite the other); remove one of them"
+                ),
+            ]
+        );
+        let d = find_duplicates(&set, &decode, &pk_sk(), dir.path()).unwrap();
+        assert_eq!(
+            d.iter().map(|d| d.ordinal).collect::<Vec<_>>(),
+            vec![3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn no_duplicates_no_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = files_set(
+            dir.path(),
+            "{\"PK\":\"A\",\"SK\":1}\n{\"PK\":\"A\",\"SK\":2}\n{\"PK\":\"B\",\"SK\":1}\n",
+        );
+        let v = validate_set(&set, &DecodeConfig::default(), &pk_sk(), dir.path()).unwrap();
+        assert_eq!((v.good, v.errors.len()), (3, 0));
+    }
+
+    #[test]
+    fn a_changed_file_has_another_fingerprint_and_is_not_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let set = files_set(dir.path(), "{\"PK\":\"A\",\"SK\":1}\n");
+        let before = set.fingerprint(dir.path()).unwrap();
+        assert_eq!(set.fingerprint(dir.path()).unwrap(), before, "stable");
+        let c = Checkpoint {
+            set: "files".into(),
+            table: "t".into(),
+            run_id: "01RUN".into(),
+            seed: 0,
+            batches_done: 1,
+            fingerprint: before.clone(),
+        };
+        c.save(state.path()).unwrap();
+        assert_eq!(
+            Resume::find(Some(state.path()), &set, "t", &before),
+            Resume::Continue(c.clone())
+        );
+        // Same size, other contents.
+        files_set(dir.path(), "{\"PK\":\"B\",\"SK\":1}\n");
+        let after = set.fingerprint(dir.path()).unwrap();
+        assert_ne!(after, before);
+        assert_eq!(
+            Resume::find(Some(state.path()), &set, "t", &after),
+            Resume::Changed(c.clone())
+        );
+        // A checkpoint of an older version (no fingerprint) is not resumed.
+        Checkpoint {
+            fingerprint: String::new(),
+            ..c
+        }
+        .save(state.path())
+        .unwrap();
+        assert!(matches!(
+            Resume::find(Some(state.path()), &set, "t", &after),
+            Resume::Changed(_)
+        ));
     }
 }

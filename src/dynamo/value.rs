@@ -834,6 +834,13 @@ pub fn validate_number(s: &str) -> Result<(), String> {
     check_limits(&parse_number(s)?)
 }
 
+/// A number's value as text, equal for equal numbers (`1`, `1.0`, `10e-1`
+/// give the same text), as DynamoDB compares them; `None` when `s` is not a
+/// number. Used to compare key values.
+pub fn number_canonical(s: &str) -> Option<String> {
+    parse_number(s).ok().map(|p| p.canonical())
+}
+
 /// Syntax check (see [`validate_number`]).
 fn parse_number(s: &str) -> Result<NumberParts<'_>, String> {
     const NOT: &str = "is not a number";
