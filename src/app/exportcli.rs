@@ -456,10 +456,12 @@ pub async fn import(
     } else {
         let secs = (rep.elapsed_ms as f64 / 1000.0).max(0.001);
         eprintln!(
-            "imported {} items into {table} in {secs:.1} s ({:.0} items/s, {} retries){}",
+            "imported {} items into {table} in {secs:.1} s ({:.0} items/s, {} retries, {} throttled requests{}){}",
             rep.written,
             rep.written as f64 / secs,
             rep.retries,
+            rep.throttles,
+            rep.rate_note(),
             if out.resumed_from_batch > 0 {
                 format!(", resumed after {} items", out.resumed_from_batch * 25)
             } else {
@@ -585,12 +587,13 @@ pub async fn copy(
     done(task, bar);
     let s = r.map_err(|e| anyhow::anyhow!(e))?;
     eprintln!(
-        "{} {} items ({} scanned, {:.1} RCU) in {}",
+        "{} {} items ({} scanned, {:.1} RCU) in {}{}",
         if s.stopped { "stopped after" } else { "copied" },
         s.items,
         s.scanned,
         s.consumed,
-        rate(&s)
+        rate(&s),
+        s.rate_note()
     );
     Ok(())
 }
