@@ -260,7 +260,7 @@ async fn a_silent_endpoint_ends_with_the_attempt_timeout_named() {
     let e = r.expect_err("nothing answers");
     // Three tries of 0.4 s with the SDK's backoff between them.
     assert!(
-        began.elapsed() < Duration::from_secs(6),
+        began.elapsed() < Duration::from_secs(8),
         "{:?}",
         began.elapsed()
     );
@@ -362,7 +362,7 @@ fn the_tables_command_against_a_silent_endpoint_ends_with_a_timeout_error() {
     let shown = text(&out);
     assert!(!killed, "still waiting after 20 s:\n{shown}");
     assert!(!out.status.success(), "{shown}");
-    assert!(took < Duration::from_secs(8), "{took:?}\n{shown}");
+    assert!(took < Duration::from_secs(10), "{took:?}\n{shown}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("error: Timeout: response timeout"),
