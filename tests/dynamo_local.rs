@@ -465,6 +465,7 @@ async fn connect_uses_dummy_credentials_only_for_loopback() {
         endpoint_url: Some(common::endpoint()),
         region: Some("us-east-1".into()),
         profile: None,
+        ..ConnectOptions::default()
     })
     .await
     .expect("connect");

@@ -1,7 +1,8 @@
 //! `dynamo::seed` against a mocked DynamoDB (aws-smithy-mocks): unprocessed
 //! items and throttling retried with backoff until they succeed, the retry
 //! budget ending in a clear error, non-throttling errors not retried,
-//! batching, resume (`skip_batches`), the stop flag, and the rate limiter.
+//! server errors retried, batching, resume (`skip_batches`), the stop flag,
+//! the rate limiter, and the write rate adapting to throttles.
 //!
 //! The SDK's own retries are disabled so every call the rule sees is one
 //! made by `write_batch`.
@@ -14,15 +15,16 @@ use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::error::ErrorMetadata;
 use aws_sdk_dynamodb::operation::batch_write_item::{BatchWriteItemError, BatchWriteItemOutput};
 use aws_sdk_dynamodb::types::error::{
-    ProvisionedThroughputExceededException, RequestLimitExceeded, ThrottlingException,
+    InternalServerError, ProvisionedThroughputExceededException, RequestLimitExceeded,
+    ThrottlingException,
 };
 use aws_sdk_dynamodb::types::{PutRequest, ThrottlingReason, WriteRequest};
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use dyntui::dynamo::client::Dynamo;
 use dyntui::dynamo::error::{ConnContext, ThrottleReason};
 use dyntui::dynamo::seed::{
-    BATCH_SIZE, Progress, RateLimiter, Write, WriteOptions, backoff, write_all, write_batch,
-    write_stream,
+    AdaptiveRate, BATCH_SIZE, Progress, RateLimiter, START_WCU, Write, WriteOptions, backoff,
+    write_all, write_batch, write_stream,
 };
 use dyntui::dynamo::{AttributeValue, Item};
 
@@ -123,6 +125,16 @@ fn validation() -> BatchWriteItemError {
         "ValidationException",
         "One or more parameter values were invalid: Missing the key SK in the item",
     ))
+}
+
+fn internal_error() -> BatchWriteItemError {
+    let msg = "Internal server error";
+    BatchWriteItemError::InternalServerError(
+        InternalServerError::builder()
+            .message(msg)
+            .meta(meta("InternalServerError", msg))
+            .build(),
+    )
 }
 
 fn client(rules: &[&Rule], mode: RuleMode) -> Dynamo {
@@ -413,6 +425,52 @@ async fn a_non_throttling_error_is_not_retried() {
     assert!(err.message.contains("Missing the key SK"), "{err}");
     assert!(err.throttling.is_empty());
     assert_eq!(counts(&p), (0, 0, 0));
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_until_success() {
+    let (seen, matcher) = recorder();
+    let rule = mock!(aws_sdk_dynamodb::Client::batch_write_item)
+        .match_requests(matcher)
+        .sequence()
+        .error(internal_error)
+        .times(2)
+        .output(|| unprocessed(20..25))
+        .error(internal_error)
+        .output(all_done)
+        .build();
+    let db = client(&[&rule], RuleMode::Sequential);
+    let p = Progress::default();
+    write_batch(&db, TABLE, puts(0..25), &opts(10), &p)
+        .await
+        .expect("written after the server errors");
+    assert_eq!(rule.num_calls(), 5);
+    assert_eq!(counts(&p), (25, 4, 0), "(written, retries, throttles)");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen[2],
+        (0..25).collect::<Vec<_>>(),
+        "a failed request is sent whole again"
+    );
+    assert_eq!(seen[3], (20..25).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn server_errors_past_the_retry_budget_are_a_clear_error() {
+    let rule = mock!(aws_sdk_dynamodb::Client::batch_write_item)
+        .sequence()
+        .error(internal_error)
+        .times(3)
+        .build();
+    let db = client(&[&rule], RuleMode::Sequential);
+    let p = Progress::default();
+    let err = write_batch(&db, TABLE, puts(0..5), &opts(2), &p)
+        .await
+        .expect_err("gives up");
+    assert_eq!(rule.num_calls(), 3);
+    assert_eq!(err.code, "InternalServerError");
+    assert!(err.message.contains("gave up after 2 retries"), "{err}");
+    assert_eq!(counts(&p), (0, 2, 0));
 }
 
 // ------------------------------------------------------------ write_stream
@@ -735,4 +793,123 @@ async fn write_stream_honours_the_rate_limit() {
     // 100 units at 50/s with a 50-unit burst: about one second.
     assert!(took >= Duration::from_millis(950), "{took:?}");
     assert!(took < Duration::from_millis(2_500), "{took:?}");
+}
+
+// ------------------------------------------------------ adaptive write rate
+
+#[tokio::test]
+async fn the_write_rate_halves_on_a_throttle_once_per_round() {
+    let r = AdaptiveRate::new(None);
+    assert_eq!(r.rate(), START_WCU);
+    assert_eq!(r.found(), None, "nothing found before a throttle");
+    r.on_throttle();
+    assert_eq!(r.rate(), START_WCU / 2.0);
+    // Requests sent before the cut come back throttled too: no second cut.
+    r.on_throttle();
+    r.on_throttle();
+    assert_eq!(r.rate(), START_WCU / 2.0);
+    let (settled, at) = r.found().expect("found after a throttle");
+    assert_eq!(at, START_WCU);
+    assert!((settled - START_WCU / 2.0).abs() < 1.0, "{settled}");
+}
+
+#[tokio::test]
+async fn the_write_rate_doubles_while_it_holds_writes_back_without_throttles() {
+    let r = AdaptiveRate::new(None);
+    let began = tokio::time::Instant::now();
+    // Ask for far more than the rate: every window holds writes back.
+    while began.elapsed() < Duration::from_millis(1_300) {
+        r.acquire(100.0).await;
+    }
+    assert!(r.rate() >= START_WCU * 4.0, "{}", r.rate());
+    assert_eq!(r.found(), None);
+}
+
+#[tokio::test]
+async fn the_write_rate_does_not_grow_when_it_is_not_what_limits() {
+    let r = AdaptiveRate::new(None);
+    let began = tokio::time::Instant::now();
+    while began.elapsed() < Duration::from_millis(1_200) {
+        r.acquire(10.0).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(r.rate(), START_WCU);
+}
+
+#[tokio::test]
+async fn after_a_throttle_the_write_rate_climbs_slowly() {
+    let r = AdaptiveRate::new(None);
+    r.on_throttle();
+    let began = tokio::time::Instant::now();
+    while began.elapsed() < Duration::from_millis(2_100) {
+        r.acquire(50.0).await;
+    }
+    // 5% of the throttled rate per second: about 600 after 2 s, not 2,000.
+    let rate = r.rate();
+    assert!(rate > START_WCU / 2.0, "it climbs: {rate}");
+    assert!(rate <= START_WCU * 0.65, "slowly: {rate}");
+}
+
+#[tokio::test]
+async fn the_write_rate_never_exceeds_the_rate_limit() {
+    let r = AdaptiveRate::new(Some(300.0));
+    assert_eq!(r.rate(), 300.0);
+    let began = tokio::time::Instant::now();
+    let mut spent = 0.0;
+    while began.elapsed() < Duration::from_millis(1_500) {
+        r.acquire(25.0).await;
+        spent += 25.0;
+    }
+    assert_eq!(r.rate(), 300.0);
+    // 1.5 s at 300/s plus the one-second burst.
+    assert!(spent <= 300.0 * 2.5 + 25.0, "{spent}");
+}
+
+#[tokio::test]
+async fn write_stream_slows_down_on_throttles_and_reports_the_rate_found() {
+    let rule = mock!(aws_sdk_dynamodb::Client::batch_write_item)
+        .sequence()
+        .error(provisioned_exceeded)
+        .times(2)
+        .output(|| unprocessed(10..25))
+        .output(all_done)
+        .times(20)
+        .build();
+    let db = client(&[&rule], RuleMode::Sequential);
+    let p = Arc::new(Progress::default());
+    let report = write_all(&db, TABLE, items(0..100), &opts(10), p.clone())
+        .await
+        .expect("written");
+    assert_eq!(report.written, 100);
+    assert_eq!(report.throttles, 2);
+    let found = report.rate_found_wcu.expect("the rate found");
+    let at = report.throttled_at_wcu.expect("the rate throttled");
+    assert!(found < at, "settled {found} below the throttled {at}");
+    assert!(at <= START_WCU as u64, "{at}");
+    assert!(p.pace_note().contains("WCU/s"), "{}", p.pace_note());
+    assert!(
+        report.rate_note().contains("settled at"),
+        "{}",
+        report.rate_note()
+    );
+}
+
+#[tokio::test]
+async fn without_throttles_nothing_is_reported_about_the_rate() {
+    let rule = mock!(aws_sdk_dynamodb::Client::batch_write_item).then_output(all_done);
+    let db = client(&[&rule], RuleMode::MatchAny);
+    let report = write_all(
+        &db,
+        TABLE,
+        items(0..60),
+        &opts(1),
+        Arc::new(Progress::default()),
+    )
+    .await
+    .expect("written");
+    assert_eq!(
+        (report.rate_found_wcu, report.throttled_at_wcu),
+        (None, None)
+    );
+    assert_eq!(report.rate_note(), "");
 }

@@ -3,11 +3,12 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::config::Project;
-use crate::dynamo::client::{ConnectOptions, Dynamo};
+use crate::dynamo::client::{ConnectOptions, Dynamo, Timeouts, parse_timeout};
 use crate::dynamo::error::AwsError;
 use crate::dynamo::request::{Filter, ItemsRequest, RequestKind, SortCondition};
 use crate::dynamo::{Item, value};
@@ -54,6 +55,16 @@ pub struct ConnArgs {
     /// TUI and in commands.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// How long to wait for a connection to the endpoint (seconds, or e.g.
+    /// 500ms) [default: 3]
+    #[arg(long, global = true, value_name = "SECS", env = "DYNTUI_CONNECT_TIMEOUT", value_parser = parse_timeout)]
+    pub connect_timeout: Option<Duration>,
+    /// How long one try of a request may wait for its response [default: 10]
+    #[arg(long, global = true, value_name = "SECS", env = "DYNTUI_ATTEMPT_TIMEOUT", value_parser = parse_timeout)]
+    pub attempt_timeout: Option<Duration>,
+    /// How long a request may take with its retries [default: 30]
+    #[arg(long, global = true, value_name = "SECS", env = "DYNTUI_OPERATION_TIMEOUT", value_parser = parse_timeout)]
+    pub operation_timeout: Option<Duration>,
 }
 
 impl ConnArgs {
@@ -62,6 +73,17 @@ impl ConnArgs {
             profile: self.profile.clone(),
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
+            timeouts: self.timeouts(),
+        }
+    }
+
+    /// The timeouts given, the defaults for the rest.
+    pub fn timeouts(&self) -> Timeouts {
+        let d = Timeouts::default();
+        Timeouts {
+            connect: self.connect_timeout.unwrap_or(d.connect),
+            attempt: self.attempt_timeout.unwrap_or(d.attempt),
+            operation: self.operation_timeout.unwrap_or(d.operation),
         }
     }
 }

@@ -11,7 +11,7 @@
 use super::contexts::Profile;
 use super::keymap::Action;
 use super::state::{App, Input, Level, Loadable, Msg, Screen, edit_line};
-use crate::dynamo::client::{ConnectOptions, Dynamo};
+use crate::dynamo::client::{ConnectOptions, Dynamo, Timeouts};
 use crate::dynamo::error::{AwsError, ConnContext};
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -27,6 +27,8 @@ pub struct ContextsState {
     pub target: Option<ConnContext>,
     /// Where `esc` returns to.
     pub back_to: Option<Screen>,
+    /// The request timeouts of every connection (from the command line).
+    pub timeouts: Timeouts,
 }
 
 impl ContextsState {
@@ -123,6 +125,7 @@ impl App {
             profile: Some(profile.to_string()),
             region,
             endpoint_url: self.ctx.endpoint.clone(),
+            timeouts: self.contexts.timeouts,
         };
         self.connect(opts, false);
     }
@@ -132,6 +135,7 @@ impl App {
             profile: self.ctx.profile.clone(),
             region: Some(region.to_string()),
             endpoint_url: self.ctx.endpoint.clone(),
+            timeouts: self.contexts.timeouts,
         };
         self.connect(opts, false);
     }
@@ -146,6 +150,7 @@ impl App {
             profile: self.ctx.profile.clone(),
             region: self.ctx.region.clone(),
             endpoint_url,
+            timeouts: self.contexts.timeouts,
         };
         self.connect(opts, false);
     }
@@ -157,6 +162,7 @@ impl App {
             profile: self.ctx.profile.clone(),
             region: self.ctx.region.clone(),
             endpoint_url: self.ctx.endpoint.clone(),
+            timeouts: self.contexts.timeouts,
         };
         self.connect(opts, true);
     }

@@ -519,11 +519,13 @@ pub async fn import(
     }
     let secs = (rep.elapsed_ms as f64 / 1000.0).max(0.001);
     eprintln!(
-        "imported {} items into {table} in {secs:.1} s ({:.0} items/s, {:.0} WCU, {} retries){}",
+        "imported {} items into {table} in {secs:.1} s ({:.0} items/s, {:.0} WCU, {} retries, {} throttled requests{}){}",
         rep.written,
         rep.written as f64 / secs,
         rep.written as f64 * wcu_per_item,
         rep.retries,
+        rep.throttles,
+        rep.rate_note(),
         if out.resumed_from_batch > 0 {
             format!(", resumed after {} items", out.resumed_from_batch * 25)
         } else {
@@ -553,11 +555,13 @@ pub async fn copy(
         profile: args.from_profile.clone().or(conn.profile.clone()),
         region: args.from_region.clone().or(conn.region.clone()),
         endpoint_url: endpoint_arg(&args.from_endpoint, &conn.endpoint_url),
+        timeouts: conn.timeouts,
     };
     let dst_opts = ConnectOptions {
         profile: args.to_profile.clone().or(conn.profile.clone()),
         region: args.to_region.clone().or(conn.region.clone()),
         endpoint_url: endpoint_arg(&args.to_endpoint, &conn.endpoint_url),
+        timeouts: conn.timeouts,
     };
     let to_table = args.to_table.clone().unwrap_or(args.from_table.clone());
     let src = Dynamo::connect(&src_opts)
@@ -651,12 +655,13 @@ pub async fn copy(
     done(task, bar);
     let s = r.map_err(|e| anyhow::anyhow!(e))?;
     eprintln!(
-        "{} {} items ({} scanned, {:.1} RCU) in {}",
+        "{} {} items ({} scanned, {:.1} RCU) in {}{}",
         if s.stopped { "stopped after" } else { "copied" },
         s.items,
         s.scanned,
         s.consumed,
-        rate(&s)
+        rate(&s),
+        s.rate_note()
     );
     Ok(if s.stopped { INTERRUPTED } else { 0 })
 }

@@ -450,13 +450,14 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         );
     } else {
         eprintln!(
-            "wrote {} items of `{}` to {table} in {:.1} s ({:.0} items/s, {} retries, {} throttled requests){}; run {}",
+            "wrote {} items of `{}` to {table} in {:.1} s ({:.0} items/s, {} retries, {} throttled requests{}){}; run {}",
             rep.written,
             set.name,
             secs,
             rep.written as f64 / secs,
             rep.retries,
             rep.throttles,
+            rep.rate_note(),
             if out.skipped_invalid > 0 {
                 format!(", {} invalid skipped", out.skipped_invalid)
             } else {
@@ -501,11 +502,15 @@ impl ProgressView {
                 match &b2 {
                     Some(b) => {
                         b.set_position(w);
-                        b.set_message(format!("{what} (retries {r}, throttled {t})"));
+                        b.set_message(format!(
+                            "{what} (retries {r}, throttled {t}{})",
+                            p.pace_note()
+                        ));
                     }
                     None => eprintln!(
-                        "{what}: {w}/{total} items, {:.0} items/s, {r} retries, {t} throttled",
-                        w as f64 / began.elapsed().as_secs_f64().max(0.001)
+                        "{what}: {w}/{total} items, {:.0} items/s, {r} retries, {t} throttled{}",
+                        w as f64 / began.elapsed().as_secs_f64().max(0.001),
+                        p.pace_note()
                     ),
                 }
             }

@@ -400,13 +400,14 @@ impl App {
                             )
                         } else {
                             format!(
-                                "wrote {} items of `{}` to {} in {secs:.1} s ({:.0} items/s, {} retries, {} throttled){}",
+                                "wrote {} items of `{}` to {} in {secs:.1} s ({:.0} items/s, {} retries, {} throttled{}){}",
                                 rep.written,
                                 run.as_ref().map(|r| r.set.as_str()).unwrap_or(""),
                                 run.as_ref().map(|r| r.table.as_str()).unwrap_or(""),
                                 rep.written as f64 / secs,
                                 rep.retries,
                                 rep.throttles,
+                                rep.rate_note(),
                                 if o.resumed_from_batch > 0 {
                                     format!(", resumed after batch {}", o.resumed_from_batch)
                                 } else {

@@ -17,6 +17,75 @@ pub struct ConnectOptions {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    pub timeouts: Timeouts,
+}
+
+/// How long a request may wait. Every request to DynamoDB (and CloudWatch,
+/// which shares the SdkConfig) is bounded by these, so neither a command nor
+/// the TUI can wait forever on an endpoint that accepts a connection and
+/// never answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing the TCP (and TLS) connection. 3 s lets one lost SYN be
+    /// sent again (the first retransmission is at 1 s) and is what the AWS
+    /// SDKs use; a reachable endpoint connects in milliseconds.
+    pub connect: Duration,
+    /// One try of a request, until its whole response has arrived. DynamoDB
+    /// answers in milliseconds; the slowest legitimate single calls (a 1 MB
+    /// Scan page through a filter, DynamoDB Local's first request after the
+    /// JVM starts, a GetMetricData of 500 queries) take a second or two, so
+    /// 10 s is generous and still short enough to notice.
+    pub attempt: Duration,
+    /// A request with the SDK's retries (3 tries with backoff): 30 s, so a
+    /// stuck endpoint is reported within half a minute.
+    pub operation: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(3),
+            attempt: Duration::from_secs(10),
+            operation: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Timeouts {
+    pub fn config(&self) -> aws_config::timeout::TimeoutConfig {
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+}
+
+/// A timeout given on the command line: seconds (`2.5`, `10s`) or
+/// milliseconds (`500ms`), more than zero and at most an hour.
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, scale) = if let Some(ms) = t.strip_suffix("ms") {
+        (ms, 0.001)
+    } else if let Some(secs) = t.strip_suffix('s') {
+        (secs, 1.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (seconds such as 10 or 2.5, or 500ms)"))?;
+    let secs = v * scale;
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(format!("`{s}`: a timeout must be more than zero"));
+    }
+    if secs > 3600.0 {
+        return Err(format!(
+            "`{s}`: a timeout of more than an hour is not a timeout"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// A connected client plus where it points.
@@ -85,6 +154,7 @@ impl Dynamo {
         if let Some(e) = &opts.endpoint_url {
             loader = loader.endpoint_url(e);
         }
+        loader = loader.timeout_config(opts.timeouts.config());
         if local && opts.profile.is_none() && !credentials_configured() {
             loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
                 "dummy",
@@ -547,5 +617,31 @@ impl TableInfo {
             key.insert(sk.name.clone(), item.get(&sk.name)?.clone());
         }
         Some(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_as_seconds_or_milliseconds() {
+        assert_eq!(parse_timeout("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_timeout("2.5"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_timeout("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_timeout(" 500ms "), Ok(Duration::from_millis(500)));
+        for bad in ["0", "-1", "soon", "", "1h", "7200", "NaN", "inf"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn default_timeouts_bound_every_request() {
+        let t = Timeouts::default();
+        let c = t.config();
+        assert_eq!(c.connect_timeout(), Some(Duration::from_secs(3)));
+        assert_eq!(c.operation_attempt_timeout(), Some(Duration::from_secs(10)));
+        assert_eq!(c.operation_timeout(), Some(Duration::from_secs(30)));
+        assert!(t.attempt < t.operation);
     }
 }

@@ -192,6 +192,22 @@ impl AwsError {
         )
     }
 
+    /// True for failures worth trying again after a pause in bulk work
+    /// (besides throttling): server errors (HTTP 500/503), timeouts, a
+    /// connection reset or refused mid-run, a response cut short.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.code.as_str(),
+            "InternalServerError"
+                | "InternalFailure"
+                | "ServiceUnavailable"
+                | "ServiceUnavailableException"
+                | "Timeout"
+                | "EndpointUnreachable"
+                | "ResponseError"
+        )
+    }
+
     /// Converts an SDK error, naming the table (if any) and connection in hints.
     pub fn from_sdk<E, R>(err: SdkError<E, R>, ctx: &ConnContext, table: Option<&str>) -> Self
     where
@@ -207,14 +223,14 @@ impl AwsError {
                     inner.message().unwrap_or(&full).to_string(),
                 )
             }
-            SdkError::TimeoutError(_) => AwsError::new("Timeout", "the request timed out"),
+            SdkError::TimeoutError(_) => timeout_error(&full, ctx),
             SdkError::DispatchFailure(df) => {
                 let lower = full.to_ascii_lowercase();
                 if lower.contains("credential") || lower.contains("token") && lower.contains("sso")
                 {
                     credentials_error(&full)
                 } else if df.is_timeout() {
-                    AwsError::new("Timeout", format!("no answer from the endpoint: {full}"))
+                    timeout_error(&full, ctx)
                 } else {
                     AwsError::new(
                         "EndpointUnreachable",
@@ -233,11 +249,69 @@ impl AwsError {
                     AwsError::new("InvalidRequest", full.clone())
                 }
             }
+            SdkError::ResponseError(_) => AwsError::new(
+                "ResponseError",
+                format!(
+                    "an unreadable response from {}: {full}",
+                    ctx.endpoint.as_deref().unwrap_or("the DynamoDB endpoint")
+                ),
+            ),
             _ => AwsError::new("UnknownError", full.clone()),
         };
         e.hint = hint_for(&e.code, &e.message, ctx, table);
         e
     }
+}
+
+/// Which timeout ended a request, from the SDK's error text (`HTTP connect
+/// timeout occurred after 3s`, `operation attempt timeout (single attempt)
+/// occurred after 10s`, `operation timeout (all attempts including retries)
+/// occurred after 30s`): named with the endpoint and the setting to change.
+fn timeout_error(full: &str, ctx: &ConnContext) -> AwsError {
+    let endpoint = match (&ctx.endpoint, &ctx.region) {
+        (Some(e), _) => e.clone(),
+        (None, Some(r)) => format!("the DynamoDB endpoint of {r}"),
+        (None, None) => "the DynamoDB endpoint".to_string(),
+    };
+    let after = |marker: &str| -> Option<String> {
+        let at = full.find(marker)?;
+        let rest = &full[at + marker.len()..];
+        let rest = rest.split(" occurred after ").nth(1).unwrap_or(rest);
+        Some(
+            rest.split(|c: char| c.is_whitespace() || c == ')' || c == ':' || c == ',')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        )
+    };
+    let within = |d: Option<String>| match d.filter(|d| !d.is_empty()) {
+        Some(d) => format!(" within {d}"),
+        None => String::new(),
+    };
+    let message = if let Some(d) = after("HTTP connect timeout") {
+        format!(
+            "connect timeout: no connection to {endpoint}{} (--connect-timeout, DYNTUI_CONNECT_TIMEOUT)",
+            within(Some(d))
+        )
+    } else if let Some(d) = after("operation attempt timeout") {
+        format!(
+            "response timeout: {endpoint} accepted the request but sent no response{} (the attempt timeout, for each try: --attempt-timeout, DYNTUI_ATTEMPT_TIMEOUT)",
+            within(Some(d))
+        )
+    } else if let Some(d) = after("operation timeout") {
+        format!(
+            "operation timeout: no response from {endpoint}{}, retries included (--operation-timeout, DYNTUI_OPERATION_TIMEOUT)",
+            within(Some(d))
+        )
+    } else if let Some(d) = after("HTTP read timeout") {
+        format!(
+            "response timeout: {endpoint} sent no response{} (--attempt-timeout, DYNTUI_ATTEMPT_TIMEOUT)",
+            within(Some(d))
+        )
+    } else {
+        format!("no answer from {endpoint}: {full}")
+    };
+    AwsError::new("Timeout", message)
 }
 
 /// The innermost error's message: "Connection refused (os error 111)".
@@ -276,6 +350,16 @@ fn hint_for(code: &str, message: &str, ctx: &ConnContext, table: Option<&str>) -
             } else {
                 format!(
                     "{what} does not exist in {}. Check --region and --profile.",
+                    ctx.describe()
+                )
+            }
+        }
+        "Timeout" if message.starts_with("response timeout") || message.starts_with("operation timeout") => {
+            if ctx.is_local() {
+                "the endpoint accepts connections but does not answer: DynamoDB Local may be stuck or overloaded (`scripts/dynamodb-local.sh stop` then `start`), or another program listens on that port.".to_string()
+            } else {
+                format!(
+                    "the endpoint accepts connections but does not answer in time; check the network, a proxy, or the AWS Health Dashboard ({}). A slow network may need a longer timeout.",
                     ctx.describe()
                 )
             }
@@ -331,6 +415,72 @@ mod tests {
         assert!(is_loopback_url("http://[::1]:8000"));
         assert!(!is_loopback_url("https://dynamodb.us-east-1.amazonaws.com"));
         assert!(!is_loopback_url("http://localhost.evil.com"));
+    }
+
+    #[test]
+    fn timeouts_say_which_one_fired_where_and_the_setting() {
+        let local = ConnContext {
+            endpoint: Some("http://127.0.0.1:8000".into()),
+            ..ConnContext::default()
+        };
+        let e = timeout_error(
+            "dispatch failure: timeout: HTTP connect timeout occurred after 3s",
+            &local,
+        );
+        assert_eq!(e.code, "Timeout");
+        assert_eq!(
+            e.message,
+            "connect timeout: no connection to http://127.0.0.1:8000 within 3s (--connect-timeout, DYNTUI_CONNECT_TIMEOUT)"
+        );
+        let e = timeout_error(
+            "timeout error: operation attempt timeout (single attempt) occurred after 10s",
+            &local,
+        );
+        assert!(
+            e.message.starts_with(
+                "response timeout: http://127.0.0.1:8000 accepted the request but sent no response within 10s"
+            ),
+            "{e}"
+        );
+        assert!(e.message.contains("--attempt-timeout"), "{e}");
+        let aws = ConnContext {
+            region: Some("eu-west-1".into()),
+            ..ConnContext::default()
+        };
+        let e = timeout_error(
+            "timeout error: operation timeout (all attempts including retries) occurred after 30s",
+            &aws,
+        );
+        assert_eq!(
+            e.message,
+            "operation timeout: no response from the DynamoDB endpoint of eu-west-1 within 30s, retries included (--operation-timeout, DYNTUI_OPERATION_TIMEOUT)"
+        );
+        let h = hint_for(&e.code, &e.message, &aws, None).unwrap();
+        assert!(
+            h.contains("does not answer") && h.contains("eu-west-1"),
+            "{h}"
+        );
+        let h = hint_for(&e.code, "connect timeout: ...", &local, None).unwrap();
+        assert!(h.contains("dynamodb-local.sh start"), "{h}");
+    }
+
+    #[test]
+    fn transient_errors_are_told_apart_from_the_rest() {
+        for code in [
+            "InternalServerError",
+            "Timeout",
+            "EndpointUnreachable",
+            "ResponseError",
+        ] {
+            assert!(AwsError::new(code, "").is_transient(), "{code}");
+        }
+        for code in [
+            "ValidationException",
+            "ResourceNotFoundException",
+            "AccessDeniedException",
+        ] {
+            assert!(!AwsError::new(code, "").is_transient(), "{code}");
+        }
     }
 
     #[test]

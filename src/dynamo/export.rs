@@ -33,8 +33,10 @@ use super::entity::{Decoder, EntityId};
 use super::error::AwsError;
 use super::redact::Redactor;
 use super::request::{ItemsRequest, RequestKind};
-use super::seed::{BATCH_SIZE, Progress, RateLimiter, Write, WriteOptions, write_batch};
-use super::write::retry;
+use super::seed::{
+    AdaptiveRate, BATCH_SIZE, Progress, RateLimiter, Write, WriteOptions, retry_transient,
+    write_batch_paced,
+};
 use super::{Item, value};
 
 /// The attribute of the trailer line.
@@ -156,7 +158,7 @@ pub async fn read_pages(
                 if let Some(l) = &limiter {
                     l.acquire(last_cost).await;
                 }
-                let page = retry(&retry_opts, || {
+                let page = retry_transient(&retry_opts, || {
                     db.fetch_page_segment(&req, segment, start.clone())
                 })
                 .await?;
@@ -207,6 +209,17 @@ pub struct Summary {
     /// Files written (CSV: one per type).
     pub files: Vec<PathBuf>,
     pub stopped: bool,
+    /// Copy: when throttles made the write rate adapt, the rate it settled
+    /// at and the rate last throttled (write units per second).
+    pub rate_found_wcu: Option<u64>,
+    pub throttled_at_wcu: Option<u64>,
+}
+
+impl Summary {
+    /// What the write rate of a copy adapted to, for its summary line.
+    pub fn rate_note(&self) -> String {
+        super::seed::rate_note(self.rate_found_wcu, self.throttled_at_wcu)
+    }
 }
 
 /// The trailer of a complete export.
@@ -312,6 +325,7 @@ pub async fn export(
         elapsed: began.elapsed(),
         files,
         stopped,
+        ..Summary::default()
     })
 }
 
@@ -756,36 +770,36 @@ pub fn check_file(path: &Path) -> Result<FileCheck, String> {
 }
 
 /// Writes a stream of items as batched puts (25 per request,
-/// `opts.concurrency` in flight), retrying unprocessed items and throttles.
+/// `opts.concurrency` in flight), retrying unprocessed items, throttles and
+/// transient failures, at a rate adapted to throttling (`rate_limit_wcu` its
+/// ceiling). Returns what the rate adapted to, as
+/// [`AdaptiveRate::found`]: (settled at, throttled at).
 pub async fn write_items<S>(
     db: &Dynamo,
     table: &str,
     items: S,
     opts: &WriteOptions,
     progress: Arc<Progress>,
-) -> Result<(), AwsError>
+) -> Result<Option<(f64, f64)>, AwsError>
 where
     S: futures::Stream<Item = Item>,
 {
-    let limiter = opts.rate_limit_wcu.map(RateLimiter::new);
-    let limiter = &limiter;
+    let pace = AdaptiveRate::new(opts.rate_limit_wcu);
+    let pace = &pace;
     let progress = &progress;
     let mut s = std::pin::pin!(
         items
             .chunks(BATCH_SIZE)
             .map(|b| async move {
                 let writes: Vec<Write> = b.into_iter().map(Write::Put).collect();
-                if let Some(l) = limiter {
-                    l.acquire(writes.iter().map(Write::wcu).sum()).await;
-                }
-                write_batch(db, table, writes, opts, progress).await
+                write_batch_paced(db, table, writes, opts, progress, Some(pace)).await
             })
             .buffer_unordered(opts.concurrency.max(1))
     );
     while let Some(r) = s.next().await {
         r?;
     }
-    Ok(())
+    Ok(pace.found())
 }
 
 /// Copies the items of `req` (read from `src`) into `dst_table` on `dst`,
@@ -841,7 +855,7 @@ pub async fn copy(
         stop.store(true, Ordering::Relaxed);
     }
     let r = reader.await.map_err(|e| e.to_string())?;
-    w.map_err(|e| format!("writing to {dst_table}: {e}"))?;
+    let found = w.map_err(|e| format!("writing to {dst_table}: {e}"))?;
     r.map_err(|e| format!("reading: {e}"))?;
     Ok(Summary {
         items: written.written.load(Ordering::Relaxed),
@@ -850,6 +864,8 @@ pub async fn copy(
         elapsed: began.elapsed(),
         files: vec![],
         stopped: stop.load(Ordering::Relaxed),
+        rate_found_wcu: found.map(|(r, _)| r.round() as u64),
+        throttled_at_wcu: found.map(|(_, t)| t.round() as u64),
     })
 }
 

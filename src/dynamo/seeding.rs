@@ -597,11 +597,27 @@ pub async fn run(
             }
         })
     });
+    let progress_done = progress.clone();
     let result = write_stream(db, table, writes, skip, &opts.write, progress, stop).await;
     if let Some(s) = saver {
         s.abort();
     }
-    let report = result.map_err(|e| e.to_string())?;
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            // A failed run (an outage, retries exhausted) resumes too: keep
+            // the batches it completed.
+            if let Some(dir) = &opts.state_dir {
+                checkpoint.batches_done = checkpoint.batches_done.max(
+                    progress_done
+                        .batches_done
+                        .load(std::sync::atomic::Ordering::Relaxed),
+                );
+                let _ = checkpoint.save(dir);
+            }
+            return Err(e.to_string());
+        }
+    };
     if let Some(dir) = &opts.state_dir {
         if report.stopped {
             checkpoint.batches_done = report.batches_done;
