@@ -74,7 +74,10 @@ async fn main() -> Result<(), Error> {
                 ("status".to_string(), s("OPEN".into())),
                 ("amount".to_string(), AttributeValue::N(format!("{i}.25"))),
                 ("note".to_string(), s("none".into())),
-                ("address".to_string(), s("12 Main Street, Springfield".into())),
+                (
+                    "address".to_string(),
+                    s("12 Main Street, Springfield".into()),
+                ),
             ])
         })
         .collect();
