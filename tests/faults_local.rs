@@ -129,6 +129,11 @@ async fn count(db: &Dynamo, table: &str) -> u64 {
 
 /// How many items carry each seed marker.
 async fn markers(db: &Dynamo, table: &str) -> BTreeMap<Option<String>, u64> {
+    count_by(db, table, seeding::DEFAULT_MARKER).await
+}
+
+/// How many items have each value of a string attribute (None: absent).
+async fn count_by(db: &Dynamo, table: &str, attr: &str) -> BTreeMap<Option<String>, u64> {
     let mut out = BTreeMap::new();
     let mut start = None;
     loop {
@@ -141,7 +146,7 @@ async fn markers(db: &Dynamo, table: &str) -> BTreeMap<Option<String>, u64> {
             .await
             .expect("scan");
         for it in r.items.unwrap_or_default() {
-            let m = match it.get(seeding::DEFAULT_MARKER) {
+            let m = match it.get(attr) {
                 Some(AttributeValue::S(s)) => Some(s.clone()),
                 _ => None,
             };
@@ -733,4 +738,73 @@ fn an_import_stuck_mid_run_times_out_then_the_same_command_resumes() {
     assert!(!killed && out.status.success(), "{shown}");
     assert!(shown.contains("resumed after"), "{shown}");
     assert_eq!(rt.block_on(snapshot(&direct, &dst)), want);
+}
+
+#[tokio::test]
+async fn a_migration_through_throttles_500s_and_lost_answers_changes_each_item_once() {
+    const N: usize = 300;
+    let direct = db();
+    let t = empty_table(&direct, "faults-migrate").await;
+    for i in 0..N {
+        let mut it = item(i);
+        it.insert("tag".into(), AttributeValue::S("v".into()));
+        direct
+            .client()
+            .put_item()
+            .table_name(&t)
+            .set_item(Some(it))
+            .send()
+            .await
+            .expect("put");
+    }
+    let info = direct.describe(&t).await.expect("describe");
+    // Not idempotent: applied twice, an item's tag would read "v++".
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("001_tag.toml"),
+        "[select]\n[[op]]\nset = { attribute = \"tag\", template = \"{tag}+\" }\n",
+    )
+    .expect("write the migration");
+    let m = dyntui::dynamo::migrate::load_dir(dir.path())
+        .expect("the migration loads")
+        .remove(0);
+    // Every kind of request may fail; a reset comes after the request took
+    // effect, so the write is sent again and finds its own change.
+    let proxy = FaultProxy::start(Faults {
+        error_500: 0.05,
+        reset: 0.1,
+        reset_after_forward: true,
+        write_units_per_sec: Some(400.0),
+        ..Faults::default()
+    });
+    let opts = dyntui::dynamo::migrate::RunOptions {
+        segments: 2,
+        page_size: Some(50),
+        write: WriteOptions {
+            max_retries: 8,
+            base_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(200),
+            ..WriteOptions::default()
+        },
+        ..dyntui::dynamo::migrate::RunOptions::default()
+    };
+    let r = dyntui::dynamo::migrate::run(
+        &via(&proxy.url()),
+        &info,
+        &m,
+        &opts,
+        Arc::new(AtomicBool::new(false)),
+    )
+    .await
+    .expect("the migration ends despite the faults");
+    let stats = proxy.stats();
+    assert!(stats.resets > 0, "{stats:?}");
+    assert_eq!(r.counts.changed, N as u64, "{:?}", r.counts);
+    let mut tags = count_by(&direct, &t, "tag").await;
+    tags.remove(&None); // the ledger
+    assert_eq!(
+        tags,
+        BTreeMap::from([(Some("v+".to_string()), N as u64)]),
+        "each item changed exactly once"
+    );
 }

@@ -179,7 +179,8 @@ pub fn is_throttle(e: &AwsError) -> bool {
     )
 }
 
-/// Runs `f` again on throttling, with backoff and jitter.
+/// Runs `f` again on throttling and on transient failures (server errors,
+/// timeouts, reset connections), with backoff and jitter.
 pub async fn retry<T, F, Fut>(opts: &WriteOptions, mut f: F) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
@@ -188,7 +189,7 @@ where
     let mut attempt = 0;
     loop {
         match f().await {
-            Err(e) if is_throttle(&e) && attempt < opts.max_retries => {
+            Err(e) if (is_throttle(&e) || e.is_transient()) && attempt < opts.max_retries => {
                 tokio::time::sleep(backoff(opts, attempt)).await;
                 attempt += 1;
             }
@@ -256,7 +257,8 @@ impl Writer<'_> {
         }
     }
 
-    /// Sends `send()` again on throttling; a failed condition is a conflict.
+    /// Sends `send()` again on throttling and transient failures; a failed
+    /// condition is a conflict (see [`Writer::landed`]).
     async fn send<T, E, R, F, Fut>(&self, mut send: F) -> Result<(), WriteError>
     where
         F: FnMut() -> Fut,
@@ -281,7 +283,7 @@ impl Writer<'_> {
                         return Err(WriteError::Conflict);
                     }
                     let e = AwsError::from_sdk(e, self.db.context(), Some(&self.info.name));
-                    if is_throttle(&e) && attempt < self.opts.max_retries {
+                    if (is_throttle(&e) || e.is_transient()) && attempt < self.opts.max_retries {
                         tokio::time::sleep(backoff(self.opts, attempt)).await;
                         attempt += 1;
                         continue;
@@ -302,6 +304,27 @@ impl Writer<'_> {
             Some(now) if canonical_item(&now) == canonical_item(before) => Ok(()),
             _ => Err(WriteError::Conflict),
         }
+    }
+
+    /// After a failed condition: whether the item already is what the write
+    /// meant (`after` in the attributes it changes; None: deleted). A write
+    /// whose answer was lost (a timeout, a reset connection) and that was
+    /// sent again finds its own change and fails its condition: it is done,
+    /// not a conflict, and must not be applied a second time.
+    async fn landed(
+        &self,
+        key_of: &Item,
+        after: Option<&Item>,
+        attrs: &[&str],
+    ) -> Result<bool, WriteError> {
+        let now = self.current(key_of).await?;
+        Ok(match (now, after) {
+            (None, None) => true,
+            (Some(now), Some(after)) => attrs
+                .iter()
+                .all(|a| now.get(*a).map(canonical) == after.get(*a).map(canonical)),
+            _ => false,
+        })
     }
 
     /// Puts a new item where none exists.
@@ -395,7 +418,7 @@ impl Writer<'_> {
             // whole item, under the same condition.
             let c = guard_condition(guard, before, &must_be_absent, &first);
             let item = after.clone();
-            return self
+            let r = self
                 .send(|| {
                     self.db
                         .client()
@@ -410,21 +433,41 @@ impl Writer<'_> {
                         .send()
                 })
                 .await;
+            return self.unless_landed(r, before, Some(after), &first).await;
         }
-        self.send(|| {
-            self.db
-                .client()
-                .update_item()
-                .table_name(&self.info.name)
-                .set_key(Some(key.clone()))
-                .update_expression(&update)
-                .condition_expression(&c.expr)
-                .set_expression_attribute_names(Some(c.names.clone()))
-                .set_expression_attribute_values((!c.values.is_empty()).then(|| c.values.clone()))
-                .return_consumed_capacity(ReturnConsumedCapacity::None)
-                .send()
-        })
-        .await
+        let r = self
+            .send(|| {
+                self.db
+                    .client()
+                    .update_item()
+                    .table_name(&self.info.name)
+                    .set_key(Some(key.clone()))
+                    .update_expression(&update)
+                    .condition_expression(&c.expr)
+                    .set_expression_attribute_names(Some(c.names.clone()))
+                    .set_expression_attribute_values(
+                        (!c.values.is_empty()).then(|| c.values.clone()),
+                    )
+                    .return_consumed_capacity(ReturnConsumedCapacity::None)
+                    .send()
+            })
+            .await;
+        self.unless_landed(r, before, Some(after), &first).await
+    }
+
+    /// `r`, except that a conflict where the item already is what the
+    /// write meant is success ([`Writer::landed`]).
+    async fn unless_landed(
+        &self,
+        r: Result<(), WriteError>,
+        key_of: &Item,
+        after: Option<&Item>,
+        attrs: &[&str],
+    ) -> Result<(), WriteError> {
+        match r {
+            Err(WriteError::Conflict) if self.landed(key_of, after, attrs).await? => Ok(()),
+            r => r,
+        }
     }
 
     /// DeleteItem under `guard`.
@@ -433,18 +476,22 @@ impl Writer<'_> {
         let key = self.key_of(before)?;
         self.verify(&c, before).await?;
         self.budget(before).await;
-        self.send(|| {
-            self.db
-                .client()
-                .delete_item()
-                .table_name(&self.info.name)
-                .set_key(Some(key.clone()))
-                .condition_expression(&c.expr)
-                .set_expression_attribute_names(Some(c.names.clone()))
-                .set_expression_attribute_values((!c.values.is_empty()).then(|| c.values.clone()))
-                .send()
-        })
-        .await
+        let r = self
+            .send(|| {
+                self.db
+                    .client()
+                    .delete_item()
+                    .table_name(&self.info.name)
+                    .set_key(Some(key.clone()))
+                    .condition_expression(&c.expr)
+                    .set_expression_attribute_names(Some(c.names.clone()))
+                    .set_expression_attribute_values(
+                        (!c.values.is_empty()).then(|| c.values.clone()),
+                    )
+                    .send()
+            })
+            .await;
+        self.unless_landed(r, before, None, &[]).await
     }
 
     /// Moves an item to its new key in one transaction: put `after` where
@@ -506,20 +553,23 @@ impl Writer<'_> {
                     .collect(),
                 _ => Vec::new(),
             };
-            if reasons
-                .first()
-                .is_some_and(|r| r == "ConditionalCheckFailed")
-            {
+            let failed = |i: usize| {
+                reasons
+                    .get(i)
+                    .is_some_and(|r| r == "ConditionalCheckFailed")
+            };
+            if (failed(0) || failed(1)) && self.moved_already(before, after).await? {
+                // A retry of a move whose answer was lost: it is done.
+                return Ok(());
+            }
+            if failed(0) {
                 return Err(WriteError::Exists(format!(
                     "cannot move {} to {}: an item with that key already exists",
                     key_text(self.info, before),
                     key_text(self.info, after)
                 )));
             }
-            if reasons
-                .get(1)
-                .is_some_and(|r| r == "ConditionalCheckFailed")
-            {
+            if failed(1) {
                 return Err(WriteError::Conflict);
             }
             let retryable = reasons.iter().any(|r| {
@@ -532,13 +582,20 @@ impl Writer<'_> {
                 )
             });
             let e = AwsError::from_sdk(e, self.db.context(), Some(table));
-            if (retryable || is_throttle(&e)) && attempt < self.opts.max_retries {
+            if (retryable || is_throttle(&e) || e.is_transient()) && attempt < self.opts.max_retries
+            {
                 tokio::time::sleep(backoff(self.opts, attempt)).await;
                 attempt += 1;
                 continue;
             }
             return Err(WriteError::Aws(e));
         }
+    }
+
+    /// Whether `before` is gone and `after` stands at its key exactly.
+    async fn moved_already(&self, before: &Item, after: &Item) -> Result<bool, WriteError> {
+        let all: Vec<&str> = after.keys().map(String::as_str).collect();
+        Ok(self.landed(after, Some(after), &all).await? && self.landed(before, None, &[]).await?)
     }
 
     /// Writes the change from `before` to `after`: an update in place, or a

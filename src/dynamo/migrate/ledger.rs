@@ -299,6 +299,14 @@ impl Ledger {
             {
                 let other = self.get(db, &e.id).await.ok().flatten();
                 let other_lease = self.lease(db, &e.id).await.ok().flatten();
+                if other_lease
+                    .as_ref()
+                    .is_some_and(|l| l.run_id == lease.run_id)
+                {
+                    // This claim was sent again after its answer was lost:
+                    // it is ours.
+                    return Ok(());
+                }
                 let done = match self.load_progress(db, run_key).await {
                     Ok(Some(ps)) => ps.iter().map(|p| p.state.counts.done()).sum(),
                     _ => 0,
