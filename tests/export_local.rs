@@ -698,6 +698,59 @@ async fn redaction_reaches_nested_attributes_and_every_copy_of_an_original() {
 }
 
 #[tokio::test]
+async fn imports_and_copies_are_in_the_audit_log_with_the_keys_they_wrote() {
+    let db = db();
+    let items = crafted();
+    let src = table_with(&db, items.clone()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("all.jsonl");
+    let f = file.to_str().expect("utf-8 path");
+    let (ok, err) = run(dir.path(), &["export", "--table", &src, "-o", f]);
+    assert!(ok, "{err}");
+    let imported = empty_table(&db).await;
+    let (ok, err) = run(dir.path(), &["import", f, "--table", &imported, "--yes"]);
+    assert!(ok, "{err}");
+    let copied = empty_table(&db).await;
+    let (ok, err) = run(
+        dir.path(),
+        &["copy", "--from-table", &src, "--to-table", &copied, "--yes"],
+    );
+    assert!(ok, "{err}");
+    let log = std::fs::read_to_string(dir.path().join("dyntui/audit.jsonl")).expect("audit log");
+    let entries: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let keys_of = |it: &Item| -> serde_json::Value {
+        value::item_to_dynamo(&Item::from([
+            ("PK".to_string(), it["PK"].clone()),
+            ("SK".to_string(), it["SK"].clone()),
+        ]))
+    };
+    let mut want: Vec<String> = items.iter().map(|i| keys_of(i).to_string()).collect();
+    want.sort();
+    for (action, table) in [("import", &imported), ("copy", &copied)] {
+        let e = entries
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} entry in {log}"));
+        assert_eq!(e["table"], table.as_str());
+        assert_eq!(e["endpoint"], common::endpoint().as_str());
+        assert!(e["by"].as_str().is_some_and(|b| !b.is_empty()), "{e}");
+        assert!(e["run"].as_str().is_some_and(|r| !r.is_empty()), "{e}");
+        assert_eq!(e["summary"]["written"], items.len() as u64, "{e}");
+        let mut got: Vec<String> = e["summary"]["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        got.sort();
+        assert_eq!(got, want, "{action}: the keys written");
+    }
+}
+
+#[tokio::test]
 async fn copy_refuses_a_protected_destination_without_its_name() {
     let db = db();
     let src = table_with(&db, crafted()).await;

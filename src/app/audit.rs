@@ -309,6 +309,76 @@ impl MigrationAudit {
     }
 }
 
+/// Keys listed in a bulk run's audit entry at most (the rest are counted).
+pub const AUDIT_KEYS: usize = 1000;
+
+/// The key attribute names of a schema, for [`crate::dynamo::seed::KeyLog`].
+pub fn key_names(schema: &crate::dynamo::itemfile::KeySchema) -> Vec<String> {
+    std::iter::once(schema.pk.0.clone())
+        .chain(schema.sk.as_ref().map(|k| k.0.clone()))
+        .collect()
+}
+
+/// Records a bulk run (seed, reset, import, copy) in the audit log: who,
+/// where, what (`summary`), and the keys it wrote while they fit. Returns a
+/// warning when the log cannot be written.
+pub fn record_run(
+    ctx: &ConnContext,
+    table: &str,
+    action: &str,
+    run: &str,
+    mut summary: Value,
+    progress: &crate::dynamo::seed::Progress,
+) -> Option<String> {
+    let (keys, more) = progress.keys.take();
+    if let Value::Object(m) = &mut summary {
+        m.insert(
+            "written".into(),
+            progress
+                .written
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .into(),
+        );
+        m.insert(
+            "keys".into(),
+            Value::Array(keys.iter().map(value::item_to_dynamo).collect()),
+        );
+        if more > 0 {
+            m.insert("keysNotListed".into(), more.into());
+        }
+    }
+    let log = AuditLog::default_log()?;
+    log.append(&AuditEntry::bulk(ctx, table, action, run, summary))
+        .err()
+        .map(|e| format!("cannot append to the audit log {}: {e}", log.path.display()))
+}
+
+/// Records a seed (or import, `action`) run in the audit log, however it
+/// ended; used by the command line and the TUI alike.
+pub fn record_seed_run<E: std::fmt::Display>(
+    ctx: &ConnContext,
+    table: &str,
+    action: &str,
+    source: Value,
+    r: &Result<crate::dynamo::seeding::SeedOutcome, E>,
+    progress: &crate::dynamo::seed::Progress,
+) -> Option<String> {
+    let mut summary = serde_json::json!({ "source": source });
+    let run = match r {
+        Ok(out) => {
+            summary["stopped"] = out.report.stopped.into();
+            summary["resumedAfterItems"] = (out.resumed_from_batch * 25).into();
+            summary["retries"] = out.report.retries.into();
+            out.run_id.clone()
+        }
+        Err(e) => {
+            summary["error"] = e.to_string().into();
+            String::new()
+        }
+    };
+    record_run(ctx, table, action, &run, summary, progress)
+}
+
 /// The audit log file.
 #[derive(Debug, Clone)]
 pub struct AuditLog {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+use super::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
 use super::config::Project;
 use super::editcli::{WriteArgs, check_writable};
 use super::seedcli::{INTERRUPTED, WriteRate, stop_on_ctrl_c};
@@ -473,6 +474,7 @@ pub async fn import(
         super::seedcli::create_from_design(db, &table, design.as_ref(), args.write.yes).await?;
     }
     let progress = Arc::new(Progress::default());
+    progress.keys.track(key_names(&schema), AUDIT_KEYS);
     let stop = stop_on_ctrl_c();
     let opts = RunOptions {
         write: args.rate.options(),
@@ -503,11 +505,21 @@ pub async fn import(
         &settings,
         &base,
         &opts,
-        progress,
+        progress.clone(),
         stop,
     )
     .await;
     done(task, bar);
+    if let Some(w) = record_seed_run(
+        db.context(),
+        &table,
+        "import",
+        serde_json::json!({"file": args.file.display().to_string()}),
+        &r,
+        &progress,
+    ) {
+        eprintln!("warning: {w}");
+    }
     let out = r.map_err(|e| anyhow::anyhow!(e))?;
     let rep = &out.report;
     if rep.stopped {
@@ -630,6 +642,14 @@ pub async fn copy(
     }
     let read = Arc::new(ReadProgress::default());
     let written = Arc::new(Progress::default());
+    written.keys.track(
+        dst_info
+            .key_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        AUDIT_KEYS,
+    );
     let stop = stop_on_ctrl_c();
     let (task, bar) = progress_bar(
         "copying",
@@ -648,11 +668,32 @@ pub async fn copy(
         &read_options(&args.select),
         &write,
         read,
-        written,
+        written.clone(),
         stop,
     )
     .await;
     done(task, bar);
+    let summary = serde_json::json!({
+        "from": format!("{} at {}", args.from_table, src.context().describe()),
+        "selection": req.describe(),
+        "redacted": redactor
+            .as_ref()
+            .map(|r| r.rules().iter().map(|(a, _)| a.clone()).collect::<Vec<_>>())
+            .unwrap_or_default(),
+        "stopped": r.as_ref().map(|s| s.stopped).unwrap_or(false),
+        "error": r.as_ref().err(),
+    });
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    if let Some(w) = record_run(
+        dst.context(),
+        &to_table,
+        "copy",
+        &run[..12],
+        summary,
+        &written,
+    ) {
+        eprintln!("warning: {w}");
+    }
     let s = r.map_err(|e| anyhow::anyhow!(e))?;
     eprintln!(
         "{} {} items ({} scanned, {:.1} RCU) in {}{}",

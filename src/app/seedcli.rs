@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
 use super::config::{Project, demo_project};
 use crate::dynamo::client::Dynamo;
 use crate::dynamo::seed::{Progress, WriteOptions};
@@ -337,6 +338,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
     let (existing, schema) = table_or_design(db, &table, design.as_ref(), !args.reset).await?;
     let write = args.rate.options();
     let progress = Arc::new(Progress::default());
+    progress.keys.track(key_names(&schema), AUDIT_KEYS);
     let stop = stop_on_ctrl_c();
 
     if args.reset {
@@ -362,8 +364,15 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         }
         let total = keys.len() as u64;
         let bar = ProgressView::start("deleting", total, progress.clone());
-        let r = seeding::delete_keys(db, &table, keys, &write, progress, stop).await;
+        let r = seeding::delete_keys(db, &table, keys, &write, progress.clone(), stop).await;
         bar.finish();
+        let summary = match &r {
+            Ok(rep) => serde_json::json!({"set": set.name, "stopped": rep.stopped}),
+            Err(e) => serde_json::json!({"set": set.name, "error": e.to_string()}),
+        };
+        if let Some(w) = record_run(db.context(), &table, "reset", &set.name, summary, &progress) {
+            eprintln!("warning: {w}");
+        }
         let report = r.map_err(|e| anyhow::anyhow!("{e}"))?;
         eprintln!(
             "deleted {} of {total} items from {table} in {} ms ({} retries, {} throttled requests){}",
@@ -435,11 +444,21 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         settings,
         &base,
         &opts,
-        progress,
+        progress.clone(),
         stop,
     )
     .await;
     bar.finish();
+    if let Some(w) = record_seed_run(
+        db.context(),
+        &table,
+        "seed",
+        serde_json::json!({"set": set.name, "seed": set.seed}),
+        &r,
+        &progress,
+    ) {
+        eprintln!("warning: {w}");
+    }
     let out = r.map_err(|e| anyhow::anyhow!(e))?;
     let rep = &out.report;
     let secs = (rep.elapsed_ms as f64 / 1000.0).max(0.001);

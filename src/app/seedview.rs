@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+use super::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
 use super::keymap::Action;
 use super::seedcli::seed_sets;
 use super::state::{App, Level, Msg, Screen};
@@ -297,9 +298,29 @@ impl App {
                 let keys = seeding::seeded_keys(&db, &table, &info, &marker, &set)
                     .await
                     .map_err(|e| e.to_string())?;
-                seeding::delete_keys(&db, &table, keys, &WriteOptions::default(), progress, stop)
-                    .await
-                    .map_err(|e| e.to_string())
+                progress.keys.track(
+                    info.key_names().into_iter().map(str::to_string).collect(),
+                    AUDIT_KEYS,
+                );
+                let r = seeding::delete_keys(
+                    &db,
+                    &table,
+                    keys,
+                    &WriteOptions::default(),
+                    progress.clone(),
+                    stop,
+                )
+                .await
+                .map_err(|e| e.to_string());
+                let summary = match &r {
+                    Ok(rep) => serde_json::json!({"set": set, "stopped": rep.stopped}),
+                    Err(e) => serde_json::json!({"set": set, "error": e}),
+                };
+                if let Some(w) = record_run(db.context(), &table, "reset", &set, summary, &progress)
+                {
+                    tracing::warn!("{w}");
+                }
+                r
             }
             .await;
             let _ = tx.send(Msg::Seed(SeedMsg::ResetDone(r)));
@@ -362,10 +383,31 @@ impl App {
                     skip_invalid: false,
                     state_dir,
                 };
-                seeding::run(
-                    &db, &set, &table, &decode, &schema, &settings, &base2, &opts, progress, stop,
+                progress.keys.track(key_names(&schema), AUDIT_KEYS);
+                let r = seeding::run(
+                    &db,
+                    &set,
+                    &table,
+                    &decode,
+                    &schema,
+                    &settings,
+                    &base2,
+                    &opts,
+                    progress.clone(),
+                    stop,
                 )
-                .await
+                .await;
+                if let Some(w) = record_seed_run(
+                    db.context(),
+                    &table,
+                    "seed",
+                    serde_json::json!({"set": set.name, "seed": set.seed}),
+                    &r,
+                    &progress,
+                ) {
+                    tracing::warn!("{w}");
+                }
+                r
             }
             .await;
             let _ = tx.send(Msg::Seed(SeedMsg::Done(r)));

@@ -63,6 +63,57 @@ pub struct Progress {
     /// The write rate the run paces itself at (write units per second,
     /// rounded), once a throttle made it adapt; 0 before.
     pub pace_wcu: AtomicU64,
+    /// The keys written, for the audit log, while they fit.
+    pub keys: KeyLog,
+}
+
+/// The keys a bulk run wrote, kept for the audit log up to a limit (then
+/// only counted). Off until [`KeyLog::track`] names the key attributes.
+#[derive(Debug, Default)]
+pub struct KeyLog {
+    inner: std::sync::Mutex<KeyLogInner>,
+}
+
+#[derive(Debug, Default)]
+struct KeyLogInner {
+    names: Vec<String>,
+    limit: usize,
+    keys: Vec<Item>,
+    more: u64,
+}
+
+impl KeyLog {
+    /// Keeps the keys (these attributes) of up to `limit` items written.
+    pub fn track(&self, names: Vec<String>, limit: usize) {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.names = names;
+        g.limit = limit;
+    }
+
+    fn record<'a>(&self, items: impl Iterator<Item = &'a Item>) {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if g.names.is_empty() {
+            return;
+        }
+        for it in items {
+            if g.keys.len() < g.limit {
+                let key: Item = g
+                    .names
+                    .iter()
+                    .filter_map(|n| it.get(n).map(|v| (n.clone(), v.clone())))
+                    .collect();
+                g.keys.push(key);
+            } else {
+                g.more += 1;
+            }
+        }
+    }
+
+    /// The keys kept, and how many more were written.
+    pub fn take(&self) -> (Vec<Item>, u64) {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        (std::mem::take(&mut g.keys), std::mem::take(&mut g.more))
+    }
 }
 
 impl Progress {
@@ -488,6 +539,18 @@ pub async fn write_batch_paced(
                 progress
                     .written
                     .fetch_add(n.saturating_sub(left.len() as u64), Ordering::Relaxed);
+                progress
+                    .keys
+                    .record(
+                        pending
+                            .iter()
+                            .filter(|w| !left.contains(w))
+                            .filter_map(|w| match (w.put_request(), w.delete_request()) {
+                                (Some(p), _) => Some(p.item()),
+                                (_, Some(d)) => Some(d.key()),
+                                _ => None,
+                            }),
+                    );
                 if left.is_empty() {
                     return Ok(());
                 }
