@@ -72,7 +72,7 @@ export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-dummy}"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 # Nothing here needs EC2 instance metadata; don't let the SDK wait for it.
 export AWS_EC2_METADATA_DISABLED="${AWS_EC2_METADATA_DISABLED:-true}"
-export DYNTUI_BIN="$ROOT/target/release/dyntui"
+export DYNTUI_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/dyntui"
 log "DYNTUI_TEST_ENDPOINT=$DYNTUI_TEST_ENDPOINT"
 
 locked=(--locked)
