@@ -2,6 +2,7 @@
 //! demo-shaped single-table e-commerce design.
 //!
 //! Run: `cargo bench --bench decode`
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::hint::black_box;
 

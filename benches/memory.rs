@@ -1,6 +1,7 @@
 //! Memory held by loaded items in the items view, against their size as
 //! DynamoDB JSON. Counts live heap bytes with a counting global allocator.
 //! `cargo bench --bench memory`
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};

@@ -1,5 +1,6 @@
 //! Render the items view holding 100,000 loaded items at 200x50.
 //! `cargo bench --bench render`
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use dyntui::app::clipboard::Clipboard;

@@ -2,6 +2,7 @@
 //! connect (one SdkConfig), ListTables, DescribeTable of the first table, and
 //! the first frame drawn. Needs DYNTUI_TEST_ENDPOINT (scripts/bench/run.sh
 //! starts DynamoDB Local). `cargo bench --bench startup`
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::time::{Duration, Instant};
 

@@ -12,6 +12,7 @@
 //! every item) 2 x RUNS times, alternating audited and unaudited runs, and
 //! prints the median of each and their ratio. Credentials and region come
 //! from the environment.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

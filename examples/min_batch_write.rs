@@ -16,6 +16,7 @@
 //!
 //! Credentials and region come from the environment (the bench script sets
 //! dummy ones for DynamoDB Local). `dyntui` is used only to generate items.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter, Write as _};

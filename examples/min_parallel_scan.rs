@@ -9,6 +9,7 @@
 //! ```
 //!
 //! Credentials and region come from the environment.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::time::Instant;
 

@@ -1,6 +1,7 @@
 //! The app driven by messages against DynamoDB Local, no terminal: opening a
 //! table, paging as the cursor moves, queries from the form, the latest
 //! request winning, and errors shown as state.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! `dyntui diagnose` on the demo's incident snapshot: the exit code follows
 //! the worst alert, the text names the hot key, JSON carries the alerts, and
 //! `--save` writes a snapshot that reads back the same.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::process::Command;
 

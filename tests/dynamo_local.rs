@@ -1,6 +1,7 @@
 //! The data plane against DynamoDB Local: tables, describe, scan pages,
 //! queries with every sort-key condition on the table, a GSI and an LSI,
 //! filter expressions, get, batch writes, and the errors users meet.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! change detected and never overwritten (and re-applied onto), version
 //! attributes, protected tables and --read-only refused, bulk delete and
 //! bulk set, and the audit log.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! the expected items; a change made by someone else between read and write
 //! is shown as a conflict and never overwritten; protected tables refuse
 //! writes until unlocked; every write reaches the audit log.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! export is reported as truncated and nothing is imported, selections
 //! (type, filter, pattern) export exactly their items, CSV keeps every
 //! attribute, and a redacted copy is consistent and leaves no original.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

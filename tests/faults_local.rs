@@ -14,6 +14,7 @@
 //!   clear error, and the same run again resumes and completes exactly once.
 //!
 //! Needs DynamoDB Local (DYNTUI_TEST_ENDPOINT), as every `*_local` test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 #[path = "common/faults.rs"]

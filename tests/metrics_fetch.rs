@@ -1,6 +1,7 @@
 //! CloudWatch metrics: the GetMetricData queries and the fetch, against
 //! aws-smithy-mocks shaped like the real API (no emulator speaks CloudWatch's
 //! RPC v2 CBOR protocol).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

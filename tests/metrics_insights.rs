@@ -5,6 +5,7 @@
 //!
 //! `DYNTUI_REGEN=1 cargo test --test metrics_insights` rewrites
 //! `config/demo/incident.json` from `demo_incident`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -5,6 +5,7 @@
 //! is alive; a run that died in another process, taken over with `force`
 //! from its progress in the ledger; and protected tables, which migrations
 //! refuse without `--unlock` and the table name.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

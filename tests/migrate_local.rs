@@ -4,6 +4,7 @@
 //! ledger (counts, checksum, "changed" files), idempotent `up`, a concurrent
 //! writer whose change survives, stop + resume, and bad files refused with
 //! file:line:column before anything runs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! every way a script can (each refused with its stderr, the ledger marked
 //! failed, no partial item), and a run whose DynamoDB Local is killed in
 //! the middle, restarted and resumed: every item migrated exactly once.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

@@ -3,6 +3,7 @@
 //! returns exactly the items its access pattern describes (computed here in
 //! memory from the generated items), in the right order; and the headless
 //! CLI (`patterns check`, `query`) agrees.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

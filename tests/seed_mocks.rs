@@ -6,6 +6,7 @@
 //!
 //! The SDK's own retries are disabled so every call the rule sees is one
 //! made by `write_batch`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -9,6 +9,7 @@
 //! (checkpoints) in a temporary directory, and the same dummy credentials
 //! and region as the tests' own client (DynamoDB Local keeps one database per
 //! access key and region).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! demo data: seed, open the TUI on the table, open an item, and check the
 //! screen shows its decoded type and fields. Uses the binary in DYNTUI_BIN
 //! (scripts/test.sh builds the release binary) or the test build's own.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 mod common;
 

@@ -4,6 +4,7 @@
 //!
 //! Update the snapshots with `INSTA_UPDATE=always cargo test --test views`
 //! and read the `.snap` files before committing them.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use dyntui::app::clipboard::Clipboard;

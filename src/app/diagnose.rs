@@ -59,8 +59,7 @@ pub async fn capture(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let target = Target::of(&info);
-    let cw = aws_sdk_cloudwatch::Client::new(db.sdk_config());
-    let data = crate::metrics::fetch::fetch(&cw, db.context(), &target, range, now_epoch())
+    let data = crate::metrics::fetch::fetch(db.cloudwatch(), db.context(), &target, range, now_epoch())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let statuses: Vec<InsightsStatus> = insights::statuses(db, &target)

@@ -521,6 +521,9 @@ pub async fn import(
         eprintln!("warning: {w}");
     }
     let out = r.map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(w) = &out.checkpoint_warning {
+        eprintln!("warning: {w}");
+    }
     let rep = &out.report;
     if rep.stopped {
         eprintln!(

@@ -141,8 +141,7 @@ impl App {
         if self.ctx.is_local() {
             return None;
         }
-        self.db_handle()
-            .map(|d| aws_sdk_cloudwatch::Client::new(d.sdk_config()))
+        self.db_handle().map(|d| d.cloudwatch().clone())
     }
 
     /// Opens the metrics of `table`.

@@ -460,6 +460,9 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         eprintln!("warning: {w}");
     }
     let out = r.map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(w) = &out.checkpoint_warning {
+        eprintln!("warning: {w}");
+    }
     let rep = &out.report;
     let secs = (rep.elapsed_ms as f64 / 1000.0).max(0.001);
     if rep.stopped {

@@ -457,7 +457,10 @@ impl App {
                                 }
                             )
                         };
-                        self.seed.last = Some((Level::Info, vec![line]));
+                        self.seed.last = Some(match &o.checkpoint_warning {
+                            Some(w) => (Level::Warn, vec![line, format!("warning: {w}")]),
+                            None => (Level::Info, vec![line]),
+                        });
                         self.refresh_checkpoints();
                         // The table list may have a new table.
                         self.tables.describe.clear();

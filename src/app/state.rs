@@ -1315,7 +1315,9 @@ impl App {
                 self.input = Some(Input::Query(form));
             }
             Action::Scan => {
-                let items = self.items.as_mut().expect("checked above");
+                let Some(items) = self.items.as_mut() else {
+                    return;
+                };
                 items.request.kind = RequestKind::Scan;
                 items.request.index = None;
                 items.request.projection.clear();

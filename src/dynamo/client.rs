@@ -92,6 +92,8 @@ pub fn parse_timeout(s: &str) -> Result<Duration, String> {
 #[derive(Debug, Clone)]
 pub struct Dynamo {
     client: Client,
+    /// CloudWatch, built once beside DynamoDB from the same SdkConfig.
+    cloudwatch: aws_sdk_cloudwatch::Client,
     ctx: ConnContext,
     config: SdkConfig,
 }
@@ -193,6 +195,7 @@ impl Dynamo {
         };
         Dynamo {
             client: Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             ctx,
             config,
         }
@@ -200,10 +203,12 @@ impl Dynamo {
 
     /// Wraps a ready client (tests use this with aws-smithy-mocks).
     pub fn from_client(client: Client, ctx: ConnContext) -> Self {
+        let config = SdkConfig::builder().build();
         Dynamo {
             client,
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             ctx,
-            config: SdkConfig::builder().build(),
+            config,
         }
     }
 
@@ -213,6 +218,11 @@ impl Dynamo {
 
     pub fn context(&self) -> &ConnContext {
         &self.ctx
+    }
+
+    /// The CloudWatch client of the same connection.
+    pub fn cloudwatch(&self) -> &aws_sdk_cloudwatch::Client {
+        &self.cloudwatch
     }
 
     pub fn sdk_config(&self) -> &SdkConfig {

@@ -1316,19 +1316,14 @@ pub struct Generator {
     produced: usize,
 }
 
-/// FNV-1a, for stable per-field stream numbers.
+/// The stable hash of some parts, for per-field stream numbers.
 fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = super::hash::Fnv64::new();
     for part in parts {
-        for &b in *part {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
         // Separator, so ("ab", "c") and ("a", "bc") differ.
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0100_0000_01b3);
+        h.write(part).write(&[0xff]);
     }
-    h
+    h.finish()
 }
 
 impl Generator {

@@ -543,17 +543,7 @@ fn json_reason(e: &serde_json::Error) -> String {
     }
 }
 
-/// "an array", "a string", … for messages.
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+use super::value::json_kind;
 
 // ---------------------------------------------------------------------------
 // Validation

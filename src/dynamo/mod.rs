@@ -16,6 +16,7 @@ pub mod entity;
 pub mod error;
 pub mod export;
 pub mod generate;
+pub mod hash;
 pub mod itemfile;
 pub mod migrate;
 pub mod pattern;

@@ -288,17 +288,7 @@ fn key_text(item: &Item, schema: &KeySchema) -> String {
         .join(", ")
 }
 
-/// FNV-1a (64-bit) over `bytes`, continuing from `h`: stable across Rust
-/// releases and platforms.
-fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+use super::hash::{Fnv64, fnv64};
 
 /// The set's items whose key an earlier item already has, in order. Memory
 /// stays small: a first pass keeps a 64-bit hash per key; only when hashes
@@ -313,7 +303,7 @@ pub fn find_duplicates(
     let mut seen: HashSet<u64> = HashSet::new();
     let mut repeated: HashSet<u64> = HashSet::new();
     for ((_, item), _) in valid_items(set, decode, schema, base_dir)? {
-        let h = fnv1a(FNV_OFFSET, &key_bytes(&item, schema));
+        let h = fnv64(&key_bytes(&item, schema));
         if !seen.insert(h) {
             repeated.insert(h);
         }
@@ -326,7 +316,7 @@ pub fn find_duplicates(
     let mut out = Vec::new();
     for ((origin, item), ordinal) in valid_items(set, decode, schema, base_dir)? {
         let key = key_bytes(&item, schema);
-        if !repeated.contains(&fnv1a(FNV_OFFSET, &key)) {
+        if !repeated.contains(&fnv64(&key)) {
             continue;
         }
         match first.get(&key) {
@@ -374,7 +364,7 @@ impl SeedSet {
             SeedSource::Builtin(name) => Ok(format!("builtin {name}")),
             SeedSource::Generators(specs) => Ok(format!(
                 "generators {:016x}",
-                fnv1a(FNV_OFFSET, format!("{specs:?}").as_bytes())
+                fnv64(format!("{specs:?}").as_bytes())
             )),
             SeedSource::Files(files) => {
                 let mut parts = Vec::new();
@@ -382,7 +372,7 @@ impl SeedSet {
                     let path = base_dir.join(f);
                     let mut file = std::fs::File::open(&path)
                         .map_err(|e| format!("{}: cannot open the file: {e}", path.display()))?;
-                    let (mut h, mut size) = (FNV_OFFSET, 0u64);
+                    let (mut h, mut size) = (Fnv64::new(), 0u64);
                     let mut buf = vec![0u8; 64 * 1024];
                     loop {
                         let n = file
@@ -391,10 +381,10 @@ impl SeedSet {
                         if n == 0 {
                             break;
                         }
-                        h = fnv1a(h, &buf[..n]);
+                        h.write(&buf[..n]);
                         size += n as u64;
                     }
-                    parts.push(format!("{} {size} {h:016x}", f.display()));
+                    parts.push(format!("{} {size} {}", f.display(), h.hex()));
                 }
                 Ok(format!("files {}", parts.join("; ")))
             }
@@ -502,6 +492,9 @@ pub struct SeedOutcome {
     pub resumed_from_batch: u64,
     pub skipped_invalid: u64,
     pub report: WriteReport,
+    /// The checkpoint could not be saved (the run cannot resume from where
+    /// it stopped): what failed.
+    pub checkpoint_warning: Option<String>,
 }
 
 /// Writes a validated set. Resumes an interrupted run of the same set, table
@@ -583,16 +576,25 @@ pub async fn run(
             .map_err(|e| format!("cannot write the checkpoint in {}: {e}", dir.display()))?;
     }
     // Save the checkpoint as batches complete.
+    let save_failed: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
     let saver = opts.state_dir.clone().map(|dir| {
         let p = progress.clone();
         let mut c = checkpoint.clone();
+        let failed = save_failed.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                 let done = p.batches_done.load(std::sync::atomic::Ordering::Relaxed);
                 if done != c.batches_done {
                     c.batches_done = done;
-                    let _ = c.save(&dir);
+                    if let Err(e) = c.save(&dir) {
+                        let why = format!("cannot write the checkpoint in {}: {e}", dir.display());
+                        tracing::warn!("{why}");
+                        failed
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .get_or_insert(why);
+                    }
                 }
             }
         })
@@ -613,16 +615,31 @@ pub async fn run(
                         .batches_done
                         .load(std::sync::atomic::Ordering::Relaxed),
                 );
-                let _ = checkpoint.save(dir);
+                if let Err(save) = checkpoint.save(dir) {
+                    return Err(format!(
+                        "{e} (and the checkpoint could not be written in {}: {save}; the next run starts over)",
+                        dir.display()
+                    ));
+                }
             }
             return Err(e.to_string());
         }
     };
+    let mut checkpoint_warning = save_failed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
     if let Some(dir) = &opts.state_dir {
         if report.stopped {
             checkpoint.batches_done = report.batches_done;
-            let _ = checkpoint.save(dir);
+            if let Err(e) = checkpoint.save(dir) {
+                checkpoint_warning = Some(format!(
+                    "cannot write the checkpoint in {}: {e}; the next run starts over",
+                    dir.display()
+                ));
+            }
         } else {
+            checkpoint_warning = None;
             Checkpoint::remove(dir, &set.name, table);
         }
     }
@@ -631,6 +648,7 @@ pub async fn run(
         resumed_from_batch: skip,
         skipped_invalid: skipped.load(std::sync::atomic::Ordering::Relaxed),
         report,
+        checkpoint_warning,
     })
 }
 

@@ -138,7 +138,7 @@ fn is_simple_name(name: &str) -> bool {
 }
 
 /// "a string", "an array", … for messages.
-fn json_kind(v: &Value) -> &'static str {
+pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

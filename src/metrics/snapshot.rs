@@ -131,12 +131,8 @@ struct Mix(u64);
 
 impl Mix {
     fn new(seed: i64, name: &str) -> Mix {
-        // FNV-1a of the name, mixed with the seed.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in name.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        // The stable hash of the name, mixed with the seed.
+        let h = crate::dynamo::hash::fnv64(name.as_bytes());
         Mix(h ^ (seed as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
     }
 
@@ -430,8 +426,7 @@ pub fn demo_incident(captured_at: i64) -> Snapshot {
         (sum("ConsumedReadCapacityUnits") + 3.0 * sum("ConsumedWriteCapacityUnits")).round()
     };
     let report =
-        |rule: &str, resource: Resource, labels: &[&str], contributors: Vec<Contributor>| {
-            let kind = RuleKind::from_rule_name(rule).expect("a DynamoDB rule name");
+        |rule: &str, kind: RuleKind, resource: Resource, labels: &[&str], contributors: Vec<Contributor>| {
             let aggregate = if kind.is_throttled() {
                 contributors.iter().map(|c| c.value).sum()
             } else {
@@ -447,16 +442,30 @@ pub fn demo_incident(captured_at: i64) -> Snapshot {
             }
         };
     let mut reports = vec![
-        report(&table_rules[0], Resource::Table, &["PK"], accessed(false)),
+        report(
+            &table_rules[0],
+            RuleKind::Pkc,
+            Resource::Table,
+            &["PK"],
+            accessed(false),
+        ),
         report(
             &table_rules[1],
+            RuleKind::Skc,
             Resource::Table,
             &["PK", "SK"],
             accessed(true),
         ),
-        report(&table_rules[2], Resource::Table, &["PK"], throttled(false)),
+        report(
+            &table_rules[2],
+            RuleKind::Pkt,
+            Resource::Table,
+            &["PK"],
+            throttled(false),
+        ),
         report(
             &table_rules[3],
+            RuleKind::Skt,
             Resource::Table,
             &["PK", "SK"],
             throttled(true),
@@ -468,12 +477,14 @@ pub fn demo_incident(captured_at: i64) -> Snapshot {
         let sk = format!("{g}SK");
         reports.push(report(
             &names[0],
+            RuleKind::Pkt,
             Resource::Gsi(g.into()),
             &[pk.as_str()],
             Vec::new(),
         ));
         reports.push(report(
             &names[1],
+            RuleKind::Skt,
             Resource::Gsi(g.into()),
             &[pk.as_str(), sk.as_str()],
             Vec::new(),

@@ -20,6 +20,7 @@
 //! refused over time. It runs on its own thread and runtime, so a test may
 //! block (waiting for a child process) while it serves; dropping it stops
 //! it and closes every connection. Every loop ends when it is dropped.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 #![allow(dead_code)]
 

@@ -1,5 +1,6 @@
 //! Item helpers shared by the migration tests: put, get, a byte-exact
 //! snapshot of a table, and a folder of files.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
 
 use std::collections::BTreeMap;
 

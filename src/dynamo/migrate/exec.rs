@@ -1350,8 +1350,13 @@ pub async fn run(
         if let Some(dir) = &opts.state_dir {
             if finished && error.is_none() {
                 MigrationCheckpoint::remove(dir, &scope, &cp_id);
-            } else if !lost {
-                let _ = st.save(dir);
+            } else if !lost && let Err(e) = st.save(dir) {
+                // The ledger keeps the progress; the local copy is only a
+                // mirror, so the run goes on, and says so.
+                emit(RunEvent::Log(format!(
+                    "warning: cannot write the local checkpoint in {}: {e} (the ledger keeps the run's progress)",
+                    dir.display()
+                )));
             }
         }
         if lost {

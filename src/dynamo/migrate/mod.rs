@@ -52,16 +52,10 @@ pub const DIFF_LIMIT: usize = 20;
 /// A migration file error that names where it is.
 pub type MigrationError = super::error::FileError;
 
-/// FNV-1a, 64 bits, over the file's bytes, as 16 hex digits: stable across
-/// platforms and versions (SHA-256 is not among the dependencies, and this
-/// detects edits, which is all the ledger needs; it is not a security check).
+/// The file's checksum in the ledger: the project's stable hash
+/// ([`crate::dynamo::hash`]) as 16 hex digits; it detects edits.
 pub fn checksum(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    super::hash::fnv64_hex(bytes)
 }
 
 /// Which items a migration touches (all given conditions must hold).
