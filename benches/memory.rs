@@ -1,7 +1,10 @@
 //! Memory held by loaded items in the items view, against their size as
 //! DynamoDB JSON. Counts live heap bytes with a counting global allocator.
 //! `cargo bench --bench memory`
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// test and benchmark code may fail loudly
+// A global allocator that counts live bytes needs `unsafe impl GlobalAlloc`.
+#![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};

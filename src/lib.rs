@@ -2,6 +2,7 @@
 //!
 //! `dynamo` is the data plane (no ratatui), `views` render state (no AWS),
 //! `app` owns state, the event loop, configuration and the CLI glue.
+#![forbid(unsafe_code)]
 
 pub mod app;
 pub mod dynamo;

@@ -1,6 +1,7 @@
 //! dyntui: parse args -> logging -> load config -> build the AWS client once ->
 //! run the TUI or a headless command. Errors are returned, never `exit`ed from
 //! below main, so the terminal guard always restores the screen.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

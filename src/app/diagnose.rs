@@ -59,9 +59,10 @@ pub async fn capture(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let target = Target::of(&info);
-    let data = crate::metrics::fetch::fetch(db.cloudwatch(), db.context(), &target, range, now_epoch())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let data =
+        crate::metrics::fetch::fetch(db.cloudwatch(), db.context(), &target, range, now_epoch())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     let statuses: Vec<InsightsStatus> = insights::statuses(db, &target)
         .await
         .into_iter()
@@ -74,7 +75,7 @@ pub async fn capture(
         })
         .collect();
     let reports: Vec<RuleReport> = insights::reports(
-        &cw,
+        db.cloudwatch(),
         db.context(),
         &statuses,
         data.start,

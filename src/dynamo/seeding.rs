@@ -625,10 +625,7 @@ pub async fn run(
             return Err(e.to_string());
         }
     };
-    let mut checkpoint_warning = save_failed
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take();
+    let mut checkpoint_warning = save_failed.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(dir) = &opts.state_dir {
         if report.stopped {
             checkpoint.batches_done = report.batches_done;

@@ -425,22 +425,25 @@ pub fn demo_incident(captured_at: i64) -> Snapshot {
         };
         (sum("ConsumedReadCapacityUnits") + 3.0 * sum("ConsumedWriteCapacityUnits")).round()
     };
-    let report =
-        |rule: &str, kind: RuleKind, resource: Resource, labels: &[&str], contributors: Vec<Contributor>| {
-            let aggregate = if kind.is_throttled() {
-                contributors.iter().map(|c| c.value).sum()
-            } else {
-                units_total
-            };
-            RuleReport {
-                rule: rule.to_string(),
-                kind,
-                resource,
-                key_labels: labels.iter().map(|l| l.to_string()).collect(),
-                aggregate: Some(aggregate),
-                contributors,
-            }
+    let report = |rule: &str,
+                  kind: RuleKind,
+                  resource: Resource,
+                  labels: &[&str],
+                  contributors: Vec<Contributor>| {
+        let aggregate = if kind.is_throttled() {
+            contributors.iter().map(|c| c.value).sum()
+        } else {
+            units_total
         };
+        RuleReport {
+            rule: rule.to_string(),
+            kind,
+            resource,
+            key_labels: labels.iter().map(|l| l.to_string()).collect(),
+            aggregate: Some(aggregate),
+            contributors,
+        }
+    };
     let mut reports = vec![
         report(
             &table_rules[0],

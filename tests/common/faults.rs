@@ -21,7 +21,6 @@
 //! block (waiting for a child process) while it serves; dropping it stops
 //! it and closes every connection. Every loop ends when it is dropped.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
-
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;

@@ -2,7 +2,6 @@
 //! DynamoDB Local and exports DYNTUI_TEST_ENDPOINT; without it these tests
 //! fail with a message saying so (they never pass silently).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test and benchmark code may fail loudly
-
 #![allow(dead_code)]
 
 pub mod items;
