@@ -107,7 +107,7 @@ async fn put_plain(db: &Dynamo, table: &str, pk: &str, sk: &str) {
 }
 
 fn set_of(project: &Project, name: &str) -> SeedSet {
-    dyntui::app::seedcli::seed_sets(project)
+    dyntui::app::project::seed_sets::seed_sets(project)
         .into_iter()
         .find(|s| s.name == name)
         .unwrap_or_else(|| panic!("no seed set {name}"))

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use super::config::Project;
 use crate::dynamo::client::{ConnectOptions, Dynamo, Timeouts, parse_timeout};
 use crate::dynamo::error::AwsError;
-use crate::dynamo::request::{Filter, ItemsRequest, RequestKind, SortCondition};
+use crate::dynamo::request::{Filter, ItemsRequest, RequestKind, SortText, query_of_text};
 use crate::dynamo::{Item, value};
 
 #[derive(Debug, Parser)]
@@ -487,33 +487,13 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                     let pk = pk.ok_or_else(|| {
                         anyhow::anyhow!("give a pattern name, or --pk for an ad-hoc query")
                     })?;
-                    let (pk_def, sk_def) =
-                        info.keys_of(items.index.as_deref()).ok_or_else(|| {
-                            anyhow::anyhow!(
-                                "table `{table}` has no index `{}`",
-                                items.index.as_deref().unwrap_or("")
-                            )
-                        })?;
-                    let pk_val = super::state::typed_value(&pk, &pk_def.kind)
-                        .map_err(|e| anyhow::anyhow!("--pk: {e}"))?;
-                    let sort = match sk {
-                        None => None,
-                        Some(cond) => {
-                            let sk_def = sk_def.ok_or_else(|| {
-                                anyhow::anyhow!("--sk: the table or index has no sort key")
-                            })?;
-                            Some((
-                                sk_def.name.clone(),
-                                parse_sort_condition(&cond, &sk_def.kind)
-                                    .map_err(|e| anyhow::anyhow!("--sk: {e}"))?,
-                            ))
-                        }
-                    };
-                    let kind = RequestKind::Query {
-                        pk_name: pk_def.name.clone(),
-                        pk: pk_val,
-                        sort,
-                    };
+                    let sort = sk
+                        .as_deref()
+                        .map(SortText::parse)
+                        .transpose()
+                        .map_err(|e| anyhow::anyhow!("--sk: {e}"))?;
+                    let kind = query_of_text(&info, items.index.as_deref(), &pk, sort)
+                        .map_err(|e| anyhow::anyhow!("--pk/--sk: {e}"))?;
                     items_request(&table, &items, kind, !desc)?
                 }
             };
@@ -630,34 +610,6 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
     }
     out.flush()?;
     Ok(0)
-}
-
-/// `=V`, `<V`, `<=V`, `>V`, `>=V`, `begins_with:V`, `between:A,B`.
-pub fn parse_sort_condition(s: &str, kind: &str) -> Result<SortCondition, String> {
-    let tv = |v: &str| super::state::typed_value(v, kind);
-    if let Some(v) = s.strip_prefix("begins_with:") {
-        return Ok(SortCondition::BeginsWith(tv(v)?));
-    }
-    if let Some(v) = s.strip_prefix("between:") {
-        let (a, b) = v
-            .split_once(',')
-            .ok_or("between needs two values: between:A,B")?;
-        return Ok(SortCondition::Between(tv(a)?, tv(b)?));
-    }
-    for (p, op) in [
-        ("<=", "<="),
-        (">=", ">="),
-        ("<", "<"),
-        (">", ">"),
-        ("=", "="),
-    ] {
-        if let Some(v) = s.strip_prefix(p) {
-            return SortCondition::from_op(op, tv(v)?, None);
-        }
-    }
-    Err(format!(
-        "`{s}` is not a sort-key condition (use =V, <V, <=V, >V, >=V, begins_with:V, between:A,B)"
-    ))
 }
 
 fn items_request(

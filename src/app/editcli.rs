@@ -13,10 +13,10 @@ use clap::Args;
 
 use super::audit::{AuditEntry, AuditLog};
 use super::config::Project;
+use super::project::writes::guard_of;
 use super::seedcli::{confirm, confirm_table_name};
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::edit::{self, Change, ChangeKind, EditFormat};
-use crate::dynamo::entity::{Decoder, TableKeys};
 use crate::dynamo::seed::WriteOptions;
 use crate::dynamo::write::{Guard, WriteError, Writer, key_text};
 use crate::dynamo::{Item, value};
@@ -54,24 +54,6 @@ pub fn parse_key(text: &str) -> anyhow::Result<Item> {
         serde_json::from_str(text).map_err(|e| anyhow::anyhow!("--key is not JSON: {e}"))?;
     let (key, _) = value::item_from_json(&v).map_err(|e| anyhow::anyhow!("--key {e}"))?;
     Ok(key)
-}
-
-/// The guard of writes to `item`: its entity's version attribute, if any.
-pub fn guard_of(project: &Project, info: &TableInfo, item: &Item) -> Guard {
-    let mut decoder = Decoder::new(
-        &project.decode,
-        TableKeys {
-            pk: info.pk.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
-            sk: info.sk.as_ref().map(|k| k.name.clone()),
-            index_key_attrs: info.index_key_attrs(),
-        },
-    );
-    let c = decoder.classify(item);
-    let version = c
-        .entity
-        .and_then(|id| decoder.entity_def(id))
-        .and_then(|d| d.version_attribute.clone());
-    edit::guard_for(version.as_deref())
 }
 
 /// Refuses writes under `--read-only`, and to a protected table unless

@@ -14,7 +14,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::audit::{AuditEntry, AuditLog};
-use super::editcli::guard_of;
+use super::project::writes::guard_of;
 use super::state::{App, Input, ItemsState, Level, Msg, Row, Screen, edit_line};
 use crate::dynamo::Item;
 use crate::dynamo::client::{Dynamo, TableInfo};

@@ -441,7 +441,7 @@ pub async fn import(
     };
     // A missing table is created from the project's design (after every
     // item is checked against the design's keys), as seeding does.
-    let design = super::seedcli::design_for(project, &table, &set);
+    let design = super::project::seed_sets::design_for(project, &table, &set);
     let (existing, schema) =
         super::seedcli::table_or_design(db, &table, design.as_ref(), true).await?;
     let base = PathBuf::from("/");

@@ -5,7 +5,7 @@
 //! or in lines.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -14,8 +14,9 @@ use clap::{Args, Subcommand};
 use super::audit::MigrationAudit;
 use super::config::Project;
 use super::editcli::check_protection;
+use super::project::migrations::{load, migrations_dir};
 use super::seedcli::confirm;
-use crate::dynamo::client::{Dynamo, TableInfo};
+use crate::dynamo::client::Dynamo;
 use crate::dynamo::migrate::{self, Direction, Migration, RunEvent, RunOptions, RunReport};
 use crate::dynamo::seed::WriteOptions;
 use crate::dynamo::seeding;
@@ -74,46 +75,6 @@ pub enum MigrateCommand {
     /// Revert a migration with its `[down]` part: the one named (id or
     /// number), else the latest applied one.
     Down { id: Option<String> },
-}
-
-/// The migrations folder: `--dir`, else `[migrations] dir`, else
-/// `migrations/` next to the project file.
-pub fn migrations_dir(project: &Project, dir: Option<&Path>) -> PathBuf {
-    if let Some(d) = dir {
-        return d.to_path_buf();
-    }
-    if let Some(d) = &project.migrations_dir {
-        return d.clone();
-    }
-    project
-        .path
-        .as_ref()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("migrations")
-}
-
-/// Loads and checks every file; any error means nothing runs.
-pub fn load(dir: &Path, info: &TableInfo) -> anyhow::Result<Vec<Migration>> {
-    let ms = migrate::load_dir(dir).map_err(|errs| {
-        anyhow::anyhow!(
-            "{}\n{} bad migration file(s); nothing run",
-            errs.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-            errs.len()
-        )
-    })?;
-    let errs: Vec<String> = ms
-        .iter()
-        .filter_map(|m| migrate::check_against(m, info).err())
-        .map(|e| e.to_string())
-        .collect();
-    if !errs.is_empty() {
-        anyhow::bail!("{}\nnothing run", errs.join("\n"));
-    }
-    Ok(ms)
 }
 
 fn print_report(r: &RunReport) {

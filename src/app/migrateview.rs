@@ -2,7 +2,7 @@
 //! the table's ledger; a dry run or a real run of one (or its `[down]`
 //! part) with a progress gauge, a live log and the diff preview; a clean
 //! stop that a later run resumes. It calls the same functions as
-//! `dyntui migrate` (`migratecli::migrations_dir`, `migratecli::load`,
+//! `dyntui migrate` (`project::migrations::migrations_dir`, `load`,
 //! `dynamo::migrate::{status, run}`).
 //!
 //! A run reports through its event sink on the run's task; the events are
@@ -20,7 +20,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::audit::MigrationAudit;
 use super::keymap::Action;
-use super::migratecli;
+use super::project::migrations;
 use super::state::{App, Level, Msg, Screen};
 use crate::dynamo::client::TableInfo;
 use crate::dynamo::migrate::{
@@ -293,7 +293,7 @@ pub fn load_files(dir: &Path, info: &TableInfo) -> Files {
     if !dir.is_dir() {
         return Files::NoFolder;
     }
-    match migratecli::load(dir, info) {
+    match migrations::load(dir, info) {
         Ok(ms) => Files::Ready(ms),
         Err(e) => {
             let text = e.to_string();
@@ -395,7 +395,7 @@ impl App {
         let id = self.migrate.next_id();
         self.migrate.req = id;
         self.migrate.loading = true;
-        let dir = migratecli::migrations_dir(&self.project, None);
+        let dir = migrations::migrations_dir(&self.project, None);
         let tx = self.sender();
         tokio::spawn(async move {
             let r = async {

@@ -19,6 +19,7 @@ pub mod migratecli;
 pub mod migrateview;
 pub mod palette;
 pub mod patterns;
+pub mod project;
 pub mod run;
 pub mod seedcli;
 pub mod seedview;

@@ -11,7 +11,8 @@ use std::time::Duration;
 use clap::Args;
 
 use super::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
-use super::config::{Project, demo_project};
+use super::config::Project;
+use super::project::seed_sets::{design_for, seed_sets};
 use crate::dynamo::client::Dynamo;
 use crate::dynamo::seed::{Progress, WriteOptions};
 use crate::dynamo::seeding::{
@@ -144,30 +145,6 @@ pub fn confirm_table_name(table: &str, given: Option<&str>) -> anyhow::Result<()
     Ok(())
 }
 
-/// The design a missing table is created from: the one of that name, else
-/// the project's only design (stages share a design under other names), else
-/// for the built-in demo set the demo design; renamed to `table`.
-pub fn design_for(
-    project: &Project,
-    table: &str,
-    set: &SeedSet,
-) -> Option<crate::dynamo::design::TableDesign> {
-    project
-        .table(table)
-        .cloned()
-        .or_else(|| (project.tables.len() == 1).then(|| project.tables[0].clone()))
-        .or_else(|| {
-            matches!(set.source, SeedSource::Builtin(_))
-                .then(|| demo_project().ok())
-                .flatten()
-                .and_then(|d| d.tables.first().cloned())
-        })
-        .map(|mut t| {
-            t.name = table.to_string();
-            t
-        })
-}
-
 /// The table's description and key schema, or (when it is missing and
 /// `may_be_missing`) the key schema of the design it will be created from.
 pub async fn table_or_design(
@@ -223,21 +200,6 @@ pub async fn create_from_design(
     }
     eprintln!("creating table {table} and waiting until it is ACTIVE ...");
     d.create(db).await.map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// The project's seed sets plus the built-in `demo`.
-pub fn seed_sets(project: &Project) -> Vec<SeedSet> {
-    let mut sets = project.seed_sets.clone();
-    if !sets.iter().any(|s| s.name == "demo") {
-        sets.push(SeedSet {
-            name: "demo".into(),
-            description: "the demo shop (about 6,600 items)".into(),
-            table: Some("dyntui-demo".into()),
-            source: SeedSource::Builtin("demo".into()),
-            seed: 42,
-        });
-    }
-    sets
 }
 
 fn describe_source(s: &SeedSet) -> String {

@@ -12,7 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
 use super::keymap::Action;
-use super::seedcli::seed_sets;
+use super::project::seed_sets::{design_for, seed_sets};
 use super::state::{App, Level, Msg, Screen};
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::design::TableDesign;
@@ -123,7 +123,7 @@ impl App {
 
     /// The design a missing table would be created from.
     fn seed_design(&self, table: &str, set: &SeedSet) -> Option<TableDesign> {
-        super::seedcli::design_for(&self.project, table, set)
+        design_for(&self.project, table, set)
     }
 
     pub(super) fn seed_action(&mut self, action: Action) {

@@ -28,7 +28,8 @@ use crate::dynamo::compact::CompactItem;
 use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
 use crate::dynamo::error::{AwsError, ConnContext};
 use crate::dynamo::request::{
-    Filter, ItemsRequest, RequestKind, SORT_OPS, SortCondition, shell_quote,
+    Filter, ItemsRequest, RequestKind, SORT_OPS, SortCondition, SortText, query_of_text,
+    shell_quote,
 };
 use crate::dynamo::{AttributeValue, Item, value};
 
@@ -1664,7 +1665,6 @@ impl App {
             .ok_or("the table is still being described")?;
         let names = self.index_names();
         let index = (form.index > 0).then(|| names[form.index].clone());
-        let (pk_def, sk_def) = info.keys_of(index.as_deref()).ok_or("unknown index")?;
         let mut req = ItemsRequest {
             index: index.clone(),
             page_size: Some(self.settings.ui.page_size),
@@ -1680,40 +1680,20 @@ impl App {
             // No partition key: a scan of the table or index, said plainly.
             return Ok(req);
         }
-        let pk =
-            typed_value(&form.pk, &pk_def.kind).map_err(|e| format!("{}: {e}", pk_def.name))?;
-        let sort = if form.sk_op < SORT_OPS.len() && !form.sk.is_empty() {
-            let sk_def = sk_def.ok_or_else(|| {
-                format!(
-                    "{} has no sort key; clear the sort key field",
-                    index.as_deref().unwrap_or("the table")
-                )
-            })?;
-            let a =
-                typed_value(&form.sk, &sk_def.kind).map_err(|e| format!("{}: {e}", sk_def.name))?;
-            let b = if SORT_OPS[form.sk_op] == "between" {
-                if form.sk2.is_empty() {
-                    return Err("between needs a second value (…and)".into());
-                }
-                Some(
-                    typed_value(&form.sk2, &sk_def.kind)
-                        .map_err(|e| format!("{}: {e}", sk_def.name))?,
-                )
+        let sort = (form.sk_op < SORT_OPS.len() && !form.sk.is_empty()).then(|| SortText {
+            op: SORT_OPS[form.sk_op],
+            value: &form.sk,
+            and: Some(form.sk2.as_str()),
+        });
+        req.kind = query_of_text(info, index.as_deref(), &form.pk, sort).map_err(|e| {
+            if e.ends_with("has no sort key") {
+                format!("{e}; clear the sort key field")
+            } else if e == "between needs a second value" {
+                "between needs a second value (…and)".to_string()
             } else {
-                None
-            };
-            Some((
-                sk_def.name.clone(),
-                SortCondition::from_op(SORT_OPS[form.sk_op], a, b)?,
-            ))
-        } else {
-            None
-        };
-        req.kind = RequestKind::Query {
-            pk_name: pk_def.name.clone(),
-            pk,
-            sort,
-        };
+                e
+            }
+        })?;
         Ok(req)
     }
 }

@@ -594,7 +594,6 @@ impl TableInfo {
         }
     }
 
-    /// Every attribute used as a key by an index.
     /// The primary key's attribute names: partition key, then sort key.
     pub fn key_names(&self) -> Vec<&str> {
         self.pk
@@ -604,6 +603,7 @@ impl TableInfo {
             .collect()
     }
 
+    /// Every attribute used as a key by an index (besides the table's).
     pub fn index_key_attrs(&self) -> Vec<String> {
         let mut v: Vec<String> = Vec::new();
         for i in &self.indexes {

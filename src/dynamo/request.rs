@@ -52,6 +52,99 @@ impl SortCondition {
     }
 }
 
+/// A sort-key condition as text: an operator of [`SORT_OPS`], its value
+/// and, for `between`, the second value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortText<'a> {
+    pub op: &'a str,
+    pub value: &'a str,
+    pub and: Option<&'a str>,
+}
+
+impl<'a> SortText<'a> {
+    /// The command line's form: `=V`, `<V`, `<=V`, `>V`, `>=V`,
+    /// `begins_with:V`, `between:A,B`.
+    pub fn parse(s: &'a str) -> Result<SortText<'a>, String> {
+        if let Some(v) = s.strip_prefix("begins_with:") {
+            return Ok(SortText {
+                op: "begins_with",
+                value: v,
+                and: None,
+            });
+        }
+        if let Some(v) = s.strip_prefix("between:") {
+            let (a, b) = v
+                .split_once(',')
+                .ok_or("between needs two values: between:A,B")?;
+            return Ok(SortText {
+                op: "between",
+                value: a,
+                and: Some(b),
+            });
+        }
+        for op in ["<=", ">=", "<", ">", "="] {
+            if let Some(v) = s.strip_prefix(op) {
+                return Ok(SortText {
+                    op,
+                    value: v,
+                    and: None,
+                });
+            }
+        }
+        Err(format!(
+            "`{s}` is not a sort-key condition (use =V, <V, <=V, >V, >=V, begins_with:V, between:A,B)"
+        ))
+    }
+}
+
+/// The Query of a partition key value and an optional sort-key condition,
+/// given as text and typed as the key attributes of the table or `index`:
+/// the one way both the items view's query form and `dyntui query --pk
+/// --sk` build their requests. Errors name the key attribute.
+pub fn query_of_text(
+    info: &super::client::TableInfo,
+    index: Option<&str>,
+    pk: &str,
+    sort: Option<SortText<'_>>,
+) -> Result<RequestKind, String> {
+    let (pk_def, sk_def) = info.keys_of(index).ok_or_else(|| {
+        format!(
+            "table `{}` has no index `{}`",
+            info.name,
+            index.unwrap_or("")
+        )
+    })?;
+    let pk_val = super::pattern::typed_value(pk, &pk_def.kind)
+        .map_err(|e| format!("{}: {e}", pk_def.name))?;
+    let sort = match sort {
+        None => None,
+        Some(t) => {
+            let sk_def = sk_def.ok_or_else(|| {
+                format!(
+                    "{} has no sort key",
+                    index.map_or("the table".to_string(), |i| format!("index {i}"))
+                )
+            })?;
+            let typed = |v: &str| {
+                super::pattern::typed_value(v, &sk_def.kind)
+                    .map_err(|e| format!("{}: {e}", sk_def.name))
+            };
+            let a = typed(t.value)?;
+            let b = match (t.op, t.and) {
+                ("between", Some(b)) if !b.is_empty() => Some(typed(b)?),
+                ("between", _) => return Err("between needs a second value".into()),
+                _ => None,
+            };
+            Some((sk_def.name.clone(), SortCondition::from_op(t.op, a, b)?))
+        }
+    };
+    Ok(RequestKind::Query {
+        pk_name: pk_def.name.clone(),
+        pk: pk_val,
+        sort,
+    })
+}
+
 /// Scan or Query. (One per open view: its size does not matter.)
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
@@ -551,6 +644,100 @@ impl Filter {
 
 #[cfg(test)]
 mod tests {
+    use crate::dynamo::client::{IndexInfo, KeyDef, TableInfo};
+
+    fn key(name: &str, kind: &str) -> KeyDef {
+        KeyDef {
+            name: name.into(),
+            kind: kind.into(),
+        }
+    }
+
+    fn orders() -> TableInfo {
+        TableInfo {
+            name: "orders".into(),
+            pk: Some(key("PK", "S")),
+            sk: Some(key("SK", "S")),
+            indexes: vec![IndexInfo {
+                name: "ByTotal".into(),
+                global: true,
+                pk: key("customer", "S"),
+                sk: Some(key("total", "N")),
+                projection: "ALL".into(),
+                status: None,
+                capacity: None,
+                item_count: None,
+                size_bytes: None,
+            }],
+            ..TableInfo::default()
+        }
+    }
+
+    #[test]
+    fn key_text_becomes_one_typed_query_for_both_front_ends() {
+        let info = orders();
+        let q = query_of_text(
+            &info,
+            None,
+            "CUSTOMER#c1",
+            Some(SortText::parse("begins_with:ORDER#").expect("parses")),
+        )
+        .expect("a query");
+        assert_eq!(
+            q,
+            RequestKind::Query {
+                pk_name: "PK".into(),
+                pk: AttributeValue::S("CUSTOMER#c1".into()),
+                sort: Some((
+                    "SK".into(),
+                    SortCondition::BeginsWith(AttributeValue::S("ORDER#".into()))
+                )),
+            }
+        );
+        // Index keys are typed as the index declares them: `total` is a number.
+        let q = query_of_text(
+            &info,
+            Some("ByTotal"),
+            "c1",
+            Some(SortText::parse("between:10,20.5").expect("parses")),
+        )
+        .expect("a query");
+        assert_eq!(
+            q,
+            RequestKind::Query {
+                pk_name: "customer".into(),
+                pk: AttributeValue::S("c1".into()),
+                sort: Some((
+                    "total".into(),
+                    SortCondition::Between(
+                        AttributeValue::N("10".into()),
+                        AttributeValue::N("20.5".into())
+                    )
+                )),
+            }
+        );
+        let e = query_of_text(
+            &info,
+            Some("ByTotal"),
+            "c1",
+            Some(SortText::parse(">=lots").expect("parses")),
+        )
+        .expect_err("not a number");
+        assert!(e.starts_with("total: "), "{e}");
+        let e = query_of_text(&info, Some("Nope"), "c1", None).expect_err("no index");
+        assert!(e.contains("has no index `Nope`"), "{e}");
+        let between = SortText {
+            op: "between",
+            value: "1",
+            and: Some(""),
+        };
+        assert_eq!(
+            query_of_text(&info, Some("ByTotal"), "c1", Some(between)),
+            Err("between needs a second value".into())
+        );
+        assert!(SortText::parse("~x").is_err());
+    }
+
     use super::*;
 
     fn s(v: &str) -> AttributeValue {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::{centered, popup};
-use crate::app::seedcli::seed_sets;
+use crate::app::project::seed_sets::seed_sets;
 use crate::app::seedview::set_size;
 use crate::app::state::{App, Level};
 use crate::dynamo::seeding::SeedSource;
