@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Settings, demo_project};
-use dyntui::app::state::App;
+use dyntui::app::tui::state::App;
 use dyntui::dynamo::client::{KeyDef, TableInfo};
 use dyntui::dynamo::demo::{DemoSize, generate};
 use dyntui::dynamo::error::{AwsError, ConnContext};

@@ -5,7 +5,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Settings, demo_project};
-use dyntui::app::state::App;
+use dyntui::app::tui::state::App;
 use dyntui::dynamo::client::{KeyDef, TableInfo};
 use dyntui::dynamo::demo::{DemoSize, generate};
 use dyntui::dynamo::error::ConnContext;

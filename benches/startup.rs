@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Project, Settings};
-use dyntui::app::state::{App, Loadable};
+use dyntui::app::tui::state::{App, Loadable};
 use dyntui::dynamo::client::{ConnectOptions, Dynamo};
 use dyntui::dynamo::error::ConnContext;
 use ratatui::Terminal;

@@ -11,9 +11,9 @@ use dyntui::app::cli::{self, Cli};
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Settings, user_config_path};
 use dyntui::app::patterns::RecentParams;
-use dyntui::app::run::run;
-use dyntui::app::state::{App, Msg};
-use dyntui::app::terminal::{TerminalGuard, default_log_path, init_logging};
+use dyntui::app::tui::run::run;
+use dyntui::app::tui::state::{App, Msg};
+use dyntui::app::tui::terminal::{TerminalGuard, default_log_path, init_logging};
 use dyntui::dynamo::client::Dynamo;
 use dyntui::dynamo::error::ConnContext;
 

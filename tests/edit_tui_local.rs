@@ -16,8 +16,8 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use dyntui::app::audit::AuditLog;
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Project, Settings};
-use dyntui::app::editview::Modal;
-use dyntui::app::state::{App, Input, Msg, Screen};
+use dyntui::app::tui::screens::edit::Modal;
+use dyntui::app::tui::state::{App, Input, Msg, Screen};
 use dyntui::dynamo::client::Dynamo;
 use dyntui::dynamo::{AttributeValue, Item};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -168,7 +168,7 @@ async fn the_editor_round_trip_keeps_every_type_and_writes_only_the_change() {
     let Some(Modal::Review(r)) = &h.app.edit.modal else {
         unreachable!()
     };
-    let diff = dyntui::app::editview::diff_lines(&r.change);
+    let diff = dyntui::app::tui::screens::edit::diff_lines(&r.change);
     assert_eq!(diff.len(), 1, "only the name changed: {diff:?}");
     assert_eq!(diff[0].0, '~');
     h.key(KeyCode::Char('y'));
@@ -317,7 +317,7 @@ async fn a_concurrent_change_is_shown_and_never_overwritten() {
     let Some(Modal::Review(r)) = &h.app.edit.modal else {
         panic!("review")
     };
-    let diff = dyntui::app::editview::diff_lines(&r.change);
+    let diff = dyntui::app::tui::screens::edit::diff_lines(&r.change);
     assert_eq!(diff.len(), 1, "{diff:?}");
     h.key(KeyCode::Char('y'));
     h.settle().await;

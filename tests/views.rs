@@ -9,7 +9,7 @@
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Settings, demo_project};
-use dyntui::app::state::{App, Input, Loadable, Msg, Screen};
+use dyntui::app::tui::state::{App, Input, Loadable, Msg, Screen};
 use dyntui::dynamo::client::{Dynamo, IndexInfo, KeyDef, TableInfo};
 use dyntui::dynamo::demo::{DemoSize, generate};
 use dyntui::dynamo::error::{AwsError, ConnContext};
@@ -1193,7 +1193,7 @@ async fn metrics_with_no_data_in_the_range() {
 
 // ------------------------------------------------------------ migrations view
 
-use dyntui::app::migrateview::{Batch, Files, Listing, MigrateMsg, MigrateRun, Pane};
+use dyntui::app::tui::screens::migrate::{Batch, Files, Listing, MigrateMsg, MigrateRun, Pane};
 use dyntui::dynamo::migrate::{
     self, Counts, Direction, FileStatus, ItemDiff, LedgerEntry, Migration, RunReport,
 };
@@ -1771,7 +1771,7 @@ async fn migrations_command_script_run_shows_its_output_not_counts() {
     app.migrate.run = Some(MigrateRun {
         run: 9,
         id: "004_backfill_loyalty".into(),
-        kind: dyntui::app::migrateview::COMMAND,
+        kind: dyntui::app::tui::screens::migrate::COMMAND,
         direction: Direction::Up,
         dry_run: false,
         estimate: 6_412,
@@ -1796,7 +1796,7 @@ async fn migrations_command_script_run_shows_its_output_not_counts() {
 
 // ------------------------------------------------------------ editing
 
-fn modal(app: &App) -> &dyntui::app::editview::Modal {
+fn modal(app: &App) -> &dyntui::app::tui::screens::edit::Modal {
     app.edit.modal.as_ref().expect("a dialog is open")
 }
 
@@ -1807,14 +1807,14 @@ async fn edit_delete_confirmation_shows_the_diff() {
     press(&mut app, KeyCode::Char('d'));
     assert!(matches!(
         modal(&app),
-        dyntui::app::editview::Modal::Review(r) if r.change.after.is_none() && !r.needs_name
+        dyntui::app::tui::screens::edit::Modal::Review(r) if r.change.after.is_none() && !r.needs_name
     ));
     snap("edit_delete_confirm", &app);
 }
 
 #[tokio::test]
 async fn edit_review_of_an_update() {
-    use dyntui::app::editview::{Modal, Review};
+    use dyntui::app::tui::screens::edit::{Modal, Review};
     use dyntui::dynamo::edit::{Change, EditFormat};
     let mut app = scanned();
     select_first(&mut app, "Customer");
@@ -1841,7 +1841,7 @@ async fn edit_review_of_an_update() {
 
 #[tokio::test]
 async fn edit_conflict_screen() {
-    use dyntui::app::editview::Modal;
+    use dyntui::app::tui::screens::edit::Modal;
     use dyntui::dynamo::edit::{Change, EditFormat};
     let mut app = scanned();
     select_first(&mut app, "Customer");
@@ -1879,7 +1879,7 @@ async fn edit_bulk_delete_of_marked_items() {
     press(&mut app, KeyCode::Char('d'));
     assert!(matches!(
         modal(&app),
-        dyntui::app::editview::Modal::Bulk { changes, .. } if changes.len() == 3
+        dyntui::app::tui::screens::edit::Modal::Bulk { changes, .. } if changes.len() == 3
     ));
     snap("edit_bulk_delete_confirm", &app);
 }
@@ -1903,7 +1903,7 @@ async fn protected_table_border_and_unlock() {
     press(&mut app, KeyCode::Char('d'));
     assert!(matches!(
         modal(&app),
-        dyntui::app::editview::Modal::Review(r) if r.needs_name
+        dyntui::app::tui::screens::edit::Modal::Review(r) if r.needs_name
     ));
     snap("protected_delete_confirm", &app);
 }

@@ -12,7 +12,7 @@ use ratatui::style::Color;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::keymap::{Action, Key, Keymap, Mode};
+use crate::app::tui::keymap::{Action, Key, Keymap, Mode};
 use crate::dynamo::design::{IndexDesign, KeyAttr, KeyType, Projection, TableDesign};
 use crate::dynamo::entity::{DecodeConfig, EntityDef, KeyTemplate};
 use crate::dynamo::generate::{FieldRule, GeneratorSpec};

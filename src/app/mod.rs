@@ -1,27 +1,16 @@
-//! The application: state, event loop, keymap, configuration, CLI glue.
+//! The application. `tui/` is the terminal UI (event loop, terminal, the
+//! state and update of each screen in `tui/screens/`), `cli/` the headless
+//! commands (clap definitions, one file per command group); `project/` is
+//! what both do with the project file, and `config`, `contexts`, `audit`,
+//! `clipboard`, `editor` and `patterns` are shared helpers. The TUI and the
+//! command line never import each other.
 
 pub mod audit;
-pub mod auditview;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod contexts;
-pub mod ctxview;
-pub mod diagnose;
-pub mod editcli;
 pub mod editor;
-pub mod editview;
-pub mod exportcli;
-pub mod exportview;
-pub mod keymap;
-pub mod metricsview;
-pub mod migratecli;
-pub mod migrateview;
-pub mod palette;
 pub mod patterns;
 pub mod project;
-pub mod run;
-pub mod seedcli;
-pub mod seedview;
-pub mod state;
-pub mod terminal;
+pub mod tui;

@@ -9,9 +9,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern as Fuzzy};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::config::Project;
-use super::keymap::Action;
-use super::state::{App, Input, Level, Screen, edit_line};
+use crate::app::config::Project;
+use crate::app::tui::keymap::Action;
+use crate::app::tui::state::{App, Input, Level, Screen, edit_line};
 use crate::dynamo::client::TableInfo;
 
 /// The patterns list.

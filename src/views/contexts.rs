@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::SPINNER;
-use crate::app::state::App;
+use crate::app::tui::state::App;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.settings.theme;

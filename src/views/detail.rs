@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use serde_json::Value;
 
 use crate::app::config::Theme;
-use crate::app::state::{App, DetailState};
+use crate::app::tui::state::{App, DetailState};
 use crate::dynamo::value;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {

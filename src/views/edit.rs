@@ -10,8 +10,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{SPINNER, centered, popup};
 use crate::app::config::Theme;
-use crate::app::editview::{BULK_PREVIEW, Modal, diff_lines};
-use crate::app::state::App;
+use crate::app::tui::screens::edit::{BULK_PREVIEW, Modal, diff_lines};
+use crate::app::tui::state::App;
 use crate::dynamo::edit::{Change, ChangeKind};
 use crate::dynamo::write::key_text;
 

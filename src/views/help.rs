@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{centered, popup};
-use crate::app::keymap::Mode;
-use crate::app::state::App;
+use crate::app::tui::keymap::Mode;
+use crate::app::tui::state::App;
 
 /// Help lines for every mode.
 pub fn lines(app: &App) -> Vec<Line<'static>> {

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{centered, popup};
-use crate::app::palette::Palette;
 use crate::app::patterns::PatternForm;
-use crate::app::state::{App, Input, QueryForm};
+use crate::app::tui::palette::Palette;
+use crate::app::tui::state::{App, Input, QueryForm};
 use crate::dynamo::request::SORT_OPS;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {

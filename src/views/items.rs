@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use super::{SPINNER, render_error};
-use crate::app::state::{App, ItemsState, Row as ItemRow};
+use crate::app::tui::state::{App, ItemsState, Row as ItemRow};
 use crate::dynamo::entity::Decoder;
 use crate::dynamo::value;
 

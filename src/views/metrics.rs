@@ -11,8 +11,8 @@ use ratatui::widgets::{
 };
 
 use super::{SPINNER, centered, popup, render_error};
-use crate::app::metricsview::{CI_MODES, Fetched, Focus};
-use crate::app::state::{App, Loadable};
+use crate::app::tui::screens::metrics::{CI_MODES, Fetched, Focus};
+use crate::app::tui::state::{App, Loadable};
 use crate::dynamo::entity::{Decoder, TableKeys};
 use crate::metrics::alerts::Severity;
 use crate::metrics::{Resource, Series, fmt_time};

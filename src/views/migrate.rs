@@ -11,9 +11,9 @@ use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Table
 
 use super::{SPINNER, centered, popup};
 use crate::app::config::Theme;
-use crate::app::keymap::{Action, Mode};
-use crate::app::migrateview::{COMMAND, Files, Listing, MigrateRun, Pane};
-use crate::app::state::App;
+use crate::app::tui::keymap::{Action, Mode};
+use crate::app::tui::screens::migrate::{COMMAND, Files, Listing, MigrateRun, Pane};
+use crate::app::tui::state::App;
 use crate::dynamo::migrate::{
     self, Counts, DIFF_LIMIT, Direction, FileStatus, ItemDiff, LedgerEntry, Migration, Plan,
 };

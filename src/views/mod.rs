@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::state::{App, Screen};
+use crate::app::tui::state::{App, Screen};
 use crate::dynamo::error::AwsError;
 
 pub mod audit;

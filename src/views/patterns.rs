@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
-use crate::app::state::App;
+use crate::app::tui::state::App;
 use crate::dynamo::pattern::Pattern;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {

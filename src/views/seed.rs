@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragra
 
 use super::{centered, popup};
 use crate::app::project::seed_sets::seed_sets;
-use crate::app::seedview::set_size;
-use crate::app::state::{App, Level};
+use crate::app::tui::screens::seed::set_size;
+use crate::app::tui::state::{App, Level};
 use crate::dynamo::seeding::SeedSource;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {

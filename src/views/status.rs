@@ -6,8 +6,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::keymap::Action;
-use crate::app::state::{App, Input, Level};
+use crate::app::tui::keymap::Action;
+use crate::app::tui::state::{App, Input, Level};
 
 /// The actions hinted in each view, in order.
 pub fn hinted(app: &App) -> &'static [Action] {
@@ -19,11 +19,11 @@ pub fn hinted(app: &App) -> &'static [Action] {
         return &[Quit, Help];
     }
     match app.mode() {
-        crate::app::keymap::Mode::Tables => &[
+        crate::app::tui::keymap::Mode::Tables => &[
             Open, Filter, Refresh, Patterns, Seed, Metrics, Palette, Help, Quit,
         ],
-        crate::app::keymap::Mode::Patterns => &[Open, Filter, Back, Help],
-        crate::app::keymap::Mode::Metrics => &[
+        crate::app::tui::keymap::Mode::Patterns => &[Open, Filter, Back, Help],
+        crate::app::tui::keymap::Mode::Metrics => &[
             CursorLeft,
             NextRange,
             Focus,
@@ -34,14 +34,14 @@ pub fn hinted(app: &App) -> &'static [Action] {
             Back,
             Help,
         ],
-        crate::app::keymap::Mode::Seed if app.seed.run.is_some() => &[Stop],
-        crate::app::keymap::Mode::Seed => &[Open, Reset, Back, Help],
-        crate::app::keymap::Mode::Items
+        crate::app::tui::keymap::Mode::Seed if app.seed.run.is_some() => &[Stop],
+        crate::app::tui::keymap::Mode::Seed => &[Open, Reset, Back, Help],
+        crate::app::tui::keymap::Mode::Items
             if app.items.as_ref().is_some_and(|i| !i.marks.is_empty()) =>
         {
             &[Mark, Delete, BulkSet, ClearMarks, Back, Help]
         }
-        crate::app::keymap::Mode::Items => &[
+        crate::app::tui::keymap::Mode::Items => &[
             Open,
             Query,
             Scan,
@@ -54,7 +54,7 @@ pub fn hinted(app: &App) -> &'static [Action] {
             Palette,
             Help,
         ],
-        crate::app::keymap::Mode::Detail => &[
+        crate::app::tui::keymap::Mode::Detail => &[
             QuickEdit,
             Edit,
             Delete,
@@ -66,8 +66,8 @@ pub fn hinted(app: &App) -> &'static [Action] {
             Back,
             Help,
         ],
-        crate::app::keymap::Mode::Contexts => &[Open, Filter, Back, Help],
-        crate::app::keymap::Mode::Audit => &[Open, Filter, Refresh, Back, Help],
+        crate::app::tui::keymap::Mode::Contexts => &[Open, Filter, Back, Help],
+        crate::app::tui::keymap::Mode::Audit => &[Open, Filter, Refresh, Back, Help],
         _ => &[Back],
     }
 }

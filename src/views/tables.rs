@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::{SPINNER, human_bytes, render_error};
-use crate::app::state::{App, Loadable};
+use crate::app::tui::state::{App, Loadable};
 use crate::dynamo::client::TableInfo;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {

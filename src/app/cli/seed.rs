@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
-use super::config::Project;
-use super::project::seed_sets::{design_for, seed_sets};
+use crate::app::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
+use crate::app::config::Project;
+use crate::app::project::seed_sets::{design_for, seed_sets};
 use crate::dynamo::client::Dynamo;
 use crate::dynamo::seed::{Progress, WriteOptions};
 use crate::dynamo::seeding::{

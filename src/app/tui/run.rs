@@ -13,7 +13,7 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
-use super::state::{App, Msg};
+use crate::app::tui::state::{App, Msg};
 use crate::views;
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -88,7 +88,7 @@ where
                 dirty = true;
             }
             // Auto-refresh of the metrics view (only while it is in front).
-            _ = tokio::time::sleep(METRICS_TICK), if !busy && app.screen == super::state::Screen::Metrics => {
+            _ = tokio::time::sleep(METRICS_TICK), if !busy && app.screen == crate::app::tui::state::Screen::Metrics => {
                 dirty |= app.metrics_tick();
             }
         }

@@ -13,9 +13,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::audit::{AuditEntry, AuditLog};
-use super::project::writes::guard_of;
-use super::state::{App, Input, ItemsState, Level, Msg, Row, Screen, edit_line};
+use crate::app::audit::{AuditEntry, AuditLog};
+use crate::app::project::writes::guard_of;
+use crate::app::tui::state::{App, Input, ItemsState, Level, Msg, Row, Screen, edit_line};
 use crate::dynamo::Item;
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::edit::{self, BulkReport, Change, ChangeKind, EditFormat};
@@ -44,7 +44,7 @@ pub struct EditorRequest {
 impl EditorRequest {
     /// Runs the editor (blocking) and returns its message.
     pub fn run(self) -> Msg {
-        match super::editor::editor_command() {
+        match crate::app::editor::editor_command() {
             Ok(cmd) => self.run_with(&cmd),
             Err(e) => Msg::Edited(Box::new(self), Err(e)),
         }
@@ -52,7 +52,7 @@ impl EditorRequest {
 
     /// Runs the given editor command (program and arguments) on the text.
     pub fn run_with(self, cmd: &[String]) -> Msg {
-        let r = super::editor::edit_with(cmd, &self.text, "item.json");
+        let r = crate::app::editor::edit_with(cmd, &self.text, "item.json");
         Msg::Edited(Box::new(self), r)
     }
 }

@@ -11,18 +11,18 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use super::audit::AuditLog;
-use super::auditview::{AuditMsg, AuditState};
-use super::clipboard::Clipboard;
-use super::config::{Project, Settings};
-use super::ctxview::{ContextsState, is_expired_session};
-use super::editview::{EditMsg, EditState, EditorRequest};
-use super::keymap::{Action, Mode};
-use super::metricsview::{MetricsMsg, MetricsState};
-use super::migrateview::{MigrateMsg, MigrateState};
-use super::palette::Palette;
-use super::patterns::{PatternForm, PatternsState, RecentParams};
-use super::seedview::{SeedMsg, SeedState};
+use crate::app::audit::AuditLog;
+use crate::app::clipboard::Clipboard;
+use crate::app::config::{Project, Settings};
+use crate::app::patterns::{PatternForm, PatternsState, RecentParams};
+use crate::app::tui::keymap::{Action, Mode};
+use crate::app::tui::palette::Palette;
+use crate::app::tui::screens::audit::{AuditMsg, AuditState};
+use crate::app::tui::screens::contexts::{ContextsState, is_expired_session};
+use crate::app::tui::screens::edit::{EditMsg, EditState, EditorRequest};
+use crate::app::tui::screens::metrics::{MetricsMsg, MetricsState};
+use crate::app::tui::screens::migrate::{MigrateMsg, MigrateState};
+use crate::app::tui::screens::seed::{SeedMsg, SeedState};
 use crate::dynamo::client::{Dynamo, Page, TableInfo};
 use crate::dynamo::compact::CompactItem;
 use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
@@ -530,7 +530,7 @@ pub struct App {
     /// Text waiting to be edited in $EDITOR (the event loop runs it).
     pub(crate) editor: Option<EditorRequest>,
     /// An export running in the background (`:export`).
-    pub export: Option<super::exportview::ExportRun>,
+    pub export: Option<crate::app::tui::screens::export::ExportRun>,
     /// The action being run (set while a key's action runs).
     pub(crate) current_action: Option<Action>,
     /// The write that asked for a table to be unlocked: it runs once the
@@ -1065,7 +1065,7 @@ impl App {
     /// sign in again; the view and its request stay, so `r` retries).
     pub fn note_error(&mut self, e: &AwsError) {
         if is_expired_session(e) {
-            self.sso_expired = Some(super::contexts::sso_login_command(
+            self.sso_expired = Some(crate::app::contexts::sso_login_command(
                 self.ctx.profile.as_deref(),
             ));
         }
@@ -1158,7 +1158,7 @@ impl App {
             Action::Help => self.help = Some(0),
             Action::Palette => self.open_palette(),
             Action::CopyLogin => {
-                let cmd = super::contexts::sso_login_command(self.ctx.profile.as_deref());
+                let cmd = crate::app::contexts::sso_login_command(self.ctx.profile.as_deref());
                 self.copy(cmd, "the sso login command");
             }
             Action::Patterns => self.open_patterns(),

@@ -18,10 +18,10 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::audit::MigrationAudit;
-use super::keymap::Action;
-use super::project::migrations;
-use super::state::{App, Level, Msg, Screen};
+use crate::app::audit::MigrationAudit;
+use crate::app::project::migrations;
+use crate::app::tui::keymap::Action;
+use crate::app::tui::state::{App, Level, Msg, Screen};
 use crate::dynamo::client::TableInfo;
 use crate::dynamo::migrate::{
     self, Counts, Direction, EventSink, FileStatus, ItemDiff, LedgerEntry, Migration,
@@ -426,14 +426,14 @@ impl App {
     fn stop_key(&self) -> String {
         self.settings
             .keymap
-            .key_for(super::keymap::Mode::Migrate, Action::Stop)
+            .key_for(crate::app::tui::keymap::Mode::Migrate, Action::Stop)
             .map(|k| k.to_string())
             .unwrap_or_else(|| "stop".into())
     }
 
     /// Sets the stop flag of a run in progress; false when there is none
     /// or it is already stopping.
-    pub(super) fn stop_migration(&mut self) -> bool {
+    pub(crate) fn stop_migration(&mut self) -> bool {
         match &self.migrate.run {
             Some(r) if !r.stopping() => {
                 r.stop.store(true, Ordering::Relaxed);
@@ -443,7 +443,7 @@ impl App {
         }
     }
 
-    pub(super) fn migrate_action(&mut self, action: Action) {
+    pub(crate) fn migrate_action(&mut self, action: Action) {
         let n = self.migrate.migrations().len();
         let st = &mut self.migrate;
         match action {
@@ -638,7 +638,7 @@ impl App {
     }
 
     /// Keys typed while a confirmation is open.
-    pub(super) fn on_migrate_confirm_key(&mut self, k: &KeyEvent) {
+    pub(crate) fn on_migrate_confirm_key(&mut self, k: &KeyEvent) {
         let Some(c) = self.migrate.confirm.as_mut() else {
             return;
         };
@@ -735,7 +735,7 @@ impl App {
     }
 
     /// Applies a migrations message; true when the screen changed.
-    pub(super) fn on_migrate_msg(&mut self, msg: MigrateMsg) -> bool {
+    pub(crate) fn on_migrate_msg(&mut self, msg: MigrateMsg) -> bool {
         match msg {
             MigrateMsg::Loaded(id, r) => {
                 if id != self.migrate.req {

@@ -4,9 +4,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::audit::AuditEntry;
-use super::keymap::Action;
-use super::state::{App, Input, Level, Msg, Screen, edit_line};
+use crate::app::audit::AuditEntry;
+use crate::app::tui::keymap::Action;
+use crate::app::tui::state::{App, Input, Level, Msg, Screen, edit_line};
 
 /// Entries read from the end of the log.
 pub const AUDIT_SHOWN: usize = 500;

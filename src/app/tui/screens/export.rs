@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::state::{App, Level, Msg};
+use crate::app::tui::state::{App, Level, Msg};
 use crate::dynamo::export::{self, ExportFormat, ReadOptions, ReadProgress, Summary};
 
 /// An export in progress.

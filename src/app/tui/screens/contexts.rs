@@ -8,9 +8,9 @@
 //! one (a table name seldom means the same table elsewhere); reconnecting
 //! to the same context keeps the screen and re-runs what was showing.
 
-use super::contexts::Profile;
-use super::keymap::Action;
-use super::state::{App, Input, Level, Loadable, Msg, Screen, edit_line};
+use crate::app::contexts::Profile;
+use crate::app::tui::keymap::Action;
+use crate::app::tui::state::{App, Input, Level, Loadable, Msg, Screen, edit_line};
 use crate::dynamo::client::{ConnectOptions, Dynamo, Timeouts};
 use crate::dynamo::error::{AwsError, ConnContext};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -53,7 +53,7 @@ pub fn is_expired_session(e: &AwsError) -> bool {
 impl App {
     /// Opens the list of AWS profiles.
     pub fn open_contexts(&mut self) {
-        self.contexts.profiles = super::contexts::profiles();
+        self.contexts.profiles = crate::app::contexts::profiles();
         self.contexts.selected = self
             .contexts
             .profiles
@@ -112,7 +112,7 @@ impl App {
     /// Connects with another profile (its own region, unless it has none).
     pub fn switch_profile(&mut self, profile: &str) {
         if !self.contexts.profiles.iter().any(|p| p.name == profile) {
-            self.contexts.profiles = super::contexts::profiles();
+            self.contexts.profiles = crate::app::contexts::profiles();
         }
         let region = self
             .contexts

@@ -10,10 +10,10 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
-use super::keymap::Action;
-use super::project::seed_sets::{design_for, seed_sets};
-use super::state::{App, Level, Msg, Screen};
+use crate::app::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
+use crate::app::project::seed_sets::{design_for, seed_sets};
+use crate::app::tui::keymap::Action;
+use crate::app::tui::state::{App, Level, Msg, Screen};
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::design::TableDesign;
 use crate::dynamo::seed::{Progress, WriteOptions, WriteReport};
@@ -126,7 +126,7 @@ impl App {
         design_for(&self.project, table, set)
     }
 
-    pub(super) fn seed_action(&mut self, action: Action) {
+    pub(crate) fn seed_action(&mut self, action: Action) {
         if self.seed.run.is_some() {
             if matches!(action, Action::Back | Action::Stop) {
                 if let Some(r) = &self.seed.run {
@@ -170,9 +170,9 @@ impl App {
                 let known = self.pattern_table_info();
                 let missing = matches!(
                     self.tables.describe.get(&table),
-                    Some(super::state::Loadable::Failed(e)) if e.code == "ResourceNotFoundException"
+                    Some(crate::app::tui::state::Loadable::Failed(e)) if e.code == "ResourceNotFoundException"
                 ) || (known.is_none()
-                    && matches!(&self.tables.list, super::state::Loadable::Ready(v) if !v.contains(&table)));
+                    && matches!(&self.tables.list, crate::app::tui::state::Loadable::Ready(v) if !v.contains(&table)));
                 if reset && missing {
                     self.flash(Level::Warn, format!("table `{table}` does not exist"));
                     return;
@@ -202,7 +202,7 @@ impl App {
     }
 
     /// Keys typed while a confirmation is open.
-    pub(super) fn on_seed_confirm_key(&mut self, k: &KeyEvent) {
+    pub(crate) fn on_seed_confirm_key(&mut self, k: &KeyEvent) {
         let Some(c) = self.seed.confirm.as_mut() else {
             return;
         };
@@ -415,7 +415,7 @@ impl App {
     }
 
     /// Applies a seed message; true when the screen changed.
-    pub(super) fn on_seed_msg(&mut self, m: SeedMsg) -> bool {
+    pub(crate) fn on_seed_msg(&mut self, m: SeedMsg) -> bool {
         match m {
             SeedMsg::Invalid { good, errors } => {
                 let mut lines = vec![format!(

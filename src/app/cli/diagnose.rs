@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::cli::Output;
-use super::config::Project;
+use crate::app::cli::Output;
+use crate::app::config::Project;
 use crate::dynamo::client::Dynamo;
 use crate::dynamo::entity::{Decoder, TableKeys};
 use crate::metrics::alerts::{AlertConfig, Severity};

@@ -11,10 +11,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::audit::{AuditEntry, AuditLog};
-use super::config::Project;
-use super::project::writes::guard_of;
-use super::seedcli::{confirm, confirm_table_name};
+use crate::app::audit::{AuditEntry, AuditLog};
+use crate::app::cli::seed::{confirm, confirm_table_name};
+use crate::app::config::Project;
+use crate::app::project::writes::guard_of;
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::edit::{self, Change, ChangeKind, EditFormat};
 use crate::dynamo::seed::WriteOptions;
@@ -364,7 +364,7 @@ pub async fn edit_in_editor(
     let mut text = edit::editor_text(info, &before, format);
     loop {
         let Some(saved) =
-            super::editor::edit(&text, "item.json").map_err(|e| anyhow::anyhow!(e))?
+            crate::app::editor::edit(&text, "item.json").map_err(|e| anyhow::anyhow!(e))?
         else {
             eprintln!("no change");
             return Ok(());
@@ -493,7 +493,7 @@ pub fn audit(limit: usize, json: bool) -> anyhow::Result<()> {
 
 /// `dyntui profiles`: AWS profiles (contexts) with region and sign-in.
 pub fn profiles() {
-    let ps = super::contexts::profiles();
+    let ps = crate::app::contexts::profiles();
     if ps.is_empty() {
         eprintln!("no profiles in ~/.aws/config or ~/.aws/credentials");
     }

@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::keymap::Action;
-use super::state::{App, Level, Loadable, Msg, Screen};
+use crate::app::tui::keymap::Action;
+use crate::app::tui::state::{App, Level, Loadable, Msg, Screen};
 use crate::dynamo::AttributeValue;
 use crate::dynamo::error::AwsError;
 use crate::dynamo::request::{ItemsRequest, RequestKind};
@@ -300,7 +300,7 @@ impl App {
         false
     }
 
-    pub(super) fn on_metrics_msg(&mut self, m: MetricsMsg) -> bool {
+    pub(crate) fn on_metrics_msg(&mut self, m: MetricsMsg) -> bool {
         match m {
             MetricsMsg::Fetched(id, r) => {
                 if id != self.metrics.req {
@@ -334,7 +334,7 @@ impl App {
         true
     }
 
-    pub(super) fn metrics_action(&mut self, action: Action) {
+    pub(crate) fn metrics_action(&mut self, action: Action) {
         if let Some(mode) = self.metrics.enable_confirm {
             match action {
                 Action::Up | Action::Down => {
@@ -485,7 +485,7 @@ impl App {
         let Some(pk_text) = hk.keys.first() else {
             return;
         };
-        let pk = match super::state::typed_value(pk_text, &pk_def.kind) {
+        let pk = match crate::app::tui::state::typed_value(pk_text, &pk_def.kind) {
             Ok(v) => v,
             Err(_) => AttributeValue::S(pk_text.clone()),
         };

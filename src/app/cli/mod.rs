@@ -1,13 +1,19 @@
 //! Command line: the TUI by default, headless subcommands beside it. Both
 //! call the same functions in `crate::dynamo`.
 
+pub mod diagnose;
+pub mod edit;
+pub mod export;
+pub mod migrate;
+pub mod seed;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use super::config::Project;
+use crate::app::config::Project;
 use crate::dynamo::client::{ConnectOptions, Dynamo, Timeouts, parse_timeout};
 use crate::dynamo::error::AwsError;
 use crate::dynamo::request::{Filter, ItemsRequest, RequestKind, SortText, query_of_text};
@@ -169,13 +175,13 @@ pub enum Command {
     /// Seed dev data: `dyntui seed <set>` (files or generators from dyntui.toml,
     /// or the built-in `demo`), `--list`, and `--reset <set>` to remove exactly
     /// what a set wrote.
-    Seed(super::seedcli::SeedArgs),
+    Seed(crate::app::cli::seed::SeedArgs),
     /// On-call diagnosis of throttling: alerts and key figures from CloudWatch
     /// and Contributor Insights (or a snapshot). Exit code: 0 ok, 2 warning, 3 critical.
-    Diagnose(super::diagnose::DiagnoseArgs),
+    Diagnose(crate::app::cli::diagnose::DiagnoseArgs),
     /// Data migrations: `dyntui migrate status|up|run <id>` from
     /// `migrations/NNN_name.toml` files, with a ledger in the table.
-    Migrate(super::migratecli::MigrateArgs),
+    Migrate(crate::app::cli::migrate::MigrateArgs),
     /// Put an item (JSON from FILE or stdin): creates it, or replaces the item
     /// at its key only if it is as you last saw it (its entity's version
     /// attribute, or --expect), after showing the diff.
@@ -195,7 +201,7 @@ pub enum Command {
         #[arg(long)]
         overwrite: bool,
         #[command(flatten)]
-        write: super::editcli::WriteArgs,
+        write: crate::app::cli::edit::WriteArgs,
     },
     /// Edit an item in $EDITOR; shows the diff and writes conditionally.
     Edit {
@@ -205,7 +211,7 @@ pub enum Command {
         #[arg(long)]
         key: String,
         #[command(flatten)]
-        write: super::editcli::WriteArgs,
+        write: crate::app::cli::edit::WriteArgs,
     },
     /// Set string or number attributes of an item: `dyntui set -t T --key K tier=gold`.
     Set {
@@ -217,7 +223,7 @@ pub enum Command {
         #[arg(required = true)]
         assignments: Vec<String>,
         #[command(flatten)]
-        write: super::editcli::WriteArgs,
+        write: crate::app::cli::edit::WriteArgs,
     },
     /// Delete an item, conditional on it being as read.
     Delete {
@@ -226,7 +232,7 @@ pub enum Command {
         #[arg(long)]
         key: String,
         #[command(flatten)]
-        write: super::editcli::WriteArgs,
+        write: crate::app::cli::edit::WriteArgs,
     },
     /// The local audit log of writes made with dyntui.
     Audit {
@@ -242,13 +248,13 @@ pub enum Command {
     /// Export a table, a pattern's items, a type or a filter to a file:
     /// DynamoDB JSON lines (every type exact), plain JSON or CSV; a parallel
     /// Scan with flat memory, ending with an end marker import checks.
-    Export(super::exportcli::ExportArgs),
+    Export(crate::app::cli::export::ExportArgs),
     /// Import a file written by `dyntui export` (validated first, batched,
     /// resumable); a truncated file is refused.
-    Import(super::exportcli::ImportArgs),
+    Import(crate::app::cli::export::ImportArgs),
     /// Copy items between tables and connections (e.g. a slice of production
     /// into DynamoDB Local), optionally redacting personal data.
-    Copy(Box<super::exportcli::CopyArgs>),
+    Copy(Box<crate::app::cli::export::CopyArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -358,19 +364,19 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
     if let Command::Diagnose(args) = &cmd
         && args.snapshot.is_some()
     {
-        return super::diagnose::run(None, project, args.clone()).await;
+        return crate::app::cli::diagnose::run(None, project, args.clone()).await;
     }
     match &cmd {
         Command::Audit { limit, json } => {
-            super::editcli::audit(*limit, *json)?;
+            crate::app::cli::edit::audit(*limit, *json)?;
             return Ok(0);
         }
         Command::Profiles => {
-            super::editcli::profiles();
+            crate::app::cli::edit::profiles();
             return Ok(0);
         }
         Command::Copy(args) => {
-            return super::exportcli::copy(
+            return crate::app::cli::export::copy(
                 &conn.options(),
                 project,
                 (**args).clone(),
@@ -379,7 +385,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             .await;
         }
         Command::Seed(_) | Command::Migrate(_) if conn.read_only => {
-            let dry = matches!(&cmd, Command::Migrate(a) if a.dry_run || matches!(a.command, super::migratecli::MigrateCommand::Status));
+            let dry = matches!(&cmd, Command::Migrate(a) if a.dry_run || matches!(a.command, crate::app::cli::migrate::MigrateCommand::Status));
             let seed_list = matches!(&cmd, Command::Seed(a) if a.list);
             if !dry && !seed_list {
                 anyhow::bail!("--read-only: this command writes; nothing done");
@@ -532,24 +538,24 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Seed(args) => {
             drop(out);
-            return super::seedcli::run(&db, project, args).await;
+            return crate::app::cli::seed::run(&db, project, args).await;
         }
         Command::Diagnose(args) => {
             drop(out);
-            return super::diagnose::run(Some(&db), project, args).await;
+            return crate::app::cli::diagnose::run(Some(&db), project, args).await;
         }
         Command::Export(args) => {
             drop(out);
-            return super::exportcli::export(&db, project, args).await;
+            return crate::app::cli::export::export(&db, project, args).await;
         }
         Command::Import(args) => {
             drop(out);
-            return super::exportcli::import(&db, project, args, conn.read_only).await;
+            return crate::app::cli::export::import(&db, project, args, conn.read_only).await;
         }
         Command::Copy(_) => anyhow::bail!("copy connects on its own (handled above)"),
         Command::Migrate(args) => {
             drop(out);
-            super::migratecli::run(&db, project, args).await?;
+            crate::app::cli::migrate::run(&db, project, args).await?;
             return Ok(0);
         }
         Command::Put {
@@ -561,11 +567,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         } => {
             let info = db.describe(&table).await.map_err(aws)?;
             let mode = match (expect, overwrite) {
-                (Some(f), _) => super::editcli::PutMode::Expect(f),
-                (None, true) => super::editcli::PutMode::Overwrite,
-                (None, false) => super::editcli::PutMode::Seen,
+                (Some(f), _) => crate::app::cli::edit::PutMode::Expect(f),
+                (None, true) => crate::app::cli::edit::PutMode::Overwrite,
+                (None, false) => crate::app::cli::edit::PutMode::Seen,
             };
-            super::editcli::put(
+            crate::app::cli::edit::put(
                 &db,
                 project,
                 &info,
@@ -578,9 +584,16 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Edit { table, key, write } => {
             let info = db.describe(&table).await.map_err(aws)?;
-            let key = super::editcli::parse_key(&key)?;
-            super::editcli::edit_in_editor(&db, project, &info, &key, conn.read_only, &write)
-                .await?;
+            let key = crate::app::cli::edit::parse_key(&key)?;
+            crate::app::cli::edit::edit_in_editor(
+                &db,
+                project,
+                &info,
+                &key,
+                conn.read_only,
+                &write,
+            )
+            .await?;
         }
         Command::Set {
             table,
@@ -589,8 +602,8 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             write,
         } => {
             let info = db.describe(&table).await.map_err(aws)?;
-            let key = super::editcli::parse_key(&key)?;
-            super::editcli::set(
+            let key = crate::app::cli::edit::parse_key(&key)?;
+            crate::app::cli::edit::set(
                 &db,
                 project,
                 &info,
@@ -603,8 +616,9 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Delete { table, key, write } => {
             let info = db.describe(&table).await.map_err(aws)?;
-            let key = super::editcli::parse_key(&key)?;
-            super::editcli::delete(&db, project, &info, &key, conn.read_only, &write).await?;
+            let key = crate::app::cli::edit::parse_key(&key)?;
+            crate::app::cli::edit::delete(&db, project, &info, &key, conn.read_only, &write)
+                .await?;
         }
         Command::Audit { .. } | Command::Profiles => {}
     }

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern as Fuzzy};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use super::state::{App, Input, Level, Screen, edit_line};
+use crate::app::tui::state::{App, Input, Level, Screen, edit_line};
 
 /// What the argument of a command completes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,7 +250,7 @@ impl App {
             self.load_tables_if_idle();
         }
         // Profile names complete `:ctx`.
-        self.contexts.profiles = super::contexts::profiles();
+        self.contexts.profiles = crate::app::contexts::profiles();
         self.input = Some(Input::Palette(Palette::default()));
     }
 

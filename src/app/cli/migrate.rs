@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Subcommand};
 
-use super::audit::MigrationAudit;
-use super::config::Project;
-use super::editcli::check_protection;
-use super::project::migrations::{load, migrations_dir};
-use super::seedcli::confirm;
+use crate::app::audit::MigrationAudit;
+use crate::app::cli::edit::check_protection;
+use crate::app::cli::seed::confirm;
+use crate::app::config::Project;
+use crate::app::project::migrations::{load, migrations_dir};
 use crate::dynamo::client::Dynamo;
 use crate::dynamo::migrate::{self, Direction, Migration, RunEvent, RunOptions, RunReport};
 use crate::dynamo::seed::WriteOptions;

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
-use super::config::Project;
-use super::editcli::{WriteArgs, check_writable};
-use super::seedcli::{INTERRUPTED, WriteRate, stop_on_ctrl_c};
+use crate::app::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
+use crate::app::cli::edit::{WriteArgs, check_writable};
+use crate::app::cli::seed::{INTERRUPTED, WriteRate, stop_on_ctrl_c};
+use crate::app::config::Project;
 use crate::dynamo::client::{ConnectOptions, Dynamo, TableInfo};
 use crate::dynamo::entity::{Decoder, EntityId, TableKeys};
 use crate::dynamo::export::{self, ExportFormat, ReadOptions, ReadProgress, Summary};
@@ -159,7 +159,7 @@ pub fn resolve(
             let saved = project.pattern(name).ok_or_else(|| {
                 anyhow::anyhow!("no pattern `{name}` (see `dyntui patterns list`)")
             })?;
-            let given = super::cli::parse_params(&sel.params)?;
+            let given = crate::app::cli::parse_params(&sel.params)?;
             let mut req = saved
                 .pattern
                 .compile(table, info, &given)
@@ -441,9 +441,9 @@ pub async fn import(
     };
     // A missing table is created from the project's design (after every
     // item is checked against the design's keys), as seeding does.
-    let design = super::project::seed_sets::design_for(project, &table, &set);
+    let design = crate::app::project::seed_sets::design_for(project, &table, &set);
     let (existing, schema) =
-        super::seedcli::table_or_design(db, &table, design.as_ref(), true).await?;
+        crate::app::cli::seed::table_or_design(db, &table, design.as_ref(), true).await?;
     let base = PathBuf::from("/");
     let v = seeding::validate_set(&set, &project.decode, &schema, &base)
         .map_err(|e| anyhow::anyhow!(e))?;
@@ -464,14 +464,15 @@ pub async fn import(
             args.file.display()
         );
     }
-    if !super::seedcli::confirm(
+    if !crate::app::cli::seed::confirm(
         &format!("import {} items into `{table}`?", v.good),
         args.write.yes,
     )? {
         anyhow::bail!("nothing written");
     }
     if existing.is_none() {
-        super::seedcli::create_from_design(db, &table, design.as_ref(), args.write.yes).await?;
+        crate::app::cli::seed::create_from_design(db, &table, design.as_ref(), args.write.yes)
+            .await?;
     }
     let progress = Arc::new(Progress::default());
     progress.keys.track(key_names(&schema), AUDIT_KEYS);
@@ -640,7 +641,7 @@ pub async fn copy(
             None => String::new(),
         }
     );
-    if !super::seedcli::confirm(&format!("write into `{to_table}`?"), args.write.yes)? {
+    if !crate::app::cli::seed::confirm(&format!("write into `{to_table}`?"), args.write.yes)? {
         anyhow::bail!("nothing written");
     }
     let read = Arc::new(ReadProgress::default());

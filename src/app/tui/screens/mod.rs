@@ -1,0 +1,11 @@
+//! The state and update of the screens beyond the tables, items and detail
+//! views (which live in `state`): editing, migrations, metrics, seeding,
+//! export, the audit log and contexts. Their drawing is in `crate::views`.
+
+pub mod audit;
+pub mod contexts;
+pub mod edit;
+pub mod export;
+pub mod metrics;
+pub mod migrate;
+pub mod seed;
