@@ -24,5 +24,6 @@ pub mod redact;
 pub mod request;
 pub mod seed;
 pub mod seeding;
+pub mod time;
 pub mod value;
 pub mod write;

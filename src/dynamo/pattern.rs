@@ -212,66 +212,15 @@ impl ParamDef {
     }
 }
 
-/// The value of 1 to 4 ASCII digits.
-fn digits(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 4 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(b.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// `YYYY-MM-DD`, a real calendar date.
 fn is_date(b: &[u8]) -> bool {
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let (Some(y), Some(m), Some(d)) = (digits(&b[..4]), digits(&b[5..7]), digits(&b[8..])) else {
-        return false;
-    };
-    (1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d)
+    std::str::from_utf8(b).is_ok_and(|s| super::time::parse_date(s).is_ok())
 }
 
 /// RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)`
 /// (`t` and `z` may be lower case; seconds may be 60, a leap second).
 fn is_datetime(b: &[u8]) -> bool {
-    if b.len() < 20 || !is_date(&b[..10]) || !matches!(b[10], b'T' | b't') {
-        return false;
-    }
-    let t = &b[11..];
-    if t[2] != b':' || t[5] != b':' {
-        return false;
-    }
-    let (Some(h), Some(m), Some(s)) = (digits(&t[..2]), digits(&t[3..5]), digits(&t[6..8])) else {
-        return false;
-    };
-    if h > 23 || m > 59 || s > 60 {
-        return false;
-    }
-    let mut rest = &t[8..];
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &frac[n..];
-    }
-    match rest {
-        [b'Z' | b'z'] => true,
-        [b'+' | b'-', oh @ .., b':', m1, m2] if oh.len() == 2 => {
-            digits(oh).is_some_and(|h| h <= 23) && digits(&[*m1, *m2]).is_some_and(|m| m <= 59)
-        }
-        _ => false,
-    }
+    std::str::from_utf8(b).is_ok_and(|s| super::time::parse_datetime(s).is_ok())
 }
 
 /// A parameter that has no usable value.
