@@ -58,6 +58,14 @@ pub struct Condition {
     pub partial: bool,
 }
 
+impl Condition {
+    /// The values, or none when the expression uses none (DynamoDB refuses
+    /// an empty map).
+    pub fn values_opt(&self) -> Option<HashMap<String, AttributeValue>> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
 /// Attribute comparisons in one condition at most: DynamoDB allows 300
 /// operators and 4 KB per expression, and each comparison costs two
 /// operators (`=` and `AND`) and about 16 characters.
@@ -427,9 +435,7 @@ impl Writer<'_> {
                         .set_item(Some(item.clone()))
                         .condition_expression(&c.expr)
                         .set_expression_attribute_names(Some(c.names.clone()))
-                        .set_expression_attribute_values(
-                            (!c.values.is_empty()).then(|| c.values.clone()),
-                        )
+                        .set_expression_attribute_values(c.values_opt())
                         .send()
                 })
                 .await;
@@ -445,9 +451,7 @@ impl Writer<'_> {
                     .update_expression(&update)
                     .condition_expression(&c.expr)
                     .set_expression_attribute_names(Some(c.names.clone()))
-                    .set_expression_attribute_values(
-                        (!c.values.is_empty()).then(|| c.values.clone()),
-                    )
+                    .set_expression_attribute_values(c.values_opt())
                     .return_consumed_capacity(ReturnConsumedCapacity::None)
                     .send()
             })
@@ -485,9 +489,7 @@ impl Writer<'_> {
                     .set_key(Some(key.clone()))
                     .condition_expression(&c.expr)
                     .set_expression_attribute_names(Some(c.names.clone()))
-                    .set_expression_attribute_values(
-                        (!c.values.is_empty()).then(|| c.values.clone()),
-                    )
+                    .set_expression_attribute_values(c.values_opt())
                     .send()
             })
             .await;
@@ -523,7 +525,7 @@ impl Writer<'_> {
             .set_key(Some(key))
             .condition_expression(&c.expr)
             .set_expression_attribute_names(Some(c.names.clone()))
-            .set_expression_attribute_values((!c.values.is_empty()).then(|| c.values.clone()))
+            .set_expression_attribute_values(c.values_opt())
             .build()
             .map_err(|e| WriteError::Other(e.to_string()))?;
         let items = vec![
