@@ -62,9 +62,9 @@ trap 'exit 130' INT TERM
 
 step "building release binaries"
 cargo build --release --locked --bin dyntui --example min_batch_write --example min_parallel_scan
-DYN="$ROOT/target/release/dyntui"
-MINW="$ROOT/target/release/examples/min_batch_write"
-MINS="$ROOT/target/release/examples/min_parallel_scan"
+DYN="${CARGO_TARGET_DIR:-$ROOT/target}/release/dyntui"
+MINW="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/min_batch_write"
+MINS="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/min_parallel_scan"
 
 step "AWS CLI in a throwaway venv"
 python3 -m venv "$tmp/venv" >&2

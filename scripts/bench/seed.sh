@@ -64,8 +64,8 @@ trap 'exit 130' INT TERM
 
 step "building release binaries"
 cargo build --release --locked --bin dyntui --example min_batch_write
-DYN="$ROOT/target/release/dyntui"
-MIN="$ROOT/target/release/examples/min_batch_write"
+DYN="${CARGO_TARGET_DIR:-$ROOT/target}/release/dyntui"
+MIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/min_batch_write"
 
 # dyntui's default --concurrency, read from its help; tried too if not listed.
 DEFAULT_C=$("$DYN" seed --help | tr '\n' ' ' | sed -n 's/.*--concurrency <[A-Z]*>[^[]*\[default: \([0-9]*\)\].*/\1/p')
