@@ -48,10 +48,13 @@ fn main() {
                 Clipboard::Memory(Vec::new()),
             );
             app.load_tables();
+            let mut runner = app.runner();
+            runner.run_all(&mut app);
             let mut terminal = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
             while let Some(m) = rx.recv().await {
                 app.update(m);
-                if matches!(app.tables.list, Loadable::Ready(_)) {
+                runner.run_all(&mut app);
+                if matches!(app.tables.list.state, Loadable::Ready(_)) {
                     break;
                 }
             }

@@ -64,6 +64,7 @@ async fn real_main(args: Cli) -> anyhow::Result<u8> {
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let table = args.table.clone().or_else(|| project.default_table.clone());
+    let mut runner = dyntui::app::tui::effects::Runner::new(tx.clone());
     let mut app = App::new(settings, project, db, ctx, tx, Clipboard::detect());
     app.recent = RecentParams::load(RecentParams::default_path());
     app.contexts.timeouts = opts.timeouts;
@@ -99,6 +100,7 @@ async fn real_main(args: Cli) -> anyhow::Result<u8> {
             &mut guard.terminal,
             &mut app,
             &mut rx,
+            &mut runner,
             EventStream::new,
             &mut suspend,
         ) => r.map(|()| 0),

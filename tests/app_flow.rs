@@ -58,13 +58,17 @@ fn app(page_size: i32) -> (App, UnboundedReceiver<Msg>) {
 }
 
 /// Applies messages until nothing is in flight.
+/// (Effects the updates asked for run first, as the event loop runs them.)
 async fn settle(app: &mut App, rx: &mut UnboundedReceiver<Msg>) {
+    let mut runner = app.runner();
+    runner.run_all(app);
     while app.busy() {
         let msg = tokio::time::timeout(Duration::from_secs(20), rx.recv())
             .await
             .expect("a reply within 20 s")
             .expect("channel open");
         app.update(msg);
+        runner.run_all(app);
     }
 }
 
@@ -93,7 +97,7 @@ async fn tables_list_then_items_page_as_the_cursor_moves() {
     let (mut app, mut rx) = app(25);
     app.load_tables();
     settle(&mut app, &mut rx).await;
-    let Loadable::Ready(list) = &app.tables.list else {
+    let Loadable::Ready(list) = &app.tables.list.state else {
         panic!("tables not loaded")
     };
     let pos = list
@@ -110,10 +114,7 @@ async fn tables_list_then_items_page_as_the_cursor_moves() {
         "filtered from position {pos}"
     );
     settle(&mut app, &mut rx).await;
-    assert!(matches!(
-        app.tables.describe.get(&name),
-        Some(Loadable::Ready(_))
-    ));
+    assert!(matches!(app.described.get(&name), Some(Loadable::Ready(_))));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Items);
     settle(&mut app, &mut rx).await;
@@ -277,14 +278,20 @@ async fn a_new_request_while_a_page_is_in_flight_is_not_lost() {
     let (mut app, mut rx) = app(10);
     app.open_table(&name);
     // Wait for the description only; the first scan page is then in flight.
+    let mut runner = app.runner();
+    runner.run_all(&mut app);
     while app.items.as_ref().is_some_and(|i| i.info.is_none()) {
         let m = tokio::time::timeout(Duration::from_secs(20), rx.recv())
             .await
             .unwrap()
             .unwrap();
         app.update(m);
+        runner.run_all(&mut app);
     }
-    assert!(app.items.as_ref().unwrap().loading, "first page in flight");
+    assert!(
+        app.items.as_ref().unwrap().loading(),
+        "first page in flight"
+    );
     // Run a query before that page arrives: the scan is aborted, the query runs.
     key(&mut app, KeyCode::Char('s'));
     key(&mut app, KeyCode::Char('u'));
@@ -295,7 +302,7 @@ async fn a_new_request_while_a_page_is_in_flight_is_not_lost() {
     key(&mut app, KeyCode::Enter);
     settle(&mut app, &mut rx).await;
     let st = app.items.as_ref().unwrap();
-    assert!(!st.loading);
+    assert!(!st.loading());
     let want = items
         .iter()
         .filter(|i| i.get("PK") == Some(&AttributeValue::S("CUSTOMER#c00002".into())))

@@ -90,13 +90,17 @@ impl Harness {
         h
     }
 
+    /// (Effects the updates asked for run first, as the event loop runs them.)
     async fn settle(&mut self) {
+        let mut runner = self.app.runner();
+        runner.run_all(&mut self.app);
         while self.app.busy() {
             let msg = tokio::time::timeout(Duration::from_secs(20), self.rx.recv())
                 .await
                 .expect("a reply within 20 s")
                 .expect("channel open");
             self.app.update(msg);
+            runner.run_all(&mut self.app);
         }
     }
 
@@ -124,8 +128,8 @@ impl Harness {
             self.dir.path().join("editor.mjs").display().to_string(),
             edit.to_string(),
         ];
-        let msg = req.run_with(&cmd);
-        self.app.update(msg);
+        let r = req.run_with(&cmd);
+        self.app.update(Msg::Edited(Box::new(req), r));
     }
 
     /// Puts the cursor on the row with this sort key.

@@ -222,17 +222,16 @@ fn snap_sized(name: &str, app: &App, w: u16, h: u16) {
 #[tokio::test]
 async fn tables_loading() {
     let mut app = connected();
-    app.tables.list = Loadable::Loading;
+    app.tables.list.state = Loadable::Loading;
     snap("tables_loading", &app);
 }
 
 #[tokio::test]
 async fn tables_loaded_with_summary() {
     let mut app = connected();
-    app.tables.list = Loadable::Ready(table_names());
-    app.tables.selected = 1;
-    app.tables
-        .describe
+    app.tables.list.state = Loadable::Ready(table_names());
+    app.tables.nav.cursor.selected = 1;
+    app.described
         .insert(TABLE.into(), Loadable::Ready(demo_info()));
     assert_eq!(app.tables.selected_name().as_deref(), Some(TABLE));
     snap("tables_loaded_with_summary", &app);
@@ -241,18 +240,16 @@ async fn tables_loaded_with_summary() {
 #[tokio::test]
 async fn tables_selected_still_describing() {
     let mut app = connected();
-    app.tables.list = Loadable::Ready(table_names());
-    app.tables
-        .describe
-        .insert("audit-log".into(), Loadable::Loading);
+    app.tables.list.state = Loadable::Ready(table_names());
+    app.described.insert("audit-log".into(), Loadable::Loading);
     snap("tables_selected_still_describing", &app);
 }
 
 #[tokio::test]
 async fn tables_describe_failed() {
     let mut app = connected();
-    app.tables.list = Loadable::Ready(table_names());
-    app.tables.describe.insert(
+    app.tables.list.state = Loadable::Ready(table_names());
+    app.described.insert(
         "audit-log".into(),
         Loadable::Failed(
             AwsError::new(
@@ -269,10 +266,9 @@ async fn tables_describe_failed() {
 #[tokio::test]
 async fn tables_small_terminal() {
     let mut app = connected();
-    app.tables.list = Loadable::Ready(table_names());
-    app.tables.selected = 1;
-    app.tables
-        .describe
+    app.tables.list.state = Loadable::Ready(table_names());
+    app.tables.nav.cursor.selected = 1;
+    app.described
         .insert(TABLE.into(), Loadable::Ready(demo_info()));
     snap_sized("tables_80x24", &app, 80, 24);
 }
@@ -280,14 +276,14 @@ async fn tables_small_terminal() {
 #[tokio::test]
 async fn tables_empty() {
     let mut app = connected();
-    app.tables.list = Loadable::Ready(Vec::new());
+    app.tables.list.state = Loadable::Ready(Vec::new());
     snap("tables_empty", &app);
 }
 
 #[tokio::test]
 async fn tables_list_failed() {
     let mut app = connected();
-    app.tables.list = Loadable::Failed(
+    app.tables.list.state = Loadable::Failed(
         AwsError::new(
             "UnrecognizedClientException",
             "The security token included in the request is invalid.",
@@ -303,7 +299,7 @@ async fn tables_list_failed() {
 #[tokio::test]
 async fn tables_filter_typed() {
     let mut app = connected();
-    app.tables.list = Loadable::Ready(table_names());
+    app.tables.list.state = Loadable::Ready(table_names());
     // Every table already described: typing re-describes the selection only
     // when it is not known yet, so nothing is requested.
     for name in table_names() {
@@ -312,7 +308,7 @@ async fn tables_filter_typed() {
         } else {
             simple_info(&name)
         };
-        app.tables.describe.insert(name, Loadable::Ready(info));
+        app.described.insert(name, Loadable::Ready(info));
     }
     press(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "dyntui");
@@ -321,7 +317,7 @@ async fn tables_filter_typed() {
     snap("tables_filter_typing", &app);
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.input, None);
-    assert_eq!(app.tables.filter, "dyntui");
+    assert_eq!(app.tables.nav.filter, "dyntui");
     snap("tables_filter_kept", &app);
     // A filter matching nothing says so.
     press(&mut app, KeyCode::Char('/'));
@@ -593,7 +589,7 @@ async fn query_form_between_needs_two_values() {
     // Nothing was requested: still the scan, all loaded.
     let items = app.items.as_ref().unwrap();
     assert!(items.request.is_scan());
-    assert!(!items.loading);
+    assert!(!items.loading());
     snap("query_form_error", &app);
 }
 
@@ -722,11 +718,9 @@ async fn copy_json_from_items_view() {
 /// described, so patterns run against it with a known key schema.
 fn tables_with_demo(info: TableInfo) -> App {
     let mut app = connected();
-    app.tables.list = Loadable::Ready(table_names());
-    app.tables.selected = 1;
-    app.tables
-        .describe
-        .insert(TABLE.into(), Loadable::Ready(info));
+    app.tables.list.state = Loadable::Ready(table_names());
+    app.tables.nav.cursor.selected = 1;
+    app.described.insert(TABLE.into(), Loadable::Ready(info));
     assert_eq!(app.tables.selected_name().as_deref(), Some(TABLE));
     app
 }
@@ -1042,9 +1036,8 @@ async fn seed_view_protected_table_needs_its_name_typed() {
     let mut app = connected();
     let mut info = demo_info();
     info.name = "shop-prod".into();
-    app.tables.list = Loadable::Ready(vec!["shop-prod".into()]);
-    app.tables
-        .describe
+    app.tables.list.state = Loadable::Ready(vec!["shop-prod".into()]);
+    app.described
         .insert("shop-prod".into(), Loadable::Ready(info));
     app.project.default_table = None;
     press(&mut app, KeyCode::Char('s'));
@@ -1920,7 +1913,7 @@ async fn read_only_session_label_and_refusal() {
 #[tokio::test]
 async fn command_palette_completes() {
     let mut app = scanned();
-    app.tables.list = Loadable::Ready(table_names());
+    app.tables.list.state = Loadable::Ready(table_names());
     press(&mut app, KeyCode::Char(':'));
     assert!(matches!(app.input, Some(Input::Palette(_))));
     snap("palette_empty", &app);
@@ -1951,7 +1944,7 @@ async fn detail_quick_edit_cursor() {
 async fn contexts_view() {
     use dyntui::app::contexts::Profile;
     let mut app = connected();
-    app.tables.list = Loadable::Ready(table_names());
+    app.tables.list.state = Loadable::Ready(table_names());
     app.contexts.profiles = vec![
         Profile {
             name: "default".into(),

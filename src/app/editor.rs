@@ -5,6 +5,10 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::dynamo::Item;
+use crate::dynamo::client::TableInfo;
+use crate::dynamo::edit::EditFormat;
+
 /// The editor command: program and arguments.
 pub fn editor_command() -> Result<Vec<String>, String> {
     let raw = std::env::var("VISUAL")
@@ -56,4 +60,29 @@ fn run_editor(cmd: &[String], path: &Path) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Text to edit in `$EDITOR`; the event loop suspends the terminal, runs the
+/// editor, and hands what was saved to the screen that asked.
+#[derive(Debug, Clone)]
+pub struct EditorRequest {
+    pub info: TableInfo,
+    /// The item as read (None: a new item).
+    pub before: Option<Item>,
+    pub format: EditFormat,
+    pub text: String,
+    /// The row of the items view it came from.
+    pub row: Option<usize>,
+}
+
+impl EditorRequest {
+    /// Runs the editor (blocking): what was saved (None: unchanged).
+    pub fn run(&self) -> Result<Option<String>, String> {
+        self.run_with(&editor_command()?)
+    }
+
+    /// Runs the given editor command (program and arguments) on the text.
+    pub fn run_with(&self, cmd: &[String]) -> Result<Option<String>, String> {
+        edit_with(cmd, &self.text, "item.json")
+    }
 }

@@ -16,7 +16,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.settings.theme;
     match &app.input {
         Some(Input::TablesFilter) => {
-            line_box(f, area, app, "Filter tables", &app.tables.filter, None)
+            line_box(f, area, app, "Filter tables", &app.tables.nav.filter, None)
         }
         Some(Input::PatternsFilter) => line_box(
             f,

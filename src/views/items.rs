@@ -19,8 +19,11 @@ use crate::dynamo::value;
 const COLUMN_SAMPLE: usize = 200;
 const MAX_DERIVED_COLUMNS: usize = 8;
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let Some(items) = &app.items else { return };
+/// Draws the items view; returns the rows of items it has room for.
+pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
+    let Some(items) = &app.items else {
+        return None;
+    };
     let t = &app.settings.theme;
     // A pattern's compiled request is shown under what ran.
     let compiled = items.pattern.as_ref().map(|_| compiled_line(items));
@@ -54,7 +57,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Style::default().fg(t.accent)
     };
     let mut spans = vec![Span::styled(desc, style.add_modifier(Modifier::BOLD))];
-    if items.loading {
+    if items.loading() {
         spans.push(Span::raw(format!(
             " {}",
             SPINNER[app.spinner % SPINNER.len()]
@@ -96,9 +99,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         && items.rows.is_empty()
     {
         render_error(f, body, app, "Request failed", e);
-        return;
+        return None;
     }
     render_table(f, body, app, items);
+    Some(body.height.saturating_sub(3) as usize)
 }
 
 /// `KeyConditionExpression ... | names {...} | values {...}` on one line.
@@ -322,7 +326,7 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
     }
     let inner_h = area.height.saturating_sub(3) as usize; // borders + header
     if items.view.is_empty() {
-        let msg = if items.loading || (items.rows.is_empty() && items.info.is_none()) {
+        let msg = if items.loading() || (items.rows.is_empty() && items.info.is_none()) {
             format!("{} loading…", SPINNER[app.spinner % SPINNER.len()])
         } else if items.rows.is_empty() {
             "No items. Try another query (s) or a scan (S).".to_string()

@@ -502,7 +502,7 @@ fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
     let info = m
         .table
         .as_ref()
-        .and_then(|tb| app.tables.describe.get(tb).and_then(|d| d.ready()));
+        .and_then(|tb| app.described.get(tb).and_then(|d| d.ready()));
     let mut decoder = Decoder::new(
         &app.project.decode,
         TableKeys {

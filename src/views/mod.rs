@@ -6,6 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use crate::app::tui::cx::Viewport;
 use crate::app::tui::state::{App, Screen};
 use crate::dynamo::error::AwsError;
 
@@ -27,6 +28,13 @@ pub const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦",
 
 /// Draws the whole screen.
 pub fn render(f: &mut Frame, app: &App) {
+    draw(f, app);
+}
+
+/// Draws the whole screen and says what it showed: the rows visible in the
+/// list in front (the event loop sends it to the application as
+/// [`Msg::Viewport`](crate::app::tui::msg::Msg::Viewport)).
+pub fn draw(f: &mut Frame, app: &App) -> Viewport {
     let [header, body, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
@@ -34,12 +42,15 @@ pub fn render(f: &mut Frame, app: &App) {
     ])
     .areas(f.area());
     render_header(f, header, app);
+    // Rows of the list in front: what list screens report, else the body
+    // less its borders and header line.
+    let mut shown = None;
     if let Some(e) = &app.fatal {
         render_error(f, body, app, "Cannot connect", e);
     } else {
         match app.screen {
-            Screen::Tables => tables::render(f, body, app),
-            Screen::Items => items::render(f, body, app),
+            Screen::Tables => shown = tables::render(f, body, app),
+            Screen::Items => shown = items::render(f, body, app),
             Screen::Detail => detail::render(f, body, app),
             Screen::Patterns => patterns::render(f, body, app),
             Screen::Seed => seed::render(f, body, app),
@@ -60,6 +71,9 @@ pub fn render(f: &mut Frame, app: &App) {
     }
     if let Some(scroll) = app.help {
         help::render(f, body, app, scroll);
+    }
+    Viewport {
+        rows: shown.unwrap_or(body.height.saturating_sub(3) as usize),
     }
 }
 

@@ -10,17 +10,19 @@ use super::{SPINNER, human_bytes, render_error};
 use crate::app::tui::state::{App, Loadable};
 use crate::dynamo::client::TableInfo;
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
+/// Draws the tables list; returns the rows of names it has room for.
+pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     let t = &app.settings.theme;
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(area);
-    let title = if app.tables.filter.is_empty() {
+    let shown = Some(left.height.saturating_sub(2) as usize);
+    let title = if app.tables.nav.filter.is_empty() {
         " Tables ".to_string()
     } else {
-        format!(" Tables /{} ", app.tables.filter)
+        format!(" Tables /{} ", app.tables.nav.filter)
     };
     let block = Block::default().borders(Borders::ALL).title(title);
-    match &app.tables.list {
+    match &app.tables.list.state {
         Loadable::Idle | Loadable::Loading => {
             let s = SPINNER[app.spinner % SPINNER.len()];
             f.render_widget(
@@ -30,15 +32,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         }
         Loadable::Failed(e) => {
             render_error(f, area, app, "ListTables failed", e);
-            return;
+            return shown;
         }
         Loadable::Ready(_) => {
             let names = app.tables.visible();
             if names.is_empty() {
-                let msg = if app.tables.filter.is_empty() {
+                let msg = if app.tables.nav.filter.is_empty() {
                     "No tables here. Create one, or run `dyntui seed demo`.".to_string()
                 } else {
-                    format!("No table matches `{}`.", app.tables.filter)
+                    format!("No table matches `{}`.", app.tables.nav.filter)
                 };
                 f.render_widget(
                     Paragraph::new(msg).wrap(Wrap { trim: true }).block(block),
@@ -71,7 +73,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                             .add_modifier(Modifier::BOLD),
                     )
                     .highlight_symbol("▶ ");
-                let mut state = ListState::default().with_selected(Some(app.tables.selected));
+                let rows = left.height.saturating_sub(2) as usize;
+                let cursor = app.tables.nav.cursor;
+                let mut state = ListState::default()
+                    .with_selected(Some(cursor.selected))
+                    .with_offset(cursor.first_shown(rows));
                 f.render_stateful_widget(list, left, &mut state);
             }
         }
@@ -79,9 +85,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let block = Block::default().borders(Borders::ALL).title(" Summary ");
     let Some(name) = app.tables.selected_name() else {
         f.render_widget(block, right);
-        return;
+        return shown;
     };
-    match app.tables.describe.get(&name) {
+    match app.described.get(&name) {
         Some(Loadable::Ready(info)) => {
             f.render_widget(
                 Paragraph::new(summary_lines(info, app))
@@ -99,6 +105,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             );
         }
     }
+    shown
 }
 
 /// The DescribeTable summary: keys, indexes, billing, counts, stream, TTL, PITR.

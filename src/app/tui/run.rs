@@ -1,4 +1,9 @@
-//! The event loop: one owner of state, messages in, frames out.
+//! The event loop: one owner of state, messages in, effects run, frames out.
+//!
+//! Every update may ask for effects; the loop hands them to the one
+//! [`Runner`] right after the update, and their results come back on the
+//! channel as messages. A frame reports the rows it showed
+//! ([`Msg::Viewport`]) so paging uses the real height.
 //!
 //! Renders only when something changed, at most every 16 ms; drains queued
 //! messages before drawing so bursts of pages or keys cost one frame; ticks
@@ -13,7 +18,9 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
-use crate::app::tui::state::{App, Msg};
+use crate::app::tui::effects::Runner;
+use crate::app::tui::msg::Msg;
+use crate::app::tui::state::App;
 use crate::views;
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -30,6 +37,7 @@ pub async fn run<B, S, F>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     rx: &mut UnboundedReceiver<Msg>,
+    runner: &mut Runner,
     mut new_events: F,
     suspend: &mut dyn FnMut(bool) -> std::io::Result<()>,
 ) -> anyhow::Result<()>
@@ -44,13 +52,15 @@ where
     let mut last_draw = Instant::now() - FRAME;
     let mut events_done = false;
     loop {
+        runner.run_all(app);
         if app.should_quit {
             return Ok(());
         }
         if let Some(req) = app.take_editor() {
             drop(events);
             suspend(true)?;
-            let msg = tokio::task::block_in_place(|| req.run());
+            let r = tokio::task::block_in_place(|| req.run());
+            let msg = Msg::Edited(Box::new(req), r);
             suspend(false)?;
             // Redraw everything: clear the screen and forget the last frame
             // (Terminal::clear would ask the terminal for the cursor
@@ -66,9 +76,14 @@ where
             continue;
         }
         if dirty && last_draw.elapsed() >= FRAME {
-            terminal.draw(|f| views::render(f, app))?;
+            let mut shown = app.viewport;
+            terminal.draw(|f| shown = views::draw(f, app))?;
             last_draw = Instant::now();
             dirty = false;
+            if shown != app.viewport {
+                dirty |= app.update(Msg::Viewport(shown));
+                continue;
+            }
         }
         let frame_due = last_draw + FRAME;
         let busy = app.busy();
@@ -95,6 +110,7 @@ where
         // Coalesce whatever else is already queued into the same frame.
         while let Ok(m) = rx.try_recv() {
             dirty |= app.update(m);
+            runner.run_all(app);
         }
     }
 }

@@ -9,21 +9,28 @@ use std::time::Instant;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::task::JoinHandle;
 
 use crate::app::audit::AuditLog;
 use crate::app::clipboard::Clipboard;
 use crate::app::config::{Project, Settings};
-use crate::app::patterns::{PatternForm, PatternsState, RecentParams};
+use crate::app::editor::EditorRequest;
+use crate::app::patterns::{PatternsState, RecentParams};
+use crate::app::tui::cx::{Core, Cx, Viewport};
+pub use crate::app::tui::cx::{Level, Screen, edit_line};
+use crate::app::tui::effects::Effect;
+pub use crate::app::tui::input::{Input, QueryForm};
 use crate::app::tui::keymap::{Action, Mode};
-use crate::app::tui::palette::Palette;
-use crate::app::tui::screens::audit::{AuditMsg, AuditState};
+pub use crate::app::tui::request::Loadable;
+use crate::app::tui::request::ReqId;
+use crate::app::tui::screens::audit::AuditState;
 use crate::app::tui::screens::contexts::{ContextsState, is_expired_session};
-use crate::app::tui::screens::edit::{EditMsg, EditState, EditorRequest};
-use crate::app::tui::screens::metrics::{MetricsMsg, MetricsState};
-use crate::app::tui::screens::migrate::{MigrateMsg, MigrateState};
-use crate::app::tui::screens::seed::{SeedMsg, SeedState};
-use crate::dynamo::client::{Dynamo, Page, TableInfo};
+use crate::app::tui::screens::edit::EditState;
+use crate::app::tui::screens::metrics::MetricsState;
+use crate::app::tui::screens::migrate::MigrateState;
+use crate::app::tui::screens::seed::SeedState;
+pub use crate::app::tui::screens::tables::TablesState;
+use crate::app::tui::task::Deps;
+use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::compact::CompactItem;
 use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
 use crate::dynamo::error::{AwsError, ConnContext};
@@ -33,103 +40,42 @@ use crate::dynamo::request::{
 };
 use crate::dynamo::{AttributeValue, Item, value};
 
-/// Messages to the state owner.
-#[derive(Debug)]
-pub enum Msg {
-    Event(Event),
-    Tables(u64, Result<Vec<String>, AwsError>),
-    Described(u64, String, Box<Result<TableInfo, AwsError>>),
-    Page(u64, Result<Page, AwsError>),
-    Seed(SeedMsg),
-    Migrate(MigrateMsg),
-    Metrics(MetricsMsg),
-    /// Throttle sparklines of the tables list (from CloudWatch).
-    Sparks(Result<HashMap<String, Vec<f64>>, AwsError>),
-    /// Results of writes (single and bulk).
-    Edit(Box<EditMsg>),
-    /// The editor closed: the request and what was saved (None: unchanged).
-    Edited(Box<EditorRequest>, Result<Option<String>, String>),
-    /// A new connection (another profile or region), by request id.
-    Connected(u64, Box<Result<Dynamo, AwsError>>),
-    Audit(AuditMsg),
-    /// An export from the TUI finished.
-    Exported(u64, Result<crate::dynamo::export::Summary, String>),
-}
-
-/// A slot that loads.
-#[derive(Debug, Clone, Default)]
-pub enum Loadable<T> {
-    #[default]
-    Idle,
-    Loading,
-    Ready(T),
-    Failed(AwsError),
-}
-
-impl<T> Loadable<T> {
-    pub fn ready(&self) -> Option<&T> {
-        match self {
-            Loadable::Ready(t) => Some(t),
-            _ => None,
+/// A screen's context over the application's parts.
+macro_rules! cx {
+    ($app:ident) => {
+        Cx {
+            settings: &$app.settings,
+            project: &$app.project,
+            conn: &$app.ctx,
+            online: $app.db.is_some(),
+            read_only: $app.read_only,
+            unlocked: &$app.unlocked,
+            described: &$app.described,
+            viewport: $app.viewport,
+            input: &mut $app.input,
+            flash: &mut $app.flash,
+            clipboard: &mut $app.clipboard,
+            fx: Vec::new(),
+            core: Vec::new(),
         }
-    }
+    };
 }
 
-/// Which screen is in front.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Tables,
-    Items,
-    Detail,
-    Patterns,
-    Seed,
-    Migrate,
-    Metrics,
-    /// AWS profiles to switch to (`:ctx`).
-    Contexts,
-    /// The latest writes from the audit log (`:audit`).
-    Audit,
+/// Runs a screen's update with its context; queues the effects it asked
+/// for (wrapped as the application's) and carries out its requests.
+macro_rules! on_screen {
+    ($app:ident . $field:ident, $wrap:path, |$st:ident, $cx:ident| $body:expr) => {{
+        let mut $cx = cx!($app);
+        let $st = &mut $app.$field;
+        let r = $body;
+        let (fx, core) = ($cx.fx, $cx.core);
+        $app.effects.extend(fx.into_iter().map($wrap));
+        $app.apply_core(core);
+        r
+    }};
 }
 
-/// Severity of a status-bar message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Warn,
-    Error,
-}
-
-#[derive(Debug, Default)]
-pub struct TablesState {
-    pub list: Loadable<Vec<String>>,
-    pub selected: usize,
-    pub filter: String,
-    pub describe: HashMap<String, Loadable<TableInfo>>,
-    /// Throttle events per table over the last hour (5-minute bars).
-    pub sparks: HashMap<String, Vec<f64>>,
-    req: u64,
-    describe_req: u64,
-}
-
-impl TablesState {
-    /// Table names matching the filter (case-insensitive substring).
-    pub fn visible(&self) -> Vec<&str> {
-        let f = self.filter.to_lowercase();
-        self.list
-            .ready()
-            .map(|v| {
-                v.iter()
-                    .filter(|n| f.is_empty() || n.to_lowercase().contains(&f))
-                    .map(String::as_str)
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    pub fn selected_name(&self) -> Option<String> {
-        self.visible().get(self.selected).map(|s| s.to_string())
-    }
-}
+pub use crate::app::tui::msg::Msg;
 
 /// A decoded item and its classification (rows on screen, the detail view).
 #[derive(Debug, Clone)]
@@ -187,7 +133,8 @@ pub struct ItemsState {
     /// LastEvaluatedKey of the last page; None with `done` = all loaded.
     pub next: Option<Item>,
     pub done: bool,
-    pub loading: bool,
+    /// The page in flight.
+    pub page: crate::app::tui::request::Request<()>,
     pub error: Option<AwsError>,
     pub stats: Stats,
     pub selected: usize,
@@ -209,8 +156,6 @@ pub struct ItemsState {
     /// Keys (exact, as DynamoDB JSON) of items created or moved here from
     /// this view: a later page that holds them does not show them twice.
     pub local_keys: HashSet<String>,
-    req: u64,
-    task: Option<JoinHandle<()>>,
 }
 
 impl ItemsState {
@@ -228,7 +173,7 @@ impl ItemsState {
             view: Vec::new(),
             next: None,
             done: false,
-            loading: false,
+            page: Default::default(),
             error: None,
             stats: Stats::default(),
             selected: 0,
@@ -243,9 +188,12 @@ impl ItemsState {
             derived_columns: std::cell::RefCell::new(None),
             marks: BTreeSet::new(),
             local_keys: HashSet::new(),
-            req: 0,
-            task: None,
         }
+    }
+
+    /// True while a page is in flight.
+    pub fn loading(&self) -> bool {
+        self.page.is_loading()
     }
 
     /// The item under the cursor, decoded.
@@ -426,68 +374,6 @@ impl DetailState {
     }
 }
 
-/// Which text input is open.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Input {
-    TablesFilter,
-    TextFilter,
-    ServerFilter {
-        text: String,
-        error: Option<String>,
-    },
-    Query(QueryForm),
-    PatternsFilter,
-    PatternForm(PatternForm),
-    /// The command line (`:`).
-    Palette(Palette),
-    /// `name=value` for the marked items.
-    BulkSet {
-        text: String,
-        error: Option<String>,
-    },
-    /// A new value for one string or number attribute (detail view).
-    QuickEdit {
-        attr: String,
-        text: String,
-        error: Option<String>,
-    },
-    /// The table name, typed to unlock writes to a protected table.
-    Unlock {
-        table: String,
-        typed: String,
-        error: Option<String>,
-    },
-    ContextsFilter,
-    AuditFilter,
-}
-
-/// The query form: index, partition key value, sort-key condition, filter.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct QueryForm {
-    /// 0 = table, i = indexes[i-1].
-    pub index: usize,
-    pub pk: String,
-    pub sk_op: usize,
-    pub sk: String,
-    pub sk2: String,
-    pub filter: String,
-    pub descending: bool,
-    pub field: usize,
-    pub error: Option<String>,
-}
-
-impl QueryForm {
-    pub const FIELDS: [&'static str; 7] = [
-        "Index",
-        "Partition key",
-        "Sort op",
-        "Sort key",
-        "…and",
-        "Filter",
-        "Order",
-    ];
-}
-
 pub struct App {
     pub settings: Settings,
     pub project: Project,
@@ -496,6 +382,14 @@ pub struct App {
     tx: UnboundedSender<Msg>,
     pub screen: Screen,
     pub tables: TablesState,
+    /// Table descriptions asked for so far (every screen uses them).
+    pub described: HashMap<String, Loadable<TableInfo>>,
+    /// The DescribeTable in flight per table.
+    describing: HashMap<String, ReqId>,
+    /// Effects asked for by the last updates, for the event loop to run.
+    effects: Vec<Effect>,
+    /// Rows visible in the list in front (as the last frame drew it).
+    pub viewport: Viewport,
     pub items: Option<ItemsState>,
     pub detail: Option<DetailState>,
     pub help: Option<u16>,
@@ -563,6 +457,10 @@ impl App {
             tx,
             screen: Screen::Tables,
             tables: TablesState::default(),
+            described: HashMap::new(),
+            describing: HashMap::new(),
+            effects: Vec::new(),
+            viewport: Viewport::default(),
             items: None,
             detail: None,
             help: None,
@@ -594,34 +492,6 @@ impl App {
         }
     }
 
-    /// Throttle sparklines for the listed tables: from CloudWatch, or from
-    /// the project's offline snapshot when there is no CloudWatch.
-    fn load_sparks(&mut self, tables: &[String]) {
-        match self.cloudwatch() {
-            Some(cw) => {
-                let tx = self.sender();
-                let ctx = self.ctx.clone();
-                let tables = tables.to_vec();
-                tokio::spawn(async move {
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_secs() as i64)
-                        .unwrap_or(0);
-                    let r = crate::metrics::sparklines::throttles(&cw, &ctx, &tables, now).await;
-                    let _ = tx.send(Msg::Sparks(r));
-                });
-            }
-            None => {
-                if let Some(path) = &self.project.offline_snapshot
-                    && let Ok(snap) = crate::metrics::snapshot::Snapshot::load(path)
-                {
-                    let (t, bars) = crate::metrics::sparklines::from_snapshot(&snap);
-                    self.tables.sparks.insert(t, bars);
-                }
-            }
-        }
-    }
-
     /// The description of a table when it is already known (the open items
     /// view's, or the describe cache).
     pub fn known_info(&self, table: &str) -> Option<TableInfo> {
@@ -629,13 +499,7 @@ impl App {
             .as_ref()
             .filter(|i| i.table == table)
             .and_then(|i| i.info.clone())
-            .or_else(|| {
-                self.tables
-                    .describe
-                    .get(table)
-                    .and_then(|d| d.ready())
-                    .cloned()
-            })
+            .or_else(|| self.described.get(table).and_then(|d| d.ready()).cloned())
     }
 
     /// Describes a table (cached; the reply arrives as a message).
@@ -660,7 +524,7 @@ impl App {
 
     /// True while any request is in flight (drives the spinner tick).
     pub fn busy(&self) -> bool {
-        matches!(self.tables.list, Loadable::Loading)
+        self.tables.busy()
             || matches!(self.metrics.data, Loadable::Loading)
             || self.seed.run.is_some()
             || self.migrate.run.is_some()
@@ -670,16 +534,12 @@ impl App {
                 .confirm
                 .as_ref()
                 .is_some_and(|c| c.reset && c.count.is_none())
-            || self.items.as_ref().is_some_and(|i| i.loading)
+            || self.items.as_ref().is_some_and(ItemsState::loading)
             || self.edit.busy()
             || self.export.is_some()
             || self.contexts.connecting.is_some()
             || self.audit.loading
-            || self
-                .tables
-                .describe
-                .values()
-                .any(|d| matches!(d, Loadable::Loading))
+            || !self.describing.is_empty()
     }
 
     /// The keymap mode of what is in front.
@@ -704,46 +564,84 @@ impl App {
 
     /// Loads the table list.
     pub fn load_tables(&mut self) {
-        let Some(db) = self.db.clone() else { return };
-        let id = self.id();
-        self.tables.req = id;
-        self.tables.list = Loadable::Loading;
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let r = db.list_tables().await;
-            let _ = tx.send(Msg::Tables(id, r));
+        on_screen!(self.tables, Effect::Tables, |st, cx| st.load(&mut cx));
+    }
+
+    /// Describes a table (cached; the answer arrives as a message).
+    fn describe(&mut self, name: &str) {
+        if self.db.is_none()
+            || matches!(
+                self.described.get(name),
+                Some(Loadable::Ready(_) | Loadable::Loading)
+            )
+        {
+            return;
+        }
+        let id = crate::app::tui::request::next_id();
+        self.describing.insert(name.to_string(), id);
+        self.described.insert(name.to_string(), Loadable::Loading);
+        self.effects.push(Effect::Describe {
+            id,
+            table: name.to_string(),
         });
     }
 
-    fn describe(&mut self, name: &str) {
-        let Some(db) = self.db.clone() else { return };
-        if matches!(
-            self.tables.describe.get(name),
-            Some(Loadable::Ready(_) | Loadable::Loading)
-        ) {
-            return;
+    /// A runner for the effects of this application (its channel): the
+    /// event loop's, or a test's.
+    pub fn runner(&self) -> crate::app::tui::effects::Runner {
+        crate::app::tui::effects::Runner::new(self.tx.clone())
+    }
+
+    /// Effects asked for since the last call (the event loop runs them).
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// What effects run with: the client, the connection, the audit log.
+    pub fn deps(&self) -> Deps {
+        Deps {
+            db: self.db.clone(),
+            conn: self.ctx.clone(),
+            audit_log: self.audit_log.clone(),
         }
-        let id = self.id();
-        self.tables.describe_req = id;
-        self.tables
-            .describe
-            .insert(name.to_string(), Loadable::Loading);
-        let tx = self.tx.clone();
-        let name = name.to_string();
-        tokio::spawn(async move {
-            let r = db.describe(&name).await;
-            let _ = tx.send(Msg::Described(id, name, Box::new(r)));
-        });
+    }
+
+    /// Carries out what a screen asked of the application.
+    pub(crate) fn apply_core(&mut self, core: Vec<Core>) {
+        for c in core {
+            match c {
+                Core::Abort(id) => self.effects.push(Effect::Abort(id)),
+                Core::Describe(t) => self.describe(&t),
+                Core::ForgetDescriptions => {
+                    for (_, id) in self.describing.drain() {
+                        self.effects.push(Effect::Abort(id));
+                    }
+                    self.described.clear();
+                }
+                Core::Go(screen) => self.screen = screen,
+                Core::OpenTable(t) => self.open_table(&t),
+                Core::OpenItems {
+                    table,
+                    info,
+                    request,
+                    pattern,
+                } => self.open_request(&table, info, request, pattern),
+                Core::OpenPatternWhenDescribed {
+                    table,
+                    pattern,
+                    values,
+                } => self.pending_pattern = Some((table, pattern, values)),
+                Core::ReloadTables => self.load_tables(),
+                Core::RestartItems => self.restart_items(),
+                Core::Editor(req) => self.editor = Some(*req),
+                Core::Quit => self.should_quit = true,
+            }
+        }
     }
 
     /// Opens a table's items (describing it first when needed).
     pub fn open_table(&mut self, name: &str) {
-        let info = self
-            .tables
-            .describe
-            .get(name)
-            .and_then(|d| d.ready())
-            .cloned();
+        let info = self.described.get(name).and_then(|d| d.ready()).cloned();
         if info.is_none() {
             self.describe(name);
         }
@@ -790,8 +688,8 @@ impl App {
         mut request: ItemsRequest,
         pattern: Option<String>,
     ) {
-        if let Some(t) = self.items.as_mut().and_then(|i| i.task.take()) {
-            t.abort();
+        if let Some(id) = self.items.as_mut().and_then(|i| i.page.cancel()) {
+            self.effects.push(Effect::Abort(id));
         }
         let mut st = ItemsState::new(table.to_string(), Some(info), &self.settings, &self.project);
         if request.page_size.is_none() {
@@ -824,11 +722,10 @@ impl App {
         let Some(items) = self.items.as_mut() else {
             return;
         };
-        if let Some(t) = items.task.take() {
-            t.abort();
-        }
         // The aborted request never answers: it no longer counts as loading.
-        items.loading = false;
+        if let Some(id) = items.page.cancel() {
+            self.effects.push(Effect::Abort(id));
+        }
         items.rows.clear();
         items.view.clear();
         items.type_counts.clear();
@@ -846,23 +743,21 @@ impl App {
 
     /// Requests the page after the last one loaded, unless one is in flight.
     fn fetch_next_page(&mut self) {
-        let id = self.id();
-        let Some(db) = self.db.clone() else { return };
+        if self.db.is_none() {
+            return;
+        }
         let Some(items) = self.items.as_mut() else {
             return;
         };
-        if items.loading || items.done || items.info.is_none() {
+        if items.loading() || items.done || items.info.is_none() {
             return;
         }
-        items.req = id;
-        items.loading = true;
-        let req = items.request.clone();
-        let start = items.next.clone();
-        let tx = self.tx.clone();
-        items.task = Some(tokio::spawn(async move {
-            let r = db.fetch_page(&req, start).await;
-            let _ = tx.send(Msg::Page(id, r));
-        }));
+        let id = items.page.start().id;
+        self.effects.push(Effect::FetchPage {
+            id,
+            request: items.request.clone(),
+            start: items.next.clone(),
+        });
     }
 
     /// Loads more when the cursor nears the end of what is loaded (or `G`
@@ -872,7 +767,7 @@ impl App {
         let prefetch = self.settings.ui.prefetch_rows;
         let need = self.items.as_ref().is_some_and(|i| {
             !i.done
-                && !i.loading
+                && !i.loading()
                 && i.error.is_none()
                 && ((!i.view.is_empty() && i.selected + prefetch >= i.view.len())
                     || i.view.len() < i.want_rows)
@@ -893,36 +788,36 @@ impl App {
             }
             Msg::Event(Event::Resize(..)) => true,
             Msg::Event(_) => false,
-            Msg::Tables(id, r) => {
-                if id != self.tables.req {
+            Msg::Viewport(v) => {
+                let changed = self.viewport != v;
+                self.viewport = v;
+                if changed {
+                    self.on_viewport();
+                }
+                false
+            }
+            Msg::Tables(m) => {
+                if let crate::app::tui::screens::tables::TablesMsg::Listed(_, r) = &m {
+                    match r {
+                        Ok(_) => self.sso_expired = None,
+                        Err(e) => self.note_error(e),
+                    }
+                }
+                on_screen!(self.tables, Effect::Tables, |st, cx| st.update(&mut cx, m))
+            }
+            Msg::Described(id, name, r) => {
+                if self.describing.get(&name) != Some(&id) {
+                    // Superseded (the descriptions were read again).
                     return false;
                 }
-                match r {
-                    Ok(mut v) => {
-                        self.sso_expired = None;
-                        v.sort();
-                        self.load_sparks(&v);
-                        self.tables.list = Loadable::Ready(v);
-                        self.tables.selected = 0;
-                        if let Some(n) = self.tables.selected_name() {
-                            self.describe(&n);
-                        }
-                    }
-                    Err(e) => {
-                        self.note_error(&e);
-                        self.tables.list = Loadable::Failed(e);
-                    }
-                }
-                true
-            }
-            Msg::Described(_id, name, r) => {
+                self.describing.remove(&name);
                 let r = *r;
                 let ok = r.as_ref().ok().cloned();
                 let err = r.as_ref().err().cloned();
                 if let Some(e) = &err {
                     self.note_error(e);
                 }
-                self.tables.describe.insert(
+                self.described.insert(
                     name.clone(),
                     match r {
                         Ok(i) => Loadable::Ready(i),
@@ -992,24 +887,14 @@ impl App {
             Msg::Connected(id, r) => self.on_connected(id, *r),
             Msg::Audit(m) => self.on_audit_msg(m),
             Msg::Exported(id, r) => self.on_exported(id, r),
-            Msg::Sparks(r) => {
-                match r {
-                    Ok(m) => self.tables.sparks.extend(m),
-                    // Sparklines are a nicety: say why once, in the log.
-                    Err(e) => tracing::warn!("throttle sparklines: {e}"),
-                }
-                true
-            }
             Msg::Page(id, r) => {
                 let Some(items) = self.items.as_mut() else {
                     return false;
                 };
-                if id != items.req {
+                if !items.page.accept(id) {
                     // A stale page of a superseded request.
                     return false;
                 }
-                items.loading = false;
-                items.task = None;
                 let failed = r.as_ref().err().cloned();
                 if r.is_ok() {
                     self.sso_expired = None;
@@ -1048,9 +933,8 @@ impl App {
 
     /// Loads the tables list unless it is loaded or loading.
     pub(crate) fn load_tables_if_idle(&mut self) {
-        if matches!(self.tables.list, Loadable::Idle | Loadable::Failed(_)) {
-            self.load_tables();
-        }
+        on_screen!(self.tables, Effect::Tables, |st, cx| st
+            .load_if_idle(&mut cx));
     }
 
     /// Runs the items view's request again from its first page (after a
@@ -1193,42 +1077,21 @@ impl App {
     }
 
     fn page_rows(&self) -> usize {
-        20
+        self.viewport.rows.max(1)
+    }
+
+    /// The list in front got another height: keep its selection in view.
+    fn on_viewport(&mut self) {
+        let rows = self.viewport.rows;
+        match self.screen {
+            Screen::Tables => self.tables.nav.cursor.follow(rows),
+            _ => {}
+        }
     }
 
     fn tables_action(&mut self, action: Action) {
-        let n = self.tables.visible().len();
-        let before = self.tables.selected;
-        let page = self.page_rows();
-        let sel = &mut self.tables.selected;
-        match action {
-            Action::Down => *sel = (*sel + 1).min(n.saturating_sub(1)),
-            Action::Up => *sel = sel.saturating_sub(1),
-            Action::PageDown => *sel = (*sel + page).min(n.saturating_sub(1)),
-            Action::PageUp => *sel = sel.saturating_sub(page),
-            Action::Top => *sel = 0,
-            Action::Bottom => *sel = n.saturating_sub(1),
-            Action::Refresh => {
-                self.tables.describe.clear();
-                self.load_tables();
-            }
-            Action::Filter => self.input = Some(Input::TablesFilter),
-            Action::Back if !self.tables.filter.is_empty() => {
-                self.tables.filter.clear();
-                self.tables.selected = 0;
-            }
-            Action::Open => {
-                if let Some(name) = self.tables.selected_name() {
-                    self.open_table(&name);
-                }
-            }
-            _ => {}
-        }
-        if self.tables.selected != before
-            && let Some(name) = self.tables.selected_name()
-        {
-            self.describe(&name);
-        }
+        on_screen!(self.tables, Effect::Tables, |st, cx| st
+            .on_action(&mut cx, action));
     }
 
     fn items_action(&mut self, action: Action) {
@@ -1262,12 +1125,12 @@ impl App {
                     items.text_filter.clear();
                     items.refilter();
                 } else {
-                    if let Some(t) = items.task.take() {
-                        t.abort();
+                    if let Some(id) = items.page.cancel() {
+                        self.effects.push(Effect::Abort(id));
                     }
                     self.items = None;
                     self.screen = Screen::Tables;
-                    if matches!(self.tables.list, Loadable::Idle) {
+                    if matches!(self.tables.list.state, Loadable::Idle) {
                         self.load_tables();
                     }
                     return;
@@ -1515,17 +1378,8 @@ impl App {
         };
         match input {
             Input::TablesFilter => {
-                if edit_line(&mut self.tables.filter, &k) {
-                    self.tables.selected = 0;
-                }
-                if !matches!(k.code, KeyCode::Enter | KeyCode::Esc) {
-                    self.input = Some(Input::TablesFilter);
-                } else if k.code == KeyCode::Esc {
-                    self.tables.filter.clear();
-                }
-                if let Some(n) = self.tables.selected_name() {
-                    self.describe(&n);
-                }
+                on_screen!(self.tables, Effect::Tables, |st, cx| st
+                    .on_filter_key(&mut cx, &k));
             }
             Input::TextFilter => {
                 let Some(items) = self.items.as_mut() else {
@@ -1715,23 +1569,6 @@ fn plain_text(v: &AttributeValue) -> String {
     match v {
         AttributeValue::S(s) | AttributeValue::N(s) => s.clone(),
         other => value::cell_text(other, 200),
-    }
-}
-
-/// Applies an editing key to a one-line text; true when the text changed.
-pub fn edit_line(s: &mut String, k: &KeyEvent) -> bool {
-    match k.code {
-        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-            s.push(c);
-            true
-        }
-        KeyCode::Char('u') => {
-            let changed = !s.is_empty();
-            s.clear();
-            changed
-        }
-        KeyCode::Backspace => s.pop().is_some(),
-        _ => false,
     }
 }
 

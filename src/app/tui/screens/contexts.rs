@@ -231,7 +231,7 @@ impl App {
         self.db = Some(db);
         self.fatal = None;
         self.sso_expired = None;
-        self.tables.describe.clear();
+        self.described.clear();
         self.tables.sparks.clear();
         self.flash(Level::Info, format!("connected: {}", self.ctx.describe()));
         if keep_view {

@@ -14,6 +14,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::app::audit::{AuditEntry, AuditLog};
+use crate::app::editor::EditorRequest;
 use crate::app::project::writes::guard_of;
 use crate::app::tui::state::{App, Input, ItemsState, Level, Msg, Row, Screen, edit_line};
 use crate::dynamo::Item;
@@ -27,35 +28,6 @@ use crate::dynamo::write::{WriteError, Writer, key_text};
 const BULK_CONCURRENCY: usize = 8;
 /// Keys listed in a bulk confirmation.
 pub const BULK_PREVIEW: usize = 8;
-
-/// Text to edit in `$EDITOR`; the event loop suspends the terminal, runs the
-/// editor and sends [`Msg::Edited`] with what was saved.
-#[derive(Debug, Clone)]
-pub struct EditorRequest {
-    pub info: TableInfo,
-    /// The item as read (None: a new item).
-    pub before: Option<Item>,
-    pub format: EditFormat,
-    pub text: String,
-    /// The row of the items view it came from.
-    pub row: Option<usize>,
-}
-
-impl EditorRequest {
-    /// Runs the editor (blocking) and returns its message.
-    pub fn run(self) -> Msg {
-        match crate::app::editor::editor_command() {
-            Ok(cmd) => self.run_with(&cmd),
-            Err(e) => Msg::Edited(Box::new(self), Err(e)),
-        }
-    }
-
-    /// Runs the given editor command (program and arguments) on the text.
-    pub fn run_with(self, cmd: &[String]) -> Msg {
-        let r = crate::app::editor::edit_with(cmd, &self.text, "item.json");
-        Msg::Edited(Box::new(self), r)
-    }
-}
 
 /// A write waiting for confirmation.
 #[derive(Debug, Clone)]

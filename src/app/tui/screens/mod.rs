@@ -9,3 +9,4 @@ pub mod export;
 pub mod metrics;
 pub mod migrate;
 pub mod seed;
+pub mod tables;

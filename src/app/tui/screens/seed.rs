@@ -169,10 +169,14 @@ impl App {
                 );
                 let known = self.pattern_table_info();
                 let missing = matches!(
-                    self.tables.describe.get(&table),
+                    self.described.get(&table),
                     Some(crate::app::tui::state::Loadable::Failed(e)) if e.code == "ResourceNotFoundException"
                 ) || (known.is_none()
-                    && matches!(&self.tables.list, crate::app::tui::state::Loadable::Ready(v) if !v.contains(&table)));
+                    && self
+                        .tables
+                        .list
+                        .ready()
+                        .is_some_and(|v| !v.contains(&table)));
                 if reset && missing {
                     self.flash(Level::Warn, format!("table `{table}` does not exist"));
                     return;
@@ -463,7 +467,7 @@ impl App {
                         });
                         self.refresh_checkpoints();
                         // The table list may have a new table.
-                        self.tables.describe.clear();
+                        self.described.clear();
                         self.load_tables();
                     }
                     Err(e) => {

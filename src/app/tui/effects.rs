@@ -1,0 +1,133 @@
+//! The one place effects run. Updates return effects as data; the event
+//! loop hands them here. Each runs on its own task with the clients it
+//! needs ([`Deps`]) and reports back as a message on the channel. Tasks of
+//! requests are kept by request id, so a superseded or abandoned request's
+//! task is aborted ([`Effect::Abort`]).
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+use crate::app::tui::msg::Msg;
+use crate::app::tui::request::ReqId;
+use crate::app::tui::screens::tables::{self, TablesEffect};
+use crate::app::tui::task::{Deps, Reply, Tracked};
+use crate::dynamo::Item;
+use crate::dynamo::request::ItemsRequest;
+
+/// Something an update wants done.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Abort the task of a request (superseded, or its screen was left).
+    Abort(ReqId),
+    /// DescribeTable (the answer is kept for every screen).
+    Describe {
+        id: ReqId,
+        table: String,
+    },
+    /// One page of the items view's request.
+    FetchPage {
+        id: ReqId,
+        request: ItemsRequest,
+        start: Option<Item>,
+    },
+    Tables(TablesEffect),
+}
+
+impl Effect {
+    fn request_id(&self) -> Option<ReqId> {
+        match self {
+            Effect::Abort(_) => None,
+            Effect::Describe { id, .. } | Effect::FetchPage { id, .. } => Some(*id),
+            Effect::Tables(e) => e.request_id(),
+        }
+    }
+}
+
+/// Runs effects on tasks; holds the tasks of requests by id.
+pub struct Runner {
+    tx: UnboundedSender<Msg>,
+    tasks: HashMap<ReqId, AbortHandle>,
+}
+
+impl Runner {
+    pub fn new(tx: UnboundedSender<Msg>) -> Runner {
+        Runner {
+            tx,
+            tasks: HashMap::new(),
+        }
+    }
+
+    fn reply<M: 'static>(&self, wrap: fn(M) -> Msg) -> Reply<M> {
+        let tx = self.tx.clone();
+        Reply::new(move |m| {
+            // The application has quit when nobody listens: nothing to do.
+            let _ = tx.send(wrap(m));
+        })
+    }
+
+    fn spawn(&mut self, id: Option<ReqId>, f: impl Future<Output = ()> + Send + 'static) {
+        let task = tokio::spawn(f);
+        if let Some(id) = id {
+            self.tasks.insert(id, task.abort_handle());
+        }
+    }
+
+    /// Requests whose tasks are still running.
+    pub fn running(&self) -> usize {
+        self.tasks.values().filter(|h| !h.is_finished()).count()
+    }
+
+    /// Runs one effect.
+    pub fn run(&mut self, effect: Effect, deps: Deps) {
+        self.tasks.retain(|_, h| !h.is_finished());
+        let id = effect.request_id();
+        match effect {
+            Effect::Abort(id) => {
+                if let Some(h) = self.tasks.remove(&id) {
+                    h.abort();
+                }
+            }
+            Effect::Describe { id, table } => {
+                let tx = self.tx.clone();
+                self.spawn(Some(id), async move {
+                    let r = match &deps.db {
+                        Some(db) => db.describe(&table).await,
+                        None => Err(crate::dynamo::error::AwsError::new(
+                            "NotConnected",
+                            "not connected",
+                        )),
+                    };
+                    let _ = tx.send(Msg::Described(id, table, Box::new(r)));
+                });
+            }
+            Effect::FetchPage { id, request, start } => {
+                let tx = self.tx.clone();
+                self.spawn(Some(id), async move {
+                    let r = match &deps.db {
+                        Some(db) => db.fetch_page(&request, start).await,
+                        None => Err(crate::dynamo::error::AwsError::new(
+                            "NotConnected",
+                            "not connected",
+                        )),
+                    };
+                    let _ = tx.send(Msg::Page(id, r));
+                });
+            }
+            Effect::Tables(e) => {
+                let reply = self.reply(Msg::Tables);
+                self.spawn(id, tables::perform(e, deps, reply));
+            }
+        }
+    }
+
+    /// Runs every effect the application asked for.
+    pub fn run_all(&mut self, app: &mut crate::app::tui::state::App) {
+        for e in app.take_effects() {
+            let deps = app.deps();
+            self.run(e, deps);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The text inputs drawn over a screen (one open at a time): filters, the
+//! query form, the pattern form, the command palette, one-line edits and
+//! the typed table name that unlocks a protected table.
+
+use crate::app::patterns::PatternForm;
+use crate::app::tui::palette::Palette;
+
+/// Which text input is open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    TablesFilter,
+    TextFilter,
+    ServerFilter {
+        text: String,
+        error: Option<String>,
+    },
+    Query(QueryForm),
+    PatternsFilter,
+    PatternForm(PatternForm),
+    /// The command line (`:`).
+    Palette(Palette),
+    /// `name=value` for the marked items.
+    BulkSet {
+        text: String,
+        error: Option<String>,
+    },
+    /// A new value for one string or number attribute (detail view).
+    QuickEdit {
+        attr: String,
+        text: String,
+        error: Option<String>,
+    },
+    /// The table name, typed to unlock writes to a protected table.
+    Unlock {
+        table: String,
+        typed: String,
+        error: Option<String>,
+    },
+    ContextsFilter,
+    AuditFilter,
+}
+
+/// The query form: index, partition key value, sort-key condition, filter.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryForm {
+    /// 0 = table, i = indexes[i-1].
+    pub index: usize,
+    pub pk: String,
+    pub sk_op: usize,
+    pub sk: String,
+    pub sk2: String,
+    pub filter: String,
+    pub descending: bool,
+    pub field: usize,
+    pub error: Option<String>,
+}
+
+impl QueryForm {
+    pub const FIELDS: [&'static str; 7] = [
+        "Index",
+        "Partition key",
+        "Sort op",
+        "Sort key",
+        "…and",
+        "Filter",
+        "Order",
+    ];
+}
