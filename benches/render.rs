@@ -60,7 +60,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             // Move the cursor so each frame differs.
             if let Some(st) = app.items.as_mut() {
-                st.selected = (i * 7919) % 100_000;
+                st.cursor.selected = (i * 7919) % 100_000;
             }
             i += 1;
             terminal.draw(|f| dyntui::views::render(f, &app)).unwrap();

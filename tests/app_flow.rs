@@ -13,6 +13,7 @@ use common::{db, demo_design, unique};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Settings, demo_project};
+use dyntui::app::tui::screens::items::ItemsMsg;
 use dyntui::app::tui::screens::migrate::Files;
 use dyntui::app::tui::state::{App, Input, Loadable, Msg, Screen};
 use dyntui::dynamo::demo::{DemoSize, generate};
@@ -217,13 +218,13 @@ async fn query_form_runs_a_query_and_stale_pages_are_dropped() {
 
     // A reply for an older request id is dropped.
     let before = st.rows.len();
-    let stale = Msg::Page(
+    let stale = Msg::Items(ItemsMsg::Page(
         0,
         Ok(dyntui::dynamo::client::Page {
             items: items.clone(),
             ..Default::default()
         }),
-    );
+    ));
     assert!(!app.update(stale));
     assert_eq!(app.items.as_ref().unwrap().rows.len(), before);
 

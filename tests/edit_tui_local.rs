@@ -140,7 +140,7 @@ impl Harness {
             .iter()
             .position(|&i| items.rows[i].item().get("SK") == Some(&s(sk)))
             .unwrap_or_else(|| panic!("row {sk} in view"));
-        items.selected = pos;
+        items.cursor.selected = pos;
     }
 
     fn audit(&self) -> Vec<dyntui::app::audit::AuditEntry> {

@@ -199,7 +199,7 @@ fn select_first(app: &mut App, entity: &str) {
     for _ in 0..pos {
         press(app, KeyCode::Char('j'));
     }
-    assert_eq!(app.items.as_ref().unwrap().selected, pos);
+    assert_eq!(app.items.as_ref().unwrap().cursor.selected, pos);
 }
 
 fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -923,7 +923,9 @@ fn customer_orders_results() -> (App, String) {
     assert_eq!(req.page_size, Some(25));
     assert!(!req.forward);
     app.show_loaded_items(info, req, orders);
-    app.items.as_mut().unwrap().pattern = Some("customer-orders".into());
+    let items = app.items.as_mut().unwrap();
+    let req = items.request.clone();
+    items.set_request(req, Some("customer-orders".into()));
     (app, id)
 }
 

@@ -2,8 +2,6 @@
 //! table of decoded items. Only the visible rows are laid out, so a view
 //! holding 100,000 items draws as fast as one holding 50.
 
-use std::collections::HashMap;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -11,13 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use super::{SPINNER, render_error};
-use crate::app::tui::state::{App, ItemsState, Row as ItemRow};
+use crate::app::tui::screens::items::{ItemsState, Row as ItemRow};
+use crate::app::tui::state::App;
 use crate::dynamo::entity::Decoder;
 use crate::dynamo::value;
-
-/// Rows of derived columns are sampled from at most this many items of a type.
-const COLUMN_SAMPLE: usize = 200;
-const MAX_DERIVED_COLUMNS: usize = 8;
 
 /// Draws the items view; returns the rows of items it has room for.
 pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
@@ -26,7 +21,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     };
     let t = &app.settings.theme;
     // A pattern's compiled request is shown under what ran.
-    let compiled = items.pattern.as_ref().map(|_| compiled_line(items));
+    let compiled = items.compiled.clone();
     let [head, compiled_area, types, body] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(compiled.as_ref().map_or(0, |c| {
@@ -106,36 +101,6 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
 }
 
 /// `KeyConditionExpression ... | names {...} | values {...}` on one line.
-fn compiled_line(items: &ItemsState) -> String {
-    let c = items.request.compile();
-    let mut parts = Vec::new();
-    if let Some(i) = &c.index {
-        parts.push(format!("IndexName {i}"));
-    }
-    if let Some(k) = &c.key_condition {
-        parts.push(format!("KeyConditionExpression {k}"));
-    }
-    if let Some(fl) = &c.filter {
-        parts.push(format!("FilterExpression {fl}"));
-    }
-    if let Some(p) = &c.projection {
-        parts.push(format!("ProjectionExpression {p}"));
-    }
-    if !c.names.is_empty() {
-        let names: Vec<String> = c.names.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        parts.push(format!("names {}", names.join(" ")));
-    }
-    if !c.values.is_empty() {
-        let values: Vec<String> = c
-            .values
-            .iter()
-            .map(|(k, v)| format!("{k}={}", value::cell_text(v, 40)))
-            .collect();
-        parts.push(format!("values {}", values.join(" ")));
-    }
-    parts.join(" │ ")
-}
-
 /// The columns shown: header and how to fill each cell.
 enum Col {
     Type,
@@ -169,7 +134,7 @@ fn columns(items: &ItemsState) -> Vec<Col> {
                 .map(|d| d.columns.clone())
                 .unwrap_or_default();
             let attrs = if configured.is_empty() {
-                derived_columns(items)
+                items.derived_columns.clone()
             } else {
                 configured
             };
@@ -178,56 +143,6 @@ fn columns(items: &ItemsState) -> Vec<Col> {
         None => cols.push(Col::Summary),
     }
     cols
-}
-
-/// The most common non-key attributes among loaded items of the filtered
-/// type (sampled, and cached until the view changes).
-fn derived_columns(items: &ItemsState) -> Vec<String> {
-    let stamp = (items.type_filter, items.view.len());
-    if let Some((t, n, cols)) = items.derived_columns.borrow().as_ref()
-        && (*t, *n) == stamp
-    {
-        return cols.clone();
-    }
-    let mut freq: HashMap<String, usize> = HashMap::new();
-    for &i in items.view.iter().take(COLUMN_SAMPLE) {
-        for k in items.rows[i].item().into_keys() {
-            if !is_key_attr(items, &k) {
-                *freq.entry(k).or_default() += 1;
-            }
-        }
-    }
-    let mut v: Vec<(String, usize)> = freq.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let cols: Vec<String> = v
-        .into_iter()
-        .take(MAX_DERIVED_COLUMNS)
-        .map(|(k, _)| k)
-        .collect();
-    *items.derived_columns.borrow_mut() = Some((stamp.0, stamp.1, cols.clone()));
-    cols
-}
-
-fn is_key_attr(items: &ItemsState, name: &str) -> bool {
-    let keys = items.decoder.keys();
-    name == keys.pk
-        || keys.sk.as_deref() == Some(name)
-        || items.decoder.is_index_key(name)
-        || is_type_attr(name)
-}
-
-fn is_type_attr(name: &str) -> bool {
-    matches!(
-        name,
-        "Type"
-            | "type"
-            | "entity_type"
-            | "entityType"
-            | "__edb_e__"
-            | "__edb_v__"
-            | "_et"
-            | "_type"
-    )
 }
 
 fn header(c: &Col) -> String {
@@ -297,7 +212,7 @@ fn summary_text(items: &ItemsState, row: &ItemRow, max_total: usize, max_cell: u
     };
     if configured.is_empty() {
         for k in value::ordered_names(&row.item, &[]) {
-            if !is_key_attr(items, k)
+            if !items.is_key_attr(k)
                 && let Some(v) = row.item.get(k)
             {
                 push(k, v);
@@ -341,14 +256,8 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
         return;
     }
     // Keep the cursor on screen; lay out only the visible window.
-    let sel = items.selected.min(items.view.len() - 1);
-    let mut offset = items.offset.get();
-    if sel < offset {
-        offset = sel;
-    } else if inner_h > 0 && sel >= offset + inner_h {
-        offset = sel + 1 - inner_h;
-    }
-    items.offset.set(offset);
+    let sel = items.cursor.selected.min(items.view.len() - 1);
+    let offset = items.cursor.first_shown(inner_h);
     let end = (offset + inner_h).min(items.view.len());
     let width = area.width as usize;
     // Only the rows on screen are decoded.

@@ -88,6 +88,10 @@ pub enum Core {
         pattern: String,
         values: std::collections::BTreeMap<String, String>,
     },
+    /// Open the item under the items view's cursor.
+    OpenDetail,
+    /// Leave the items view for the tables list.
+    CloseItems,
     /// Load the tables list (again).
     ReloadTables,
     /// Run the items view's request again from its first page.

@@ -12,10 +12,9 @@ use tokio::task::AbortHandle;
 
 use crate::app::tui::msg::Msg;
 use crate::app::tui::request::ReqId;
+use crate::app::tui::screens::items::{self, ItemsEffect};
 use crate::app::tui::screens::tables::{self, TablesEffect};
 use crate::app::tui::task::{Deps, Reply, Tracked};
-use crate::dynamo::Item;
-use crate::dynamo::request::ItemsRequest;
 
 /// Something an update wants done.
 #[derive(Debug, Clone)]
@@ -27,21 +26,17 @@ pub enum Effect {
         id: ReqId,
         table: String,
     },
-    /// One page of the items view's request.
-    FetchPage {
-        id: ReqId,
-        request: ItemsRequest,
-        start: Option<Item>,
-    },
     Tables(TablesEffect),
+    Items(ItemsEffect),
 }
 
 impl Effect {
     fn request_id(&self) -> Option<ReqId> {
         match self {
             Effect::Abort(_) => None,
-            Effect::Describe { id, .. } | Effect::FetchPage { id, .. } => Some(*id),
+            Effect::Describe { id, .. } => Some(*id),
             Effect::Tables(e) => e.request_id(),
+            Effect::Items(e) => e.request_id(),
         }
     }
 }
@@ -103,22 +98,13 @@ impl Runner {
                     let _ = tx.send(Msg::Described(id, table, Box::new(r)));
                 });
             }
-            Effect::FetchPage { id, request, start } => {
-                let tx = self.tx.clone();
-                self.spawn(Some(id), async move {
-                    let r = match &deps.db {
-                        Some(db) => db.fetch_page(&request, start).await,
-                        None => Err(crate::dynamo::error::AwsError::new(
-                            "NotConnected",
-                            "not connected",
-                        )),
-                    };
-                    let _ = tx.send(Msg::Page(id, r));
-                });
-            }
             Effect::Tables(e) => {
                 let reply = self.reply(Msg::Tables);
                 self.spawn(id, tables::perform(e, deps, reply));
+            }
+            Effect::Items(e) => {
+                let reply = self.reply(Msg::Items);
+                self.spawn(id, items::perform(e, deps, reply));
             }
         }
     }

@@ -8,11 +8,12 @@ use crate::app::tui::cx::Viewport;
 use crate::app::tui::request::ReqId;
 use crate::app::tui::screens::audit::AuditMsg;
 use crate::app::tui::screens::edit::EditMsg;
+use crate::app::tui::screens::items::ItemsMsg;
 use crate::app::tui::screens::metrics::MetricsMsg;
 use crate::app::tui::screens::migrate::MigrateMsg;
 use crate::app::tui::screens::seed::SeedMsg;
 use crate::app::tui::screens::tables::TablesMsg;
-use crate::dynamo::client::{Dynamo, Page, TableInfo};
+use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::error::AwsError;
 
 #[derive(Debug)]
@@ -23,7 +24,7 @@ pub enum Msg {
     Tables(TablesMsg),
     /// A table's description (the application keeps them for all screens).
     Described(ReqId, String, Box<Result<TableInfo, AwsError>>),
-    Page(ReqId, Result<Page, AwsError>),
+    Items(ItemsMsg),
     Seed(SeedMsg),
     Migrate(MigrateMsg),
     Metrics(MetricsMsg),

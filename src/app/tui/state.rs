@@ -3,7 +3,7 @@
 //! never touch this state. The latest request wins: every request carries an
 //! id, replies with an older id are dropped and superseded tasks are aborted.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use std::time::Instant;
 
@@ -31,14 +31,9 @@ use crate::app::tui::screens::seed::SeedState;
 pub use crate::app::tui::screens::tables::TablesState;
 use crate::app::tui::task::Deps;
 use crate::dynamo::client::{Dynamo, TableInfo};
-use crate::dynamo::compact::CompactItem;
-use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
 use crate::dynamo::error::{AwsError, ConnContext};
-use crate::dynamo::request::{
-    Filter, ItemsRequest, RequestKind, SORT_OPS, SortCondition, SortText, query_of_text,
-    shell_quote,
-};
-use crate::dynamo::{AttributeValue, Item, value};
+use crate::dynamo::request::ItemsRequest;
+use crate::dynamo::{Item, value};
 
 /// A screen's context over the application's parts.
 macro_rules! cx {
@@ -64,6 +59,17 @@ macro_rules! cx {
 /// Runs a screen's update with its context; queues the effects it asked
 /// for (wrapped as the application's) and carries out its requests.
 macro_rules! on_screen {
+    ($app:ident . $field:ident ?, $wrap:path, |$st:ident, $cx:ident| $body:expr) => {{
+        let mut $cx = cx!($app);
+        let r = match $app.$field.as_mut() {
+            Some($st) => Some($body),
+            None => None,
+        };
+        let (fx, core) = ($cx.fx, $cx.core);
+        $app.effects.extend(fx.into_iter().map($wrap));
+        $app.apply_core(core);
+        r
+    }};
     ($app:ident . $field:ident, $wrap:path, |$st:ident, $cx:ident| $body:expr) => {{
         let mut $cx = cx!($app);
         let $st = &mut $app.$field;
@@ -77,261 +83,9 @@ macro_rules! on_screen {
 
 pub use crate::app::tui::msg::Msg;
 
-/// A decoded item and its classification (rows on screen, the detail view).
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub item: Item,
-    pub class: Classified,
-}
-
-/// A loaded item, held compactly, and its classification.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    pub data: CompactItem,
-    pub class: Classified,
-}
-
-impl Loaded {
-    /// The decoded item (empty, and logged, if the bytes were corrupt).
-    pub fn item(&self) -> Item {
-        self.data.decode().unwrap_or_else(|e| {
-            tracing::error!("{e}");
-            Item::new()
-        })
-    }
-
-    pub fn row(&self) -> Row {
-        Row {
-            item: self.item(),
-            class: self.class.clone(),
-        }
-    }
-}
-
-/// Totals over the pages of the current request.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Stats {
-    pub pages: u32,
-    pub count: u64,
-    pub scanned: u64,
-    pub consumed: f64,
-    pub last_ms: u128,
-}
-
-/// Columns derived for a type: (type filter, rows in view, columns).
-pub type DerivedColumns = (Option<EntityId>, usize, Vec<String>);
-
-pub struct ItemsState {
-    pub table: String,
-    pub info: Option<TableInfo>,
-    pub decoder: Decoder,
-    pub request: ItemsRequest,
-    /// Loaded items, compact: a decoded item costs ~5x its size.
-    pub rows: Vec<Loaded>,
-    /// Indices into `rows` that pass the text and type filters.
-    pub view: Vec<usize>,
-    /// LastEvaluatedKey of the last page; None with `done` = all loaded.
-    pub next: Option<Item>,
-    pub done: bool,
-    /// The page in flight.
-    pub page: crate::app::tui::request::Request<()>,
-    pub error: Option<AwsError>,
-    pub stats: Stats,
-    pub selected: usize,
-    pub text_filter: String,
-    pub type_filter: Option<EntityId>,
-    pub type_counts: BTreeMap<Option<EntityId>, usize>,
-    pub show_index_keys: bool,
-    pub raw_keys: bool,
-    /// Keep-going target: load pages until this many rows are in view (G).
-    pub want_rows: usize,
-    /// The saved pattern that produced the request, if any.
-    pub pattern: Option<String>,
-    /// First visible row (kept by the view so scrolling is stable).
-    pub offset: std::cell::Cell<usize>,
-    /// Derived columns of the filtered type, cached by the view.
-    pub derived_columns: std::cell::RefCell<Option<DerivedColumns>>,
-    /// Marked rows (indices into `rows`) for bulk delete and bulk set.
-    pub marks: BTreeSet<usize>,
-    /// Keys (exact, as DynamoDB JSON) of items created or moved here from
-    /// this view: a later page that holds them does not show them twice.
-    pub local_keys: HashSet<String>,
-}
-
-impl ItemsState {
-    fn new(table: String, info: Option<TableInfo>, app: &Settings, project: &Project) -> Self {
-        let keys = info.as_ref().map(table_keys).unwrap_or_default();
-        ItemsState {
-            request: ItemsRequest {
-                page_size: Some(app.ui.page_size),
-                ..ItemsRequest::scan(table.clone())
-            },
-            table,
-            info,
-            decoder: Decoder::new(&project.decode, keys),
-            rows: Vec::new(),
-            view: Vec::new(),
-            next: None,
-            done: false,
-            page: Default::default(),
-            error: None,
-            stats: Stats::default(),
-            selected: 0,
-            text_filter: String::new(),
-            type_filter: None,
-            type_counts: BTreeMap::new(),
-            show_index_keys: app.ui.show_index_keys,
-            raw_keys: false,
-            want_rows: 0,
-            pattern: None,
-            offset: std::cell::Cell::new(0),
-            derived_columns: std::cell::RefCell::new(None),
-            marks: BTreeSet::new(),
-            local_keys: HashSet::new(),
-        }
-    }
-
-    /// True while a page is in flight.
-    pub fn loading(&self) -> bool {
-        self.page.is_loading()
-    }
-
-    /// The item under the cursor, decoded.
-    pub fn selected_row(&self) -> Option<Row> {
-        self.view
-            .get(self.selected)
-            .and_then(|i| self.rows.get(*i))
-            .map(Loaded::row)
-    }
-
-    /// Type filter, then a case-insensitive text match on attribute names and
-    /// values (searched in the compact bytes, without decoding).
-    fn row_matches(&self, row: &Loaded, needle: &str) -> bool {
-        if let Some(t) = self.type_filter
-            && row.class.entity != Some(t)
-        {
-            return false;
-        }
-        needle.is_empty() || row.data.contains_ignore_case(needle)
-    }
-
-    /// Recomputes the view after a filter change.
-    pub fn refilter(&mut self) {
-        let needle = self.text_filter.clone();
-        let view: Vec<usize> = (0..self.rows.len())
-            .filter(|i| self.row_matches(&self.rows[*i], &needle))
-            .collect();
-        self.view = view;
-        if self.selected >= self.view.len() {
-            self.selected = self.view.len().saturating_sub(1);
-        }
-    }
-
-    fn push_page(&mut self, items: Vec<Item>) {
-        let needle = self.text_filter.clone();
-        self.rows.reserve(items.len());
-        for item in items {
-            if !self.local_keys.is_empty()
-                && self
-                    .exact_key(&item)
-                    .is_some_and(|k| self.local_keys.contains(&k))
-            {
-                // Created or moved here from this view: already shown.
-                continue;
-            }
-            let class = self.decoder.classify(&item);
-            *self.type_counts.entry(class.entity).or_default() += 1;
-            let row = Loaded {
-                data: CompactItem::encode(&item),
-                class,
-            };
-            if self.row_matches(&row, &needle) {
-                self.view.push(self.rows.len());
-            }
-            self.rows.push(row);
-        }
-    }
-
-    /// The item's primary key as compact DynamoDB JSON (exact).
-    pub fn exact_key(&self, item: &Item) -> Option<String> {
-        let key = self.info.as_ref()?.key_of(item)?;
-        Some(json_compact(&value::item_to_dynamo(&key)))
-    }
-
-    /// The index into `rows` of the row under the cursor.
-    pub fn selected_index(&self) -> Option<usize> {
-        self.view.get(self.selected).copied()
-    }
-
-    fn loaded(&mut self, item: &Item) -> Loaded {
-        Loaded {
-            data: CompactItem::encode(item),
-            class: self.decoder.classify(item),
-        }
-    }
-
-    /// Replaces row `i` with `item` (as written).
-    pub fn replace_row(&mut self, i: usize, item: &Item) {
-        let row = self.loaded(item);
-        if let Some(old) = self.rows.get_mut(i) {
-            if let Some(n) = self.type_counts.get_mut(&old.class.entity) {
-                *n = n.saturating_sub(1);
-            }
-            *self.type_counts.entry(row.class.entity).or_default() += 1;
-            *old = row;
-        }
-        self.type_counts.retain(|_, n| *n > 0);
-    }
-
-    /// Removes row `i` (deleted), keeping marks and the cursor in place.
-    pub fn remove_row(&mut self, i: usize) {
-        if i >= self.rows.len() {
-            return;
-        }
-        let old = self.rows.remove(i);
-        if let Some(n) = self.type_counts.get_mut(&old.class.entity) {
-            *n = n.saturating_sub(1);
-        }
-        self.type_counts.retain(|_, n| *n > 0);
-        self.marks = std::mem::take(&mut self.marks)
-            .into_iter()
-            .filter(|m| *m != i)
-            .map(|m| if m > i { m - 1 } else { m })
-            .collect();
-    }
-
-    /// Inserts `item` as row `at` (created here), shifting marks.
-    pub fn insert_row(&mut self, at: usize, item: &Item) {
-        let at = at.min(self.rows.len());
-        let row = self.loaded(item);
-        *self.type_counts.entry(row.class.entity).or_default() += 1;
-        self.rows.insert(at, row);
-        self.marks = std::mem::take(&mut self.marks)
-            .into_iter()
-            .map(|m| if m >= at { m + 1 } else { m })
-            .collect();
-    }
-
-    /// Puts the cursor on row `i` when it is in view.
-    pub fn select_row(&mut self, i: usize) {
-        if let Some(p) = self.view.iter().position(|r| *r == i) {
-            self.selected = p;
-        }
-    }
-
-    /// Entity types seen so far, for cycling the type filter.
-    pub fn types(&self) -> Vec<EntityId> {
-        self.type_counts.keys().filter_map(|k| *k).collect()
-    }
-}
-
-fn table_keys(info: &TableInfo) -> TableKeys {
-    TableKeys {
-        pk: info.pk.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
-        sk: info.sk.as_ref().map(|k| k.name.clone()),
-        index_key_attrs: info.index_key_attrs(),
-    }
-}
+pub use crate::app::tui::screens::items::{
+    ItemsState, Loaded, Row, Stats, get_item_command, json_compact, json_pretty, table_keys,
+};
 
 pub struct DetailState {
     pub row: Row,
@@ -634,6 +388,8 @@ impl App {
                 Core::ReloadTables => self.load_tables(),
                 Core::RestartItems => self.restart_items(),
                 Core::Editor(req) => self.editor = Some(*req),
+                Core::OpenDetail => self.open_detail(),
+                Core::CloseItems => self.close_items(),
                 Core::Quit => self.should_quit = true,
             }
         }
@@ -645,6 +401,7 @@ impl App {
         if info.is_none() {
             self.describe(name);
         }
+        self.leave_items();
         self.items = Some(ItemsState::new(
             name.to_string(),
             info,
@@ -688,15 +445,12 @@ impl App {
         mut request: ItemsRequest,
         pattern: Option<String>,
     ) {
-        if let Some(id) = self.items.as_mut().and_then(|i| i.page.cancel()) {
-            self.effects.push(Effect::Abort(id));
-        }
+        self.leave_items();
         let mut st = ItemsState::new(table.to_string(), Some(info), &self.settings, &self.project);
         if request.page_size.is_none() {
             request.page_size = Some(self.settings.ui.page_size);
         }
-        st.request = request;
-        st.pattern = pattern;
+        st.set_request(request, pattern);
         self.items = Some(st);
         self.detail = None;
         self.screen = Screen::Items;
@@ -706,8 +460,9 @@ impl App {
     /// Shows items that are already loaded (no request), e.g. results
     /// produced elsewhere; also used by tests and benchmarks.
     pub fn show_loaded_items(&mut self, info: TableInfo, request: ItemsRequest, items: Vec<Item>) {
+        self.leave_items();
         let mut st = ItemsState::new(info.name.clone(), Some(info), &self.settings, &self.project);
-        st.request = request;
+        st.set_request(request, None);
         st.stats.count = items.len() as u64;
         st.stats.scanned = items.len() as u64;
         st.stats.pages = 1;
@@ -717,64 +472,14 @@ impl App {
         self.screen = Screen::Items;
     }
 
+    /// The items view is replaced or closed: its page in flight is aborted.
+    fn leave_items(&mut self) {
+        on_screen!(self.items?, Effect::Items, |st, cx| st.leave(&mut cx));
+    }
+
     /// Drops loaded rows and starts the current request from its first page.
     pub(crate) fn restart_items(&mut self) {
-        let Some(items) = self.items.as_mut() else {
-            return;
-        };
-        // The aborted request never answers: it no longer counts as loading.
-        if let Some(id) = items.page.cancel() {
-            self.effects.push(Effect::Abort(id));
-        }
-        items.rows.clear();
-        items.view.clear();
-        items.type_counts.clear();
-        items.selected = 0;
-        items.offset.set(0);
-        items.next = None;
-        items.done = false;
-        items.error = None;
-        items.stats = Stats::default();
-        items.want_rows = 0;
-        items.marks.clear();
-        items.local_keys.clear();
-        self.fetch_next_page();
-    }
-
-    /// Requests the page after the last one loaded, unless one is in flight.
-    fn fetch_next_page(&mut self) {
-        if self.db.is_none() {
-            return;
-        }
-        let Some(items) = self.items.as_mut() else {
-            return;
-        };
-        if items.loading() || items.done || items.info.is_none() {
-            return;
-        }
-        let id = items.page.start().id;
-        self.effects.push(Effect::FetchPage {
-            id,
-            request: items.request.clone(),
-            start: items.next.clone(),
-        });
-    }
-
-    /// Loads more when the cursor nears the end of what is loaded (or `G`
-    /// asked for everything). A filter that matches nothing loaded does not
-    /// by itself read the rest of the table.
-    fn maybe_prefetch(&mut self) {
-        let prefetch = self.settings.ui.prefetch_rows;
-        let need = self.items.as_ref().is_some_and(|i| {
-            !i.done
-                && !i.loading()
-                && i.error.is_none()
-                && ((!i.view.is_empty() && i.selected + prefetch >= i.view.len())
-                    || i.view.len() < i.want_rows)
-        });
-        if need {
-            self.fetch_next_page();
-        }
+        on_screen!(self.items?, Effect::Items, |st, cx| st.restart(&mut cx));
     }
 
     // ------------------------------------------------------------ messages
@@ -846,8 +551,7 @@ impl App {
                             .take_if(|(t, _, _)| *t == name)
                             .map(|(_, p, values)| (p, values));
                         if let Some(items) = self.items.as_mut() {
-                            items.decoder = Decoder::new(&self.project.decode, table_keys(&info));
-                            items.info = Some(info.clone());
+                            items.described(info.clone(), &self.project);
                         }
                         self.warn_unfit_patterns(&info);
                         if let Some((p, values)) = pending {
@@ -859,8 +563,7 @@ impl App {
                                 Some(Ok(req)) => {
                                     self.recent.remember(&p, &values);
                                     if let Some(items) = self.items.as_mut() {
-                                        items.request = req;
-                                        items.pattern = Some(p);
+                                        items.set_request(req, Some(p));
                                     }
                                 }
                                 Some(Err(e)) => {
@@ -887,36 +590,16 @@ impl App {
             Msg::Connected(id, r) => self.on_connected(id, *r),
             Msg::Audit(m) => self.on_audit_msg(m),
             Msg::Exported(id, r) => self.on_exported(id, r),
-            Msg::Page(id, r) => {
-                let Some(items) = self.items.as_mut() else {
-                    return false;
-                };
-                if !items.page.accept(id) {
-                    // A stale page of a superseded request.
-                    return false;
-                }
-                let failed = r.as_ref().err().cloned();
-                if r.is_ok() {
-                    self.sso_expired = None;
-                }
-                match r {
-                    Ok(page) => {
-                        items.stats.pages += 1;
-                        items.stats.count += page.count.max(0) as u64;
-                        items.stats.scanned += page.scanned.max(0) as u64;
-                        items.stats.consumed += page.consumed.unwrap_or(0.0);
-                        items.stats.last_ms = page.elapsed.as_millis();
-                        items.done = page.next.is_none();
-                        items.next = page.next;
-                        items.push_page(page.items);
+            Msg::Items(m) => {
+                let crate::app::tui::screens::items::ItemsMsg::Page(id, r) = &m;
+                if self.items.as_ref().is_some_and(|i| i.page.is_current(*id)) {
+                    match r {
+                        Ok(_) => self.sso_expired = None,
+                        Err(e) => self.note_error(e),
                     }
-                    Err(e) => items.error = Some(e),
                 }
-                if let Some(e) = failed {
-                    self.note_error(&e);
-                }
-                self.maybe_prefetch();
-                true
+                on_screen!(self.items?, Effect::Items, |st, cx| st.update(&mut cx, m))
+                    .unwrap_or(false)
             }
         }
     }
@@ -1076,15 +759,16 @@ impl App {
         }
     }
 
-    fn page_rows(&self) -> usize {
-        self.viewport.rows.max(1)
-    }
-
     /// The list in front got another height: keep its selection in view.
     fn on_viewport(&mut self) {
         let rows = self.viewport.rows;
         match self.screen {
             Screen::Tables => self.tables.nav.cursor.follow(rows),
+            Screen::Items => {
+                if let Some(items) = self.items.as_mut() {
+                    items.on_viewport(rows);
+                }
+            }
             _ => {}
         }
     }
@@ -1095,212 +779,52 @@ impl App {
     }
 
     fn items_action(&mut self, action: Action) {
-        let page = self.page_rows();
-        let Some(items) = self.items.as_mut() else {
-            return;
-        };
-        let n = items.view.len();
         match action {
-            Action::Down => items.selected = (items.selected + 1).min(n.saturating_sub(1)),
-            Action::Up => items.selected = items.selected.saturating_sub(1),
-            Action::PageDown => items.selected = (items.selected + page).min(n.saturating_sub(1)),
-            Action::PageUp => items.selected = items.selected.saturating_sub(page),
-            Action::Top => items.selected = 0,
-            Action::Bottom => {
-                items.selected = n.saturating_sub(1);
-                // Keep loading pages to the real bottom.
-                items.want_rows = usize::MAX;
+            Action::Edit => self.start_edit(crate::dynamo::edit::EditFormat::Plain),
+            Action::EditDynamo => self.start_edit(crate::dynamo::edit::EditFormat::Dynamo),
+            Action::NewItem => self.start_new(),
+            Action::Delete => self.start_delete(),
+            Action::BulkSet => self.start_bulk_set(),
+            _ => {
+                on_screen!(self.items?, Effect::Items, |st, cx| st
+                    .on_action(&mut cx, action));
             }
-            Action::Back if !items.marks.is_empty() => {
-                let n = items.marks.len();
-                items.marks.clear();
-                self.flash(
-                    Level::Info,
-                    format!("{n} mark{} cleared", if n == 1 { "" } else { "s" }),
-                );
-            }
-            Action::Back => {
-                if items.type_filter.is_some() || !items.text_filter.is_empty() {
-                    items.type_filter = None;
-                    items.text_filter.clear();
-                    items.refilter();
-                } else {
-                    if let Some(id) = items.page.cancel() {
-                        self.effects.push(Effect::Abort(id));
-                    }
-                    self.items = None;
-                    self.screen = Screen::Tables;
-                    if matches!(self.tables.list.state, Loadable::Idle) {
-                        self.load_tables();
-                    }
-                    return;
-                }
-            }
-            Action::Open => {
-                if let Some(row) = items.selected_row() {
-                    let c = row.class.clone();
-                    let entity = c.entity.map(|e| items.decoder.entity_name(e).to_string());
-                    let key_fields = items.decoder.key_fields(&row.item, &c);
-                    self.detail = Some(DetailState {
-                        row,
-                        row_index: items.selected_index(),
-                        table: items.table.clone(),
-                        info: items.info.clone(),
-                        entity,
-                        key_fields,
-                        show_types: false,
-                        raw_keys: items.raw_keys,
-                        scroll: std::cell::Cell::new(0),
-                        attr: 0,
-                        follow: std::cell::Cell::new(false),
-                    });
-                    self.screen = Screen::Detail;
-                }
-            }
-            Action::Refresh => {
-                self.restart_items();
-                return;
-            }
-            Action::Filter => self.input = Some(Input::TextFilter),
-            Action::ServerFilter => {
-                let text = items
-                    .request
-                    .filter
-                    .as_ref()
-                    .map(|f| f.source.clone())
-                    .unwrap_or_default();
-                self.input = Some(Input::ServerFilter { text, error: None });
-            }
-            Action::Query => {
-                let form = QueryForm {
-                    field: 1,
-                    ..self.query_form_from_request()
-                };
-                self.input = Some(Input::Query(form));
-            }
-            Action::Scan => {
-                let Some(items) = self.items.as_mut() else {
-                    return;
-                };
-                items.request.kind = RequestKind::Scan;
-                items.request.index = None;
-                items.request.projection.clear();
-                items.pattern = None;
-                self.restart_items();
-                return;
-            }
-            Action::NextType | Action::PrevType => {
-                let types = items.types();
-                if types.is_empty() {
-                    return;
-                }
-                let pos = items
-                    .type_filter
-                    .and_then(|t| types.iter().position(|x| *x == t));
-                items.type_filter = match (action, pos) {
-                    (Action::NextType, None) => types.first().copied(),
-                    (Action::NextType, Some(p)) => types.get(p + 1).copied(),
-                    (_, None) => types.last().copied(),
-                    (_, Some(0)) => None,
-                    (_, Some(p)) => types.get(p - 1).copied(),
-                };
-                items.selected = 0;
-                items.refilter();
-            }
-            Action::CopyRequestCli => {
-                let text = items.request.to_cli(&self.ctx);
-                self.copy(text, "request as an aws dynamodb command");
-                return;
-            }
-            Action::CopyRequestJson => {
-                let text = json_pretty(&items.request.to_json_request());
-                self.copy(text, "request as JSON");
-                return;
-            }
-            Action::ToggleIndexKeys => items.show_index_keys = !items.show_index_keys,
-            Action::ToggleRawKeys => items.raw_keys = !items.raw_keys,
-            Action::CopyJson => {
-                if let Some(row) = items.selected_row() {
-                    let text = json_pretty(&value::item_to_plain(&row.item));
-                    self.copy(text, "item as JSON");
-                }
-                return;
-            }
-            Action::Mark => {
-                if let Some(i) = items.selected_index() {
-                    if !items.marks.remove(&i) {
-                        items.marks.insert(i);
-                    }
-                    items.selected = (items.selected + 1).min(n.saturating_sub(1));
-                }
-            }
-            Action::ClearMarks => items.marks.clear(),
-            Action::Edit => return self.start_edit(crate::dynamo::edit::EditFormat::Plain),
-            Action::EditDynamo => return self.start_edit(crate::dynamo::edit::EditFormat::Dynamo),
-            Action::NewItem => return self.start_new(),
-            Action::Delete => return self.start_delete(),
-            Action::BulkSet => return self.start_bulk_set(),
-            _ => {}
         }
-        self.maybe_prefetch();
     }
 
-    fn query_form_from_request(&self) -> QueryForm {
+    /// Opens the item under the items view's cursor.
+    fn open_detail(&mut self) {
         let Some(items) = self.items.as_ref() else {
-            return QueryForm::default();
+            return;
         };
-        let mut f = QueryForm::default();
-        if let Some(info) = &items.info {
-            f.index = items
-                .request
-                .index
-                .as_ref()
-                .and_then(|n| info.indexes.iter().position(|i| &i.name == n))
-                .map(|p| p + 1)
-                .unwrap_or(0);
+        if let Some(row) = items.selected_row() {
+            let c = row.class.clone();
+            let entity = c.entity.map(|e| items.decoder.entity_name(e).to_string());
+            let key_fields = items.decoder.key_fields(&row.item, &c);
+            self.detail = Some(DetailState {
+                row,
+                row_index: items.selected_index(),
+                table: items.table.clone(),
+                info: items.info.clone(),
+                entity,
+                key_fields,
+                show_types: false,
+                raw_keys: items.raw_keys,
+                scroll: std::cell::Cell::new(0),
+                attr: 0,
+                follow: std::cell::Cell::new(false),
+            });
+            self.screen = Screen::Detail;
         }
-        if let RequestKind::Query { pk, sort, .. } = &items.request.kind {
-            f.pk = plain_text(pk);
-            if let Some((_, c)) = sort {
-                f.sk_op = SORT_OPS.iter().position(|o| *o == c.op()).unwrap_or(0);
-                match c {
-                    SortCondition::Between(a, b) => {
-                        f.sk = plain_text(a);
-                        f.sk2 = plain_text(b);
-                    }
-                    SortCondition::Eq(a)
-                    | SortCondition::Lt(a)
-                    | SortCondition::Le(a)
-                    | SortCondition::Gt(a)
-                    | SortCondition::Ge(a)
-                    | SortCondition::BeginsWith(a) => f.sk = plain_text(a),
-                }
-            } else {
-                f.sk_op = SORT_OPS
-                    .iter()
-                    .position(|o| *o == "begins_with")
-                    .unwrap_or(0);
-            }
-        } else {
-            // Prefill the selected item's partition key: the common next step.
-            f.sk_op = SORT_OPS
-                .iter()
-                .position(|o| *o == "begins_with")
-                .unwrap_or(0);
-            if let (Some(row), Some(info)) = (items.selected_row(), &items.info)
-                && let Some(pk) = info.pk.as_ref().and_then(|k| row.item.get(&k.name))
-            {
-                f.pk = plain_text(pk);
-            }
+    }
+
+    /// Leaves the items view for the tables list.
+    fn close_items(&mut self) {
+        self.items = None;
+        self.screen = Screen::Tables;
+        if matches!(self.tables.list.state, Loadable::Idle) {
+            self.load_tables();
         }
-        f.filter = items
-            .request
-            .filter
-            .as_ref()
-            .map(|f| f.source.clone())
-            .unwrap_or_default();
-        f.descending = !items.request.forward;
-        f
     }
 
     fn detail_action(&mut self, action: Action) {
@@ -1382,50 +906,13 @@ impl App {
                     .on_filter_key(&mut cx, &k));
             }
             Input::TextFilter => {
-                let Some(items) = self.items.as_mut() else {
-                    return;
-                };
-                if edit_line(&mut items.text_filter, &k) {
-                    items.selected = 0;
-                    items.refilter();
-                }
-                match k.code {
-                    KeyCode::Enter => {}
-                    KeyCode::Esc => {
-                        items.text_filter.clear();
-                        items.refilter();
-                    }
-                    _ => self.input = Some(Input::TextFilter),
-                }
+                on_screen!(self.items?, Effect::Items, |st, cx| st
+                    .on_text_filter_key(&mut cx, &k));
             }
-            Input::ServerFilter { mut text, .. } => match k.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => {
-                    let parsed = if text.trim().is_empty() {
-                        Ok(None)
-                    } else {
-                        Filter::parse(&text).map(Some)
-                    };
-                    match parsed {
-                        Ok(f) => {
-                            if let Some(items) = self.items.as_mut() {
-                                items.request.filter = f;
-                            }
-                            self.restart_items();
-                        }
-                        Err(e) => {
-                            self.input = Some(Input::ServerFilter {
-                                text,
-                                error: Some(e),
-                            })
-                        }
-                    }
-                }
-                _ => {
-                    edit_line(&mut text, &k);
-                    self.input = Some(Input::ServerFilter { text, error: None });
-                }
-            },
+            Input::ServerFilter { text, .. } => {
+                on_screen!(self.items?, Effect::Items, |st, cx| st
+                    .on_server_filter_key(&mut cx, text, &k));
+            }
             Input::PatternsFilter => {
                 if edit_line(&mut self.patterns.filter, &k) {
                     self.patterns.selected = 0;
@@ -1440,26 +927,10 @@ impl App {
                 }
             }
             Input::PatternForm(form) => self.on_pattern_form_key(form, &k),
-            Input::Query(mut form) => match k.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => match self.build_query(&form) {
-                    Ok(req) => {
-                        if let Some(items) = self.items.as_mut() {
-                            items.request = req;
-                            items.pattern = None;
-                        }
-                        self.restart_items();
-                    }
-                    Err(e) => {
-                        form.error = Some(e);
-                        self.input = Some(Input::Query(form));
-                    }
-                },
-                _ => {
-                    self.edit_query_form(&mut form, &k);
-                    self.input = Some(Input::Query(form));
-                }
-            },
+            Input::Query(form) => {
+                on_screen!(self.items?, Effect::Items, |st, cx| st
+                    .on_query_key(&mut cx, form, &k));
+            }
             Input::Palette(p) => self.on_palette_key(p, &k),
             Input::BulkSet { text, .. } => self.on_bulk_set_key(text, &k),
             Input::QuickEdit { attr, text, .. } => self.on_quick_edit_key(attr, text, &k),
@@ -1468,171 +939,7 @@ impl App {
             Input::AuditFilter => self.on_audit_filter_key(&k),
         }
     }
-
-    fn index_names(&self) -> Vec<String> {
-        let mut v = vec!["(table)".to_string()];
-        if let Some(info) = self.items.as_ref().and_then(|i| i.info.as_ref()) {
-            v.extend(info.indexes.iter().map(|i| i.name.clone()));
-        }
-        v
-    }
-
-    fn edit_query_form(&self, form: &mut QueryForm, k: &KeyEvent) {
-        form.error = None;
-        let n_indexes = self.index_names().len();
-        match k.code {
-            KeyCode::Tab | KeyCode::Down => form.field = (form.field + 1) % QueryForm::FIELDS.len(),
-            KeyCode::BackTab | KeyCode::Up => {
-                form.field = (form.field + QueryForm::FIELDS.len() - 1) % QueryForm::FIELDS.len()
-            }
-            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
-                if matches!(form.field, 0 | 2 | 6) =>
-            {
-                let fwd = k.code != KeyCode::Left;
-                match form.field {
-                    0 => form.index = cycle(form.index, n_indexes, fwd),
-                    2 => form.sk_op = cycle(form.sk_op, SORT_OPS.len() + 1, fwd),
-                    _ => form.descending = !form.descending,
-                }
-            }
-            _ => {
-                let target = match form.field {
-                    1 => Some(&mut form.pk),
-                    3 => Some(&mut form.sk),
-                    4 => Some(&mut form.sk2),
-                    5 => Some(&mut form.filter),
-                    _ => None,
-                };
-                if let Some(t) = target {
-                    edit_line(t, k);
-                }
-            }
-        }
-    }
-
-    /// Turns the query form into a request, checking values against key types.
-    pub fn build_query(&self, form: &QueryForm) -> Result<ItemsRequest, String> {
-        let items = self.items.as_ref().ok_or("no table open")?;
-        let info = items
-            .info
-            .as_ref()
-            .ok_or("the table is still being described")?;
-        let names = self.index_names();
-        let index = (form.index > 0).then(|| names[form.index].clone());
-        let mut req = ItemsRequest {
-            index: index.clone(),
-            page_size: Some(self.settings.ui.page_size),
-            forward: !form.descending,
-            filter: if form.filter.trim().is_empty() {
-                None
-            } else {
-                Some(Filter::parse(&form.filter).map_err(|e| format!("filter: {e}"))?)
-            },
-            ..ItemsRequest::scan(items.table.clone())
-        };
-        if form.pk.is_empty() {
-            // No partition key: a scan of the table or index, said plainly.
-            return Ok(req);
-        }
-        let sort = (form.sk_op < SORT_OPS.len() && !form.sk.is_empty()).then(|| SortText {
-            op: SORT_OPS[form.sk_op],
-            value: &form.sk,
-            and: Some(form.sk2.as_str()),
-        });
-        req.kind = query_of_text(info, index.as_deref(), &form.pk, sort).map_err(|e| {
-            if e.ends_with("has no sort key") {
-                format!("{e}; clear the sort key field")
-            } else if e == "between needs a second value" {
-                "between needs a second value (…and)".to_string()
-            } else {
-                e
-            }
-        })?;
-        Ok(req)
-    }
-}
-
-fn cycle(i: usize, n: usize, fwd: bool) -> usize {
-    if n == 0 {
-        0
-    } else if fwd {
-        (i + 1) % n
-    } else {
-        (i + n - 1) % n
-    }
 }
 
 /// A key value typed as the key attribute's scalar type (S, N or B).
 pub use crate::dynamo::pattern::typed_value;
-
-fn plain_text(v: &AttributeValue) -> String {
-    match v {
-        AttributeValue::S(s) | AttributeValue::N(s) => s.clone(),
-        other => value::cell_text(other, 200),
-    }
-}
-
-pub fn json_pretty(v: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
-}
-
-pub fn json_compact(v: &serde_json::Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
-
-/// A ready `aws dynamodb get-item` command line for a key.
-pub fn get_item_command(table: &str, key: &Item, ctx: &ConnContext) -> String {
-    let key_json = json_compact(&value::item_to_dynamo(key));
-    let mut cmd = format!(
-        "aws dynamodb get-item --table-name {} --key {}",
-        shell_quote(table),
-        shell_quote(&key_json)
-    );
-    if let Some(r) = &ctx.region {
-        cmd.push_str(&format!(" --region {}", shell_quote(r)));
-    }
-    if let Some(p) = &ctx.profile {
-        cmd.push_str(&format!(" --profile {}", shell_quote(p)));
-    }
-    if let Some(e) = &ctx.endpoint {
-        cmd.push_str(&format!(" --endpoint-url {}", shell_quote(e)));
-    }
-    cmd
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_quoting() {
-        assert_eq!(shell_quote("orders"), "orders");
-        assert_eq!(shell_quote("{\"a\":1}"), "'{\"a\":1}'");
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
-    }
-
-    #[test]
-    fn get_item_command_is_complete() {
-        let key = Item::from([
-            ("PK".to_string(), AttributeValue::S("CUSTOMER#1".into())),
-            ("SK".to_string(), AttributeValue::S("O'Brien".into())),
-        ]);
-        let ctx = ConnContext {
-            profile: Some("dev".into()),
-            region: Some("eu-west-1".into()),
-            endpoint: Some("http://127.0.0.1:8000".into()),
-        };
-        assert_eq!(
-            get_item_command("shop", &key, &ctx),
-            "aws dynamodb get-item --table-name shop --key '{\"PK\":{\"S\":\"CUSTOMER#1\"},\"SK\":{\"S\":\"O'\\''Brien\"}}' --region eu-west-1 --profile dev --endpoint-url http://127.0.0.1:8000"
-        );
-    }
-
-    #[test]
-    fn typed_values_follow_key_types() {
-        assert_eq!(typed_value("42", "N"), Ok(AttributeValue::N("42".into())));
-        assert!(typed_value("4x", "N").is_err());
-        assert_eq!(typed_value("42", "S"), Ok(AttributeValue::S("42".into())));
-        assert!(typed_value("!!", "B").is_err());
-    }
-}

@@ -1011,7 +1011,7 @@ impl App {
         if let Some(i) = placed {
             items.select_row(i);
         }
-        items.selected = items.selected.min(items.view.len().saturating_sub(1));
+        items.cursor.clamp(items.view.len());
         // The detail view shows the item as written, or closes on a delete.
         let mut close_detail = false;
         if let Some(d) = self.detail.as_mut() {

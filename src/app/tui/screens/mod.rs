@@ -6,6 +6,7 @@ pub mod audit;
 pub mod contexts;
 pub mod edit;
 pub mod export;
+pub mod items;
 pub mod metrics;
 pub mod migrate;
 pub mod seed;

@@ -1,0 +1,889 @@
+//! The items view: the pages of a Scan or Query, decoded into entities,
+//! filtered by type and text, paged as the cursor moves; the query form,
+//! server-side filters and copies of the request. Editing the item under
+//! the cursor is the edit screen's (`screens::edit`), reached from here.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::app::config::{Project, Settings};
+use crate::app::tui::cx::{Core, Cx, Level, edit_line};
+use crate::app::tui::input::{Input, QueryForm};
+use crate::app::tui::keymap::Action;
+use crate::app::tui::request::{ReqId, Request};
+use crate::app::tui::task::Tracked;
+use crate::app::tui::widgets::ListCursor;
+use crate::dynamo::client::{Page, TableInfo};
+use crate::dynamo::compact::CompactItem;
+use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
+use crate::dynamo::error::{AwsError, ConnContext};
+use crate::dynamo::request::{
+    Filter, ItemsRequest, RequestKind, SORT_OPS, SortCondition, SortText, query_of_text,
+    shell_quote,
+};
+use crate::dynamo::{AttributeValue, Item, value};
+
+pub mod effects;
+#[cfg(test)]
+mod tests;
+
+pub use effects::perform;
+
+/// Rows sampled for a type's derived columns.
+const COLUMN_SAMPLE: usize = 200;
+/// Derived columns shown at most.
+const MAX_DERIVED_COLUMNS: usize = 8;
+
+#[derive(Debug)]
+pub enum ItemsMsg {
+    /// A page of the request, by request id.
+    Page(ReqId, Result<Page, AwsError>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemsEffect {
+    /// One page of the request, from `start` (None: the first page).
+    FetchPage {
+        id: ReqId,
+        request: ItemsRequest,
+        start: Option<Item>,
+    },
+}
+
+impl Tracked for ItemsEffect {
+    fn request_id(&self) -> Option<ReqId> {
+        match self {
+            ItemsEffect::FetchPage { id, .. } => Some(*id),
+        }
+    }
+}
+
+pub type ItemsCx<'a> = Cx<'a, ItemsEffect>;
+
+/// A decoded item and its classification (rows on screen, the detail view).
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub item: Item,
+    pub class: Classified,
+}
+
+/// A loaded item, held compactly, and its classification.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub data: CompactItem,
+    pub class: Classified,
+}
+
+impl Loaded {
+    /// The decoded item (empty, and logged, if the bytes were corrupt).
+    pub fn item(&self) -> Item {
+        self.data.decode().unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            Item::new()
+        })
+    }
+
+    pub fn row(&self) -> Row {
+        Row {
+            item: self.item(),
+            class: self.class.clone(),
+        }
+    }
+}
+
+/// Totals over the pages of the current request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub pages: u32,
+    pub count: u64,
+    pub scanned: u64,
+    pub consumed: f64,
+    pub last_ms: u128,
+}
+
+pub struct ItemsState {
+    pub table: String,
+    pub info: Option<TableInfo>,
+    pub decoder: Decoder,
+    pub request: ItemsRequest,
+    /// Loaded items, compact: a decoded item costs ~5x its size.
+    pub rows: Vec<Loaded>,
+    /// Indices into `rows` that pass the text and type filters.
+    pub view: Vec<usize>,
+    /// LastEvaluatedKey of the last page; None with `done` = all loaded.
+    pub next: Option<Item>,
+    pub done: bool,
+    /// The page in flight.
+    pub page: Request<()>,
+    pub error: Option<AwsError>,
+    pub stats: Stats,
+    /// The row under the cursor (an index into `view`) and the first shown.
+    pub cursor: ListCursor,
+    pub text_filter: String,
+    pub type_filter: Option<EntityId>,
+    pub type_counts: BTreeMap<Option<EntityId>, usize>,
+    pub show_index_keys: bool,
+    pub raw_keys: bool,
+    /// Keep-going target: load pages until this many rows are in view (G).
+    pub want_rows: usize,
+    /// The saved pattern that produced the request, if any.
+    pub pattern: Option<String>,
+    /// Columns for the filtered type when it configures none: its most
+    /// common non-key attributes (computed when the view changes).
+    pub derived_columns: Vec<String>,
+    /// The compiled request of a pattern (shown under what ran), computed
+    /// when the request changes.
+    pub compiled: Option<String>,
+    /// Marked rows (indices into `rows`) for bulk delete and bulk set.
+    pub marks: BTreeSet<usize>,
+    /// Keys (exact, as DynamoDB JSON) of items created or moved here from
+    /// this view: a later page that holds them does not show them twice.
+    pub local_keys: HashSet<String>,
+}
+
+impl ItemsState {
+    pub fn new(table: String, info: Option<TableInfo>, app: &Settings, project: &Project) -> Self {
+        let keys = info.as_ref().map(table_keys).unwrap_or_default();
+        ItemsState {
+            request: ItemsRequest {
+                page_size: Some(app.ui.page_size),
+                ..ItemsRequest::scan(table.clone())
+            },
+            table,
+            info,
+            decoder: Decoder::new(&project.decode, keys),
+            rows: Vec::new(),
+            view: Vec::new(),
+            next: None,
+            done: false,
+            page: Default::default(),
+            error: None,
+            stats: Stats::default(),
+            cursor: ListCursor::default(),
+            text_filter: String::new(),
+            type_filter: None,
+            type_counts: BTreeMap::new(),
+            show_index_keys: app.ui.show_index_keys,
+            raw_keys: false,
+            want_rows: 0,
+            pattern: None,
+            derived_columns: Vec::new(),
+            compiled: None,
+            marks: BTreeSet::new(),
+            local_keys: HashSet::new(),
+        }
+    }
+
+    /// True while a page is in flight.
+    pub fn loading(&self) -> bool {
+        self.page.is_loading()
+    }
+
+    /// The item under the cursor, decoded.
+    pub fn selected_row(&self) -> Option<Row> {
+        self.view
+            .get(self.cursor.selected)
+            .and_then(|i| self.rows.get(*i))
+            .map(Loaded::row)
+    }
+
+    /// Type filter, then a case-insensitive text match on attribute names and
+    /// values (searched in the compact bytes, without decoding).
+    fn row_matches(&self, row: &Loaded, needle: &str) -> bool {
+        if let Some(t) = self.type_filter
+            && row.class.entity != Some(t)
+        {
+            return false;
+        }
+        needle.is_empty() || row.data.contains_ignore_case(needle)
+    }
+
+    /// Recomputes the view after a filter change.
+    pub fn refilter(&mut self) {
+        let needle = self.text_filter.clone();
+        let view: Vec<usize> = (0..self.rows.len())
+            .filter(|i| self.row_matches(&self.rows[*i], &needle))
+            .collect();
+        self.view = view;
+        self.cursor.clamp(self.view.len());
+        self.derive_columns();
+    }
+
+    /// Adds a page of items (classified, filtered).
+    pub fn push_page(&mut self, items: Vec<Item>) {
+        let needle = self.text_filter.clone();
+        let sampled = self.view.len();
+        self.rows.reserve(items.len());
+        for item in items {
+            if !self.local_keys.is_empty()
+                && self
+                    .exact_key(&item)
+                    .is_some_and(|k| self.local_keys.contains(&k))
+            {
+                // Created or moved here from this view: already shown.
+                continue;
+            }
+            let class = self.decoder.classify(&item);
+            *self.type_counts.entry(class.entity).or_default() += 1;
+            let row = Loaded {
+                data: CompactItem::encode(&item),
+                class,
+            };
+            if self.row_matches(&row, &needle) {
+                self.view.push(self.rows.len());
+            }
+            self.rows.push(row);
+        }
+        // Columns come from the first rows in view: later pages do not
+        // change them.
+        if sampled < COLUMN_SAMPLE {
+            self.derive_columns();
+        }
+    }
+
+    /// The most common non-key attributes among loaded items of the
+    /// filtered type (sampled): its columns when it configures none.
+    fn derive_columns(&mut self) {
+        let Some(t) = self.type_filter else {
+            self.derived_columns.clear();
+            return;
+        };
+        if self
+            .decoder
+            .entity_def(t)
+            .is_some_and(|d| !d.columns.is_empty())
+        {
+            self.derived_columns.clear();
+            return;
+        }
+        let mut freq: HashMap<String, usize> = HashMap::new();
+        for &i in self.view.iter().take(COLUMN_SAMPLE) {
+            for k in self.rows[i].item().into_keys() {
+                if !self.is_key_attr(&k) {
+                    *freq.entry(k).or_default() += 1;
+                }
+            }
+        }
+        let mut v: Vec<(String, usize)> = freq.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        self.derived_columns = v
+            .into_iter()
+            .take(MAX_DERIVED_COLUMNS)
+            .map(|(k, _)| k)
+            .collect();
+    }
+
+    /// True for the table's and its indexes' key attributes and the
+    /// usual entity-type attributes (not worth a column of their own).
+    pub fn is_key_attr(&self, name: &str) -> bool {
+        let keys = self.decoder.keys();
+        name == keys.pk
+            || keys.sk.as_deref() == Some(name)
+            || self.decoder.is_index_key(name)
+            || is_type_attr(name)
+    }
+
+    /// The item's primary key as compact DynamoDB JSON (exact).
+    pub fn exact_key(&self, item: &Item) -> Option<String> {
+        let key = self.info.as_ref()?.key_of(item)?;
+        Some(json_compact(&value::item_to_dynamo(&key)))
+    }
+
+    /// The index into `rows` of the row under the cursor.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.view.get(self.cursor.selected).copied()
+    }
+
+    fn loaded(&mut self, item: &Item) -> Loaded {
+        Loaded {
+            data: CompactItem::encode(item),
+            class: self.decoder.classify(item),
+        }
+    }
+
+    /// Replaces row `i` with `item` (as written).
+    pub fn replace_row(&mut self, i: usize, item: &Item) {
+        let row = self.loaded(item);
+        if let Some(old) = self.rows.get_mut(i) {
+            if let Some(n) = self.type_counts.get_mut(&old.class.entity) {
+                *n = n.saturating_sub(1);
+            }
+            *self.type_counts.entry(row.class.entity).or_default() += 1;
+            *old = row;
+        }
+        self.type_counts.retain(|_, n| *n > 0);
+        self.derive_columns();
+    }
+
+    /// Removes row `i` (deleted), keeping marks and the cursor in place.
+    pub fn remove_row(&mut self, i: usize) {
+        if i >= self.rows.len() {
+            return;
+        }
+        let old = self.rows.remove(i);
+        if let Some(n) = self.type_counts.get_mut(&old.class.entity) {
+            *n = n.saturating_sub(1);
+        }
+        self.type_counts.retain(|_, n| *n > 0);
+        self.marks = std::mem::take(&mut self.marks)
+            .into_iter()
+            .filter(|m| *m != i)
+            .map(|m| if m > i { m - 1 } else { m })
+            .collect();
+    }
+
+    /// Inserts `item` as row `at` (created here), shifting marks.
+    pub fn insert_row(&mut self, at: usize, item: &Item) {
+        let at = at.min(self.rows.len());
+        let row = self.loaded(item);
+        *self.type_counts.entry(row.class.entity).or_default() += 1;
+        self.rows.insert(at, row);
+        self.marks = std::mem::take(&mut self.marks)
+            .into_iter()
+            .map(|m| if m >= at { m + 1 } else { m })
+            .collect();
+    }
+
+    /// Puts the cursor on row `i` when it is in view.
+    pub fn select_row(&mut self, i: usize) {
+        if let Some(p) = self.view.iter().position(|r| *r == i) {
+            self.cursor.selected = p;
+        }
+    }
+
+    /// Entity types seen so far, for cycling the type filter.
+    pub fn types(&self) -> Vec<EntityId> {
+        self.type_counts.keys().filter_map(|k| *k).collect()
+    }
+}
+
+/// The key attributes of a table, for decoding.
+pub fn table_keys(info: &TableInfo) -> TableKeys {
+    TableKeys {
+        pk: info.pk.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
+        sk: info.sk.as_ref().map(|k| k.name.clone()),
+        index_key_attrs: info.index_key_attrs(),
+    }
+}
+
+// ---------------------------------------------------------------- update
+
+impl ItemsState {
+    /// Sets the request (a pattern's, a query's, another view's) and the
+    /// text derived from it.
+    pub fn set_request(&mut self, request: ItemsRequest, pattern: Option<String>) {
+        self.request = request;
+        self.pattern = pattern;
+        self.compiled = self.pattern.as_ref().map(|_| compiled_text(&self.request));
+    }
+
+    /// The table's description arrived: decode with its keys.
+    pub fn described(&mut self, info: TableInfo, project: &Project) {
+        self.decoder = Decoder::new(&project.decode, table_keys(&info));
+        self.info = Some(info);
+    }
+
+    /// Drops loaded rows and starts the request from its first page.
+    pub fn restart(&mut self, cx: &mut ItemsCx) {
+        // The aborted request never answers: it no longer counts as loading.
+        cx.cancel(&mut self.page);
+        self.rows.clear();
+        self.view.clear();
+        self.type_counts.clear();
+        self.cursor.reset();
+        self.next = None;
+        self.done = false;
+        self.error = None;
+        self.stats = Stats::default();
+        self.want_rows = 0;
+        self.marks.clear();
+        self.local_keys.clear();
+        self.derived_columns.clear();
+        self.compiled = self.pattern.as_ref().map(|_| compiled_text(&self.request));
+        self.fetch_next_page(cx);
+    }
+
+    /// Asks for the page after the last one loaded, unless one is in flight.
+    pub fn fetch_next_page(&mut self, cx: &mut ItemsCx) {
+        if !cx.online || self.loading() || self.done || self.info.is_none() {
+            return;
+        }
+        let (request, start) = (self.request.clone(), self.next.clone());
+        cx.start(&mut self.page, |id| ItemsEffect::FetchPage {
+            id,
+            request,
+            start,
+        });
+    }
+
+    /// Loads more when the cursor nears the end of what is loaded (or `G`
+    /// asked for everything). A filter that matches nothing loaded does not
+    /// by itself read the rest of the table.
+    pub fn maybe_prefetch(&mut self, cx: &mut ItemsCx) {
+        let prefetch = cx.settings.ui.prefetch_rows;
+        let need = !self.done
+            && !self.loading()
+            && self.error.is_none()
+            && ((!self.view.is_empty() && self.cursor.selected + prefetch >= self.view.len())
+                || self.view.len() < self.want_rows);
+        if need {
+            self.fetch_next_page(cx);
+        }
+    }
+
+    /// Leaving the view: its page in flight is aborted.
+    pub fn leave(&mut self, cx: &mut ItemsCx) {
+        cx.cancel(&mut self.page);
+    }
+
+    pub fn busy(&self) -> bool {
+        self.loading()
+    }
+
+    pub fn update(&mut self, cx: &mut ItemsCx, msg: ItemsMsg) -> bool {
+        match msg {
+            ItemsMsg::Page(id, r) => {
+                if !self.page.accept(id) {
+                    // A stale page of a superseded request.
+                    return false;
+                }
+                match r {
+                    Ok(page) => {
+                        self.stats.pages += 1;
+                        self.stats.count += page.count.max(0) as u64;
+                        self.stats.scanned += page.scanned.max(0) as u64;
+                        self.stats.consumed += page.consumed.unwrap_or(0.0);
+                        self.stats.last_ms = page.elapsed.as_millis();
+                        self.done = page.next.is_none();
+                        self.next = page.next;
+                        self.push_page(page.items);
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+                self.maybe_prefetch(cx);
+                true
+            }
+        }
+    }
+
+    /// The list got another height: keep the cursor in view.
+    pub fn on_viewport(&mut self, rows: usize) {
+        self.cursor.follow(rows);
+    }
+
+    pub fn on_action(&mut self, cx: &mut ItemsCx, action: Action) {
+        let n = self.view.len();
+        let page = cx.page_rows();
+        if self.cursor.on_action(action, n, page) {
+            if action == Action::Bottom {
+                // Keep loading pages to the real bottom.
+                self.want_rows = usize::MAX;
+            }
+            self.maybe_prefetch(cx);
+            return;
+        }
+        match action {
+            Action::Back if !self.marks.is_empty() => {
+                let n = self.marks.len();
+                self.marks.clear();
+                cx.flash(
+                    Level::Info,
+                    format!("{n} mark{} cleared", if n == 1 { "" } else { "s" }),
+                );
+            }
+            Action::Back => {
+                if self.type_filter.is_some() || !self.text_filter.is_empty() {
+                    self.type_filter = None;
+                    self.text_filter.clear();
+                    self.refilter();
+                } else {
+                    self.leave(cx);
+                    cx.core(Core::CloseItems);
+                    return;
+                }
+            }
+            Action::Open => {
+                if self.selected_row().is_some() {
+                    cx.core(Core::OpenDetail);
+                }
+            }
+            Action::Refresh => {
+                self.restart(cx);
+                return;
+            }
+            Action::Filter => *cx.input = Some(Input::TextFilter),
+            Action::ServerFilter => {
+                let text = self
+                    .request
+                    .filter
+                    .as_ref()
+                    .map(|f| f.source.clone())
+                    .unwrap_or_default();
+                *cx.input = Some(Input::ServerFilter { text, error: None });
+            }
+            Action::Query => {
+                let form = QueryForm {
+                    field: 1,
+                    ..self.query_form_from_request()
+                };
+                *cx.input = Some(Input::Query(form));
+            }
+            Action::Scan => {
+                self.request.kind = RequestKind::Scan;
+                self.request.index = None;
+                self.request.projection.clear();
+                self.pattern = None;
+                self.restart(cx);
+                return;
+            }
+            Action::NextType | Action::PrevType => {
+                let types = self.types();
+                if types.is_empty() {
+                    return;
+                }
+                let pos = self
+                    .type_filter
+                    .and_then(|t| types.iter().position(|x| *x == t));
+                self.type_filter = match (action, pos) {
+                    (Action::NextType, None) => types.first().copied(),
+                    (Action::NextType, Some(p)) => types.get(p + 1).copied(),
+                    (_, None) => types.last().copied(),
+                    (_, Some(0)) => None,
+                    (_, Some(p)) => types.get(p - 1).copied(),
+                };
+                self.cursor.reset();
+                self.refilter();
+            }
+            Action::CopyRequestCli => {
+                let text = self.request.to_cli(cx.conn);
+                cx.copy(text, "request as an aws dynamodb command");
+                return;
+            }
+            Action::CopyRequestJson => {
+                let text = json_pretty(&self.request.to_json_request());
+                cx.copy(text, "request as JSON");
+                return;
+            }
+            Action::ToggleIndexKeys => self.show_index_keys = !self.show_index_keys,
+            Action::ToggleRawKeys => self.raw_keys = !self.raw_keys,
+            Action::CopyJson => {
+                if let Some(row) = self.selected_row() {
+                    let text = json_pretty(&value::item_to_plain(&row.item));
+                    cx.copy(text, "item as JSON");
+                }
+                return;
+            }
+            Action::Mark => {
+                if let Some(i) = self.selected_index() {
+                    if !self.marks.remove(&i) {
+                        self.marks.insert(i);
+                    }
+                    self.cursor.on_action(Action::Down, n, page);
+                }
+            }
+            Action::ClearMarks => self.marks.clear(),
+            _ => {}
+        }
+        self.maybe_prefetch(cx);
+    }
+
+    // ------------------------------------------------------------ inputs
+
+    /// A key typed into the text filter (`/`).
+    pub fn on_text_filter_key(&mut self, cx: &mut ItemsCx, k: &KeyEvent) {
+        if edit_line(&mut self.text_filter, k) {
+            self.cursor.reset();
+            self.refilter();
+        }
+        match k.code {
+            KeyCode::Enter => {}
+            KeyCode::Esc => {
+                self.text_filter.clear();
+                self.refilter();
+            }
+            _ => *cx.input = Some(Input::TextFilter),
+        }
+    }
+
+    /// A key typed into the server-side filter (`f`).
+    pub fn on_server_filter_key(&mut self, cx: &mut ItemsCx, mut text: String, k: &KeyEvent) {
+        match k.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter => {
+                let parsed = if text.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    Filter::parse(&text).map(Some)
+                };
+                match parsed {
+                    Ok(f) => {
+                        self.request.filter = f;
+                        self.restart(cx);
+                    }
+                    Err(e) => {
+                        *cx.input = Some(Input::ServerFilter {
+                            text,
+                            error: Some(e),
+                        })
+                    }
+                }
+            }
+            _ => {
+                edit_line(&mut text, k);
+                *cx.input = Some(Input::ServerFilter { text, error: None });
+            }
+        }
+    }
+
+    /// A key typed into the query form (`s`).
+    pub fn on_query_key(&mut self, cx: &mut ItemsCx, mut form: QueryForm, k: &KeyEvent) {
+        match k.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter => match self.build_query(&form, cx.settings.ui.page_size) {
+                Ok(req) => {
+                    self.set_request(req, None);
+                    self.restart(cx);
+                }
+                Err(e) => {
+                    form.error = Some(e);
+                    *cx.input = Some(Input::Query(form));
+                }
+            },
+            _ => {
+                self.edit_query_form(&mut form, k);
+                *cx.input = Some(Input::Query(form));
+            }
+        }
+    }
+
+    /// "(table)" and the names of the table's indexes, as the form cycles
+    /// through them.
+    pub fn index_names(&self) -> Vec<String> {
+        let mut v = vec!["(table)".to_string()];
+        if let Some(info) = &self.info {
+            v.extend(info.indexes.iter().map(|i| i.name.clone()));
+        }
+        v
+    }
+
+    fn edit_query_form(&self, form: &mut QueryForm, k: &KeyEvent) {
+        form.error = None;
+        let n_indexes = self.index_names().len();
+        match k.code {
+            KeyCode::Tab | KeyCode::Down => form.field = (form.field + 1) % QueryForm::FIELDS.len(),
+            KeyCode::BackTab | KeyCode::Up => {
+                form.field = (form.field + QueryForm::FIELDS.len() - 1) % QueryForm::FIELDS.len()
+            }
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
+                if matches!(form.field, 0 | 2 | 6) =>
+            {
+                let fwd = k.code != KeyCode::Left;
+                match form.field {
+                    0 => form.index = cycle(form.index, n_indexes, fwd),
+                    2 => form.sk_op = cycle(form.sk_op, SORT_OPS.len() + 1, fwd),
+                    _ => form.descending = !form.descending,
+                }
+            }
+            _ => {
+                let target = match form.field {
+                    1 => Some(&mut form.pk),
+                    3 => Some(&mut form.sk),
+                    4 => Some(&mut form.sk2),
+                    5 => Some(&mut form.filter),
+                    _ => None,
+                };
+                if let Some(t) = target {
+                    edit_line(t, k);
+                }
+            }
+        }
+    }
+
+    /// Turns the query form into a request, checking values against key
+    /// types (with the same function as `dyntui query --pk/--sk`).
+    pub fn build_query(&self, form: &QueryForm, page_size: i32) -> Result<ItemsRequest, String> {
+        let info = self
+            .info
+            .as_ref()
+            .ok_or("the table is still being described")?;
+        let names = self.index_names();
+        let index = names.get(form.index).filter(|_| form.index > 0).cloned();
+        let mut req = ItemsRequest {
+            index: index.clone(),
+            page_size: Some(page_size),
+            forward: !form.descending,
+            filter: if form.filter.trim().is_empty() {
+                None
+            } else {
+                Some(Filter::parse(&form.filter).map_err(|e| format!("filter: {e}"))?)
+            },
+            ..ItemsRequest::scan(self.table.clone())
+        };
+        if form.pk.is_empty() {
+            // No partition key: a scan of the table or index, said plainly.
+            return Ok(req);
+        }
+        let sort = SORT_OPS
+            .get(form.sk_op)
+            .filter(|_| !form.sk.is_empty())
+            .map(|op| SortText {
+                op,
+                value: &form.sk,
+                and: Some(form.sk2.as_str()),
+            });
+        req.kind = query_of_text(info, index.as_deref(), &form.pk, sort).map_err(|e| {
+            if e.ends_with("has no sort key") {
+                format!("{e}; clear the sort key field")
+            } else if e == "between needs a second value" {
+                "between needs a second value (…and)".to_string()
+            } else {
+                e
+            }
+        })?;
+        Ok(req)
+    }
+
+    fn query_form_from_request(&self) -> QueryForm {
+        let mut f = QueryForm::default();
+        if let Some(info) = &self.info {
+            f.index = self
+                .request
+                .index
+                .as_ref()
+                .and_then(|n| info.indexes.iter().position(|i| &i.name == n))
+                .map(|p| p + 1)
+                .unwrap_or(0);
+        }
+        let begins_with = SORT_OPS
+            .iter()
+            .position(|o| *o == "begins_with")
+            .unwrap_or(0);
+        if let RequestKind::Query { pk, sort, .. } = &self.request.kind {
+            f.pk = plain_text(pk);
+            if let Some((_, c)) = sort {
+                f.sk_op = SORT_OPS.iter().position(|o| *o == c.op()).unwrap_or(0);
+                match c {
+                    SortCondition::Between(a, b) => {
+                        f.sk = plain_text(a);
+                        f.sk2 = plain_text(b);
+                    }
+                    SortCondition::Eq(a)
+                    | SortCondition::Lt(a)
+                    | SortCondition::Le(a)
+                    | SortCondition::Gt(a)
+                    | SortCondition::Ge(a)
+                    | SortCondition::BeginsWith(a) => f.sk = plain_text(a),
+                }
+            } else {
+                f.sk_op = begins_with;
+            }
+        } else {
+            // Prefill the selected item's partition key: the common next step.
+            f.sk_op = begins_with;
+            if let (Some(row), Some(info)) = (self.selected_row(), &self.info)
+                && let Some(pk) = info.pk.as_ref().and_then(|k| row.item.get(&k.name))
+            {
+                f.pk = plain_text(pk);
+            }
+        }
+        f.filter = self
+            .request
+            .filter
+            .as_ref()
+            .map(|f| f.source.clone())
+            .unwrap_or_default();
+        f.descending = !self.request.forward;
+        f
+    }
+}
+
+/// The compiled request, as the line under a pattern's name shows it.
+pub fn compiled_text(request: &ItemsRequest) -> String {
+    let c = request.compile();
+    let mut parts = Vec::new();
+    if let Some(i) = &c.index {
+        parts.push(format!("IndexName {i}"));
+    }
+    if let Some(k) = &c.key_condition {
+        parts.push(format!("KeyConditionExpression {k}"));
+    }
+    if let Some(fl) = &c.filter {
+        parts.push(format!("FilterExpression {fl}"));
+    }
+    if let Some(p) = &c.projection {
+        parts.push(format!("ProjectionExpression {p}"));
+    }
+    if !c.names.is_empty() {
+        let names: Vec<String> = c.names.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        parts.push(format!("names {}", names.join(" ")));
+    }
+    if !c.values.is_empty() {
+        let values: Vec<String> = c
+            .values
+            .iter()
+            .map(|(k, v)| format!("{k}={}", value::cell_text(v, 40)))
+            .collect();
+        parts.push(format!("values {}", values.join(" ")));
+    }
+    parts.join(" │ ")
+}
+
+fn is_type_attr(name: &str) -> bool {
+    matches!(
+        name,
+        "Type"
+            | "type"
+            | "entity_type"
+            | "entityType"
+            | "__edb_e__"
+            | "__edb_v__"
+            | "_et"
+            | "_type"
+    )
+}
+
+fn cycle(i: usize, n: usize, fwd: bool) -> usize {
+    if n == 0 {
+        0
+    } else if fwd {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    }
+}
+
+fn plain_text(v: &AttributeValue) -> String {
+    match v {
+        AttributeValue::S(s) | AttributeValue::N(s) => s.clone(),
+        other => value::cell_text(other, 200),
+    }
+}
+
+pub fn json_pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+pub fn json_compact(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// A ready `aws dynamodb get-item` command line for a key.
+pub fn get_item_command(table: &str, key: &Item, ctx: &ConnContext) -> String {
+    let key_json = json_compact(&value::item_to_dynamo(key));
+    let mut cmd = format!(
+        "aws dynamodb get-item --table-name {} --key {}",
+        shell_quote(table),
+        shell_quote(&key_json)
+    );
+    if let Some(r) = &ctx.region {
+        cmd.push_str(&format!(" --region {}", shell_quote(r)));
+    }
+    if let Some(p) = &ctx.profile {
+        cmd.push_str(&format!(" --profile {}", shell_quote(p)));
+    }
+    if let Some(e) = &ctx.endpoint {
+        cmd.push_str(&format!(" --endpoint-url {}", shell_quote(e)));
+    }
+    cmd
+}

@@ -1,0 +1,241 @@
+//! Unit tests of the items view: no DynamoDB Local, no tokio runtime.
+
+use super::*;
+use crate::dynamo::pattern::typed_value;
+
+#[test]
+fn shell_quoting() {
+    assert_eq!(shell_quote("orders"), "orders");
+    assert_eq!(shell_quote("{\"a\":1}"), "'{\"a\":1}'");
+    assert_eq!(shell_quote("it's"), "'it'\\''s'");
+}
+
+#[test]
+fn get_item_command_is_complete() {
+    let key = Item::from([
+        ("PK".to_string(), AttributeValue::S("CUSTOMER#1".into())),
+        ("SK".to_string(), AttributeValue::S("O'Brien".into())),
+    ]);
+    let ctx = ConnContext {
+        profile: Some("dev".into()),
+        region: Some("eu-west-1".into()),
+        endpoint: Some("http://127.0.0.1:8000".into()),
+    };
+    assert_eq!(
+        get_item_command("shop", &key, &ctx),
+        "aws dynamodb get-item --table-name shop --key '{\"PK\":{\"S\":\"CUSTOMER#1\"},\"SK\":{\"S\":\"O'\\''Brien\"}}' --region eu-west-1 --profile dev --endpoint-url http://127.0.0.1:8000"
+    );
+}
+
+#[test]
+fn typed_values_follow_key_types() {
+    assert_eq!(typed_value("42", "N"), Ok(AttributeValue::N("42".into())));
+    assert!(typed_value("4x", "N").is_err());
+    assert_eq!(typed_value("42", "S"), Ok(AttributeValue::S("42".into())));
+    assert!(typed_value("!!", "B").is_err());
+}
+
+// ---------------------------------------------------------------- update
+
+use crate::app::tui::cx::testing::Parts;
+use crate::dynamo::client::KeyDef;
+
+fn info() -> TableInfo {
+    TableInfo {
+        name: "shop".into(),
+        pk: Some(KeyDef {
+            name: "PK".into(),
+            kind: "S".into(),
+        }),
+        sk: Some(KeyDef {
+            name: "SK".into(),
+            kind: "S".into(),
+        }),
+        ..TableInfo::default()
+    }
+}
+
+fn item(pk: &str, sk: &str, ty: &str) -> Item {
+    Item::from([
+        ("PK".to_string(), AttributeValue::S(pk.into())),
+        ("SK".to_string(), AttributeValue::S(sk.into())),
+        ("Type".to_string(), AttributeValue::S(ty.into())),
+        ("status".to_string(), AttributeValue::S("NEW".into())),
+    ])
+}
+
+fn view(parts: &Parts) -> ItemsState {
+    ItemsState::new("shop".into(), Some(info()), &parts.settings, &parts.project)
+}
+
+/// The page fetch the update asked for: (id, start).
+fn fetch(fx: &[ItemsEffect]) -> (ReqId, Option<Item>) {
+    match fx {
+        [ItemsEffect::FetchPage { id, start, .. }] => (*id, start.clone()),
+        other => panic!("expected one FetchPage, got {other:?}"),
+    }
+}
+
+fn page(items: Vec<Item>, next: Option<Item>) -> Page {
+    Page {
+        count: items.len() as i32,
+        scanned: items.len() as i32,
+        items,
+        next,
+        ..Page::default()
+    }
+}
+
+#[test]
+fn r_asks_for_the_first_page_again_and_aborts_the_page_in_flight() {
+    let mut parts = Parts::new();
+    let mut st = view(&parts);
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    let (first, start) = fetch(&cx.fx);
+    assert_eq!(start, None);
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Refresh);
+    let (second, start) = fetch(&cx.fx);
+    assert_ne!(first, second);
+    assert_eq!(start, None, "from the first page");
+    assert!(
+        cx.core
+            .iter()
+            .any(|c| matches!(c, Core::Abort(id) if *id == first)),
+        "{:?}",
+        cx.core
+    );
+}
+
+#[test]
+fn a_stale_page_changes_nothing_and_the_current_one_is_shown() {
+    let mut parts = Parts::new();
+    let mut st = view(&parts);
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    let (stale, _) = fetch(&cx.fx);
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    let (current, _) = fetch(&cx.fx);
+    let mut cx = parts.cx();
+    assert!(!st.update(
+        &mut cx,
+        ItemsMsg::Page(stale, Ok(page(vec![item("A", "1", "Order")], None)))
+    ));
+    assert!(st.rows.is_empty());
+    assert!(st.loading());
+    assert!(st.update(
+        &mut cx,
+        ItemsMsg::Page(current, Ok(page(vec![item("B", "1", "Order")], None)))
+    ));
+    assert_eq!(st.rows.len(), 1);
+    assert!(st.done);
+    assert!(!st.busy());
+}
+
+#[test]
+fn moving_near_the_end_prefetches_the_next_page_by_the_real_height() {
+    let mut parts = Parts::new();
+    parts.settings.ui.prefetch_rows = 2;
+    parts.viewport.rows = 5;
+    let mut st = view(&parts);
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    let (id, _) = fetch(&cx.fx);
+    let rows: Vec<Item> = (0..10)
+        .map(|i| item("A", &format!("{i:02}"), "Order"))
+        .collect();
+    let last = rows[9].clone();
+    let mut cx = parts.cx();
+    st.update(
+        &mut cx,
+        ItemsMsg::Page(id, Ok(page(rows, Some(last.clone())))),
+    );
+    assert!(cx.fx.is_empty(), "the cursor is far from the end");
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::PageDown);
+    assert_eq!(st.cursor.selected, 5, "a page is the 5 rows shown");
+    assert!(cx.fx.is_empty());
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::PageDown);
+    assert_eq!(st.cursor.selected, 9);
+    let (_, start) = fetch(&cx.fx);
+    assert_eq!(start, Some(last), "the next page starts after the last key");
+}
+
+#[test]
+fn esc_leaves_the_view_and_aborts_its_page() {
+    let mut parts = Parts::new();
+    let mut st = view(&parts);
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    let (id, _) = fetch(&cx.fx);
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Back);
+    assert!(matches!(
+        cx.core.as_slice(),
+        [Core::Abort(a), Core::CloseItems] if *a == id
+    ));
+    assert!(!st.busy());
+}
+
+#[test]
+fn the_query_form_builds_a_query_and_runs_it() {
+    let mut parts = Parts::new();
+    let mut st = view(&parts);
+    let form = QueryForm {
+        pk: "CUSTOMER#1".into(),
+        sk_op: SORT_OPS
+            .iter()
+            .position(|o| *o == "begins_with")
+            .unwrap_or(0),
+        sk: "ORDER#".into(),
+        ..QueryForm::default()
+    };
+    let mut cx = parts.cx();
+    st.on_query_key(&mut cx, form, &KeyEvent::from(KeyCode::Enter));
+    assert!(cx.input.is_none(), "the form closes");
+    match cx.fx.as_slice() {
+        [ItemsEffect::FetchPage { request, .. }] => {
+            assert_eq!(
+                request.describe(),
+                "QUERY shop: PK = CUSTOMER#1 and SK begins_with ORDER#"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // A value of the wrong type keeps the form open with the reason.
+    let mut bad = st.query_form_from_request();
+    bad.pk.clear();
+    bad.filter = "status ~ x".into();
+    let mut cx = parts.cx();
+    st.on_query_key(&mut cx, bad, &KeyEvent::from(KeyCode::Enter));
+    assert!(matches!(&*cx.input, Some(Input::Query(f)) if f.error.is_some()));
+    assert!(cx.fx.is_empty());
+}
+
+#[test]
+fn a_type_filter_derives_its_columns_when_it_changes_not_when_drawn() {
+    let parts = Parts::new();
+    let mut st = view(&parts);
+    let mut orders: Vec<Item> = (0..3)
+        .map(|i| item("A", &format!("O{i}"), "Order"))
+        .collect();
+    orders[0].insert("total".into(), AttributeValue::N("3".into()));
+    st.push_page(orders);
+    st.push_page(vec![item("B", "C", "Customer")]);
+    assert!(
+        st.derived_columns.is_empty(),
+        "no type filter: no derived columns"
+    );
+    let mut parts = Parts::new();
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::NextType);
+    assert!(st.type_filter.is_some());
+    assert!(!st.derived_columns.is_empty());
+    assert!(
+        !st.derived_columns.contains(&"PK".to_string()),
+        "keys are not columns"
+    );
+}
