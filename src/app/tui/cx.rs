@@ -77,8 +77,8 @@ pub enum Core {
     /// Open the items view on a request (a pattern's, a hot key's, ...).
     OpenItems {
         table: String,
-        info: TableInfo,
-        request: ItemsRequest,
+        info: Box<TableInfo>,
+        request: Box<ItemsRequest>,
         pattern: Option<String>,
     },
     /// Open a pattern's items once its table is described: (table,
@@ -228,6 +228,12 @@ pub mod testing {
         pub clipboard: Clipboard,
         pub read_only: bool,
         pub viewport: Viewport,
+    }
+
+    impl Default for Parts {
+        fn default() -> Self {
+            Parts::new()
+        }
     }
 
     impl Parts {

@@ -27,7 +27,7 @@ pub enum Effect {
         table: String,
     },
     Tables(TablesEffect),
-    Items(ItemsEffect),
+    Items(Box<ItemsEffect>),
 }
 
 impl Effect {
@@ -104,7 +104,7 @@ impl Runner {
             }
             Effect::Items(e) => {
                 let reply = self.reply(Msg::Items);
-                self.spawn(id, items::perform(e, deps, reply));
+                self.spawn(id, items::perform(*e, deps, reply));
             }
         }
     }

@@ -59,7 +59,7 @@ macro_rules! cx {
 /// Runs a screen's update with its context; queues the effects it asked
 /// for (wrapped as the application's) and carries out its requests.
 macro_rules! on_screen {
-    ($app:ident . $field:ident ?, $wrap:path, |$st:ident, $cx:ident| $body:expr) => {{
+    ($app:ident . $field:ident ?, $wrap:expr, |$st:ident, $cx:ident| $body:expr) => {{
         let mut $cx = cx!($app);
         let r = match $app.$field.as_mut() {
             Some($st) => Some($body),
@@ -70,7 +70,7 @@ macro_rules! on_screen {
         $app.apply_core(core);
         r
     }};
-    ($app:ident . $field:ident, $wrap:path, |$st:ident, $cx:ident| $body:expr) => {{
+    ($app:ident . $field:ident, $wrap:expr, |$st:ident, $cx:ident| $body:expr) => {{
         let mut $cx = cx!($app);
         let $st = &mut $app.$field;
         let r = $body;
@@ -379,7 +379,7 @@ impl App {
                     info,
                     request,
                     pattern,
-                } => self.open_request(&table, info, request, pattern),
+                } => self.open_request(&table, *info, *request, pattern),
                 Core::OpenPatternWhenDescribed {
                     table,
                     pattern,
@@ -474,12 +474,14 @@ impl App {
 
     /// The items view is replaced or closed: its page in flight is aborted.
     fn leave_items(&mut self) {
-        on_screen!(self.items?, Effect::Items, |st, cx| st.leave(&mut cx));
+        on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
+            .leave(&mut cx));
     }
 
     /// Drops loaded rows and starts the current request from its first page.
     pub(crate) fn restart_items(&mut self) {
-        on_screen!(self.items?, Effect::Items, |st, cx| st.restart(&mut cx));
+        on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
+            .restart(&mut cx));
     }
 
     // ------------------------------------------------------------ messages
@@ -598,8 +600,9 @@ impl App {
                         Err(e) => self.note_error(e),
                     }
                 }
-                on_screen!(self.items?, Effect::Items, |st, cx| st.update(&mut cx, m))
-                    .unwrap_or(false)
+                on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
+                    .update(&mut cx, m))
+                .unwrap_or(false)
             }
         }
     }
@@ -786,7 +789,7 @@ impl App {
             Action::Delete => self.start_delete(),
             Action::BulkSet => self.start_bulk_set(),
             _ => {
-                on_screen!(self.items?, Effect::Items, |st, cx| st
+                on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
                     .on_action(&mut cx, action));
             }
         }
@@ -906,11 +909,11 @@ impl App {
                     .on_filter_key(&mut cx, &k));
             }
             Input::TextFilter => {
-                on_screen!(self.items?, Effect::Items, |st, cx| st
+                on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
                     .on_text_filter_key(&mut cx, &k));
             }
             Input::ServerFilter { text, .. } => {
-                on_screen!(self.items?, Effect::Items, |st, cx| st
+                on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
                     .on_server_filter_key(&mut cx, text, &k));
             }
             Input::PatternsFilter => {
@@ -928,7 +931,7 @@ impl App {
             }
             Input::PatternForm(form) => self.on_pattern_form_key(form, &k),
             Input::Query(form) => {
-                on_screen!(self.items?, Effect::Items, |st, cx| st
+                on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
                     .on_query_key(&mut cx, form, &k));
             }
             Input::Palette(p) => self.on_palette_key(p, &k),

@@ -503,11 +503,7 @@ impl ItemsState {
                     return;
                 }
             }
-            Action::Open => {
-                if self.selected_row().is_some() {
-                    cx.core(Core::OpenDetail);
-                }
-            }
+            Action::Open if self.selected_row().is_some() => cx.core(Core::OpenDetail),
             Action::Refresh => {
                 self.restart(cx);
                 return;
