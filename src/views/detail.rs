@@ -9,36 +9,29 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use serde_json::Value;
 
 use crate::app::config::Theme;
-use crate::app::tui::state::{App, DetailState};
+use crate::app::tui::screens::detail::DetailState;
+use crate::app::tui::state::App;
 use crate::dynamo::value;
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let Some(d) = &app.detail else { return };
+/// Draws the detail view; returns the lines it has room for and the first
+/// line it showed.
+pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<(usize, usize)> {
+    let d = app.detail.as_ref()?;
     let t = &app.settings.theme;
     let (mut lines, starts) = lines_with_starts(d, t);
     let visible = area.height.saturating_sub(2) as usize;
     // The selected attribute is highlighted, and kept on screen after the
     // cursor moved.
     let attr = d.attr.min(starts.len().saturating_sub(1));
+    let mut span = None;
     if let Some(&at) = starts.get(attr) {
         if let Some(l) = lines.get_mut(at) {
             *l = l.clone().style(Style::default().bg(t.selection_bg));
         }
-        if d.follow.get() {
-            let end = starts.get(attr + 1).copied().unwrap_or(lines.len());
-            let mut scroll = d.scroll.get() as usize;
-            if at < scroll {
-                scroll = at;
-            } else if visible > 0 && end > scroll + visible {
-                scroll = (end.saturating_sub(visible)).min(at);
-            }
-            d.scroll.set(scroll as u16);
-            d.follow.set(false);
-        }
+        span = Some((at, starts.get(attr + 1).copied().unwrap_or(lines.len())));
     }
-    let max_scroll = (lines.len() as u16).saturating_sub(visible as u16);
-    let scroll = d.scroll.get().min(max_scroll);
-    d.scroll.set(scroll);
+    let first = d.first_line(span, lines.len(), visible);
+    let scroll = u16::try_from(first).unwrap_or(u16::MAX);
     let position = if lines.len() > visible {
         format!(
             " · lines {}-{} of {}",
@@ -68,6 +61,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             block.title_top(Line::styled(l, border.add_modifier(Modifier::BOLD)).right_aligned());
     }
     f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    Some((visible, first))
 }
 
 /// All lines of the detail view.

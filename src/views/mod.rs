@@ -45,13 +45,19 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
     // Rows of the list in front: what list screens report, else the body
     // less its borders and header line.
     let mut shown = None;
+    let mut scroll = 0;
     if let Some(e) = &app.fatal {
         render_error(f, body, app, "Cannot connect", e);
     } else {
         match app.screen {
             Screen::Tables => shown = tables::render(f, body, app),
             Screen::Items => shown = items::render(f, body, app),
-            Screen::Detail => detail::render(f, body, app),
+            Screen::Detail => {
+                if let Some((rows, first)) = detail::render(f, body, app) {
+                    shown = Some(rows);
+                    scroll = first;
+                }
+            }
             Screen::Patterns => patterns::render(f, body, app),
             Screen::Seed => seed::render(f, body, app),
             Screen::Migrate => migrate::render(f, body, app),
@@ -74,6 +80,7 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
     }
     Viewport {
         rows: shown.unwrap_or(body.height.saturating_sub(3) as usize),
+        scroll,
     }
 }
 

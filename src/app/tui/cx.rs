@@ -51,12 +51,17 @@ pub enum Screen {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Viewport {
     pub rows: usize,
+    /// The first line shown of a scrolled text (the detail view).
+    pub scroll: usize,
 }
 
 impl Default for Viewport {
     /// Before the first frame: a typical terminal.
     fn default() -> Self {
-        Viewport { rows: 20 }
+        Viewport {
+            rows: 20,
+            scroll: 0,
+        }
     }
 }
 
@@ -90,6 +95,8 @@ pub enum Core {
     },
     /// Open the item under the items view's cursor.
     OpenDetail,
+    /// Close the detail view.
+    CloseDetail,
     /// Leave the items view for the tables list.
     CloseItems,
     /// Load the tables list (again).

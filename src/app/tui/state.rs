@@ -30,10 +30,10 @@ use crate::app::tui::screens::migrate::MigrateState;
 use crate::app::tui::screens::seed::SeedState;
 pub use crate::app::tui::screens::tables::TablesState;
 use crate::app::tui::task::Deps;
+use crate::dynamo::Item;
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::error::{AwsError, ConnContext};
 use crate::dynamo::request::ItemsRequest;
-use crate::dynamo::{Item, value};
 
 /// A screen's context over the application's parts.
 macro_rules! cx {
@@ -87,46 +87,7 @@ pub use crate::app::tui::screens::items::{
     ItemsState, Loaded, Row, Stats, get_item_command, json_compact, json_pretty, table_keys,
 };
 
-pub struct DetailState {
-    pub row: Row,
-    /// The row of the items view it was opened from (index into `rows`).
-    pub row_index: Option<usize>,
-    pub table: String,
-    pub info: Option<TableInfo>,
-    pub entity: Option<String>,
-    pub key_fields: Vec<(String, String)>,
-    pub show_types: bool,
-    pub raw_keys: bool,
-    /// First line shown (kept by the view so the cursor stays on screen).
-    pub scroll: std::cell::Cell<u16>,
-    /// The selected top-level attribute (in the order shown).
-    pub attr: usize,
-    /// True after the cursor moved: the view scrolls to it.
-    pub follow: std::cell::Cell<bool>,
-}
-
-impl DetailState {
-    /// Top-level attribute names in the order shown: keys first, then sorted.
-    pub fn attr_names(&self) -> Vec<String> {
-        let keys = self
-            .info
-            .as_ref()
-            .map(TableInfo::key_names)
-            .unwrap_or_default();
-        value::ordered_names(&self.row.item, &keys)
-            .into_iter()
-            .map(str::to_string)
-            .collect()
-    }
-
-    /// The name of the selected attribute.
-    pub fn selected_attr(&self) -> Option<String> {
-        let names = self.attr_names();
-        names
-            .get(self.attr.min(names.len().saturating_sub(1)))
-            .cloned()
-    }
-}
+pub use crate::app::tui::screens::detail::DetailState;
 
 pub struct App {
     pub settings: Settings,
@@ -389,6 +350,7 @@ impl App {
                 Core::RestartItems => self.restart_items(),
                 Core::Editor(req) => self.editor = Some(*req),
                 Core::OpenDetail => self.open_detail(),
+                Core::CloseDetail => self.detail = None,
                 Core::CloseItems => self.close_items(),
                 Core::Quit => self.should_quit = true,
             }
@@ -772,6 +734,11 @@ impl App {
                     items.on_viewport(rows);
                 }
             }
+            Screen::Detail => {
+                if let Some(d) = self.detail.as_mut() {
+                    d.shown_from(self.viewport.scroll);
+                }
+            }
             _ => {}
         }
     }
@@ -813,9 +780,9 @@ impl App {
                 key_fields,
                 show_types: false,
                 raw_keys: items.raw_keys,
-                scroll: std::cell::Cell::new(0),
+                scroll: 0,
                 attr: 0,
-                follow: std::cell::Cell::new(false),
+                follow: false,
             });
             self.screen = Screen::Detail;
         }
@@ -831,62 +798,16 @@ impl App {
     }
 
     fn detail_action(&mut self, action: Action) {
-        let Some(d) = self.detail.as_mut() else {
-            return;
-        };
-        let last = d.row.item.len().saturating_sub(1);
-        let move_to = |d: &mut DetailState, to: usize| {
-            d.attr = to.min(last);
-            d.follow.set(true);
-        };
         match action {
-            Action::Down => move_to(d, d.attr + 1),
-            Action::Up => move_to(d, d.attr.saturating_sub(1)),
-            // Pages scroll the lines (a long attribute reads to its end).
-            Action::PageDown => {
-                d.follow.set(false);
-                d.scroll.set(d.scroll.get().saturating_add(20));
-            }
-            Action::PageUp => {
-                d.follow.set(false);
-                d.scroll.set(d.scroll.get().saturating_sub(20));
-            }
-            Action::Top => move_to(d, 0),
-            Action::Bottom => move_to(d, last),
             Action::Edit => self.start_edit(crate::dynamo::edit::EditFormat::Plain),
             Action::EditDynamo => self.start_edit(crate::dynamo::edit::EditFormat::Dynamo),
             Action::NewItem => self.start_new(),
             Action::Delete => self.start_delete(),
             Action::QuickEdit => self.start_quick_edit(),
-            Action::ToggleTypes => d.show_types = !d.show_types,
-            Action::ToggleRawKeys => d.raw_keys = !d.raw_keys,
-            Action::Back => {
-                self.detail = None;
-                self.screen = Screen::Items;
+            _ => {
+                on_screen!(self.detail?, |e| match e {}, |st, cx| st
+                    .on_action(&mut cx, action));
             }
-            Action::CopyJson => {
-                let text = json_pretty(&value::item_to_plain(&d.row.item));
-                self.copy(text, "item as JSON");
-            }
-            Action::CopyDynamoJson => {
-                let text = json_pretty(&value::item_to_dynamo(&d.row.item));
-                self.copy(text, "item as DynamoDB JSON");
-            }
-            Action::CopyKey => match d.info.as_ref().and_then(|i| i.key_of(&d.row.item)) {
-                Some(key) => {
-                    let text = json_compact(&value::item_to_dynamo(&key));
-                    self.copy(text, "key");
-                }
-                None => self.flash(Level::Warn, "this item has no complete primary key"),
-            },
-            Action::CopyCli => match d.info.as_ref().and_then(|i| i.key_of(&d.row.item)) {
-                Some(key) => {
-                    let text = get_item_command(&d.table, &key, &self.ctx);
-                    self.copy(text, "aws dynamodb get-item command");
-                }
-                None => self.flash(Level::Warn, "this item has no complete primary key"),
-            },
-            _ => {}
         }
     }
 

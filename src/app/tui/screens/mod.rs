@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod contexts;
+pub mod detail;
 pub mod edit;
 pub mod export;
 pub mod items;
