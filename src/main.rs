@@ -66,7 +66,7 @@ async fn real_main(args: Cli) -> anyhow::Result<u8> {
     let table = args.table.clone().or_else(|| project.default_table.clone());
     let mut runner = dyntui::app::tui::effects::Runner::new(tx.clone());
     let mut app = App::new(settings, project, db, ctx, tx, Clipboard::detect());
-    app.recent = RecentParams::load(RecentParams::default_path());
+    app.patterns.recent = RecentParams::load(RecentParams::default_path());
     app.contexts.timeouts = opts.timeouts;
     if app.fatal.is_none() {
         app.load_tables();

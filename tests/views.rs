@@ -736,7 +736,7 @@ fn visible_patterns(app: &App) -> Vec<String> {
 
 /// The name of the selected pattern.
 fn selected_pattern(app: &App) -> String {
-    visible_patterns(app)[app.patterns.selected].clone()
+    visible_patterns(app)[app.patterns.list.cursor.selected].clone()
 }
 
 /// Moves the patterns cursor down to the pattern `name`.
@@ -751,7 +751,7 @@ fn select_pattern(app: &mut App, name: &str) {
     assert_eq!(selected_pattern(app), name);
 }
 
-fn pattern_form(app: &App) -> &dyntui::app::patterns::PatternForm {
+fn pattern_form(app: &App) -> &dyntui::app::tui::input::PatternForm {
     match &app.input {
         Some(Input::PatternForm(form)) => form,
         other => panic!("the pattern form is open: {other:?}"),
@@ -797,12 +797,12 @@ async fn patterns_fuzzy_filter() {
     snap("patterns_filter_typing", &app);
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.input, None);
-    assert_eq!(app.patterns.filter, "ordrs");
+    assert_eq!(app.patterns.list.filter, "ordrs");
     assert_eq!(visible_patterns(&app), names);
     snap("patterns_filter_kept", &app);
     // esc first clears the filter, then leaves.
     press(&mut app, KeyCode::Esc);
-    assert!(app.patterns.filter.is_empty());
+    assert!(app.patterns.list.filter.is_empty());
     assert_eq!(app.screen, Screen::Patterns);
     assert_eq!(visible_patterns(&app).len(), 14);
 }

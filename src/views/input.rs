@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{centered, popup};
-use crate::app::patterns::PatternForm;
+use crate::app::tui::input::PatternForm;
 use crate::app::tui::palette::Palette;
 use crate::app::tui::state::{App, Input, QueryForm};
 use crate::dynamo::request::SORT_OPS;
@@ -23,7 +23,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             area,
             app,
             "Find a pattern (fuzzy)",
-            &app.patterns.filter,
+            &app.patterns.list.filter,
             None,
         ),
         Some(Input::PatternForm(form)) => pattern_form(f, area, app, form),

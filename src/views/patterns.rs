@@ -14,29 +14,27 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.settings.theme;
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
-    let visible = app.patterns.visible(&app.project);
-    let table = app
-        .pattern_table()
+    let st = &app.patterns;
+    let visible = &st.shown;
+    let table = st
+        .table
+        .as_ref()
         .map(|t| format!(" on {t}"))
         .unwrap_or_default();
-    let title = if app.patterns.filter.is_empty() {
+    let title = if st.list.filter.is_empty() {
         format!(" Access patterns{table} ")
     } else {
-        format!(" Access patterns{table} /{} ", app.patterns.filter)
+        format!(" Access patterns{table} /{} ", st.list.filter)
     };
     let block = Block::default().borders(Borders::ALL).title(title);
-    // Described once per frame, not once per pattern.
-    let info = app.pattern_table_info();
-    let warnings_of = |i: usize| match (&info, app.project.patterns.get(i)) {
-        (Some(info), Some(sp)) => sp.pattern.fit(info),
-        _ => Vec::new(),
-    };
+    // Checked against the table when the screen opened, not per frame.
+    let warnings_of = |i: usize| st.fits.get(i).cloned().unwrap_or_default();
     if visible.is_empty() {
         let msg = if app.project.patterns.is_empty() {
             "No saved patterns. Declare [[pattern]] entries in dyntui.toml (see README)."
                 .to_string()
         } else {
-            format!("No pattern matches `{}`.", app.patterns.filter)
+            format!("No pattern matches `{}`.", st.list.filter)
         };
         f.render_widget(
             Paragraph::new(msg).wrap(Wrap { trim: true }).block(block),
@@ -73,8 +71,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 .add_modifier(Modifier::BOLD),
         )
         .highlight_symbol("▶ ");
-    let sel = app.patterns.selected.min(visible.len() - 1);
-    let mut state = ListState::default().with_selected(Some(sel));
+    let sel = st.list.cursor.selected.min(visible.len() - 1);
+    let rows = left.height.saturating_sub(2) as usize;
+    let mut state = ListState::default()
+        .with_selected(Some(sel))
+        .with_offset(st.list.cursor.first_shown(rows));
     f.render_stateful_widget(list, left, &mut state);
 
     let index = visible[sel];

@@ -2,7 +2,6 @@
 //! query form, the pattern form, the command palette, one-line edits and
 //! the typed table name that unlocks a protected table.
 
-use crate::app::patterns::PatternForm;
 use crate::app::tui::palette::Palette;
 
 /// Which text input is open.
@@ -65,4 +64,17 @@ impl QueryForm {
         "Filter",
         "Order",
     ];
+}
+
+/// The parameter form of one pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternForm {
+    pub name: String,
+    /// (param name, value) in declaration order.
+    pub values: Vec<(String, String)>,
+    pub field: usize,
+    /// Per-field type errors, checked as you type.
+    pub errors: Vec<Option<String>>,
+    /// Error from compiling the request (shown under the fields).
+    pub error: Option<String>,
 }

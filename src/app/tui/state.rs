@@ -14,7 +14,6 @@ use crate::app::audit::AuditLog;
 use crate::app::clipboard::Clipboard;
 use crate::app::config::{Project, Settings};
 use crate::app::editor::EditorRequest;
-use crate::app::patterns::{PatternsState, RecentParams};
 use crate::app::tui::cx::{Core, Cx, Viewport};
 pub use crate::app::tui::cx::{Level, Screen, edit_line};
 use crate::app::tui::effects::Effect;
@@ -27,6 +26,7 @@ use crate::app::tui::screens::contexts::{ContextsState, is_expired_session};
 use crate::app::tui::screens::edit::EditState;
 use crate::app::tui::screens::metrics::MetricsState;
 use crate::app::tui::screens::migrate::MigrateState;
+pub use crate::app::tui::screens::patterns::PatternsState;
 use crate::app::tui::screens::seed::SeedState;
 pub use crate::app::tui::screens::tables::TablesState;
 use crate::app::tui::task::Deps;
@@ -60,6 +60,7 @@ macro_rules! cx {
 /// for (wrapped as the application's) and carries out its requests.
 macro_rules! on_screen {
     ($app:ident . $field:ident ?, $wrap:expr, |$st:ident, $cx:ident| $body:expr) => {{
+        #[allow(unused_mut)]
         let mut $cx = cx!($app);
         let r = match $app.$field.as_mut() {
             Some($st) => Some($body),
@@ -71,6 +72,7 @@ macro_rules! on_screen {
         r
     }};
     ($app:ident . $field:ident, $wrap:expr, |$st:ident, $cx:ident| $body:expr) => {{
+        #[allow(unused_mut)]
         let mut $cx = cx!($app);
         let $st = &mut $app.$field;
         let r = $body;
@@ -120,7 +122,6 @@ pub struct App {
     pub seed: SeedState,
     pub migrate: MigrateState,
     pub metrics: MetricsState,
-    pub recent: RecentParams,
     /// A pattern run waiting for its table's description: (table, pattern, values).
     pub(crate) pending_pattern: Option<(String, String, BTreeMap<String, String>)>,
     /// `--read-only`: no writes at all this session (dry runs still run).
@@ -190,7 +191,6 @@ impl App {
             seed: SeedState::default(),
             migrate: MigrateState::default(),
             metrics: MetricsState::default(),
-            recent: RecentParams::default(),
             pending_pattern: None,
             read_only: false,
             unlocked: BTreeSet::new(),
@@ -493,6 +493,10 @@ impl App {
                         Err(e) => Loadable::Failed(e),
                     },
                 );
+                // The patterns screen checks its patterns against it.
+                if self.patterns.table.as_deref() == Some(name.as_str()) {
+                    on_screen!(self.patterns, |e| match e {}, |st, cx| st.refit(&cx));
+                }
                 // The metrics view waiting for its table's description.
                 if self.metrics.table.as_deref() == Some(name.as_str())
                     && matches!(self.metrics.data, Loadable::Loading)
@@ -525,7 +529,7 @@ impl App {
                                 .map(|sp| sp.pattern.compile(&name, &info, &values))
                             {
                                 Some(Ok(req)) => {
-                                    self.recent.remember(&p, &values);
+                                    self.patterns.recent.remember(&p, &values);
                                     if let Some(items) = self.items.as_mut() {
                                         items.set_request(req, Some(p));
                                     }
@@ -724,6 +728,62 @@ impl App {
         }
     }
 
+    // ------------------------------------------------------------ patterns
+
+    /// Opens the patterns list.
+    pub fn open_patterns(&mut self) {
+        if self.screen != Screen::Patterns {
+            self.patterns.back_to = Some(self.screen);
+        }
+        self.screen = Screen::Patterns;
+        let table = self.pattern_table();
+        on_screen!(self.patterns, |e| match e {}, |st, cx| st
+            .opened(&mut cx, table));
+    }
+
+    /// The table patterns run against: the open items view's, else the
+    /// selected table, else the project's default table.
+    pub fn pattern_table(&self) -> Option<String> {
+        if let Some(i) = &self.items {
+            return Some(i.table.clone());
+        }
+        let from_tables =
+            [self.patterns.back_to, self.seed.back_to].contains(&Some(Screen::Tables));
+        if from_tables && let Some(n) = self.tables.selected_name() {
+            return Some(n);
+        }
+        self.project
+            .default_table
+            .clone()
+            .or_else(|| self.tables.selected_name())
+    }
+
+    /// The description of the pattern table, when known.
+    pub fn pattern_table_info(&self) -> Option<TableInfo> {
+        self.known_info(&self.pattern_table()?)
+    }
+
+    /// Warnings from checking a pattern against the table's description
+    /// (as computed when the patterns screen opened or the description
+    /// arrived).
+    pub fn pattern_warnings(&self, index: usize) -> Vec<String> {
+        self.patterns.fits.get(index).cloned().unwrap_or_default()
+    }
+
+    fn patterns_action(&mut self, action: Action) {
+        on_screen!(self.patterns, |e| match e {}, |st, cx| st
+            .on_action(&mut cx, action));
+    }
+
+    /// Opens the parameter form of pattern `index`.
+    pub fn open_pattern_form(&mut self, index: usize) {
+        let table = self.pattern_table();
+        on_screen!(self.patterns, |e| match e {}, |st, cx| {
+            st.table = table;
+            st.open_form(&mut cx, index)
+        });
+    }
+
     /// The list in front got another height: keep its selection in view.
     fn on_viewport(&mut self) {
         let rows = self.viewport.rows;
@@ -838,19 +898,13 @@ impl App {
                     .on_server_filter_key(&mut cx, text, &k));
             }
             Input::PatternsFilter => {
-                if edit_line(&mut self.patterns.filter, &k) {
-                    self.patterns.selected = 0;
-                }
-                match k.code {
-                    KeyCode::Enter => {}
-                    KeyCode::Esc => {
-                        self.patterns.filter.clear();
-                        self.patterns.selected = 0;
-                    }
-                    _ => self.input = Some(Input::PatternsFilter),
-                }
+                on_screen!(self.patterns, |e| match e {}, |st, cx| st
+                    .on_filter_key(&mut cx, &k));
             }
-            Input::PatternForm(form) => self.on_pattern_form_key(form, &k),
+            Input::PatternForm(form) => {
+                on_screen!(self.patterns, |e| match e {}, |st, cx| st
+                    .on_form_key(&mut cx, form, &k));
+            }
             Input::Query(form) => {
                 on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
                     .on_query_key(&mut cx, form, &k));

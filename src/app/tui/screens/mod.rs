@@ -10,5 +10,6 @@ pub mod export;
 pub mod items;
 pub mod metrics;
 pub mod migrate;
+pub mod patterns;
 pub mod seed;
 pub mod tables;
