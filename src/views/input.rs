@@ -296,7 +296,7 @@ fn line_box(f: &mut Frame, area: Rect, app: &App, title: &str, text: &str, error
 /// The command line at the bottom of the body, its completions above it.
 fn palette(f: &mut Frame, area: Rect, app: &App, p: &Palette) {
     let t = &app.settings.theme;
-    let completions = app.palette_completions(&p.text, 8);
+    let completions = &p.completions;
     let h = (completions.len() as u16 + 3 + u16::from(p.error.is_some())).min(area.height);
     let r = Rect {
         x: area.x,

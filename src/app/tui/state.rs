@@ -83,6 +83,8 @@ macro_rules! on_screen {
     }};
 }
 
+mod commands;
+
 pub use crate::app::tui::msg::Msg;
 
 pub use crate::app::tui::screens::items::{
@@ -472,7 +474,11 @@ impl App {
                         Err(e) => self.note_error(e),
                     }
                 }
-                on_screen!(self.tables, Effect::Tables, |st, cx| st.update(&mut cx, m))
+                let changed =
+                    on_screen!(self.tables, Effect::Tables, |st, cx| st.update(&mut cx, m));
+                // Table names complete the palette's `:table`.
+                self.refresh_palette();
+                changed
             }
             Msg::Described(id, name, r) => {
                 if self.describing.get(&name) != Some(&id) {
