@@ -477,9 +477,10 @@ async fn protected_tables_refuse_writes_until_unlocked_and_read_only_refuses_all
     assert!(h.app.edit.modal.is_none(), "no write offered");
     h.typed("wrong");
     h.key(KeyCode::Enter);
-    let Some(Input::Unlock { error: Some(_), .. }) = &h.app.input else {
+    let Some(Input::Unlock { confirm, .. }) = &h.app.input else {
         panic!("mismatch")
     };
+    assert!(confirm.error.is_some(), "mismatch");
     h.key(KeyCode::Esc);
     assert!(!h.app.unlocked.contains(&table));
     // Unlock by typing the name: the delete that asked goes on, and asks
@@ -491,7 +492,7 @@ async fn protected_tables_refuse_writes_until_unlocked_and_read_only_refuses_all
     let Some(Modal::Review(r)) = &h.app.edit.modal else {
         panic!("review")
     };
-    assert!(r.needs_name);
+    assert!(r.confirm.name.is_some());
     h.key(KeyCode::Char('y')); // typed, not a confirmation
     h.key(KeyCode::Enter);
     assert_eq!(modal_name(&h.app), "review", "the name was not typed");

@@ -1802,7 +1802,7 @@ async fn edit_delete_confirmation_shows_the_diff() {
     press(&mut app, KeyCode::Char('d'));
     assert!(matches!(
         modal(&app),
-        dyntui::app::tui::screens::edit::Modal::Review(r) if r.change.after.is_none() && !r.needs_name
+        dyntui::app::tui::screens::edit::Modal::Review(r) if r.change.after.is_none() && r.confirm.name.is_none()
     ));
     snap("edit_delete_confirm", &app);
 }
@@ -1827,9 +1827,7 @@ async fn edit_review_of_an_update() {
         },
         row: None,
         format: EditFormat::Plain,
-        needs_name: false,
-        typed: String::new(),
-        error: None,
+        confirm: dyntui::app::tui::widgets::Confirm::yes_no(),
     }));
     snap("edit_review_update", &app);
 }
@@ -1898,7 +1896,7 @@ async fn protected_table_border_and_unlock() {
     press(&mut app, KeyCode::Char('d'));
     assert!(matches!(
         modal(&app),
-        dyntui::app::tui::screens::edit::Modal::Review(r) if r.needs_name
+        dyntui::app::tui::screens::edit::Modal::Review(r) if r.confirm.name.is_some()
     ));
     snap("protected_delete_confirm", &app);
 }

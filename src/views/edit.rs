@@ -40,9 +40,8 @@ fn typed_line(name: &str, typed: &str, t: &Theme, out: &mut Vec<Line<'static>>) 
 /// Draws the dialog in front, or the write in flight.
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.settings.theme;
-    if let Some((_, what)) = &app.edit.pending
-        && app.edit.modal.is_none()
-    {
+    if app.edit.busy() && app.edit.modal.is_none() {
+        let what = &app.edit.what;
         let r = centered(area, 70, 4);
         let block = popup(f, r, "Writing", app);
         let mut text = format!("{} {what}", SPINNER[app.spinner % SPINNER.len()]);
@@ -95,13 +94,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 "Written only if the item is still as it was read.",
                 Style::default().fg(t.muted),
             ));
-            if r.needs_name {
-                typed_line(&r.info.name, &r.typed, t, &mut lines);
+            let needs_name = r.confirm.name.is_some();
+            if needs_name {
+                typed_line(&r.info.name, &r.confirm.typed, t, &mut lines);
             }
-            if let Some(e) = &r.error {
+            if let Some(e) = &r.confirm.error {
                 lines.push(Line::styled(e.clone(), Style::default().fg(t.error)));
             }
-            let hint = if r.needs_name {
+            let hint = if needs_name {
                 "enter write · esc cancel"
             } else if r.change.after.is_some() {
                 "y/enter write · e edit again · esc cancel"
@@ -169,10 +169,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             info,
             kind,
             changes,
-            needs_name,
-            typed,
-            error,
+            confirm,
         } => {
+            let needs_name = &confirm.name.is_some();
+            let (typed, error) = (&confirm.typed, &confirm.error);
             lines.push(Line::styled(
                 format!("{} in {}", kind.describe(changes.len()), info.name),
                 Style::default().fg(t.accent).add_modifier(Modifier::BOLD),

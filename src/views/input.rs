@@ -47,11 +47,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             text,
             error.as_deref(),
         ),
-        Some(Input::Unlock {
-            table,
-            typed,
-            error,
-        }) => {
+        Some(Input::Unlock { table, confirm, .. }) => {
+            let (typed, error) = (&confirm.typed, &confirm.error);
             let reason = app.protection_of(table).unwrap_or_default();
             let r = centered(area, 80, if error.is_some() { 8 } else { 7 });
             let block = popup(f, r, "Protected table", app);

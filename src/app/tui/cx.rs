@@ -17,8 +17,11 @@ use crate::app::clipboard::Clipboard;
 use crate::app::config::{Project, Settings};
 use crate::app::editor::EditorRequest;
 use crate::app::tui::input::Input;
+use crate::app::tui::keymap::Action;
 use crate::app::tui::request::{Loadable, ReqId, Request};
+use crate::dynamo::Item;
 use crate::dynamo::client::TableInfo;
+use crate::dynamo::edit::Change;
 use crate::dynamo::error::ConnContext;
 use crate::dynamo::request::ItemsRequest;
 
@@ -99,6 +102,24 @@ pub enum Core {
     CloseDetail,
     /// Leave the items view for the tables list.
     CloseItems,
+    /// Allow writes to a protected table for the session.
+    Unlock(String),
+    /// Run a key's action (the write that waited for an unlock).
+    RunAction(Action),
+    /// Show a write in the items and detail views.
+    ApplyWrite {
+        info: Box<TableInfo>,
+        change: Box<Change>,
+        /// The item as written (None: deleted).
+        written: Option<Box<Item>>,
+        /// Its row in the items view, when known.
+        row: Option<usize>,
+    },
+    /// Show bulk writes in the items view: (item as read, as written).
+    ApplyBulk {
+        info: Box<TableInfo>,
+        written: Vec<(Item, Option<Item>)>,
+    },
     /// Load the tables list (again).
     ReloadTables,
     /// Run the items view's request again from its first page.

@@ -12,12 +12,13 @@ use tokio::task::AbortHandle;
 
 use crate::app::tui::msg::Msg;
 use crate::app::tui::request::ReqId;
+use crate::app::tui::screens::edit::{self, EditEffect};
 use crate::app::tui::screens::items::{self, ItemsEffect};
 use crate::app::tui::screens::tables::{self, TablesEffect};
 use crate::app::tui::task::{Deps, Reply, Tracked};
 
 /// Something an update wants done.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Effect {
     /// Abort the task of a request (superseded, or its screen was left).
     Abort(ReqId),
@@ -28,6 +29,7 @@ pub enum Effect {
     },
     Tables(TablesEffect),
     Items(Box<ItemsEffect>),
+    Edit(Box<EditEffect>),
 }
 
 impl Effect {
@@ -37,6 +39,7 @@ impl Effect {
             Effect::Describe { id, .. } => Some(*id),
             Effect::Tables(e) => e.request_id(),
             Effect::Items(e) => e.request_id(),
+            Effect::Edit(e) => e.request_id(),
         }
     }
 }
@@ -105,6 +108,10 @@ impl Runner {
             Effect::Items(e) => {
                 let reply = self.reply(Msg::Items);
                 self.spawn(id, items::perform(*e, deps, reply));
+            }
+            Effect::Edit(e) => {
+                let reply = self.reply(|m| Msg::Edit(Box::new(m)));
+                self.spawn(id, edit::perform(*e, deps, reply));
             }
         }
     }

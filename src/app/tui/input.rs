@@ -2,7 +2,9 @@
 //! query form, the pattern form, the command palette, one-line edits and
 //! the typed table name that unlocks a protected table.
 
+use crate::app::tui::keymap::Action;
 use crate::app::tui::palette::Palette;
+use crate::app::tui::widgets::Confirm;
 
 /// Which text input is open.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,11 +31,12 @@ pub enum Input {
         text: String,
         error: Option<String>,
     },
-    /// The table name, typed to unlock writes to a protected table.
+    /// The table name, typed to unlock writes to a protected table; then
+    /// the write that asked for it runs (passed explicitly).
     Unlock {
         table: String,
-        typed: String,
-        error: Option<String>,
+        confirm: Confirm,
+        then: Option<Action>,
     },
     ContextsFilter,
     AuditFilter,

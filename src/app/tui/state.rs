@@ -23,7 +23,8 @@ pub use crate::app::tui::request::Loadable;
 use crate::app::tui::request::ReqId;
 use crate::app::tui::screens::audit::AuditState;
 use crate::app::tui::screens::contexts::{ContextsState, is_expired_session};
-use crate::app::tui::screens::edit::EditState;
+pub use crate::app::tui::screens::edit::EditState;
+use crate::app::tui::screens::edit::Front;
 use crate::app::tui::screens::metrics::MetricsState;
 use crate::app::tui::screens::migrate::MigrateState;
 pub use crate::app::tui::screens::patterns::PatternsState;
@@ -32,6 +33,7 @@ pub use crate::app::tui::screens::tables::TablesState;
 use crate::app::tui::task::Deps;
 use crate::dynamo::Item;
 use crate::dynamo::client::{Dynamo, TableInfo};
+use crate::dynamo::edit::Change;
 use crate::dynamo::error::{AwsError, ConnContext};
 use crate::dynamo::request::ItemsRequest;
 
@@ -143,11 +145,6 @@ pub struct App {
     pub(crate) editor: Option<EditorRequest>,
     /// An export running in the background (`:export`).
     pub export: Option<crate::app::tui::screens::export::ExportRun>,
-    /// The action being run (set while a key's action runs).
-    pub(crate) current_action: Option<Action>,
-    /// The write that asked for a table to be unlocked: it runs once the
-    /// name is typed.
-    pub(crate) after_unlock: Option<Action>,
     next_id: u64,
 }
 
@@ -203,8 +200,6 @@ impl App {
             sso_expired: None,
             editor: None,
             export: None,
-            current_action: None,
-            after_unlock: None,
             next_id: 0,
         }
     }
@@ -353,6 +348,17 @@ impl App {
                 Core::Editor(req) => self.editor = Some(*req),
                 Core::OpenDetail => self.open_detail(),
                 Core::CloseDetail => self.detail = None,
+                Core::Unlock(table) => {
+                    self.unlocked.insert(table);
+                }
+                Core::RunAction(a) => self.run_action(a),
+                Core::ApplyWrite {
+                    info,
+                    change,
+                    written,
+                    row,
+                } => self.apply_written(&info, &change, written.as_deref(), row),
+                Core::ApplyBulk { info, written } => self.apply_bulk(&info, written),
                 Core::CloseItems => self.close_items(),
                 Core::Quit => self.should_quit = true,
             }
@@ -556,9 +562,11 @@ impl App {
             Msg::Seed(m) => self.on_seed_msg(m),
             Msg::Migrate(m) => self.on_migrate_msg(m),
             Msg::Metrics(m) => self.on_metrics_msg(m),
-            Msg::Edit(m) => self.on_edit_msg(*m),
+            Msg::Edit(m) => on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |st, cx| st
+                .update(&mut cx, *m)),
             Msg::Edited(req, r) => {
-                self.on_edited(*req, r);
+                on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |st, cx| st
+                    .on_edited(&mut cx, *req, r));
                 true
             }
             Msg::Connected(id, r) => self.on_connected(id, *r),
@@ -648,7 +656,8 @@ impl App {
             return;
         }
         if self.edit.modal.is_some() {
-            self.on_edit_modal_key(&k);
+            on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |st, cx| st
+                .on_modal_key(&mut cx, &k));
             return;
         }
         if self.input.is_some() {
@@ -678,9 +687,7 @@ impl App {
             }
             return;
         }
-        self.current_action = Some(action);
         self.run_action(action);
-        self.current_action = None;
     }
 
     /// Runs a key's action on the screen in front.
@@ -731,6 +738,145 @@ impl App {
                 Screen::Contexts => self.contexts_action(action),
                 Screen::Audit => self.audit_action(action),
             },
+        }
+    }
+
+    // ------------------------------------------------------------ editing
+
+    /// What the edit keys work on: the item in front (the detail view's,
+    /// else the one under the items view's cursor), the marked items.
+    fn front(&self) -> Front {
+        let mut f = Front::default();
+        if let Some(items) = &self.items {
+            f.table = Some((items.table.clone(), items.info.clone()));
+        }
+        if self.screen == Screen::Detail
+            && let Some(d) = &self.detail
+        {
+            f.item = d
+                .info
+                .clone()
+                .map(|info| (info, d.row.item.clone(), d.row_index));
+            f.attr = d.selected_attr();
+            return f;
+        }
+        if let Some(items) = &self.items {
+            f.item = items
+                .selected_index()
+                .and_then(|i| Some((items.info.clone()?, items.rows.get(i)?.item(), Some(i))));
+            f.marked = items
+                .marks
+                .iter()
+                .filter_map(|&i| items.rows.get(i).map(|r| r.item()))
+                .collect();
+        }
+        f
+    }
+
+    /// An editing key on the items or detail view.
+    fn edit_action(&mut self, action: Action) {
+        use crate::dynamo::edit::EditFormat;
+        let front = self.front();
+        on_screen!(
+            self.edit,
+            |e| Effect::Edit(Box::new(e)),
+            |st, cx| match action {
+                Action::Edit => st.start_edit(&mut cx, front, EditFormat::Plain, action),
+                Action::EditDynamo => st.start_edit(&mut cx, front, EditFormat::Dynamo, action),
+                Action::NewItem => st.start_new(&mut cx, front, action),
+                Action::Delete => st.start_delete(&mut cx, front, action),
+                Action::BulkSet => st.start_bulk_set(&mut cx, front, action),
+                Action::QuickEdit => st.start_quick_edit(&mut cx, front, action),
+                _ => {}
+            }
+        );
+    }
+
+    /// Why writes to `table` are protected, if they are.
+    pub fn protection_of(&self, table: &str) -> Option<String> {
+        self.project.protection(table, self.ctx.profile.as_deref())
+    }
+
+    /// Asks for the table name to unlock writes to a protected table.
+    pub fn ask_unlock(&mut self, table: &str) {
+        on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |_st, cx| {
+            EditState::ask_unlock(&mut cx, table, None)
+        });
+    }
+
+    /// Updates the items and detail views after a write.
+    fn apply_written(
+        &mut self,
+        info: &TableInfo,
+        change: &Change,
+        written: Option<&Item>,
+        row: Option<usize>,
+    ) {
+        let Some(items) = self.items.as_mut() else {
+            return;
+        };
+        if items.table != info.name {
+            return;
+        }
+        items.apply_written(change, written, row);
+        // The detail view shows the item as written, or closes on a delete.
+        let mut close_detail = false;
+        if let Some(d) = self.detail.as_mut() {
+            let same =
+                change.before.as_ref().is_some_and(|b| *b == d.row.item) || change.before.is_none();
+            if same {
+                match written {
+                    Some(w) => {
+                        let class = items.decoder.classify(w);
+                        d.key_fields = items.decoder.key_fields(w, &class);
+                        d.entity = class
+                            .entity
+                            .map(|e| items.decoder.entity_name(e).to_string());
+                        d.row = Row {
+                            item: w.clone(),
+                            class,
+                        };
+                        d.row_index = items.selected_index();
+                    }
+                    None => close_detail = true,
+                }
+            }
+        }
+        if close_detail {
+            self.detail = None;
+            if self.screen == Screen::Detail {
+                self.screen = Screen::Items;
+            }
+        }
+    }
+
+    /// Updates the items view after bulk writes: rows found with one pass
+    /// over the loaded items, then updated from the last row up, so that a
+    /// removed row never moves one still to update.
+    fn apply_bulk(&mut self, info: &TableInfo, written: Vec<(Item, Option<Item>)>) {
+        if let Some(items) = self.items.as_ref() {
+            let rows: HashMap<String, usize> = items
+                .rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| items.exact_key(&r.item()).map(|k| (k, i)))
+                .collect();
+            let row_of = |b: &Item| items.exact_key(b).and_then(|k| rows.get(&k).copied());
+            let mut updates: Vec<(Option<usize>, Item, Option<Item>)> = written
+                .into_iter()
+                .map(|(before, after)| (row_of(&before), before, after))
+                .collect();
+            updates.sort_by_key(|u| std::cmp::Reverse(u.0));
+            for (row, before, after) in updates {
+                let change = Change {
+                    before: Some(before),
+                    after: after.clone(),
+                };
+                self.apply_written(info, &change, after.as_ref(), row);
+            }
+        }
+        if let Some(items) = self.items.as_mut() {
+            items.marks.clear();
         }
     }
 
@@ -816,11 +962,11 @@ impl App {
 
     fn items_action(&mut self, action: Action) {
         match action {
-            Action::Edit => self.start_edit(crate::dynamo::edit::EditFormat::Plain),
-            Action::EditDynamo => self.start_edit(crate::dynamo::edit::EditFormat::Dynamo),
-            Action::NewItem => self.start_new(),
-            Action::Delete => self.start_delete(),
-            Action::BulkSet => self.start_bulk_set(),
+            Action::Edit
+            | Action::EditDynamo
+            | Action::NewItem
+            | Action::Delete
+            | Action::BulkSet => self.edit_action(action),
             _ => {
                 on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
                     .on_action(&mut cx, action));
@@ -865,11 +1011,11 @@ impl App {
 
     fn detail_action(&mut self, action: Action) {
         match action {
-            Action::Edit => self.start_edit(crate::dynamo::edit::EditFormat::Plain),
-            Action::EditDynamo => self.start_edit(crate::dynamo::edit::EditFormat::Dynamo),
-            Action::NewItem => self.start_new(),
-            Action::Delete => self.start_delete(),
-            Action::QuickEdit => self.start_quick_edit(),
+            Action::Edit
+            | Action::EditDynamo
+            | Action::NewItem
+            | Action::Delete
+            | Action::QuickEdit => self.edit_action(action),
             _ => {
                 on_screen!(self.detail?, |e| match e {}, |st, cx| st
                     .on_action(&mut cx, action));
@@ -916,9 +1062,25 @@ impl App {
                     .on_query_key(&mut cx, form, &k));
             }
             Input::Palette(p) => self.on_palette_key(p, &k),
-            Input::BulkSet { text, .. } => self.on_bulk_set_key(text, &k),
-            Input::QuickEdit { attr, text, .. } => self.on_quick_edit_key(attr, text, &k),
-            Input::Unlock { table, typed, .. } => self.on_unlock_key(table, typed, &k),
+            Input::BulkSet { text, .. } => {
+                let front = self.front();
+                on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |st, cx| st
+                    .on_bulk_set_key(&mut cx, front, text, &k));
+            }
+            Input::QuickEdit { attr, text, .. } => {
+                let front = self.front();
+                on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |st, cx| st
+                    .on_quick_edit_key(&mut cx, front, attr, text, &k));
+            }
+            Input::Unlock {
+                table,
+                confirm,
+                then,
+            } => {
+                on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |_st, cx| {
+                    EditState::on_unlock_key(&mut cx, table, confirm, then, &k)
+                });
+            }
             Input::ContextsFilter => self.on_contexts_filter_key(&k),
             Input::AuditFilter => self.on_audit_filter_key(&k),
         }

@@ -180,6 +180,14 @@ impl Confirm {
         }
     }
 
+    /// A confirmation by typing the table `name` (no reason given).
+    pub fn typed_name(name: impl Into<String>) -> Confirm {
+        Confirm {
+            name: Some(name.into()),
+            ..Confirm::default()
+        }
+    }
+
     /// Applies a key.
     pub fn on_key(&mut self, k: &KeyEvent) -> Answer {
         match (&self.name, k.code) {
@@ -193,7 +201,7 @@ impl Confirm {
                 } else {
                     let e = match &self.why {
                         Some(why) => format!("{why}: type the table name to confirm"),
-                        None => format!("`{}` is not `{name}`", self.typed),
+                        None => format!("type `{name}` to confirm"),
                     };
                     self.error = Some(e.clone());
                     Answer::Refused(e)

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::app::audit::AuditEntry;
 use crate::app::tui::keymap::Action;
-use crate::app::tui::state::{App, Input, Level, Msg, Screen, edit_line};
+use crate::app::tui::state::{App, Input, Msg, Screen, edit_line};
 
 /// Entries read from the end of the log.
 pub const AUDIT_SHOWN: usize = 500;
@@ -141,10 +141,5 @@ impl App {
             KeyCode::Esc => self.audit.filter.clear(),
             _ => self.input = Some(Input::AuditFilter),
         }
-    }
-
-    /// Appends a write to the audit log (a failure is said, never fatal).
-    pub(crate) fn audit_failed(&mut self, e: String) {
-        self.flash(Level::Warn, format!("the write was made, but {e}"));
     }
 }

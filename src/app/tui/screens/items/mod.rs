@@ -16,6 +16,7 @@ use crate::app::tui::task::Tracked;
 use crate::app::tui::widgets::ListCursor;
 use crate::dynamo::client::{Page, TableInfo};
 use crate::dynamo::compact::CompactItem;
+use crate::dynamo::edit::Change;
 use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
 use crate::dynamo::error::{AwsError, ConnContext};
 use crate::dynamo::request::{
@@ -350,6 +351,60 @@ impl ItemsState {
         if let Some(p) = self.view.iter().position(|r| *r == i) {
             self.cursor.selected = p;
         }
+    }
+
+    /// Shows a write made from this view: the row of the item as read is
+    /// replaced by the item as written (removed on a delete; a new item
+    /// goes under the cursor), and the cursor follows it. `row` is where
+    /// the item was, when known.
+    pub fn apply_written(&mut self, change: &Change, written: Option<&Item>, row: Option<usize>) {
+        let old = change
+            .before
+            .as_ref()
+            .and_then(|b| self.exact_key(b))
+            .and_then(|k| self.find_row(row, &k));
+        let selected = self.selected_index();
+        let placed = match (old, written) {
+            (Some(i), Some(w)) => {
+                self.replace_row(i, w);
+                Some(i)
+            }
+            (Some(i), None) => {
+                self.remove_row(i);
+                None
+            }
+            (None, Some(w)) => {
+                let at = selected.map(|s| s + 1).unwrap_or(0).min(self.rows.len());
+                self.insert_row(at, w);
+                Some(at)
+            }
+            (None, None) => None,
+        };
+        if let Some(k) = written.and_then(|w| self.exact_key(w)) {
+            self.local_keys.insert(k);
+        }
+        self.refilter();
+        // The cursor follows the written item.
+        if let Some(i) = placed {
+            self.select_row(i);
+        }
+        self.cursor.clamp(self.view.len());
+    }
+
+    /// Finds the row holding the item with `key` (trying `hint` first).
+    fn find_row(&self, hint: Option<usize>, key: &str) -> Option<usize> {
+        let matches = |i: usize| {
+            self.rows
+                .get(i)
+                .and_then(|r| self.exact_key(&r.item()))
+                .is_some_and(|k| k == key)
+        };
+        if let Some(h) = hint
+            && matches(h)
+        {
+            return Some(h);
+        }
+        (0..self.rows.len()).find(|&i| matches(i))
     }
 
     /// Entity types seen so far, for cycling the type filter.
