@@ -1056,6 +1056,8 @@ async fn seed_view_protected_table_needs_its_name_typed() {
 
 // ------------------------------------------------------------ metrics view
 
+use dyntui::app::tui::screens::metrics::EnableConfirm;
+
 fn incident() -> dyntui::metrics::snapshot::Snapshot {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/incident.json");
     dyntui::metrics::snapshot::Snapshot::load(std::path::Path::new(path)).expect("demo incident")
@@ -1130,13 +1132,13 @@ async fn metrics_loading_and_enable_confirmation() {
     press(&mut app, KeyCode::Char('E'));
     assert!(app.metrics.enable_confirm.is_none());
     // The confirmation as it shows on a live table.
-    app.metrics.enable_confirm = Some(0);
+    app.metrics.enable_confirm = Some(EnableConfirm::default());
     snap("metrics_enable_confirm", &app);
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.metrics.enable_confirm, Some(1));
+    assert_eq!(app.metrics.enable_confirm.as_ref().map(|c| c.mode), Some(1));
     press(&mut app, KeyCode::Esc);
     assert!(app.metrics.enable_confirm.is_none());
-    app.metrics.data = Loadable::Loading;
+    app.metrics.data.state = Loadable::Loading;
     snap("metrics_loading", &app);
 }
 

@@ -11,11 +11,10 @@ use ratatui::widgets::{
 };
 
 use super::{SPINNER, centered, popup, render_error};
-use crate::app::tui::screens::metrics::{CI_MODES, Fetched, Focus};
+use crate::app::tui::screens::metrics::{CI_MODES, Fetched, Focus, Pick, max_of, short_resource};
 use crate::app::tui::state::{App, Loadable};
-use crate::dynamo::entity::{Decoder, TableKeys};
 use crate::metrics::alerts::Severity;
-use crate::metrics::{Resource, Series, fmt_time};
+use crate::metrics::{Series, fmt_time};
 
 const PALETTE: [Color; 6] = [
     Color::Cyan,
@@ -26,7 +25,8 @@ const PALETTE: [Color; 6] = [
     Color::LightBlue,
 ];
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
+/// Draws the view; returns the rows the focused list shows.
+pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     let t = &app.settings.theme;
     let m = &app.metrics;
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
@@ -44,7 +44,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 .add_modifier(Modifier::BOLD),
         ));
     }
-    if let Loadable::Ready(fd) = &m.data {
+    if let Loadable::Ready(fd) = &m.data.state {
         let d = &fd.data;
         spans.push(Span::styled(
             format!(
@@ -80,7 +80,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     }
     f.render_widget(Paragraph::new(Line::from(spans)), head);
 
-    match &m.data {
+    let mut shown = None;
+    match &m.data.state {
         Loadable::Idle => f.render_widget(
             Paragraph::new("Select a table and press m for its metrics.")
                 .block(Block::default().borders(Borders::ALL)),
@@ -95,10 +96,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             body,
         ),
         Loadable::Failed(e) => render_error(f, body, app, "Metrics unavailable", e),
-        Loadable::Ready(fd) => ready(f, body, app, fd),
+        Loadable::Ready(fd) => shown = Some(ready(f, body, app, fd)),
     }
 
-    if let Some(mode) = m.enable_confirm {
+    if let Some(mode) = m.enable_confirm.as_ref().map(|c| c.mode) {
         let r = centered(area, 80, 11);
         let block = popup(f, r, "Enable Contributor Insights", app);
         let mut lines = vec![
@@ -136,9 +137,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             r,
         );
     }
+    shown
 }
 
-fn ready(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
+fn ready(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) -> usize {
     let narrow = area.width < 100;
     let (charts_area, side_area) = if narrow {
         let [a, b] =
@@ -150,131 +152,40 @@ fn ready(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
         (a, b)
     };
     charts(f, charts_area, app, fd);
-    side(f, side_area, app, fd);
-}
-
-/// Series picked for one chart.
-struct Pick<'a> {
-    series: &'a Series,
-    label: String,
+    side(f, side_area, app, fd)
 }
 
 fn charts(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
-    let d = &fd.data;
-    // Throttles: the table's read and write, and every resource that throttled.
-    let mut throttles: Vec<Pick> = d
-        .series
-        .iter()
-        .filter(|s| {
-            let total = matches!(
-                s.key.metric.as_str(),
-                "ReadThrottleEvents" | "WriteThrottleEvents"
-            );
-            s.key.operation.is_none()
-                && s.key.metric.ends_with("ThrottleEvents")
-                // The table's totals always; GSIs and reasons when they throttled.
-                && ((total && s.key.resource == Resource::Table) || max_of(s) > 0.0)
-        })
-        .map(|s| Pick {
-            series: s,
-            label: throttle_label(&s.key.resource, &s.key.metric),
-        })
-        .collect();
-    throttles.sort_by(|a, b| max_of(b.series).total_cmp(&max_of(a.series)));
-    throttles.truncate(5);
-    let capacity: Vec<Pick> = d
-        .series
-        .iter()
-        .filter(|s| {
-            s.key.resource == Resource::Table
-                && (s.key.metric.starts_with("Consumed")
-                    || s.key.metric.starts_with("Provisioned")
-                    || s.key.metric.starts_with("OnDemandMax"))
-        })
-        .map(|s| Pick {
-            series: s,
-            label: capacity_label(&s.key.metric),
-        })
-        .collect();
-    let mut latency: Vec<Pick> = d
-        .series
-        .iter()
-        .filter(|s| s.key.metric == "SuccessfulRequestLatency" && s.key.stat == "p99")
-        .filter(|s| !s.points.is_empty())
-        .map(|s| Pick {
-            series: s,
-            label: format!("{} p99", s.key.operation.as_deref().unwrap_or("?")),
-        })
-        .collect();
-    latency.sort_by(|a, b| max_of(b.series).total_cmp(&max_of(a.series)));
-    latency.truncate(4);
-    let errors: Vec<Pick> = d
-        .series
-        .iter()
-        .filter(|s| {
-            matches!(
-                s.key.metric.as_str(),
-                "ConditionalCheckFailedRequests" | "TransactionConflict"
-            ) || (s.key.metric == "SystemErrors" && max_of(s) > 0.0)
-        })
-        .map(|s| Pick {
-            series: s,
-            label: match s.key.metric.as_str() {
-                "ConditionalCheckFailedRequests" => "conditional check failed".into(),
-                "TransactionConflict" => "transaction conflict".into(),
-                _ => format!("system errors {}", s.key.operation.as_deref().unwrap_or("")),
-            },
-        })
-        .collect();
+    let c = &app.metrics.derived.charts;
     let rows = Layout::vertical([Constraint::Ratio(1, 4); 4]).split(area);
-    chart(f, rows[0], app, "Throttle events", "count", &throttles);
-    chart(f, rows[1], app, "Capacity (units/s)", "units/s", &capacity);
-    chart(f, rows[2], app, "Latency p99 (server side)", "ms", &latency);
-    chart(f, rows[3], app, "Errors", "count", &errors);
-}
-
-fn short_resource(r: &Resource) -> String {
-    match r {
-        Resource::Table => "table".into(),
-        Resource::Gsi(g) => g.clone(),
-    }
-}
-
-/// `table write`, `GSI2 write (provisioned)`, `table write (key range)`.
-fn throttle_label(r: &Resource, metric: &str) -> String {
-    let dir = if metric.starts_with("Read") {
-        "read"
-    } else {
-        "write"
-    };
-    let reason = if metric.contains("KeyRange") {
-        " (key range)"
-    } else if metric.contains("ProvisionedThroughput") {
-        " (provisioned)"
-    } else if metric.contains("MaxOnDemand") {
-        " (on-demand max)"
-    } else if metric.contains("AccountLimit") {
-        " (account limit)"
-    } else {
-        ""
-    };
-    format!("{} {dir}{reason}", short_resource(r))
-}
-
-fn capacity_label(metric: &str) -> String {
-    match metric {
-        "ConsumedReadCapacityUnits" => "read consumed".into(),
-        "ConsumedWriteCapacityUnits" => "write consumed".into(),
-        "ProvisionedReadCapacityUnits" => "read provisioned".into(),
-        "ProvisionedWriteCapacityUnits" => "write provisioned".into(),
-        "OnDemandMaxReadRequestUnits" => "read on-demand max".into(),
-        "OnDemandMaxWriteRequestUnits" => "write on-demand max".into(),
-        other => other.to_string(),
-    }
-}
-
-fn max_of(s: &Series) -> f64 {
-    s.points.iter().map(|p| p.1).fold(0.0, f64::max)
+    chart(
+        f,
+        rows[0],
+        app,
+        fd,
+        "Throttle events",
+        "count",
+        &c.throttles,
+    );
+    chart(
+        f,
+        rows[1],
+        app,
+        fd,
+        "Capacity (units/s)",
+        "units/s",
+        &c.capacity,
+    );
+    chart(
+        f,
+        rows[2],
+        app,
+        fd,
+        "Latency p99 (server side)",
+        "ms",
+        &c.latency,
+    );
+    chart(f, rows[3], app, fd, "Errors", "count", &c.errors);
 }
 
 fn value_at(s: &Series, t: i64) -> Option<f64> {
@@ -291,15 +202,27 @@ fn fmt_value(v: f64) -> String {
     }
 }
 
-fn chart(f: &mut Frame, area: Rect, app: &App, title: &str, unit: &str, picks: &[Pick]) {
+fn chart(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    fd: &Fetched,
+    title: &str,
+    unit: &str,
+    picks: &[Pick],
+) {
     let t = &app.settings.theme;
     let m = &app.metrics;
-    let Loadable::Ready(fd) = &m.data else { return };
     let d = &fd.data;
+    // The series picked for the chart, with their legends and points.
+    let picks: Vec<(&Series, &Pick)> = picks
+        .iter()
+        .filter_map(|p| d.series.get(p.series).map(|s| (s, p)))
+        .collect();
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!(" {title} "));
-    if picks.is_empty() || picks.iter().all(|p| p.series.points.is_empty()) {
+    if picks.is_empty() || picks.iter().all(|p| p.0.points.is_empty()) {
         f.render_widget(
             Paragraph::new(Span::styled(
                 "no data in this range",
@@ -314,39 +237,28 @@ fn chart(f: &mut Frame, area: Rect, app: &App, title: &str, unit: &str, picks: &
     let x1 = d.end as f64;
     let ymax = picks
         .iter()
-        .map(|p| max_of(p.series))
+        .map(|p| max_of(p.0))
         .fold(0.0, f64::max)
         .max(1.0)
         * 1.1;
     let cursor = m.cursor_time();
-    let data: Vec<Vec<(f64, f64)>> = picks
-        .iter()
-        .map(|p| {
-            p.series
-                .points
-                .iter()
-                .map(|(ts, v)| (*ts as f64, *v))
-                .collect()
-        })
-        .collect();
     let cursor_line: Vec<(f64, f64)> = cursor
         .map(|c| vec![(c as f64, 0.0), (c as f64, ymax)])
         .unwrap_or_default();
     let mut datasets: Vec<Dataset> = picks
         .iter()
-        .zip(&data)
         .enumerate()
-        .map(|(i, (p, pts))| {
+        .map(|(i, p)| {
             let at = cursor
-                .and_then(|c| value_at(p.series, c))
+                .and_then(|c| value_at(p.0, c))
                 .map(fmt_value)
                 .unwrap_or_else(|| "–".into());
             Dataset::default()
-                .name(format!("{} {at}", p.label))
+                .name(format!("{} {at}", p.1.label))
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
                 .style(Style::default().fg(PALETTE[i % PALETTE.len()]))
-                .data(pts)
+                .data(&p.1.points)
         })
         .collect();
     if !cursor_line.is_empty() {
@@ -389,7 +301,8 @@ fn chart(f: &mut Frame, area: Rect, app: &App, title: &str, unit: &str, picks: &
     f.render_widget(chart, area);
 }
 
-fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
+/// The side panels; returns the rows the focused list shows.
+fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) -> usize {
     let t = &app.settings.theme;
     let m = &app.metrics;
     let n_status = fd.statuses.len() as u16;
@@ -454,9 +367,15 @@ fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
                 .title(format!(" Alerts ({}) ", m.alerts.len())),
         )
         .highlight_style(Style::default().bg(t.selection_bg));
-    let mut st = ListState::default().with_selected(
-        (m.focus == Focus::Alerts && !m.alerts.is_empty()).then_some(m.selected_alert),
-    );
+    let alert_rows =
+        (alerts_area.height.saturating_sub(2) as usize) / if with_detail { 2 } else { 1 };
+    let alerts_focused = m.focus == Focus::Alerts && !m.alerts.is_empty();
+    let mut st = ListState::default();
+    if alerts_focused {
+        st = st
+            .with_selected(Some(m.alert_list.selected))
+            .with_offset(m.alert_list.first_shown(alert_rows));
+    }
     f.render_stateful_widget(list, alerts_area, &mut st);
 
     // Contributor Insights status per resource.
@@ -499,53 +418,17 @@ fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
 
     // Hot keys decoded by entity.
     let keys = m.hot_keys();
-    let info = m
-        .table
-        .as_ref()
-        .and_then(|tb| app.described.get(tb).and_then(|d| d.ready()));
-    let mut decoder = Decoder::new(
-        &app.project.decode,
-        TableKeys {
-            pk: info
-                .and_then(|i| i.pk.as_ref().map(|k| k.name.clone()))
-                .unwrap_or_else(|| "PK".into()),
-            sk: info.and_then(|i| i.sk.as_ref().map(|k| k.name.clone())),
-            index_key_attrs: info.map(|i| i.index_key_attrs()).unwrap_or_default(),
-        },
-    );
-    let report_errors: Vec<String> = fd
-        .reports
-        .iter()
-        .filter_map(|r| r.as_ref().err())
-        .map(|e| format!("{}: {}", e.code, e.message))
-        .collect();
     let mut items: Vec<ListItem> = keys
         .iter()
         .map(|k| {
-            let pk = k.keys.first().map(String::as_str).unwrap_or("");
-            let sk = k.keys.get(1).map(String::as_str);
-            let (c, fields) = decoder.decode_key(pk, sk);
-            let entity = c
-                .entity
-                .map(|e| decoder.entity_name(e).to_string())
-                .unwrap_or_else(|| "—".into());
-            let decoded = if fields.is_empty() {
-                k.keys.join(" · ")
-            } else {
-                fields
-                    .iter()
-                    .map(|(a, b)| format!("{a}={b}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
             let kind = k.rule.split('-').nth(1).unwrap_or("").to_string();
             ListItem::new(Line::from(vec![
                 Span::styled(
                     format!("{kind:<4}"),
                     Style::default().fg(if k.throttled { t.error } else { t.muted }),
                 ),
-                Span::styled(format!("{entity} "), Style::default().fg(t.accent)),
-                Span::raw(decoded),
+                Span::styled(format!("{} ", k.entity), Style::default().fg(t.accent)),
+                Span::raw(k.decoded.clone()),
                 Span::styled(
                     format!("  {} {}", fmt_value(k.value), short_resource(&k.resource)),
                     Style::default().fg(t.muted),
@@ -554,10 +437,11 @@ fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
         })
         .collect();
     if items.is_empty() {
-        let msg = if report_errors.is_empty() {
+        let errors = &m.derived.report_errors;
+        let msg = if errors.is_empty() {
             "no top keys: Contributor Insights is off or saw nothing".to_string()
         } else {
-            report_errors.join("; ")
+            errors.join("; ")
         };
         items.push(ListItem::new(Span::styled(
             msg,
@@ -576,7 +460,16 @@ fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) {
                 .bg(t.selection_bg)
                 .add_modifier(Modifier::BOLD),
         );
-    let mut st = ListState::default()
-        .with_selected((m.focus == Focus::Keys && !keys.is_empty()).then_some(m.selected_key));
+    let key_rows = keys_area.height.saturating_sub(2) as usize;
+    let mut st = ListState::default();
+    if m.focus == Focus::Keys && !keys.is_empty() {
+        st = st
+            .with_selected(Some(m.keys.selected))
+            .with_offset(m.keys.first_shown(key_rows));
+    }
     f.render_stateful_widget(list, keys_area, &mut st);
+    match m.focus {
+        Focus::Keys => key_rows,
+        Focus::Alerts => alert_rows,
+    }
 }

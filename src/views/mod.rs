@@ -61,7 +61,7 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
             Screen::Patterns => patterns::render(f, body, app),
             Screen::Seed => seed::render(f, body, app),
             Screen::Migrate => migrate::render(f, body, app),
-            Screen::Metrics => metrics::render(f, body, app),
+            Screen::Metrics => shown = metrics::render(f, body, app),
             Screen::Contexts => contexts::render(f, body, app),
             Screen::Audit => audit::render(f, body, app),
         }

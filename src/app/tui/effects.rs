@@ -14,6 +14,7 @@ use crate::app::tui::msg::Msg;
 use crate::app::tui::request::ReqId;
 use crate::app::tui::screens::edit::{self, EditEffect};
 use crate::app::tui::screens::items::{self, ItemsEffect};
+use crate::app::tui::screens::metrics::{self, MetricsEffect};
 use crate::app::tui::screens::tables::{self, TablesEffect};
 use crate::app::tui::task::{Deps, Reply, Tracked};
 
@@ -30,6 +31,7 @@ pub enum Effect {
     Tables(TablesEffect),
     Items(Box<ItemsEffect>),
     Edit(Box<EditEffect>),
+    Metrics(MetricsEffect),
 }
 
 impl Effect {
@@ -40,6 +42,7 @@ impl Effect {
             Effect::Tables(e) => e.request_id(),
             Effect::Items(e) => e.request_id(),
             Effect::Edit(e) => e.request_id(),
+            Effect::Metrics(e) => e.request_id(),
         }
     }
 }
@@ -112,6 +115,10 @@ impl Runner {
             Effect::Edit(e) => {
                 let reply = self.reply(|m| Msg::Edit(Box::new(m)));
                 self.spawn(id, edit::perform(*e, deps, reply));
+            }
+            Effect::Metrics(e) => {
+                let reply = self.reply(Msg::Metrics);
+                self.spawn(id, metrics::perform(e, deps, reply));
             }
         }
     }

@@ -237,7 +237,7 @@ impl App {
     /// True while any request is in flight (drives the spinner tick).
     pub fn busy(&self) -> bool {
         self.tables.busy()
-            || matches!(self.metrics.data, Loadable::Loading)
+            || self.metrics.busy()
             || self.seed.run.is_some()
             || self.migrate.run.is_some()
             || self.migrate.loading
@@ -509,16 +509,12 @@ impl App {
                 if self.patterns.table.as_deref() == Some(name.as_str()) {
                     on_screen!(self.patterns, |e| match e {}, |st, cx| st.refit(&cx));
                 }
-                // The metrics view waiting for its table's description.
-                if self.metrics.table.as_deref() == Some(name.as_str())
-                    && matches!(self.metrics.data, Loadable::Loading)
-                    && self.metrics.snapshot.is_none()
-                {
-                    match &err {
-                        Some(e) => self.metrics.data = Loadable::Failed(e.clone()),
-                        None => self.refresh_metrics(),
-                    }
-                }
+                // The metrics view may wait for its table's description.
+                on_screen!(self.metrics, Effect::Metrics, |st, cx| st.described(
+                    &mut cx,
+                    &name,
+                    err.as_ref()
+                ));
                 // An items view waiting for its table's description.
                 let waiting = self
                     .items
@@ -561,7 +557,10 @@ impl App {
             }
             Msg::Seed(m) => self.on_seed_msg(m),
             Msg::Migrate(m) => self.on_migrate_msg(m),
-            Msg::Metrics(m) => self.on_metrics_msg(m),
+            Msg::Metrics(m) => {
+                on_screen!(self.metrics, Effect::Metrics, |st, cx| st
+                    .update(&mut cx, m))
+            }
             Msg::Edit(m) => on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |st, cx| st
                 .update(&mut cx, *m)),
             Msg::Edited(req, r) => {
@@ -665,6 +664,11 @@ impl App {
             return;
         }
         self.flash = None;
+        if self.screen == Screen::Metrics && self.metrics.enable_confirm.is_some() {
+            on_screen!(self.metrics, Effect::Metrics, |st, cx| st
+                .on_enable_key(&mut cx, &k));
+            return;
+        }
         let mode = self.mode();
         let Some(action) = self.settings.keymap.action(mode, &k) else {
             return;
@@ -951,6 +955,7 @@ impl App {
                     d.shown_from(self.viewport.scroll);
                 }
             }
+            Screen::Metrics => self.metrics.follow(rows),
             _ => {}
         }
     }
@@ -958,6 +963,44 @@ impl App {
     fn tables_action(&mut self, action: Action) {
         on_screen!(self.tables, Effect::Tables, |st, cx| st
             .on_action(&mut cx, action));
+    }
+
+    fn metrics_action(&mut self, action: Action) {
+        on_screen!(self.metrics, Effect::Metrics, |st, cx| st
+            .on_action(&mut cx, action));
+    }
+
+    /// Opens the metrics of `table` (else the pattern table).
+    pub fn open_metrics(&mut self, table: Option<String>) {
+        let table = table.or_else(|| self.pattern_table());
+        let from = self.screen;
+        on_screen!(self.metrics, Effect::Metrics, |st, cx| st
+            .open(&mut cx, from, table));
+    }
+
+    /// Opens a saved snapshot in the metrics view.
+    pub fn open_snapshot(&mut self, snap: crate::metrics::snapshot::Snapshot) {
+        let from = self.screen;
+        on_screen!(self.metrics, Effect::Metrics, |st, cx| st
+            .open_snapshot(&mut cx, from, snap));
+    }
+
+    /// The snapshot of what the metrics view shows now.
+    pub fn metrics_snapshot(&self) -> Option<crate::metrics::snapshot::Snapshot> {
+        self.metrics.snapshot_of(&self.ctx)
+    }
+
+    /// Auto-refresh of the metrics view: true when a refresh was started.
+    pub fn metrics_tick(&mut self) -> bool {
+        if self.screen != Screen::Metrics {
+            return false;
+        }
+        on_screen!(self.metrics, Effect::Metrics, |st, cx| st.tick(&mut cx))
+    }
+
+    /// Forgets the metrics (another connection).
+    pub(crate) fn reset_metrics(&mut self) {
+        on_screen!(self.metrics, Effect::Metrics, |st, cx| st.reset(&mut cx));
     }
 
     fn items_action(&mut self, action: Action) {

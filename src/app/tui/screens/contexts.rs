@@ -10,7 +10,7 @@
 
 use crate::app::contexts::Profile;
 use crate::app::tui::keymap::Action;
-use crate::app::tui::state::{App, Input, Level, Loadable, Msg, Screen, edit_line};
+use crate::app::tui::state::{App, Input, Level, Msg, Screen, edit_line};
 use crate::dynamo::client::{ConnectOptions, Dynamo, Timeouts};
 use crate::dynamo::error::{AwsError, ConnContext};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -247,7 +247,7 @@ impl App {
         self.items = None;
         self.detail = None;
         self.unlocked.clear();
-        self.metrics.data = Loadable::Idle;
+        self.reset_metrics();
         self.screen = Screen::Tables;
         self.load_tables();
     }
