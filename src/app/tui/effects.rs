@@ -13,6 +13,7 @@ use tokio::task::AbortHandle;
 use crate::app::tui::msg::Msg;
 use crate::app::tui::request::ReqId;
 use crate::app::tui::screens::items::{self, ItemsEffect};
+use crate::app::tui::screens::migrate::{self, MigrateEffect};
 use crate::app::tui::screens::tables::{self, TablesEffect};
 use crate::app::tui::task::{Deps, Reply, Tracked};
 
@@ -28,6 +29,7 @@ pub enum Effect {
     },
     Tables(TablesEffect),
     Items(Box<ItemsEffect>),
+    Migrate(MigrateEffect),
 }
 
 impl Effect {
@@ -37,6 +39,7 @@ impl Effect {
             Effect::Describe { id, .. } => Some(*id),
             Effect::Tables(e) => e.request_id(),
             Effect::Items(e) => e.request_id(),
+            Effect::Migrate(e) => e.request_id(),
         }
     }
 }
@@ -105,6 +108,10 @@ impl Runner {
             Effect::Items(e) => {
                 let reply = self.reply(Msg::Items);
                 self.spawn(id, items::perform(*e, deps, reply));
+            }
+            Effect::Migrate(e) => {
+                let reply = self.reply(Msg::Migrate);
+                self.spawn(id, migrate::perform(e, deps, reply));
             }
         }
     }
