@@ -1538,7 +1538,7 @@ async fn migrations_confirmation_and_protected_table() {
         (c.id.as_str(), c.direction, c.table.as_str()),
         ("007_orders_by_month", Direction::Up, TABLE)
     );
-    assert!(c.protected.is_none());
+    assert!(c.protected().is_none());
     snap("migrate_confirm", &app);
     press(&mut app, KeyCode::Char('n'));
     assert!(app.migrate.confirm.is_none());
@@ -1567,7 +1567,7 @@ async fn migrations_confirmation_and_protected_table() {
     press(&mut app, KeyCode::Char('u'));
     let c = app.migrate.confirm.clone().expect("confirmation open");
     assert_eq!(c.direction, Direction::Down);
-    assert!(c.protected.as_deref().unwrap_or("").contains("`*prod*`"));
+    assert!(c.protected().unwrap_or("").contains("`*prod*`"));
     // `y` is just a typed letter here, and enter with a wrong name refuses.
     type_text(&mut app, "y");
     press(&mut app, KeyCode::Enter);
@@ -1731,7 +1731,7 @@ async fn migrations_finished_dry_run_shows_the_report_and_diffs() {
     assert!(app.update(Msg::Migrate(MigrateMsg::Finished(41, Ok(report)))));
     assert!(app.migrate.run.is_none());
     assert!(
-        !app.migrate.loading,
+        !app.migrate.loading(),
         "a dry run leaves the ledger alone: nothing to read again"
     );
     assert_eq!(app.migrate.diffs.len(), 2);

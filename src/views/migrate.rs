@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Table
 use super::{SPINNER, centered, popup};
 use crate::app::config::Theme;
 use crate::app::tui::keymap::{Action, Mode};
+use crate::app::tui::request::Loadable;
 use crate::app::tui::screens::migrate::{COMMAND, Files, Listing, MigrateRun, Pane};
 use crate::app::tui::state::App;
 use crate::dynamo::migrate::{
@@ -102,8 +103,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.settings.theme;
     let st = &app.migrate;
     let table = st.table.as_deref().unwrap_or("?");
-    match &st.listing {
-        None => {
+    match &st.listing.state {
+        Loadable::Idle | Loadable::Loading => {
             let s = SPINNER[app.spinner % SPINNER.len()];
             f.render_widget(
                 Paragraph::new(format!("{s} reading the migrations of {table}…"))
@@ -111,7 +112,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 area,
             );
         }
-        Some(Err(e)) => {
+        Loadable::Failed(e) => {
             f.render_widget(
                 Paragraph::new(vec![
                     Line::styled(
@@ -131,7 +132,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 area,
             );
         }
-        Some(Ok(l)) => match &l.files {
+        Loadable::Ready(l) => match &l.files {
             Files::NoFolder => render_no_folder(f, area, app, l),
             Files::Errors(errors) => render_errors(f, area, app, l, errors),
             Files::Ready(ms) if ms.is_empty() => render_no_files(f, area, app, l),
@@ -373,7 +374,7 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
         " Migrations in {} ({}){} ",
         l.dir.display(),
         ms.len(),
-        if st.loading {
+        if st.loading() {
             format!(" {} reading…", SPINNER[app.spinner % SPINNER.len()])
         } else {
             String::new()
@@ -388,8 +389,8 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
                 .add_modifier(Modifier::BOLD),
         )
         .highlight_symbol("▶ ");
-    let mut state =
-        TableState::default().with_selected(Some(st.selected.min(ms.len().saturating_sub(1))));
+    let mut state = TableState::default()
+        .with_selected(Some(st.cursor.selected.min(ms.len().saturating_sub(1))));
     f.render_stateful_widget(table, area, &mut state);
 }
 
@@ -418,7 +419,7 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
             label("ledger"),
             Span::styled(format!("cannot be read: {e}"), Style::default().fg(t.error)),
         ])),
-        Ok(_) => match l.status(st.selected) {
+        Ok(_) => match l.status(st.cursor.selected) {
             Some((s, Some(e))) => {
                 let mut spans = vec![
                     label("last"),
@@ -817,11 +818,11 @@ fn render_confirm(f: &mut Frame, area: Rect, app: &App) {
         "Each item is written only if it is still as read; d runs a dry run instead.",
         Style::default().fg(t.muted),
     ));
-    if let Some(p) = &c.protected {
-        lines.push(Line::styled(p.clone(), Style::default().fg(t.error)));
+    if let Some(p) = c.protected() {
+        lines.push(Line::styled(p.to_string(), Style::default().fg(t.error)));
         lines.push(Line::raw(format!(
             "Type the table name to confirm: {}▏",
-            c.typed
+            c.answer.typed
         )));
         lines.push(Line::styled(
             "enter confirms · esc cancels",

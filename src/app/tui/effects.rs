@@ -15,6 +15,7 @@ use crate::app::tui::request::ReqId;
 use crate::app::tui::screens::edit::{self, EditEffect};
 use crate::app::tui::screens::items::{self, ItemsEffect};
 use crate::app::tui::screens::metrics::{self, MetricsEffect};
+use crate::app::tui::screens::migrate::{self, MigrateEffect};
 use crate::app::tui::screens::tables::{self, TablesEffect};
 use crate::app::tui::task::{Deps, Reply, Tracked};
 
@@ -32,6 +33,7 @@ pub enum Effect {
     Items(Box<ItemsEffect>),
     Edit(Box<EditEffect>),
     Metrics(MetricsEffect),
+    Migrate(MigrateEffect),
 }
 
 impl Effect {
@@ -43,6 +45,7 @@ impl Effect {
             Effect::Items(e) => e.request_id(),
             Effect::Edit(e) => e.request_id(),
             Effect::Metrics(e) => e.request_id(),
+            Effect::Migrate(e) => e.request_id(),
         }
     }
 }
@@ -119,6 +122,10 @@ impl Runner {
             Effect::Metrics(e) => {
                 let reply = self.reply(Msg::Metrics);
                 self.spawn(id, metrics::perform(e, deps, reply));
+            }
+            Effect::Migrate(e) => {
+                let reply = self.reply(Msg::Migrate);
+                self.spawn(id, migrate::perform(e, deps, reply));
             }
         }
     }

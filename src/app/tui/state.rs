@@ -26,7 +26,7 @@ use crate::app::tui::screens::contexts::{ContextsState, is_expired_session};
 pub use crate::app::tui::screens::edit::EditState;
 use crate::app::tui::screens::edit::Front;
 use crate::app::tui::screens::metrics::MetricsState;
-use crate::app::tui::screens::migrate::MigrateState;
+use crate::app::tui::screens::migrate::{Listing, MigrateState};
 pub use crate::app::tui::screens::patterns::PatternsState;
 use crate::app::tui::screens::seed::SeedState;
 pub use crate::app::tui::screens::tables::TablesState;
@@ -239,8 +239,7 @@ impl App {
         self.tables.busy()
             || self.metrics.busy()
             || self.seed.run.is_some()
-            || self.migrate.run.is_some()
-            || self.migrate.loading
+            || self.migrate.busy()
             || self
                 .seed
                 .confirm
@@ -363,6 +362,21 @@ impl App {
                 Core::Quit => self.should_quit = true,
             }
         }
+    }
+
+    /// Opens the migrations view for a table (the selected or open one).
+    pub fn open_migrations(&mut self, table: Option<String>) {
+        let from = self.screen;
+        on_screen!(self.migrate, Effect::Migrate, |st, cx| st
+            .open(&mut cx, from, table));
+    }
+
+    /// Shows a migrations listing that is already loaded (no request):
+    /// used by tests.
+    pub fn show_migrations(&mut self, listing: Listing) {
+        let from = self.screen;
+        on_screen!(self.migrate, Effect::Migrate, |st, cx| st
+            .show(&mut cx, from, listing));
     }
 
     /// Opens a table's items (describing it first when needed).
@@ -556,7 +570,10 @@ impl App {
                 true
             }
             Msg::Seed(m) => self.on_seed_msg(m),
-            Msg::Migrate(m) => self.on_migrate_msg(m),
+            Msg::Migrate(m) => {
+                on_screen!(self.migrate, Effect::Migrate, |st, cx| st
+                    .update(&mut cx, m))
+            }
             Msg::Metrics(m) => {
                 on_screen!(self.metrics, Effect::Metrics, |st, cx| st
                     .update(&mut cx, m))
@@ -636,7 +653,7 @@ impl App {
                 return;
             }
             // The same for a migration (it resumes when run again).
-            if self.stop_migration() {
+            if self.migrate.stop_run() {
                 self.flash(
                     Level::Warn,
                     "stopping the migration after the pages in flight… (ctrl-c again quits)",
@@ -651,7 +668,8 @@ impl App {
             return;
         }
         if self.screen == Screen::Migrate && self.migrate.confirm.is_some() {
-            self.on_migrate_confirm_key(&k);
+            on_screen!(self.migrate, Effect::Migrate, |st, cx| st
+                .on_confirm_key(&mut cx, &k));
             return;
         }
         if self.edit.modal.is_some() {
@@ -699,7 +717,7 @@ impl App {
         match action {
             Action::Quit => {
                 // A running migration is stopped first; quitting again leaves.
-                if self.stop_migration() {
+                if self.migrate.stop_run() {
                     self.flash(
                         Level::Warn,
                         "stopping the migration after the pages in flight… (quit again to leave now)",
@@ -737,7 +755,10 @@ impl App {
                 Screen::Detail => self.detail_action(action),
                 Screen::Patterns => self.patterns_action(action),
                 Screen::Seed => self.seed_action(action),
-                Screen::Migrate => self.migrate_action(action),
+                Screen::Migrate => {
+                    on_screen!(self.migrate, Effect::Migrate, |st, cx| st
+                        .on_action(&mut cx, action))
+                }
                 Screen::Metrics => self.metrics_action(action),
                 Screen::Contexts => self.contexts_action(action),
                 Screen::Audit => self.audit_action(action),

@@ -131,7 +131,11 @@ pub struct MigrationCheckpoint {
 /// region, profile), so a run stopped on DynamoDB Local never resumes
 /// (skipping items) on a table of the same name elsewhere.
 pub fn checkpoint_scope(db: &Dynamo, table: &str) -> String {
-    let cx = db.context();
+    checkpoint_scope_of(db.context(), table)
+}
+
+/// [`checkpoint_scope`] of a connection described by its context.
+pub fn checkpoint_scope_of(cx: &crate::dynamo::error::ConnContext, table: &str) -> String {
     format!(
         "{table}|{}|{}|{}",
         cx.endpoint.as_deref().unwrap_or(""),

@@ -7,27 +7,34 @@
 //!
 //! A run reports through its event sink on the run's task; the events are
 //! gathered there and sent to the app at most every [`FLUSH_EVERY`], so a
-//! fast run costs a few messages a second, not one per item.
+//! fast run costs a few messages a second, not one per item (`effects`).
+
+mod effects;
+#[cfg(test)]
+mod tests;
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent};
-use tokio::sync::mpsc::UnboundedSender;
+use crossterm::event::KeyEvent;
 
-use crate::app::audit::MigrationAudit;
 use crate::app::project::migrations;
-use crate::app::tui::keymap::Action;
-use crate::app::tui::state::{App, Level, Msg, Screen};
+use crate::app::tui::cx::{Core, Cx, Level, Screen};
+use crate::app::tui::keymap::{Action, Mode};
+use crate::app::tui::request::{Loadable, ReqId, Request};
+use crate::app::tui::task::Tracked;
+use crate::app::tui::widgets::{Answer, Confirm, ListCursor};
 use crate::dynamo::client::TableInfo;
 use crate::dynamo::migrate::{
-    self, Counts, Direction, EventSink, FileStatus, ItemDiff, LedgerEntry, Migration,
-    MigrationCheckpoint, RunEvent, RunOptions, RunReport,
+    self, Counts, Direction, FileStatus, ItemDiff, LedgerEntry, Migration, MigrationCheckpoint,
+    RunEvent, RunReport,
 };
 use crate::dynamo::seeding;
+
+pub use effects::{gathering_sink, load_files, perform, take_batch};
 
 /// Log lines kept (the oldest go first).
 pub const LOG_KEEP: usize = 1000;
@@ -113,28 +120,59 @@ impl Batch {
     }
 }
 
-/// An event sink that gathers events into `batch`.
-pub fn gathering_sink(batch: Arc<Mutex<Batch>>) -> EventSink {
-    Arc::new(move |e| {
-        batch.lock().unwrap_or_else(|e| e.into_inner()).push(e);
-    })
-}
-
-/// Takes what was gathered, if anything.
-pub fn take_batch(batch: &Mutex<Batch>) -> Option<Batch> {
-    let mut b = batch.lock().unwrap_or_else(|e| e.into_inner());
-    (!b.is_empty()).then(|| std::mem::take(&mut *b))
-}
-
 /// Results of migrations work, sent back to the app.
 #[derive(Debug)]
 pub enum MigrateMsg {
     /// The listing (request id); Err when the table could not be described.
-    Loaded(u64, Box<Result<Listing, String>>),
+    Loaded(ReqId, Box<Result<Listing, String>>),
     /// Events of a run (run id).
-    Events(u64, Batch),
-    Finished(u64, Result<RunReport, String>),
+    Events(ReqId, Batch),
+    Finished(ReqId, Result<RunReport, String>),
 }
+
+/// What the migrations view wants done.
+#[derive(Debug, Clone)]
+pub enum MigrateEffect {
+    /// Describe the table, read the files of `dir` and the ledger.
+    Load {
+        id: ReqId,
+        table: String,
+        dir: PathBuf,
+    },
+    /// Run a migration (or a dry run of it): its events come back in
+    /// batches, then its result.
+    Run(Box<RunRequest>),
+}
+
+/// A run to start: what the run's options are built from.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// The run's id (its events and result carry it).
+    pub id: ReqId,
+    pub info: TableInfo,
+    pub migration: Migration,
+    pub direction: Direction,
+    pub dry_run: bool,
+    /// Take over a run the ledger says is in progress (`--force`).
+    pub force: bool,
+    /// The attribute `select.type` compares with.
+    pub type_attribute: String,
+    /// Where checkpoints live (None: no resume).
+    pub state_dir: Option<PathBuf>,
+    /// Set to stop the run cleanly after its pages in flight.
+    pub stop: Arc<AtomicBool>,
+}
+
+impl Tracked for MigrateEffect {
+    fn request_id(&self) -> Option<ReqId> {
+        match self {
+            MigrateEffect::Load { id, .. } => Some(*id),
+            MigrateEffect::Run(r) => Some(r.id),
+        }
+    }
+}
+
+pub type MigrateCx<'a> = Cx<'a, MigrateEffect>;
 
 /// What the user is asked before a real run or a revert.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,9 +180,8 @@ pub struct MigrateConfirm {
     pub id: String,
     pub direction: Direction,
     pub table: String,
-    /// Protected table: its name must be typed.
-    pub protected: Option<String>,
-    pub typed: String,
+    /// y/n, or for a protected table its name typed (`why` says why).
+    pub answer: Confirm,
     /// What to know first: already applied, file changed, a run to resume.
     pub notes: Vec<String>,
     /// Run even though the ledger says another run is in progress.
@@ -153,11 +190,18 @@ pub struct MigrateConfirm {
     pub warning: Option<String>,
 }
 
+impl MigrateConfirm {
+    /// Why the table's name must be typed (None: y/n).
+    pub fn protected(&self) -> Option<&str> {
+        self.answer.name.as_ref().and(self.answer.why.as_deref())
+    }
+}
+
 /// A run in progress.
 #[derive(Debug)]
 pub struct MigrateRun {
-    /// Tags its messages.
-    pub run: u64,
+    /// The run's request id: its messages carry it (others are ignored).
+    pub run: ReqId,
     pub id: String,
     /// `declarative`, `transform script` or `command script`.
     pub kind: &'static str,
@@ -204,11 +248,11 @@ pub enum Pane {
 pub struct MigrateState {
     /// The table the view is for.
     pub table: Option<String>,
-    /// None until the first listing arrives.
-    pub listing: Option<Result<Listing, String>>,
-    /// A listing request is in flight (the previous one stays shown).
-    pub loading: bool,
-    pub selected: usize,
+    /// The files and their statuses (a reload keeps the shown listing
+    /// until the new one arrives).
+    pub listing: Request<Listing, String>,
+    /// The selected migration.
+    pub cursor: ListCursor,
     pub confirm: Option<MigrateConfirm>,
     pub run: Option<MigrateRun>,
     pub outcome: Option<MigrateOutcome>,
@@ -221,13 +265,16 @@ pub struct MigrateState {
     /// First line of the diff preview shown.
     pub diff_scroll: usize,
     pub back_to: Option<Screen>,
-    ids: u64,
-    req: u64,
 }
 
 impl MigrateState {
     pub fn ready(&self) -> Option<&Listing> {
-        self.listing.as_ref().and_then(|l| l.as_ref().ok())
+        self.listing.ready()
+    }
+
+    /// True while the listing is being read (the shown one stays).
+    pub fn loading(&self) -> bool {
+        self.listing.is_loading()
     }
 
     pub fn migrations(&self) -> &[Migration] {
@@ -235,7 +282,7 @@ impl MigrateState {
     }
 
     pub fn selected_migration(&self) -> Option<&Migration> {
-        self.migrations().get(self.selected)
+        self.migrations().get(self.cursor.selected)
     }
 
     /// Lines of the diff preview (an item's key, then one per attribute).
@@ -243,9 +290,9 @@ impl MigrateState {
         self.diffs.iter().map(|d| 1 + d.changes.len()).sum()
     }
 
-    fn next_id(&mut self) -> u64 {
-        self.ids += 1;
-        self.ids
+    /// True while the listing loads or a run goes on.
+    pub fn busy(&self) -> bool {
+        self.listing.is_loading() || self.run.is_some()
     }
 
     fn push_log(&mut self, line: String) {
@@ -288,25 +335,6 @@ pub fn printable(line: &str) -> String {
     out
 }
 
-/// Reads and checks the migration files (blocking: file reads).
-pub fn load_files(dir: &Path, info: &TableInfo) -> Files {
-    if !dir.is_dir() {
-        return Files::NoFolder;
-    }
-    match migrations::load(dir, info) {
-        Ok(ms) => Files::Ready(ms),
-        Err(e) => {
-            let text = e.to_string();
-            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-            // The headless command's closing line ("... nothing run").
-            if lines.len() > 1 && lines.last().is_some_and(|l| l.ends_with("nothing run")) {
-                lines.pop();
-            }
-            Files::Errors(lines)
-        }
-    }
-}
-
 fn verb(direction: Direction, dry_run: bool) -> &'static str {
     match (dry_run, direction) {
         (true, Direction::Up) => "dry run of",
@@ -340,101 +368,75 @@ pub fn report_line(o: &MigrateOutcome) -> String {
     }
 }
 
-impl App {
-    /// Opens the migrations view for a table (the selected or open one).
-    pub fn open_migrations(&mut self, table: Option<String>) {
-        if self.migrate.run.is_some() {
+impl MigrateState {
+    /// Opens the view for a table (the selected or open one), coming from
+    /// the screen `from`.
+    pub fn open(&mut self, cx: &mut MigrateCx, from: Screen, table: Option<String>) {
+        if self.run.is_some() {
             // A run is going on: show it, whatever table is selected now.
-            self.enter_migrate_screen();
+            self.enter(cx, from);
             return;
         }
         let Some(table) = table else {
-            self.flash(Level::Warn, "open or select a table first");
+            cx.flash(Level::Warn, "open or select a table first");
             return;
         };
-        if self.migrate.table.as_deref() != Some(table.as_str()) {
-            self.migrate = MigrateState {
-                ids: self.migrate.ids,
+        if self.table.as_deref() != Some(table.as_str()) {
+            cx.cancel(&mut self.listing);
+            *self = MigrateState {
                 table: Some(table),
                 ..Default::default()
             };
         }
-        self.enter_migrate_screen();
-        self.load_migrations();
+        self.enter(cx, from);
+        self.load(cx);
     }
 
-    fn enter_migrate_screen(&mut self) {
-        if self.screen != Screen::Migrate {
-            self.migrate.back_to = Some(self.screen);
+    fn enter(&mut self, cx: &mut MigrateCx, from: Screen) {
+        if from != Screen::Migrate {
+            self.back_to = Some(from);
         }
-        self.screen = Screen::Migrate;
+        cx.core(Core::Go(Screen::Migrate));
     }
 
     /// Shows a listing that is already loaded (no request): used by tests.
-    pub fn show_migrations(&mut self, listing: Listing) {
+    pub fn show(&mut self, cx: &mut MigrateCx, from: Screen, listing: Listing) {
         let table = listing.info.name.clone();
-        if self.migrate.table.as_deref() != Some(table.as_str()) {
-            self.migrate.selected = 0;
+        if self.table.as_deref() != Some(table.as_str()) {
+            self.cursor.reset();
         }
-        self.migrate.table = Some(table);
-        self.migrate.loading = false;
-        self.migrate.listing = Some(Ok(listing));
-        self.enter_migrate_screen();
+        self.table = Some(table);
+        if let Some(id) = self.listing.set(listing) {
+            cx.core(Core::Abort(id));
+        }
+        self.enter(cx, from);
     }
 
     /// Reads the files and the ledger again (the shown listing stays until
     /// the new one arrives).
-    pub fn load_migrations(&mut self) {
-        let Some(table) = self.migrate.table.clone() else {
+    pub fn load(&mut self, cx: &mut MigrateCx) {
+        let Some(table) = self.table.clone() else {
             return;
         };
-        let Some(db) = self.db_handle() else {
-            self.migrate.listing = Some(Err("not connected".into()));
-            return;
-        };
-        let id = self.migrate.next_id();
-        self.migrate.req = id;
-        self.migrate.loading = true;
-        let dir = migrations::migrations_dir(&self.project, None);
-        let tx = self.sender();
-        tokio::spawn(async move {
-            let r = async {
-                let info = db.describe(&table).await.map_err(|e| e.to_string())?;
-                let files = tokio::task::spawn_blocking({
-                    let (dir, info) = (dir.clone(), info.clone());
-                    move || load_files(&dir, &info)
-                })
-                .await
-                .map_err(|e| e.to_string())?;
-                let statuses = match &files {
-                    Files::Ready(ms) => migrate::status(&db, &info, ms).await,
-                    _ => Ok(Vec::new()),
-                };
-                Ok(Listing {
-                    info,
-                    dir,
-                    files,
-                    statuses,
-                })
+        if !cx.online {
+            if let Some(id) = self.listing.reset() {
+                cx.core(Core::Abort(id));
             }
-            .await;
-            let _ = tx.send(Msg::Migrate(MigrateMsg::Loaded(id, Box::new(r))));
+            self.listing.state = Loadable::Failed("not connected".into());
+            return;
+        }
+        let dir = migrations::migrations_dir(cx.project, None);
+        cx.refresh(&mut self.listing, |id| MigrateEffect::Load {
+            id,
+            table,
+            dir,
         });
     }
 
-    /// The key that stops a run, for messages.
-    fn stop_key(&self) -> String {
-        self.settings
-            .keymap
-            .key_for(crate::app::tui::keymap::Mode::Migrate, Action::Stop)
-            .map(|k| k.to_string())
-            .unwrap_or_else(|| "stop".into())
-    }
-
     /// Sets the stop flag of a run in progress; false when there is none
-    /// or it is already stopping.
-    pub(crate) fn stop_migration(&mut self) -> bool {
-        match &self.migrate.run {
+    /// or it is already stopping (ctrl-c, quit and the stop key).
+    pub fn stop_run(&mut self) -> bool {
+        match &self.run {
             Some(r) if !r.stopping() => {
                 r.stop.store(true, Ordering::Relaxed);
                 true
@@ -443,93 +445,93 @@ impl App {
         }
     }
 
-    pub(crate) fn migrate_action(&mut self, action: Action) {
-        let n = self.migrate.migrations().len();
-        let st = &mut self.migrate;
+    pub fn on_action(&mut self, cx: &mut MigrateCx, action: Action) {
         match action {
-            Action::Down => st.selected = (st.selected + 1).min(n.saturating_sub(1)),
-            Action::Up => st.selected = st.selected.saturating_sub(1),
-            Action::Top => st.selected = 0,
-            Action::Bottom => st.selected = n.saturating_sub(1),
             Action::TogglePane => {
-                st.focus = match st.focus {
+                self.focus = match self.focus {
                     Pane::Log => Pane::Diffs,
                     Pane::Diffs => Pane::Log,
                 }
             }
-            Action::PageUp => match st.focus {
+            // Page keys scroll the log or the diff preview.
+            Action::PageUp => match self.focus {
                 Pane::Log => {
-                    st.log_scroll = (st.log_scroll + PAGE).min(st.log.len().saturating_sub(1))
+                    self.log_scroll = (self.log_scroll + PAGE).min(self.log.len().saturating_sub(1))
                 }
-                Pane::Diffs => st.diff_scroll = st.diff_scroll.saturating_sub(PAGE),
+                Pane::Diffs => self.diff_scroll = self.diff_scroll.saturating_sub(PAGE),
             },
-            Action::PageDown => match st.focus {
-                Pane::Log => st.log_scroll = st.log_scroll.saturating_sub(PAGE),
+            Action::PageDown => match self.focus {
+                Pane::Log => self.log_scroll = self.log_scroll.saturating_sub(PAGE),
                 Pane::Diffs => {
-                    st.diff_scroll = (st.diff_scroll + PAGE).min(st.diff_lines().saturating_sub(1))
+                    self.diff_scroll =
+                        (self.diff_scroll + PAGE).min(self.diff_lines().saturating_sub(1))
                 }
             },
             Action::Stop => {
-                if self.stop_migration() {
-                    self.flash(
+                if self.stop_run() {
+                    cx.flash(
                         Level::Warn,
                         "stopping after the pages in flight… (running it again resumes)",
                     );
-                } else if self.migrate.run.is_none() {
-                    self.flash(Level::Info, "nothing is running");
+                } else if self.run.is_none() {
+                    cx.flash(Level::Info, "nothing is running");
                 }
             }
             Action::Back => {
-                if self.migrate.run.is_some() {
-                    let stop = self.stop_key();
-                    self.flash(
+                if self.run.is_some() {
+                    let stop = stop_key(cx);
+                    cx.flash(
                         Level::Warn,
                         format!(
                             "a migration is running: {stop} stops it (running it again resumes)"
                         ),
                     );
                 } else {
-                    self.migrate.confirm = None;
-                    self.screen = self.migrate.back_to.take().unwrap_or(Screen::Tables);
+                    self.confirm = None;
+                    cx.cancel(&mut self.listing);
+                    cx.core(Core::Go(self.back_to.take().unwrap_or(Screen::Tables)));
                 }
             }
             Action::Refresh => {
-                if self.migrate.run.is_some() {
-                    self.flash(Level::Warn, "a migration is running: reload when it ends");
+                if self.run.is_some() {
+                    cx.flash(Level::Warn, "a migration is running: reload when it ends");
                 } else {
-                    self.load_migrations();
+                    self.load(cx);
                 }
             }
-            Action::DryRun => self.ask_run(Direction::Up, true),
-            Action::RunMigration => self.ask_run(Direction::Up, false),
-            Action::Revert => self.ask_run(Direction::Down, false),
-            _ => {}
+            Action::DryRun => self.ask_run(cx, Direction::Up, true),
+            Action::RunMigration => self.ask_run(cx, Direction::Up, false),
+            Action::Revert => self.ask_run(cx, Direction::Down, false),
+            _ => {
+                let n = self.migrations().len();
+                self.cursor.on_action(action, n, cx.page_rows());
+            }
         }
     }
 
     /// Checks a run can start; a dry run starts at once, a real run asks.
-    fn ask_run(&mut self, direction: Direction, dry_run: bool) {
-        if self.read_only && !dry_run {
-            self.flash(
+    fn ask_run(&mut self, cx: &mut MigrateCx, direction: Direction, dry_run: bool) {
+        if cx.read_only && !dry_run {
+            cx.flash(
                 Level::Error,
                 "read-only session (--read-only or :readonly): only dry runs (d)",
             );
             return;
         }
-        if self.migrate.run.is_some() {
-            let stop = self.stop_key();
-            self.flash(
+        if self.run.is_some() {
+            let stop = stop_key(cx);
+            cx.flash(
                 Level::Warn,
                 format!("a migration is already running ({stop} stops it)"),
             );
             return;
         }
-        let Some(listing) = self.migrate.ready() else {
+        let Some(listing) = self.ready() else {
             return;
         };
         if let Files::Errors(e) = &listing.files {
             let n = e.len();
-            self.flash(
+            cx.flash(
                 Level::Error,
                 format!(
                     "{n} bad migration file(s): fix them first; nothing runs until every file is valid"
@@ -537,17 +539,27 @@ impl App {
             );
             return;
         }
-        let (status, entry) = match listing.status(self.migrate.selected) {
+        let (status, entry) = match listing.status(self.cursor.selected) {
             Some((s, e)) => (Some(s), e.cloned()),
             None => (None, None),
         };
         let table = listing.info.name.clone();
-        let Some(m) = self.migrate.selected_migration().cloned() else {
+        let Some(m) = self.selected_migration().cloned() else {
             return;
+        };
+        // Checkpoints of stopped runs belong to the table and connection.
+        let scope = if cx.online {
+            migrate::checkpoint_scope_of(cx.conn, &table)
+        } else {
+            String::new()
+        };
+        let checkpoint = |direction| {
+            seeding::state_dir()
+                .and_then(|d| MigrationCheckpoint::load_for(&d, &scope, &m, direction))
         };
         if direction == Direction::Down {
             if m.down.is_none() {
-                self.flash(
+                cx.flash(
                     Level::Warn,
                     format!("{} has no [down] part: it cannot be reverted", m.id),
                 );
@@ -555,15 +567,8 @@ impl App {
             }
             let applied = matches!(status, Some(FileStatus::Applied | FileStatus::Changed));
             // A stopped revert resumes whatever the ledger says now.
-            let scope = self
-                .db_handle()
-                .map(|db| migrate::checkpoint_scope(&db, &table))
-                .unwrap_or_default();
-            let resumable = seeding::state_dir().is_some_and(|d| {
-                MigrationCheckpoint::load_for(&d, &scope, &m, Direction::Down).is_some()
-            });
-            if !applied && !resumable {
-                self.flash(
+            if !applied && checkpoint(Direction::Down).is_none() {
+                cx.flash(
                     Level::Warn,
                     format!(
                         "{} is {}: only an applied migration can be reverted",
@@ -575,7 +580,7 @@ impl App {
             }
         }
         if dry_run {
-            self.start_migration(&m, direction, true, false);
+            self.start_run(cx, &m, direction, true, false);
             return;
         }
         let mut notes = Vec::new();
@@ -592,13 +597,7 @@ impl App {
             }
             _ => {}
         }
-        let scope = self
-            .db_handle()
-            .map(|db| migrate::checkpoint_scope(&db, &table))
-            .unwrap_or_default();
-        if let Some(c) = seeding::state_dir()
-            .and_then(|d| MigrationCheckpoint::load_for(&d, &scope, &m, direction))
-        {
+        if let Some(c) = checkpoint(direction) {
             let mut done = Counts::default();
             for s in &c.segments {
                 done.add(&s.counts);
@@ -624,13 +623,15 @@ impl App {
                 e.status, e.started_at, e.run_by
             )
         });
-        let protected = self.project.protection(&table, self.ctx.profile.as_deref());
-        self.migrate.confirm = Some(MigrateConfirm {
+        let answer = match cx.project.protection(&table, cx.conn.profile.as_deref()) {
+            Some(why) => Confirm::typed(table.clone(), why),
+            None => Confirm::yes_no(),
+        };
+        self.confirm = Some(MigrateConfirm {
             id: m.id.clone(),
             direction,
             table,
-            protected,
-            typed: String::new(),
+            answer,
             notes,
             force,
             warning,
@@ -638,63 +639,50 @@ impl App {
     }
 
     /// Keys typed while a confirmation is open.
-    pub(crate) fn on_migrate_confirm_key(&mut self, k: &KeyEvent) {
-        let Some(c) = self.migrate.confirm.as_mut() else {
+    pub fn on_confirm_key(&mut self, cx: &mut MigrateCx, k: &KeyEvent) {
+        let Some(c) = self.confirm.as_mut() else {
             return;
         };
-        match k.code {
-            KeyCode::Esc => self.migrate.confirm = None,
-            KeyCode::Enter => {
-                if let Some(p) = &c.protected
-                    && c.typed != c.table
-                {
-                    let p = p.clone();
-                    self.flash(Level::Error, format!("{p}: type the table name to confirm"));
+        match c.answer.on_key(k) {
+            Answer::Pending => {}
+            Answer::No => self.confirm = None,
+            Answer::Refused(e) => cx.flash(Level::Error, e),
+            Answer::Yes => {
+                let Some(c) = self.confirm.take() else {
                     return;
-                }
-                let c = c.clone();
-                self.migrate.confirm = None;
-                let m = self
-                    .migrate
-                    .migrations()
-                    .iter()
-                    .find(|m| m.id == c.id)
-                    .cloned();
+                };
+                let m = self.migrations().iter().find(|m| m.id == c.id).cloned();
                 match m {
-                    Some(m) => self.start_migration(&m, c.direction, false, c.force),
-                    None => self.flash(Level::Error, format!("{} is no longer listed", c.id)),
+                    Some(m) => self.start_run(cx, &m, c.direction, false, c.force),
+                    None => cx.flash(Level::Error, format!("{} is no longer listed", c.id)),
                 }
             }
-            KeyCode::Backspace => {
-                c.typed.pop();
-            }
-            KeyCode::Char(ch) if c.protected.is_some() => c.typed.push(ch),
-            KeyCode::Char('y') => {
-                let enter = KeyEvent::new(KeyCode::Enter, k.modifiers);
-                self.on_migrate_confirm_key(&enter);
-            }
-            KeyCode::Char('n') => self.migrate.confirm = None,
-            _ => {}
         }
     }
 
-    fn start_migration(&mut self, m: &Migration, direction: Direction, dry_run: bool, force: bool) {
-        let Some(db) = self.db_handle() else {
-            self.flash(Level::Error, "not connected");
+    fn start_run(
+        &mut self,
+        cx: &mut MigrateCx,
+        m: &Migration,
+        direction: Direction,
+        dry_run: bool,
+        force: bool,
+    ) {
+        if !cx.online {
+            cx.flash(Level::Error, "not connected");
+            return;
+        }
+        let Some(info) = self.ready().map(|l| l.info.clone()) else {
             return;
         };
-        let Some(info) = self.migrate.ready().map(|l| l.info.clone()) else {
-            return;
-        };
-        let run = self.migrate.next_id();
+        let id = crate::app::tui::request::next_id();
         let stop = Arc::new(AtomicBool::new(false));
-        let st = &mut self.migrate;
-        st.log.clear();
-        st.diffs.clear();
-        st.log_scroll = 0;
-        st.diff_scroll = 0;
-        st.outcome = None;
-        st.push_log(format!(
+        self.log.clear();
+        self.diffs.clear();
+        self.log_scroll = 0;
+        self.diff_scroll = 0;
+        self.outcome = None;
+        self.push_log(format!(
             "{} {} on `{}`{}",
             verb(direction, dry_run),
             m.id,
@@ -705,8 +693,8 @@ impl App {
                 ""
             }
         ));
-        st.run = Some(MigrateRun {
-            run,
+        self.run = Some(MigrateRun {
+            run: id,
             id: m.id.clone(),
             kind: m
                 .plan(direction)
@@ -718,63 +706,62 @@ impl App {
             counts: Counts::default(),
             stop: stop.clone(),
         });
-        let opts = RunOptions {
-            dry_run,
+        cx.effect(MigrateEffect::Run(Box::new(RunRequest {
+            id,
+            info,
+            migration: m.clone(),
             direction,
-            type_attribute: self
+            dry_run,
+            force,
+            type_attribute: cx
                 .project
                 .decode
                 .type_attribute
                 .clone()
                 .unwrap_or_else(|| "Type".into()),
             state_dir: seeding::state_dir(),
-            force,
-            ..RunOptions::default()
-        };
-        spawn_run(db, info, m.clone(), opts, stop, run, self.sender());
+            stop,
+        })));
     }
 
     /// Applies a migrations message; true when the screen changed.
-    pub(crate) fn on_migrate_msg(&mut self, msg: MigrateMsg) -> bool {
+    pub fn update(&mut self, cx: &mut MigrateCx, msg: MigrateMsg) -> bool {
         match msg {
             MigrateMsg::Loaded(id, r) => {
-                if id != self.migrate.req {
-                    return false;
-                }
-                self.migrate.loading = false;
                 let n = r
                     .as_ref()
                     .as_ref()
                     .map(|l| l.migrations().len())
                     .unwrap_or(0);
-                self.migrate.selected = self.migrate.selected.min(n.saturating_sub(1));
-                self.migrate.listing = Some(*r);
+                if !self.listing.settle(id, *r) {
+                    return false;
+                }
+                self.cursor.clamp(n);
                 true
             }
             MigrateMsg::Events(id, batch) => {
-                let st = &mut self.migrate;
-                let Some(run) = st.run.as_mut().filter(|r| r.run == id) else {
+                let Some(run) = self.run.as_mut().filter(|r| r.run == id) else {
                     return false;
                 };
                 if let Some(c) = batch.progress {
                     run.counts = c;
                 }
                 if batch.skipped > 0 {
-                    st.push_log(format!("… {} log lines not shown", batch.skipped));
+                    self.push_log(format!("… {} log lines not shown", batch.skipped));
                 }
                 for line in batch.log {
-                    st.push_log(line);
+                    self.push_log(line);
                 }
-                st.diffs.extend(batch.diffs);
+                self.diffs.extend(batch.diffs);
                 true
             }
             MigrateMsg::Finished(id, result) => {
-                let Some(run) = self.migrate.run.take_if(|r| r.run == id) else {
+                let Some(run) = self.run.take_if(|r| r.run == id) else {
                     return false;
                 };
                 if run.stopping() {
                     // "stopping…" is over: the report says how it ended.
-                    self.flash = None;
+                    *cx.flash = None;
                 }
                 let outcome = MigrateOutcome {
                     id: run.id.clone(),
@@ -783,30 +770,29 @@ impl App {
                     dry_run: run.dry_run,
                     result,
                 };
-                let st = &mut self.migrate;
                 if let Ok(r) = &outcome.result {
                     // The report's diffs are the complete list.
-                    st.diffs = r.diffs.clone();
+                    self.diffs = r.diffs.clone();
                     if let Some(n) = &r.note {
-                        st.push_log(n.clone());
+                        self.push_log(n.clone());
                     }
                 }
-                st.push_log(report_line(&outcome));
+                self.push_log(report_line(&outcome));
                 if let Ok(r) = &outcome.result
                     && r.stopped
                     && !r.dry_run
                 {
-                    st.push_log(if outcome.kind == COMMAND {
+                    self.push_log(if outcome.kind == COMMAND {
                         "running it again starts the script again".into()
                     } else {
                         "run it again to resume where it stopped".into()
                     });
                 }
                 let real = !outcome.dry_run;
-                st.outcome = Some(outcome);
+                self.outcome = Some(outcome);
                 // A real run changed the ledger: show the new statuses.
                 if real {
-                    self.load_migrations();
+                    self.load(cx);
                 }
                 true
             }
@@ -814,151 +800,11 @@ impl App {
     }
 }
 
-/// Runs a migration on its own task; its events go to the app in batches,
-/// then the result (also when the run's task ends abnormally).
-fn spawn_run(
-    db: crate::dynamo::client::Dynamo,
-    info: TableInfo,
-    m: Migration,
-    mut opts: RunOptions,
-    stop: Arc<AtomicBool>,
-    run: u64,
-    tx: UnboundedSender<Msg>,
-) {
-    let batch = Arc::new(Mutex::new(Batch::default()));
-    opts.events = Some(gathering_sink(batch.clone()));
-    let warnings = batch.clone();
-    let audit = MigrationAudit::attach(db.context(), &info, &mut opts, move |w| {
-        gathering_sink(warnings.clone())(RunEvent::Log(format!("warning: {w}")))
-    });
-    tokio::spawn(async move {
-        let mut task = tokio::spawn(async move {
-            let r = migrate::run(&db, &info, &m, &opts, stop).await;
-            if let Some(a) = audit
-                && let Err(e) = a.finish(&m, &r)
-                && let Some(sink) = &opts.events
-            {
-                sink(RunEvent::Log(format!("warning: {e}")));
-            }
-            r
-        });
-        let send = |b: Batch| {
-            let _ = tx.send(Msg::Migrate(MigrateMsg::Events(run, b)));
-        };
-        let mut tick = tokio::time::interval(FLUSH_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let result = loop {
-            tokio::select! {
-                r = &mut task => break r,
-                _ = tick.tick() => {
-                    if let Some(b) = take_batch(&batch) {
-                        send(b);
-                    }
-                }
-            }
-        };
-        if let Some(b) = take_batch(&batch) {
-            send(b);
-        }
-        let result = result.unwrap_or_else(|e| Err(format!("the run ended abnormally: {e}")));
-        let _ = tx.send(Msg::Migrate(MigrateMsg::Finished(run, result)));
-    });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dynamo::client::KeyDef;
-
-    fn info() -> TableInfo {
-        TableInfo {
-            name: "t".into(),
-            pk: Some(KeyDef {
-                name: "PK".into(),
-                kind: "S".into(),
-            }),
-            sk: Some(KeyDef {
-                name: "SK".into(),
-                kind: "S".into(),
-            }),
-            ..TableInfo::default()
-        }
-    }
-
-    #[test]
-    fn batches_keep_the_latest_progress_and_the_last_log_lines() {
-        let mut b = Batch::default();
-        assert!(b.is_empty());
-        for i in 0..(LOG_KEEP as u64 + 5) {
-            b.push(RunEvent::Log(format!("line {i}")));
-            b.push(RunEvent::Progress(Counts {
-                selected: i,
-                ..Counts::default()
-            }));
-        }
-        assert_eq!(b.log.len(), LOG_KEEP);
-        assert_eq!(b.skipped, 5);
-        assert_eq!(b.log.front().map(String::as_str), Some("line 5"));
-        assert_eq!(b.progress.map(|c| c.selected), Some(LOG_KEEP as u64 + 4));
-        let shared = Arc::new(Mutex::new(Batch::default()));
-        let sink = gathering_sink(shared.clone());
-        sink(RunEvent::Diff(ItemDiff {
-            key: "PK=a".into(),
-            changes: vec![],
-        }));
-        let taken = take_batch(&shared).expect("one diff gathered");
-        assert_eq!(taken.diffs.len(), 1);
-        assert!(take_batch(&shared).is_none(), "taken once");
-    }
-
-    #[test]
-    fn log_lines_are_printable() {
-        assert_eq!(printable("\x1b[1;32mok\x1b[0m\tdone\r\x07"), "ok    done");
-        assert_eq!(printable("plain · ünïcode"), "plain · ünïcode");
-    }
-
-    #[test]
-    fn files_no_folder_errors_and_ready() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("migrations");
-        assert_eq!(load_files(&dir, &info()), Files::NoFolder);
-        std::fs::create_dir(&dir).unwrap();
-        assert_eq!(load_files(&dir, &info()), Files::Ready(vec![]));
-        std::fs::write(
-            dir.join("001_a.toml"),
-            "[select]\n[[op]]\nset = { attribute = \"x\", template = \"{y\" }\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("002_b.toml"), "[select]\nnope = 1\n").unwrap();
-        let Files::Errors(e) = load_files(&dir, &info()) else {
-            panic!("errors expected")
-        };
-        assert_eq!(e.len(), 2, "{e:?}");
-        assert!(e[0].contains("001_a.toml:3:"), "{e:?}");
-        assert!(e[1].contains("002_b.toml:2:"), "{e:?}");
-        // A file that cannot run on this table (an op writing a key).
-        std::fs::write(
-            dir.join("001_a.toml"),
-            "[select]\n[[op]]\nremove = { attribute = \"SK\" }\n",
-        )
-        .unwrap();
-        std::fs::remove_file(dir.join("002_b.toml")).unwrap();
-        let Files::Errors(e) = load_files(&dir, &info()) else {
-            panic!("errors expected")
-        };
-        assert_eq!(e.len(), 1, "{e:?}");
-        assert!(
-            e[0].contains("001_a.toml:2:1: ") && e[0].contains("key attribute `SK`"),
-            "{e:?}"
-        );
-        std::fs::write(
-            dir.join("001_a.toml"),
-            "[select]\n[[op]]\nremove = { attribute = \"old\" }\n",
-        )
-        .unwrap();
-        let Files::Ready(ms) = load_files(&dir, &info()) else {
-            panic!("ready expected")
-        };
-        assert_eq!(ms.len(), 1);
-    }
+/// The key that stops a run, for messages.
+fn stop_key(cx: &MigrateCx) -> String {
+    cx.settings
+        .keymap
+        .key_for(Mode::Migrate, Action::Stop)
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| "stop".into())
 }
