@@ -12,7 +12,10 @@ use tokio::task::AbortHandle;
 
 use crate::app::tui::msg::Msg;
 use crate::app::tui::request::ReqId;
+use crate::app::tui::screens::audit::{self, AuditEffect};
+use crate::app::tui::screens::contexts::{self, ContextsEffect};
 use crate::app::tui::screens::items::{self, ItemsEffect};
+use crate::app::tui::screens::seed::{self, SeedEffect};
 use crate::app::tui::screens::tables::{self, TablesEffect};
 use crate::app::tui::task::{Deps, Reply, Tracked};
 
@@ -28,6 +31,9 @@ pub enum Effect {
     },
     Tables(TablesEffect),
     Items(Box<ItemsEffect>),
+    Seed(SeedEffect),
+    Audit(AuditEffect),
+    Contexts(ContextsEffect),
 }
 
 impl Effect {
@@ -37,6 +43,9 @@ impl Effect {
             Effect::Describe { id, .. } => Some(*id),
             Effect::Tables(e) => e.request_id(),
             Effect::Items(e) => e.request_id(),
+            Effect::Seed(e) => e.request_id(),
+            Effect::Audit(e) => e.request_id(),
+            Effect::Contexts(e) => e.request_id(),
         }
     }
 }
@@ -105,6 +114,18 @@ impl Runner {
             Effect::Items(e) => {
                 let reply = self.reply(Msg::Items);
                 self.spawn(id, items::perform(*e, deps, reply));
+            }
+            Effect::Seed(e) => {
+                let reply = self.reply(Msg::Seed);
+                self.spawn(id, seed::perform(e, deps, reply));
+            }
+            Effect::Audit(e) => {
+                let reply = self.reply(Msg::Audit);
+                self.spawn(id, audit::perform(e, deps, reply));
+            }
+            Effect::Contexts(e) => {
+                let reply = self.reply(Msg::Contexts);
+                self.spawn(id, contexts::perform(e, deps, reply));
             }
         }
     }
