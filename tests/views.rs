@@ -1024,7 +1024,7 @@ async fn seed_view_lists_sets_and_confirms() {
         (c.set.as_str(), c.table.as_str(), c.reset),
         ("more-customers", TABLE, false)
     );
-    assert!(c.protected.is_none());
+    assert!(c.protected().is_none());
     snap("seed_confirm", &app);
     press(&mut app, KeyCode::Char('n'));
     assert!(app.seed.confirm.is_none());
@@ -1045,7 +1045,7 @@ async fn seed_view_protected_table_needs_its_name_typed() {
     press(&mut app, KeyCode::Char('s'));
     press(&mut app, KeyCode::Enter);
     let c = app.seed.confirm.clone().expect("confirmation open");
-    assert!(c.protected.as_deref().unwrap_or("").contains("`*prod*`"));
+    assert!(c.protected().unwrap_or("").contains("`*prod*`"));
     // `y` is just a typed letter here, and enter with a wrong name refuses.
     type_text(&mut app, "y");
     press(&mut app, KeyCode::Enter);
@@ -1968,6 +1968,6 @@ async fn contexts_view() {
         },
     ];
     app.screen = Screen::Contexts;
-    app.contexts.selected = 1;
+    app.contexts.nav.cursor.selected = 1;
     snap("contexts_list", &app);
 }

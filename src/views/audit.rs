@@ -10,7 +10,8 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 use super::SPINNER;
 use crate::app::tui::state::App;
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
+/// Draws the audit log; returns the rows of entries it has room for.
+pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     let t = &app.settings.theme;
     let a = &app.audit;
     let path = app
@@ -18,38 +19,38 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         .as_ref()
         .map(|l| l.path.display().to_string())
         .unwrap_or_default();
-    let title = if a.filter.is_empty() {
+    let title = if a.nav.filter.is_empty() {
         format!(" Audit log · {path} ")
     } else {
-        format!(" Audit log /{} ", a.filter)
+        format!(" Audit log /{} ", a.nav.filter)
     };
     let block = Block::default().borders(Borders::ALL).title(title);
-    if let Some(e) = &a.error {
+    if let Some(e) = a.error() {
         f.render_widget(
-            Paragraph::new(Line::styled(e.clone(), Style::default().fg(t.error)))
+            Paragraph::new(Line::styled(e.to_string(), Style::default().fg(t.error)))
                 .wrap(Wrap { trim: false })
                 .block(block),
             area,
         );
-        return;
+        return None;
     }
     let visible = a.visible();
     if visible.is_empty() {
-        let msg = if a.loading {
+        let msg = if a.busy() {
             format!(
                 "{} reading the audit log…",
                 SPINNER[app.spinner % SPINNER.len()]
             )
-        } else if a.entries.is_empty() {
+        } else if a.entries().is_empty() {
             "No writes recorded yet: every create, edit, move and delete made with dyntui lands here.".to_string()
         } else {
-            format!("No entry matches `{}`.", a.filter)
+            format!("No entry matches `{}`.", a.nav.filter)
         };
         f.render_widget(
             Paragraph::new(msg).wrap(Wrap { trim: true }).block(block),
             area,
         );
-        return;
+        return None;
     }
     let (list_area, detail_area) = if a.open {
         let [l, d] =
@@ -60,7 +61,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     };
     let rows: Vec<Row> = visible
         .iter()
-        .filter_map(|&i| a.entries.get(i))
+        .filter_map(|&i| a.entries().get(i))
         .map(|e| {
             let colour = match e.action.as_str() {
                 "delete" => t.error,
@@ -101,7 +102,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             .bg(t.selection_bg)
             .add_modifier(Modifier::BOLD),
     );
-    let mut state = TableState::default().with_selected(Some(a.selected));
+    // Borders and the header line.
+    let rows = list_area.height.saturating_sub(3) as usize;
+    let cursor = a.nav.cursor;
+    let mut state = TableState::default()
+        .with_selected(Some(cursor.selected))
+        .with_offset(cursor.first_shown(rows));
     f.render_stateful_widget(table, list_area, &mut state);
     if let (Some(d), Some(e)) = (detail_area, a.selected_entry()) {
         let mut lines = Vec::new();
@@ -131,4 +137,5 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             d,
         );
     }
+    Some(rows)
 }

@@ -10,12 +10,14 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 use super::SPINNER;
 use crate::app::tui::state::App;
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
+/// Draws the contexts list; returns the rows of profiles it has room for.
+pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     let t = &app.settings.theme;
-    let title = if app.contexts.filter.is_empty() {
+    let filter = &app.contexts.nav.filter;
+    let title = if filter.is_empty() {
         " Contexts (AWS profiles) ".to_string()
     } else {
-        format!(" Contexts /{} ", app.contexts.filter)
+        format!(" Contexts /{filter} ")
     };
     let block = Block::default().borders(Borders::ALL).title(title);
     let visible = app.contexts.visible();
@@ -24,13 +26,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             "No profiles in ~/.aws/config or ~/.aws/credentials. Add one with `aws configure` or `aws configure sso`."
                 .to_string()
         } else {
-            format!("No profile matches `{}`.", app.contexts.filter)
+            format!("No profile matches `{filter}`.")
         };
         f.render_widget(
             Paragraph::new(msg).wrap(Wrap { trim: true }).block(block),
             area,
         );
-        return;
+        return None;
     }
     let width = visible
         .iter()
@@ -38,16 +40,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         .max()
         .unwrap_or(0)
         .max(7);
-    let connecting = app
-        .contexts
-        .connecting
-        .and(app.contexts.target.as_ref())
-        .and_then(|c| c.profile.clone());
+    let connecting = app.contexts.connecting_to();
     let items: Vec<ListItem> = visible
         .iter()
         .map(|p| {
             let current = app.ctx.profile.as_deref() == Some(p.name.as_str());
-            let sign = if connecting.as_deref() == Some(p.name.as_str()) {
+            let sign = if connecting == Some(p.name.as_str()) {
                 SPINNER[app.spinner % SPINNER.len()].to_string()
             } else if current {
                 "●".to_string()
@@ -87,6 +85,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 .add_modifier(Modifier::BOLD),
         )
         .highlight_symbol("▶ ");
-    let mut state = ListState::default().with_selected(Some(app.contexts.selected));
+    let rows = area.height.saturating_sub(2) as usize;
+    let cursor = app.contexts.nav.cursor;
+    let mut state = ListState::default()
+        .with_selected(Some(cursor.selected))
+        .with_offset(cursor.first_shown(rows));
     f.render_stateful_widget(list, area, &mut state);
+    Some(rows)
 }

@@ -75,15 +75,20 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 r,
             );
         }
-        Some(Input::ContextsFilter) => {
-            line_box(f, area, app, "Filter profiles", &app.contexts.filter, None)
-        }
+        Some(Input::ContextsFilter) => line_box(
+            f,
+            area,
+            app,
+            "Filter profiles",
+            &app.contexts.nav.filter,
+            None,
+        ),
         Some(Input::AuditFilter) => line_box(
             f,
             area,
             app,
             "Filter the audit log",
-            &app.audit.filter,
+            &app.audit.nav.filter,
             None,
         ),
         Some(Input::TextFilter) => {

@@ -59,11 +59,11 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
                 }
             }
             Screen::Patterns => patterns::render(f, body, app),
-            Screen::Seed => seed::render(f, body, app),
+            Screen::Seed => shown = seed::render(f, body, app),
             Screen::Migrate => migrate::render(f, body, app),
             Screen::Metrics => shown = metrics::render(f, body, app),
-            Screen::Contexts => contexts::render(f, body, app),
-            Screen::Audit => audit::render(f, body, app),
+            Screen::Contexts => shown = contexts::render(f, body, app),
+            Screen::Audit => shown = audit::render(f, body, app),
         }
     }
     if app.screen == Screen::Migrate {
@@ -106,7 +106,8 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
     }
     let title = match app.screen {
         Screen::Tables => None,
-        Screen::Patterns | Screen::Seed => app.pattern_table(),
+        Screen::Patterns => app.pattern_table(),
+        Screen::Seed => app.seed.target.table.clone(),
         Screen::Metrics => app.metrics.table.clone(),
         Screen::Migrate => app.migrate.table.clone(),
         Screen::Items | Screen::Detail => app.items.as_ref().map(|i| i.table.clone()),

@@ -8,21 +8,26 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::{centered, popup};
-use crate::app::project::seed_sets::seed_sets;
-use crate::app::tui::screens::seed::set_size;
 use crate::app::tui::state::{App, Level};
 use crate::dynamo::seeding::SeedSource;
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
+/// Draws the seed view; returns the rows of sets it has room for.
+pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     let t = &app.settings.theme;
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
-    let sets = seed_sets(&app.project);
-    let table = app.pattern_table();
+    let sets = &app.seed.sets;
+    let table = app.seed.target.table.clone();
     let items: Vec<ListItem> = sets
         .iter()
-        .map(|s| {
-            let size = set_size(s)
+        .enumerate()
+        .map(|(i, s)| {
+            let size = app
+                .seed
+                .sizes
+                .get(i)
+                .copied()
+                .flatten()
                 .map(|n| format!(" {n} items"))
                 .unwrap_or_else(|| " files".into());
             ListItem::new(Line::from(vec![
@@ -39,8 +44,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 .add_modifier(Modifier::BOLD),
         )
         .highlight_symbol("▶ ");
-    let sel = app.seed.selected.min(sets.len().saturating_sub(1));
-    let mut state = ListState::default().with_selected(Some(sel));
+    let rows = left.height.saturating_sub(2) as usize;
+    let sel = app.seed.nav.selected.min(sets.len().saturating_sub(1));
+    let mut state = ListState::default()
+        .with_selected(Some(sel))
+        .with_offset(app.seed.nav.first_shown(rows));
     f.render_stateful_widget(list, left, &mut state);
 
     let block = Block::default().borders(Borders::ALL).title(format!(
@@ -189,7 +197,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         let block = popup(f, r, title, app);
         let mut lines = Vec::new();
         if c.reset {
-            match c.count {
+            match c.count.ready() {
                 None => lines.push(Line::raw(format!(
                     "counting the items of `{}` in `{}`…",
                     c.set, c.table
@@ -211,11 +219,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 ));
             }
         }
-        if let Some(p) = &c.protected {
-            lines.push(Line::styled(p.clone(), Style::default().fg(t.error)));
+        if let Some(p) = c.protected() {
+            lines.push(Line::styled(p.to_string(), Style::default().fg(t.error)));
             lines.push(Line::raw(format!(
                 "Type the table name to confirm: {}▏",
-                c.typed
+                c.ask.typed
             )));
             lines.push(Line::styled(
                 "enter confirms · esc cancels",
@@ -235,4 +243,5 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             r,
         );
     }
+    Some(rows)
 }

@@ -128,6 +128,10 @@ pub enum Core {
     Editor(Box<EditorRequest>),
     /// Leave dyntui.
     Quit,
+    /// Use a new connection (another profile, region or endpoint, or the
+    /// same one signed in again). With `true` the screen in front stays and
+    /// its request runs again; otherwise the new context's tables list opens.
+    Install(Box<crate::dynamo::client::Dynamo>, bool),
 }
 
 /// The context a screen's update gets. `E` is the screen's own effect type.

@@ -12,10 +12,13 @@ use tokio::task::AbortHandle;
 
 use crate::app::tui::msg::Msg;
 use crate::app::tui::request::ReqId;
+use crate::app::tui::screens::audit::{self, AuditEffect};
+use crate::app::tui::screens::contexts::{self, ContextsEffect};
 use crate::app::tui::screens::edit::{self, EditEffect};
 use crate::app::tui::screens::items::{self, ItemsEffect};
 use crate::app::tui::screens::metrics::{self, MetricsEffect};
 use crate::app::tui::screens::migrate::{self, MigrateEffect};
+use crate::app::tui::screens::seed::{self, SeedEffect};
 use crate::app::tui::screens::tables::{self, TablesEffect};
 use crate::app::tui::task::{Deps, Reply, Tracked};
 
@@ -34,6 +37,9 @@ pub enum Effect {
     Edit(Box<EditEffect>),
     Metrics(MetricsEffect),
     Migrate(MigrateEffect),
+    Seed(SeedEffect),
+    Audit(AuditEffect),
+    Contexts(ContextsEffect),
 }
 
 impl Effect {
@@ -46,6 +52,9 @@ impl Effect {
             Effect::Edit(e) => e.request_id(),
             Effect::Metrics(e) => e.request_id(),
             Effect::Migrate(e) => e.request_id(),
+            Effect::Seed(e) => e.request_id(),
+            Effect::Audit(e) => e.request_id(),
+            Effect::Contexts(e) => e.request_id(),
         }
     }
 }
@@ -126,6 +135,18 @@ impl Runner {
             Effect::Migrate(e) => {
                 let reply = self.reply(Msg::Migrate);
                 self.spawn(id, migrate::perform(e, deps, reply));
+            }
+            Effect::Seed(e) => {
+                let reply = self.reply(Msg::Seed);
+                self.spawn(id, seed::perform(e, deps, reply));
+            }
+            Effect::Audit(e) => {
+                let reply = self.reply(Msg::Audit);
+                self.spawn(id, audit::perform(e, deps, reply));
+            }
+            Effect::Contexts(e) => {
+                let reply = self.reply(Msg::Contexts);
+                self.spawn(id, contexts::perform(e, deps, reply));
             }
         }
     }

@@ -7,13 +7,14 @@ use crate::app::editor::EditorRequest;
 use crate::app::tui::cx::Viewport;
 use crate::app::tui::request::ReqId;
 use crate::app::tui::screens::audit::AuditMsg;
+use crate::app::tui::screens::contexts::ContextsMsg;
 use crate::app::tui::screens::edit::EditMsg;
 use crate::app::tui::screens::items::ItemsMsg;
 use crate::app::tui::screens::metrics::MetricsMsg;
 use crate::app::tui::screens::migrate::MigrateMsg;
 use crate::app::tui::screens::seed::SeedMsg;
 use crate::app::tui::screens::tables::TablesMsg;
-use crate::dynamo::client::{Dynamo, TableInfo};
+use crate::dynamo::client::TableInfo;
 use crate::dynamo::error::AwsError;
 
 #[derive(Debug)]
@@ -32,8 +33,8 @@ pub enum Msg {
     Edit(Box<EditMsg>),
     /// The editor closed: the request and what was saved (None: unchanged).
     Edited(Box<EditorRequest>, Result<Option<String>, String>),
-    /// A new connection (another profile or region), by request id.
-    Connected(ReqId, Box<Result<Dynamo, AwsError>>),
+    /// A new connection (another profile or region).
+    Contexts(ContextsMsg),
     Audit(AuditMsg),
     /// An export from the TUI finished.
     Exported(ReqId, Result<crate::dynamo::export::Summary, String>),

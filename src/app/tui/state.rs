@@ -238,18 +238,13 @@ impl App {
     pub fn busy(&self) -> bool {
         self.tables.busy()
             || self.metrics.busy()
-            || self.seed.run.is_some()
+            || self.seed.busy()
             || self.migrate.busy()
-            || self
-                .seed
-                .confirm
-                .as_ref()
-                .is_some_and(|c| c.reset && c.count.is_none())
             || self.items.as_ref().is_some_and(ItemsState::loading)
             || self.edit.busy()
             || self.export.is_some()
-            || self.contexts.connecting.is_some()
-            || self.audit.loading
+            || self.contexts.busy()
+            || self.audit.busy()
             || !self.describing.is_empty()
     }
 
@@ -360,6 +355,7 @@ impl App {
                 Core::ApplyBulk { info, written } => self.apply_bulk(&info, written),
                 Core::CloseItems => self.close_items(),
                 Core::Quit => self.should_quit = true,
+                Core::Install(db, keep_view) => self.install_connection(*db, keep_view),
             }
         }
     }
@@ -377,6 +373,96 @@ impl App {
         let from = self.screen;
         on_screen!(self.migrate, Effect::Migrate, |st, cx| st
             .show(&mut cx, from, listing));
+    }
+
+    // ------------------------------------------------ seed, audit, contexts
+
+    /// Opens the seed view on the table patterns run against.
+    pub fn open_seed(&mut self) {
+        if self.screen != Screen::Seed {
+            self.seed.back_to = Some(self.screen);
+        }
+        self.screen = Screen::Seed;
+        let table = self.pattern_table();
+        // The tables known to exist: the list, and the open items view's.
+        let mut tables = self.tables.list.ready().cloned();
+        if let (Some(v), Some(i)) = (tables.as_mut(), self.items.as_ref())
+            && i.info.is_some()
+            && !v.contains(&i.table)
+        {
+            v.push(i.table.clone());
+        }
+        let target = crate::app::tui::screens::seed::SeedTarget { table, tables };
+        on_screen!(self.seed, Effect::Seed, |st, cx| st.open(&mut cx, target));
+    }
+
+    /// Opens the audit log (read again).
+    pub fn open_audit(&mut self) {
+        let from = self.screen;
+        self.screen = Screen::Audit;
+        on_screen!(self.audit, Effect::Audit, |st, cx| st.open(&mut cx, from));
+    }
+
+    /// Opens the list of AWS profiles.
+    pub fn open_contexts(&mut self) {
+        let from = self.screen;
+        self.screen = Screen::Contexts;
+        let profiles = crate::app::contexts::profiles();
+        on_screen!(self.contexts, Effect::Contexts, |st, cx| st
+            .open(&mut cx, from, profiles));
+    }
+
+    /// Connects with another profile (its own region, unless it has none).
+    pub fn switch_profile(&mut self, profile: &str) {
+        on_screen!(self.contexts, Effect::Contexts, |st, cx| st
+            .switch_profile(&mut cx, profile));
+    }
+
+    pub fn switch_region(&mut self, region: &str) {
+        on_screen!(self.contexts, Effect::Contexts, |st, cx| st
+            .switch_region(&mut cx, region));
+    }
+
+    /// `none` (or `aws`) drops the endpoint: the AWS endpoint of the region.
+    pub fn switch_endpoint(&mut self, endpoint: &str) {
+        on_screen!(self.contexts, Effect::Contexts, |st, cx| st
+            .switch_endpoint(&mut cx, endpoint));
+    }
+
+    /// Connects again to the same context (new credentials after `aws sso
+    /// login`), keeping the screen and its request.
+    pub fn reconnect(&mut self) {
+        on_screen!(self.contexts, Effect::Contexts, |st, cx| st
+            .reconnect(&mut cx));
+    }
+
+    /// Uses `db` from now on. With `keep_view` the screen in front stays and
+    /// its request runs again; otherwise the tables list of the new context
+    /// opens.
+    pub fn install_connection(&mut self, db: Dynamo, keep_view: bool) {
+        self.ctx = db.context().clone();
+        self.db = Some(db);
+        self.fatal = None;
+        self.sso_expired = None;
+        self.apply_core(vec![Core::ForgetDescriptions]);
+        self.tables.sparks.clear();
+        self.flash(Level::Info, format!("connected: {}", self.ctx.describe()));
+        if keep_view {
+            self.load_tables();
+            if let Some(i) = self.items.as_ref() {
+                let table = i.table.clone();
+                // The description is cached again; the request re-runs.
+                self.describe_table(&table);
+                self.retry_items();
+            }
+            return;
+        }
+        self.items = None;
+        self.detail = None;
+        self.unlocked.clear();
+        self.reset_metrics();
+        self.screen = Screen::Tables;
+        self.load_tables();
     }
 
     /// Opens a table's items (describing it first when needed).
@@ -569,7 +655,7 @@ impl App {
                 }
                 true
             }
-            Msg::Seed(m) => self.on_seed_msg(m),
+            Msg::Seed(m) => on_screen!(self.seed, Effect::Seed, |st, cx| st.update(&mut cx, m)),
             Msg::Migrate(m) => {
                 on_screen!(self.migrate, Effect::Migrate, |st, cx| st
                     .update(&mut cx, m))
@@ -585,8 +671,11 @@ impl App {
                     .on_edited(&mut cx, *req, r));
                 true
             }
-            Msg::Connected(id, r) => self.on_connected(id, *r),
-            Msg::Audit(m) => self.on_audit_msg(m),
+            Msg::Contexts(m) => {
+                on_screen!(self.contexts, Effect::Contexts, |st, cx| st
+                    .update(&mut cx, m))
+            }
+            Msg::Audit(m) => on_screen!(self.audit, Effect::Audit, |st, cx| st.update(&mut cx, m)),
             Msg::Exported(id, r) => self.on_exported(id, r),
             Msg::Items(m) => {
                 let crate::app::tui::screens::items::ItemsMsg::Page(id, r) = &m;
@@ -642,10 +731,7 @@ impl App {
     fn on_key(&mut self, k: KeyEvent) {
         if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
             // The first ctrl-c stops seeding cleanly; the next one quits.
-            if let Some(r) = &self.seed.run
-                && !r.stop.load(std::sync::atomic::Ordering::Relaxed)
-            {
-                r.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            if self.seed.stop_run() {
                 self.flash(
                     Level::Warn,
                     "stopping after the batches in flight… (ctrl-c again quits)",
@@ -664,7 +750,8 @@ impl App {
             return;
         }
         if self.screen == Screen::Seed && self.seed.confirm.is_some() {
-            self.on_seed_confirm_key(&k);
+            on_screen!(self.seed, Effect::Seed, |st, cx| st
+                .on_confirm_key(&mut cx, &k));
             return;
         }
         if self.screen == Screen::Migrate && self.migrate.confirm.is_some() {
@@ -754,14 +841,17 @@ impl App {
                 Screen::Items => self.items_action(action),
                 Screen::Detail => self.detail_action(action),
                 Screen::Patterns => self.patterns_action(action),
-                Screen::Seed => self.seed_action(action),
+                Screen::Seed => on_screen!(self.seed, Effect::Seed, |st, cx| st
+                    .on_action(&mut cx, action)),
                 Screen::Migrate => {
                     on_screen!(self.migrate, Effect::Migrate, |st, cx| st
                         .on_action(&mut cx, action))
                 }
                 Screen::Metrics => self.metrics_action(action),
-                Screen::Contexts => self.contexts_action(action),
-                Screen::Audit => self.audit_action(action),
+                Screen::Contexts => on_screen!(self.contexts, Effect::Contexts, |st, cx| st
+                    .on_action(&mut cx, action)),
+                Screen::Audit => on_screen!(self.audit, Effect::Audit, |st, cx| st
+                    .on_action(&mut cx, action)),
             },
         }
     }
@@ -977,6 +1067,9 @@ impl App {
                 }
             }
             Screen::Metrics => self.metrics.follow(rows),
+            Screen::Seed => self.seed.nav.follow(rows),
+            Screen::Contexts => self.contexts.nav.cursor.follow(rows),
+            Screen::Audit => self.audit.nav.cursor.follow(rows),
             _ => {}
         }
     }
@@ -1145,8 +1238,14 @@ impl App {
                     EditState::on_unlock_key(&mut cx, table, confirm, then, &k)
                 });
             }
-            Input::ContextsFilter => self.on_contexts_filter_key(&k),
-            Input::AuditFilter => self.on_audit_filter_key(&k),
+            Input::ContextsFilter => {
+                on_screen!(self.contexts, Effect::Contexts, |st, cx| st
+                    .on_filter_key(&mut cx, &k));
+            }
+            Input::AuditFilter => {
+                on_screen!(self.audit, Effect::Audit, |st, cx| st
+                    .on_filter_key(&mut cx, &k));
+            }
         }
     }
 }
