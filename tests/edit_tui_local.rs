@@ -591,7 +591,7 @@ async fn export_from_the_tui_writes_the_view_or_the_marked_items() {
     h.key(KeyCode::Char(':'));
     h.typed(&format!("export {}", all.display()));
     h.key(KeyCode::Enter);
-    assert!(h.app.export.is_some(), "{:?}", h.app.flash);
+    assert!(h.app.export.running(), "{:?}", h.app.flash);
     h.settle().await;
     assert!(
         h.app.flash.as_ref().unwrap().1.contains("exported 5 items"),

@@ -86,7 +86,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         );
         return;
     }
-    if let Some(e) = &app.export
+    if let Some(e) = &app.export.run
         && app.input.is_none()
     {
         let n = e.progress.items.load(std::sync::atomic::Ordering::Relaxed);

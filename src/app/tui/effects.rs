@@ -15,6 +15,7 @@ use crate::app::tui::request::ReqId;
 use crate::app::tui::screens::audit::{self, AuditEffect};
 use crate::app::tui::screens::contexts::{self, ContextsEffect};
 use crate::app::tui::screens::edit::{self, EditEffect};
+use crate::app::tui::screens::export::{self, ExportEffect};
 use crate::app::tui::screens::items::{self, ItemsEffect};
 use crate::app::tui::screens::metrics::{self, MetricsEffect};
 use crate::app::tui::screens::migrate::{self, MigrateEffect};
@@ -35,6 +36,7 @@ pub enum Effect {
     Tables(TablesEffect),
     Items(Box<ItemsEffect>),
     Edit(Box<EditEffect>),
+    Export(ExportEffect),
     Metrics(MetricsEffect),
     Migrate(MigrateEffect),
     Seed(SeedEffect),
@@ -50,6 +52,7 @@ impl Effect {
             Effect::Tables(e) => e.request_id(),
             Effect::Items(e) => e.request_id(),
             Effect::Edit(e) => e.request_id(),
+            Effect::Export(e) => e.request_id(),
             Effect::Metrics(e) => e.request_id(),
             Effect::Migrate(e) => e.request_id(),
             Effect::Seed(e) => e.request_id(),
@@ -127,6 +130,10 @@ impl Runner {
             Effect::Edit(e) => {
                 let reply = self.reply(|m| Msg::Edit(Box::new(m)));
                 self.spawn(id, edit::perform(*e, deps, reply));
+            }
+            Effect::Export(e) => {
+                let reply = self.reply(Msg::Export);
+                self.spawn(id, export::perform(e, deps, reply));
             }
             Effect::Metrics(e) => {
                 let reply = self.reply(Msg::Metrics);

@@ -9,6 +9,7 @@ use crate::app::tui::request::ReqId;
 use crate::app::tui::screens::audit::AuditMsg;
 use crate::app::tui::screens::contexts::ContextsMsg;
 use crate::app::tui::screens::edit::EditMsg;
+use crate::app::tui::screens::export::ExportMsg;
 use crate::app::tui::screens::items::ItemsMsg;
 use crate::app::tui::screens::metrics::MetricsMsg;
 use crate::app::tui::screens::migrate::MigrateMsg;
@@ -37,5 +38,5 @@ pub enum Msg {
     Contexts(ContextsMsg),
     Audit(AuditMsg),
     /// An export from the TUI finished.
-    Exported(ReqId, Result<crate::dynamo::export::Summary, String>),
+    Export(ExportMsg),
 }

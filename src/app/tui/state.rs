@@ -144,8 +144,7 @@ pub struct App {
     /// Text waiting to be edited in $EDITOR (the event loop runs it).
     pub(crate) editor: Option<EditorRequest>,
     /// An export running in the background (`:export`).
-    pub export: Option<crate::app::tui::screens::export::ExportRun>,
-    next_id: u64,
+    pub export: crate::app::tui::screens::export::ExportState,
 }
 
 impl App {
@@ -199,8 +198,7 @@ impl App {
             audit_log: AuditLog::default_log(),
             sso_expired: None,
             editor: None,
-            export: None,
-            next_id: 0,
+            export: Default::default(),
         }
     }
 
@@ -219,21 +217,6 @@ impl App {
         self.describe(name);
     }
 
-    /// The client, when connected.
-    pub(crate) fn db_handle(&self) -> Option<Dynamo> {
-        self.db.clone()
-    }
-
-    /// Where spawned work reports back.
-    pub(crate) fn sender(&self) -> UnboundedSender<Msg> {
-        self.tx.clone()
-    }
-
-    pub(crate) fn id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
-    }
-
     /// True while any request is in flight (drives the spinner tick).
     pub fn busy(&self) -> bool {
         self.tables.busy()
@@ -242,7 +225,7 @@ impl App {
             || self.migrate.busy()
             || self.items.as_ref().is_some_and(ItemsState::loading)
             || self.edit.busy()
-            || self.export.is_some()
+            || self.export.running()
             || self.contexts.busy()
             || self.audit.busy()
             || !self.describing.is_empty()
@@ -676,7 +659,9 @@ impl App {
                     .update(&mut cx, m))
             }
             Msg::Audit(m) => on_screen!(self.audit, Effect::Audit, |st, cx| st.update(&mut cx, m)),
-            Msg::Exported(id, r) => self.on_exported(id, r),
+            Msg::Export(m) => {
+                on_screen!(self.export, Effect::Export, |st, cx| st.update(&mut cx, m))
+            }
             Msg::Items(m) => {
                 let crate::app::tui::screens::items::ItemsMsg::Page(id, r) = &m;
                 if self.items.as_ref().is_some_and(|i| i.page.is_current(*id)) {
@@ -993,6 +978,30 @@ impl App {
         if let Some(items) = self.items.as_mut() {
             items.marks.clear();
         }
+    }
+
+    /// Starts exporting the items view (its marked items, else its
+    /// request) to `path` (`:export`).
+    pub fn start_export(&mut self, path: &str) -> Result<(), String> {
+        let source = match self.items.as_ref() {
+            None => None,
+            Some(items) => Some(crate::app::tui::screens::export::ExportSource {
+                info: items
+                    .info
+                    .clone()
+                    .ok_or("the table is still being described")?,
+                decoder: items.decoder.clone(),
+                marked: items
+                    .marks
+                    .iter()
+                    .filter_map(|&i| items.rows.get(i).map(|r| r.item()))
+                    .collect(),
+                request: items.request.clone(),
+                type_filter: items.type_filter,
+            }),
+        };
+        on_screen!(self.export, Effect::Export, |st, cx| st
+            .start(&mut cx, source, path))
     }
 
     // ------------------------------------------------------------ patterns
