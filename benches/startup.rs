@@ -49,11 +49,11 @@ fn main() {
             );
             app.load_tables();
             let mut runner = app.runner();
-            runner.run_all(&mut app);
+            app.run_effects(&mut runner);
             let mut terminal = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
             while let Some(m) = rx.recv().await {
                 app.update(m);
-                runner.run_all(&mut app);
+                app.run_effects(&mut runner);
                 if matches!(app.tables.list.state, Loadable::Ready(_)) {
                     break;
                 }

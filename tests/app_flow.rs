@@ -62,14 +62,14 @@ fn app(page_size: i32) -> (App, UnboundedReceiver<Msg>) {
 /// (Effects the updates asked for run first, as the event loop runs them.)
 async fn settle(app: &mut App, rx: &mut UnboundedReceiver<Msg>) {
     let mut runner = app.runner();
-    runner.run_all(app);
+    app.run_effects(&mut runner);
     while app.busy() {
         let msg = tokio::time::timeout(Duration::from_secs(20), rx.recv())
             .await
             .expect("a reply within 20 s")
             .expect("channel open");
         app.update(msg);
-        runner.run_all(app);
+        app.run_effects(&mut runner);
     }
 }
 
@@ -280,14 +280,14 @@ async fn a_new_request_while_a_page_is_in_flight_is_not_lost() {
     app.open_table(&name);
     // Wait for the description only; the first scan page is then in flight.
     let mut runner = app.runner();
-    runner.run_all(&mut app);
+    app.run_effects(&mut runner);
     while app.items.as_ref().is_some_and(|i| i.info.is_none()) {
         let m = tokio::time::timeout(Duration::from_secs(20), rx.recv())
             .await
             .unwrap()
             .unwrap();
         app.update(m);
-        runner.run_all(&mut app);
+        app.run_effects(&mut runner);
     }
     assert!(
         app.items.as_ref().unwrap().loading(),

@@ -93,14 +93,14 @@ impl Harness {
     /// (Effects the updates asked for run first, as the event loop runs them.)
     async fn settle(&mut self) {
         let mut runner = self.app.runner();
-        runner.run_all(&mut self.app);
+        self.app.run_effects(&mut runner);
         while self.app.busy() {
             let msg = tokio::time::timeout(Duration::from_secs(20), self.rx.recv())
                 .await
                 .expect("a reply within 20 s")
                 .expect("channel open");
             self.app.update(msg);
-            runner.run_all(&mut self.app);
+            self.app.run_effects(&mut runner);
         }
     }
 

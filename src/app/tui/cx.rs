@@ -11,8 +11,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
 use crate::app::clipboard::Clipboard;
 use crate::app::config::{Project, Settings};
 use crate::app::editor::EditorRequest;
@@ -222,23 +220,6 @@ impl<E> Cx<'_, E> {
     /// Rows a page key moves (the list's visible height).
     pub fn page_rows(&self) -> usize {
         self.viewport.rows.max(1)
-    }
-}
-
-/// Applies an editing key to a one-line text; true when the text changed.
-pub fn edit_line(s: &mut String, k: &KeyEvent) -> bool {
-    match k.code {
-        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-            s.push(c);
-            true
-        }
-        KeyCode::Char('u') => {
-            let changed = !s.is_empty();
-            s.clear();
-            changed
-        }
-        KeyCode::Backspace => s.pop().is_some(),
-        _ => false,
     }
 }
 

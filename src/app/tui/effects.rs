@@ -125,11 +125,11 @@ impl Runner {
             }
             Effect::Items(e) => {
                 let reply = self.reply(Msg::Items);
-                self.spawn(id, items::perform(*e, deps, reply));
+                self.spawn(id, items::effects::perform(*e, deps, reply));
             }
             Effect::Edit(e) => {
                 let reply = self.reply(|m| Msg::Edit(Box::new(m)));
-                self.spawn(id, edit::perform(*e, deps, reply));
+                self.spawn(id, edit::effects::perform(*e, deps, reply));
             }
             Effect::Export(e) => {
                 let reply = self.reply(Msg::Export);
@@ -137,15 +137,15 @@ impl Runner {
             }
             Effect::Metrics(e) => {
                 let reply = self.reply(Msg::Metrics);
-                self.spawn(id, metrics::perform(e, deps, reply));
+                self.spawn(id, metrics::effects::perform(e, deps, reply));
             }
             Effect::Migrate(e) => {
                 let reply = self.reply(Msg::Migrate);
-                self.spawn(id, migrate::perform(e, deps, reply));
+                self.spawn(id, migrate::effects::perform(e, deps, reply));
             }
             Effect::Seed(e) => {
                 let reply = self.reply(Msg::Seed);
-                self.spawn(id, seed::perform(e, deps, reply));
+                self.spawn(id, seed::effects::perform(e, deps, reply));
             }
             Effect::Audit(e) => {
                 let reply = self.reply(Msg::Audit);
@@ -155,14 +155,6 @@ impl Runner {
                 let reply = self.reply(Msg::Contexts);
                 self.spawn(id, contexts::perform(e, deps, reply));
             }
-        }
-    }
-
-    /// Runs every effect the application asked for.
-    pub fn run_all(&mut self, app: &mut crate::app::tui::state::App) {
-        for e in app.take_effects() {
-            let deps = app.deps();
-            self.run(e, deps);
         }
     }
 }

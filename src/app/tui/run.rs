@@ -52,7 +52,7 @@ where
     let mut last_draw = Instant::now() - FRAME;
     let mut events_done = false;
     loop {
-        runner.run_all(app);
+        app.run_effects(runner);
         if app.should_quit {
             return Ok(());
         }
@@ -110,7 +110,7 @@ where
         // Coalesce whatever else is already queued into the same frame.
         while let Ok(m) = rx.try_recv() {
             dirty |= app.update(m);
-            runner.run_all(app);
+            app.run_effects(runner);
         }
     }
 }

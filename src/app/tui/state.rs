@@ -15,7 +15,7 @@ use crate::app::clipboard::Clipboard;
 use crate::app::config::{Project, Settings};
 use crate::app::editor::EditorRequest;
 use crate::app::tui::cx::{Core, Cx, Viewport};
-pub use crate::app::tui::cx::{Level, Screen, edit_line};
+pub use crate::app::tui::cx::{Level, Screen};
 use crate::app::tui::effects::Effect;
 pub use crate::app::tui::input::{Input, QueryForm};
 use crate::app::tui::keymap::{Action, Mode};
@@ -31,6 +31,7 @@ pub use crate::app::tui::screens::patterns::PatternsState;
 use crate::app::tui::screens::seed::SeedState;
 pub use crate::app::tui::screens::tables::TablesState;
 use crate::app::tui::task::Deps;
+pub use crate::app::tui::widgets::edit_line;
 use crate::dynamo::Item;
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::edit::Change;
@@ -279,6 +280,14 @@ impl App {
     /// event loop's, or a test's.
     pub fn runner(&self) -> crate::app::tui::effects::Runner {
         crate::app::tui::effects::Runner::new(self.tx.clone())
+    }
+
+    /// Runs the effects asked for since the last call with `runner` (the
+    /// event loop's, or a test's).
+    pub fn run_effects(&mut self, runner: &mut crate::app::tui::effects::Runner) {
+        for e in self.take_effects() {
+            runner.run(e, self.deps());
+        }
     }
 
     /// Effects asked for since the last call (the event loop runs them).

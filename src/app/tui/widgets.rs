@@ -1,12 +1,29 @@
 //! The state of the widgets screens share: a list cursor (every list moves
 //! the same way), a filterable list (a cursor and the `/` filter text) and a
-//! confirmation (y/n, or the table name typed for protected tables). Their
+//! confirmation (y/n, or the table name typed for protected tables), and
+//! one-line text editing. Their
 //! drawing is in `crate::views::widgets`.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::tui::cx::edit_line;
 use crate::app::tui::keymap::Action;
+
+/// Applies an editing key to a one-line text; true when the text changed.
+pub fn edit_line(s: &mut String, k: &KeyEvent) -> bool {
+    match k.code {
+        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+            s.push(c);
+            true
+        }
+        KeyCode::Char('u') => {
+            let changed = !s.is_empty();
+            s.clear();
+            changed
+        }
+        KeyCode::Backspace => s.pop().is_some(),
+        _ => false,
+    }
+}
 
 /// The selected row of a list and the first row shown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

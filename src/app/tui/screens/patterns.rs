@@ -12,9 +12,10 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::app::config::Project;
 use crate::app::patterns::RecentParams;
-use crate::app::tui::cx::{Core, Cx, Level, Screen, edit_line};
+use crate::app::tui::cx::{Core, Cx, Level, Screen};
 use crate::app::tui::input::{Input, PatternForm};
 use crate::app::tui::keymap::Action;
+use crate::app::tui::widgets::edit_line;
 use crate::app::tui::widgets::{FilterKey, FilterList};
 
 /// The patterns screen has no effects of its own (running a pattern opens

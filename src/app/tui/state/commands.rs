@@ -5,11 +5,12 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::App;
-use crate::app::tui::cx::{Level, Screen, edit_line};
+use crate::app::tui::cx::{Level, Screen};
 use crate::app::tui::input::Input;
 use crate::app::tui::palette::{
     ArgKind, Completion, Palette, REGIONS, SHOWN, command, completions,
 };
+use crate::app::tui::widgets::edit_line;
 
 impl App {
     /// The candidates a command's argument completes from.

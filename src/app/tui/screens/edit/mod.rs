@@ -22,11 +22,12 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::app::editor::EditorRequest;
 use crate::app::project::writes::guard_of;
-use crate::app::tui::cx::{Core, Cx, Level, edit_line};
+use crate::app::tui::cx::{Core, Cx, Level};
 use crate::app::tui::input::Input;
 use crate::app::tui::keymap::Action;
 use crate::app::tui::request::{ReqId, Request};
 use crate::app::tui::task::Tracked;
+use crate::app::tui::widgets::edit_line;
 use crate::app::tui::widgets::{Answer, Confirm};
 use crate::dynamo::Item;
 use crate::dynamo::client::TableInfo;
@@ -36,8 +37,6 @@ use crate::dynamo::write::{Guard, key_text};
 pub mod effects;
 #[cfg(test)]
 mod tests;
-
-pub use effects::perform;
 
 /// Bulk writes in flight at once.
 const BULK_CONCURRENCY: usize = 8;

@@ -8,12 +8,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::app::config::{Project, Settings};
-use crate::app::tui::cx::{Core, Cx, Level, edit_line};
+use crate::app::tui::cx::{Core, Cx, Level};
 use crate::app::tui::input::{Input, QueryForm};
 use crate::app::tui::keymap::Action;
 use crate::app::tui::request::{ReqId, Request};
 use crate::app::tui::task::Tracked;
 use crate::app::tui::widgets::ListCursor;
+use crate::app::tui::widgets::edit_line;
 use crate::dynamo::client::{Page, TableInfo};
 use crate::dynamo::compact::CompactItem;
 use crate::dynamo::edit::Change;
@@ -28,8 +29,6 @@ use crate::dynamo::{AttributeValue, Item, value};
 pub mod effects;
 #[cfg(test)]
 mod tests;
-
-pub use effects::perform;
 
 /// Rows sampled for a type's derived columns.
 const COLUMN_SAMPLE: usize = 200;

@@ -26,11 +26,9 @@ use crate::metrics::insights::{InsightsStatus, RuleKind, RuleReport};
 use crate::metrics::snapshot::Snapshot;
 use crate::metrics::{MetricsData, Range, Resource, Series, Target};
 
-mod effects;
+pub mod effects;
 #[cfg(test)]
 mod tests;
-
-pub use effects::perform;
 
 /// Everything one refresh brings back.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@
 //! gathered there and sent to the app at most every [`FLUSH_EVERY`], so a
 //! fast run costs a few messages a second, not one per item (`effects`).
 
-mod effects;
+pub mod effects;
 #[cfg(test)]
 mod tests;
 
@@ -33,8 +33,6 @@ use crate::dynamo::migrate::{
     RunEvent, RunReport,
 };
 use crate::dynamo::seeding;
-
-pub use effects::{gathering_sink, load_files, perform, take_batch};
 
 /// Log lines kept (the oldest go first).
 pub const LOG_KEEP: usize = 1000;

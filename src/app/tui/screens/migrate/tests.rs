@@ -4,6 +4,7 @@ use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::*;
 use crate::app::tui::cx::testing::Parts;
+use crate::app::tui::screens::migrate::effects::{gathering_sink, load_files, take_batch};
 use crate::dynamo::client::KeyDef;
 
 fn info() -> TableInfo {

@@ -3,7 +3,7 @@
 //! can be stopped cleanly; and an exact reset. Its effects (`effects.rs`)
 //! call the same functions as `dyntui seed` (`crate::dynamo::seeding`).
 
-mod effects;
+pub mod effects;
 #[cfg(test)]
 mod tests;
 
@@ -13,8 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crossterm::event::KeyEvent;
-
-pub use effects::perform;
 
 use crate::app::project::seed_sets::{design_for, seed_sets};
 use crate::app::tui::cx::{Core, Cx, Level, Screen};
