@@ -99,9 +99,12 @@ fn plan_text(p: &Plan) -> String {
     }
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
+/// Draws the migrations screen; returns the lines of the log and diff
+/// panes when a run is shown (their page keys scroll by it).
+pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     let t = &app.settings.theme;
     let st = &app.migrate;
+    let mut pane_rows = None;
     let table = st.table.as_deref().unwrap_or("?");
     match &st.listing.state {
         Loadable::Idle | Loadable::Loading => {
@@ -136,10 +139,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             Files::NoFolder => render_no_folder(f, area, app, l),
             Files::Errors(errors) => render_errors(f, area, app, l, errors),
             Files::Ready(ms) if ms.is_empty() => render_no_files(f, area, app, l),
-            Files::Ready(_) => render_listing(f, area, app, l),
+            Files::Ready(_) => pane_rows = render_listing(f, area, app, l),
         },
     }
     render_confirm(f, area, app);
+    pane_rows
 }
 
 fn reload_key(app: &App) -> String {
@@ -281,7 +285,7 @@ fn shown_status(app: &App, l: &Listing, i: usize, m: &Migration) -> (String, Sty
     }
 }
 
-fn render_listing(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
+fn render_listing(f: &mut Frame, area: Rect, app: &App, l: &Listing) -> Option<usize> {
     let st = &app.migrate;
     let ms = l.migrations();
     let show_run = st.run.is_some() || st.outcome.is_some() || !st.log.is_empty();
@@ -299,9 +303,7 @@ fn render_listing(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
     .areas(area);
     render_table(f, list_area, app, l);
     render_detail(f, detail_area, app, l);
-    if show_run {
-        render_run(f, run_area, app);
-    }
+    show_run.then(|| render_run(f, run_area, app))
 }
 
 fn render_table(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
@@ -545,7 +547,7 @@ fn counts_line(c: &Counts, t: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn render_run(f: &mut Frame, area: Rect, app: &App) {
+fn render_run(f: &mut Frame, area: Rect, app: &App) -> usize {
     let t = &app.settings.theme;
     let st = &app.migrate;
     let [top, panes] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
@@ -665,6 +667,7 @@ fn render_run(f: &mut Frame, area: Rect, app: &App) {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(panes);
     render_log(f, log_area, app);
     render_diffs(f, diff_area, app);
+    panes.height.saturating_sub(2) as usize
 }
 
 fn pane_block(app: &App, title: String, focused: bool) -> Block<'static> {

@@ -60,7 +60,7 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
             }
             Screen::Patterns => patterns::render(f, body, app),
             Screen::Seed => shown = seed::render(f, body, app),
-            Screen::Migrate => migrate::render(f, body, app),
+            Screen::Migrate => shown = migrate::render(f, body, app),
             Screen::Metrics => shown = metrics::render(f, body, app),
             Screen::Contexts => shown = contexts::render(f, body, app),
             Screen::Audit => shown = audit::render(f, body, app),

@@ -43,9 +43,6 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
 /// The kind of a command script (`Action::kind`).
 pub const COMMAND: &str = "command script";
 
-/// Lines a page key scrolls the log or the diff preview.
-const PAGE: usize = 10;
-
 /// The files of the migrations folder.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Files {
@@ -451,18 +448,20 @@ impl MigrateState {
                     Pane::Diffs => Pane::Log,
                 }
             }
-            // Page keys scroll the log or the diff preview.
+            // Page keys scroll the log or the diff preview by the lines
+            // they show.
             Action::PageUp => match self.focus {
                 Pane::Log => {
-                    self.log_scroll = (self.log_scroll + PAGE).min(self.log.len().saturating_sub(1))
+                    self.log_scroll =
+                        (self.log_scroll + cx.page_rows()).min(self.log.len().saturating_sub(1))
                 }
-                Pane::Diffs => self.diff_scroll = self.diff_scroll.saturating_sub(PAGE),
+                Pane::Diffs => self.diff_scroll = self.diff_scroll.saturating_sub(cx.page_rows()),
             },
             Action::PageDown => match self.focus {
-                Pane::Log => self.log_scroll = self.log_scroll.saturating_sub(PAGE),
+                Pane::Log => self.log_scroll = self.log_scroll.saturating_sub(cx.page_rows()),
                 Pane::Diffs => {
                     self.diff_scroll =
-                        (self.diff_scroll + PAGE).min(self.diff_lines().saturating_sub(1))
+                        (self.diff_scroll + cx.page_rows()).min(self.diff_lines().saturating_sub(1))
                 }
             },
             Action::Stop => {

@@ -403,20 +403,21 @@ fn messages_of_another_run_are_ignored_and_the_end_of_a_real_run_reloads() {
 }
 
 #[test]
-fn page_keys_scroll_the_focused_pane() {
+fn page_keys_scroll_the_focused_pane_by_the_lines_it_shows() {
     let mut parts = Parts::new();
     let mut st = opened(&mut parts);
+    parts.viewport.rows = 7;
     for i in 0..30 {
         st.push_log(format!("line {i}"));
     }
     let mut cx = parts.cx();
     st.on_action(&mut cx, Action::PageUp);
-    assert_eq!(st.log_scroll, PAGE);
+    assert_eq!(st.log_scroll, 7);
     assert_eq!(st.cursor.selected, 0, "the list does not move");
     st.on_action(&mut cx, Action::TogglePane);
     assert_eq!(st.focus, Pane::Diffs);
     st.on_action(&mut cx, Action::PageDown);
-    assert_eq!((st.diff_scroll, st.log_scroll), (0, PAGE), "no diffs");
+    assert_eq!((st.diff_scroll, st.log_scroll), (0, 7), "no diffs");
     st.on_action(&mut cx, Action::Bottom);
     assert_eq!(st.cursor.selected, 1);
 }
