@@ -13,8 +13,16 @@ fn bin() -> String {
     std::env::var("DYNTUI_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_dyntui").to_string())
 }
 
+/// This test run's own tmux server (socket): a server started elsewhere
+/// (another run, another user's shell) has its own environment and
+/// options, which panes would inherit.
+fn socket() -> String {
+    format!("dyntui-test-{}", std::process::id())
+}
+
 fn tmux(args: &[&str]) -> String {
     let out = Command::new("tmux")
+        .args(["-L", &socket()])
         .args(args)
         .output()
         .expect("tmux is installed (scripts/test.sh installs it)");
@@ -156,7 +164,7 @@ writeFileSync(f, JSON.stringify(item, null, 2));
     tmux(&["send-keys", "-t", &session.0, "q"]);
     let start = Instant::now();
     while Command::new("tmux")
-        .args(["has-session", "-t", &session.0])
+        .args(["-L", &socket(), "has-session", "-t", &session.0])
         .status()
         .is_ok_and(|s| s.success())
     {
