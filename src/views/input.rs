@@ -318,7 +318,7 @@ fn palette(f: &mut Frame, area: Rect, app: &App, p: &Palette) {
         lines.push(Line::styled(e.clone(), Style::default().fg(t.error)));
     }
     for (i, c) in completions.iter().enumerate() {
-        let style = if i == p.selected {
+        let style = if i == p.cursor.selected {
             Style::default()
                 .bg(t.selection_bg)
                 .add_modifier(Modifier::BOLD)

@@ -6,6 +6,8 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern as Fuzzy};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
+use crate::app::tui::widgets::ListCursor;
+
 /// What the argument of a command completes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgKind {
@@ -135,7 +137,7 @@ pub const SHOWN: usize = 8;
 pub struct Palette {
     pub text: String,
     /// The highlighted completion.
-    pub selected: usize,
+    pub cursor: ListCursor,
     pub error: Option<String>,
     /// The completions of `text` (computed when the text or what it
     /// completes from changes).

@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::App;
 use crate::app::tui::cx::{Level, Screen};
 use crate::app::tui::input::Input;
+use crate::app::tui::keymap::Action;
 use crate::app::tui::palette::{
     ArgKind, Completion, Palette, REGIONS, SHOWN, command, completions,
 };
@@ -56,7 +57,7 @@ impl App {
             let text = p.text.clone();
             let c = self.palette_completions(&text, SHOWN);
             if let Some(Input::Palette(p)) = &mut self.input {
-                p.selected = p.selected.min(c.len().saturating_sub(1));
+                p.cursor.clamp(c.len());
                 p.completions = c;
             }
         }
@@ -79,14 +80,18 @@ impl App {
         match k.code {
             KeyCode::Esc => return,
             KeyCode::Tab => {
-                if let Some(c) = completions.get(p.selected) {
+                if let Some(c) = completions.get(p.cursor.selected) {
                     p.text = c.line.clone();
-                    p.selected = 0;
+                    p.cursor.reset();
                     p.error = None;
                 }
             }
-            KeyCode::Down => p.selected = (p.selected + 1).min(completions.len().saturating_sub(1)),
-            KeyCode::Up => p.selected = p.selected.saturating_sub(1),
+            KeyCode::Down => {
+                p.cursor.on_action(Action::Down, completions.len(), SHOWN);
+            }
+            KeyCode::Up => {
+                p.cursor.on_action(Action::Up, completions.len(), SHOWN);
+            }
             KeyCode::Enter => {
                 // A bare partial command runs the highlighted completion
                 // when it takes no argument (`:aud` + enter = `:audit`).
@@ -94,7 +99,7 @@ impl App {
                 let line = if command(line.split(' ').next().unwrap_or("")).is_none()
                     && !line.contains(' ')
                 {
-                    match completions.get(p.selected) {
+                    match completions.get(p.cursor.selected) {
                         Some(c) => c.line.trim().to_string(),
                         None => line,
                     }
@@ -111,7 +116,7 @@ impl App {
             }
             _ => {
                 if edit_line(&mut p.text, k) {
-                    p.selected = 0;
+                    p.cursor.reset();
                     p.error = None;
                 }
             }
