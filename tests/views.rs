@@ -1971,3 +1971,74 @@ async fn contexts_view() {
     app.contexts.nav.cursor.selected = 1;
     snap("contexts_list", &app);
 }
+
+// ------------------------------------------------------------ a way back
+
+#[tokio::test]
+async fn esc_from_a_hot_keys_partition_returns_to_the_metrics_as_they_were() {
+    let mut app = tables_with_demo(demo_info());
+    app.open_snapshot(incident());
+    let keys = app.metrics.hot_keys();
+    assert!(keys.len() > 1, "the incident has several hot keys");
+    press(&mut app, KeyCode::Char('j'));
+    let before = app.metrics.keys.selected;
+    assert_eq!(before, 1);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Items);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(
+        app.screen,
+        Screen::Metrics,
+        "back where the partition was opened"
+    );
+    assert_eq!(app.metrics.keys.selected, before, "with its cursor");
+    // The next hot key is one key away.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Items);
+}
+
+#[tokio::test]
+async fn brackets_move_between_earlier_requests_with_their_pages_and_cursor() {
+    let mut app = scanned();
+    let scanned_rows = app.items.as_ref().unwrap().rows.len();
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    // A query replaces the scan...
+    press(&mut app, KeyCode::Char('s'));
+    for _ in 0..64 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "CUSTOMER#c00002");
+    press(&mut app, KeyCode::Enter);
+    let st = app.items.as_ref().unwrap();
+    assert!(
+        st.request.describe().starts_with("QUERY"),
+        "{}",
+        st.request.describe()
+    );
+    assert!(st.rows.is_empty(), "its first page is asked for");
+    // ...and `[` brings the scan back as it was, `]` the query again.
+    press(&mut app, KeyCode::Char('['));
+    let st = app.items.as_ref().unwrap();
+    assert!(st.request.is_scan());
+    assert_eq!(st.rows.len(), scanned_rows, "its pages kept");
+    assert_eq!(st.cursor.selected, 2, "its cursor kept");
+    press(&mut app, KeyCode::Char(']'));
+    assert!(
+        app.items
+            .as_ref()
+            .unwrap()
+            .request
+            .describe()
+            .starts_with("QUERY")
+    );
+    press(&mut app, KeyCode::Char(']'));
+    assert_eq!(
+        app.flash.as_ref().map(|(_, m)| m.as_str()),
+        Some("no later request")
+    );
+    // esc leaves the table for the tables list it was opened from.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Tables);
+}

@@ -116,6 +116,10 @@ pub enum Action {
     BulkSet,
     QuickEdit,
     CopyLogin,
+    /// The previous request on the table (its pages, cursor and filters).
+    HistoryBack,
+    /// The request gone back from.
+    HistoryForward,
 }
 
 impl Action {
@@ -178,6 +182,8 @@ impl Action {
             Action::BulkSet => "set an attribute on the marked items: name=value (asks first)",
             Action::QuickEdit => "quick edit of the selected string or number attribute",
             Action::CopyLogin => "copy the `aws sso login` command of the profile",
+            Action::HistoryBack => "back to the previous request, as it was left",
+            Action::HistoryForward => "forward to the request gone back from",
         }
     }
 
@@ -233,6 +239,8 @@ impl Action {
             Action::BulkSet => "set on marks",
             Action::QuickEdit => "quick edit",
             Action::CopyLogin => "copy sso login",
+            Action::HistoryBack => "prev request",
+            Action::HistoryForward => "next request",
         }
     }
 }

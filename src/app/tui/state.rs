@@ -91,7 +91,8 @@ mod commands;
 pub use crate::app::tui::msg::Msg;
 
 pub use crate::app::tui::screens::items::{
-    ItemsState, Loaded, Row, Stats, get_item_command, json_compact, json_pretty, table_keys,
+    ItemsHistory, ItemsState, Loaded, Row, Stats, get_item_command, json_compact, json_pretty,
+    table_keys,
 };
 
 pub use crate::app::tui::screens::detail::DetailState;
@@ -104,6 +105,10 @@ pub struct App {
     tx: UnboundedSender<Msg>,
     pub screen: Screen,
     pub tables: TablesState,
+    /// The screen the items view returns to with `esc`.
+    pub items_from: Option<Screen>,
+    /// Earlier requests on the open table (`[` and `]`).
+    pub items_history: ItemsHistory,
     /// Table descriptions asked for so far (every screen uses them).
     pub described: HashMap<String, Loadable<TableInfo>>,
     /// The DescribeTable in flight per table.
@@ -172,6 +177,8 @@ impl App {
             tx,
             screen: Screen::Tables,
             tables: TablesState::default(),
+            items_from: None,
+            items_history: ItemsHistory::default(),
             described: HashMap::new(),
             describing: HashMap::new(),
             effects: Vec::new(),
@@ -464,6 +471,8 @@ impl App {
             self.describe(name);
         }
         self.leave_items();
+        self.items_history.clear();
+        self.items_from = Some(self.origin());
         self.items = Some(ItemsState::new(
             name.to_string(),
             info,
@@ -507,16 +516,71 @@ impl App {
         mut request: ItemsRequest,
         pattern: Option<String>,
     ) {
-        self.leave_items();
+        let from_items = matches!(self.screen, Screen::Items | Screen::Detail);
         let mut st = ItemsState::new(table.to_string(), Some(info), &self.settings, &self.project);
         if request.page_size.is_none() {
             request.page_size = Some(self.settings.ui.page_size);
         }
         st.set_request(request, pattern);
+        match self.items.as_ref() {
+            // Another request on the same table from the items view: the
+            // view's toggles and filters carry over, and the view it
+            // replaces stays one `[` away.
+            Some(old) if from_items && old.table == table => {
+                st.show_index_keys = old.show_index_keys;
+                st.raw_keys = old.raw_keys;
+                st.text_filter = old.text_filter.clone();
+                st.type_filter = old.type_filter;
+                self.remember_items();
+            }
+            _ => {
+                self.leave_items();
+                self.items_history.clear();
+                self.items_from = Some(self.origin());
+            }
+        }
         self.items = Some(st);
         self.detail = None;
         self.screen = Screen::Items;
         self.restart_items();
+    }
+
+    /// The screen an items view opened now returns to with `esc`.
+    fn origin(&self) -> Screen {
+        match self.screen {
+            Screen::Items | Screen::Detail => self.items_from.unwrap_or(Screen::Tables),
+            s => s,
+        }
+    }
+
+    /// Keeps the items view (its pages, cursor and filters; its page in
+    /// flight is aborted) as the latest of the earlier requests.
+    fn remember_items(&mut self) {
+        self.leave_items();
+        if let Some(old) = self.items.take() {
+            self.items_history.push(old);
+        }
+    }
+
+    /// `[` and `]`: the previous request on the table, and back again.
+    fn items_history_step(&mut self, back: bool) {
+        self.leave_items();
+        let Some(current) = self.items.as_mut() else {
+            return;
+        };
+        if !self.items_history.step(current, back) {
+            let what = if back {
+                "no earlier request"
+            } else {
+                "no later request"
+            };
+            self.flash(Level::Info, what);
+            return;
+        }
+        // A view whose page was stopped when it was left loads on as the
+        // cursor moves; its description may have changed meanwhile.
+        on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
+            .maybe_prefetch(&mut cx));
     }
 
     /// Shows items that are already loaded (no request), e.g. results
@@ -1142,6 +1206,8 @@ impl App {
             | Action::NewItem
             | Action::Delete
             | Action::BulkSet => self.edit_action(action),
+            Action::HistoryBack => self.items_history_step(true),
+            Action::HistoryForward => self.items_history_step(false),
             _ => {
                 on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
                     .on_action(&mut cx, action));
@@ -1175,11 +1241,13 @@ impl App {
         }
     }
 
-    /// Leaves the items view for the tables list.
+    /// Leaves the items view for where it was opened from (the tables
+    /// list, the metrics, the patterns...), whose state is as it was left.
     fn close_items(&mut self) {
         self.items = None;
-        self.screen = Screen::Tables;
-        if matches!(self.tables.list.state, Loadable::Idle) {
+        self.items_history.clear();
+        self.screen = self.items_from.take().unwrap_or(Screen::Tables);
+        if self.screen == Screen::Tables && matches!(self.tables.list.state, Loadable::Idle) {
             self.load_tables();
         }
     }

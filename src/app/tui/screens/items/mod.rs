@@ -127,6 +127,9 @@ pub struct ItemsState {
     pub raw_keys: bool,
     /// Keep-going target: load pages until this many rows are in view (G).
     pub want_rows: usize,
+    /// After `G`: the cursor stays on the last row as pages arrive (until
+    /// it moves).
+    pub follow_bottom: bool,
     /// The saved pattern that produced the request, if any.
     pub pattern: Option<String>,
     /// Columns for the filtered type when it configures none: its most
@@ -167,6 +170,7 @@ impl ItemsState {
             show_index_keys: app.ui.show_index_keys,
             raw_keys: false,
             want_rows: 0,
+            follow_bottom: false,
             pattern: None,
             derived_columns: Vec::new(),
             compiled: None,
@@ -451,6 +455,7 @@ impl ItemsState {
         self.error = None;
         self.stats = Stats::default();
         self.want_rows = 0;
+        self.follow_bottom = false;
         self.marks.clear();
         self.local_keys.clear();
         self.derived_columns.clear();
@@ -486,6 +491,25 @@ impl ItemsState {
         }
     }
 
+    /// Runs another request on the table. The application opens it as a
+    /// new view and keeps this one (its pages, cursor and filters) one
+    /// `[` away; while the table is still being described, the request
+    /// replaces this one.
+    fn run_request(&mut self, cx: &mut ItemsCx, request: ItemsRequest, pattern: Option<String>) {
+        match self.info.clone() {
+            Some(info) => cx.core(Core::OpenItems {
+                table: self.table.clone(),
+                info: Box::new(info),
+                request: Box::new(request),
+                pattern,
+            }),
+            None => {
+                self.set_request(request, pattern);
+                self.restart(cx);
+            }
+        }
+    }
+
     /// Leaving the view: its page in flight is aborted.
     pub fn leave(&mut self, cx: &mut ItemsCx) {
         cx.cancel(&mut self.page);
@@ -512,6 +536,10 @@ impl ItemsState {
                         self.done = page.next.is_none();
                         self.next = page.next;
                         self.push_page(page.items);
+                        if self.follow_bottom {
+                            self.cursor
+                                .on_action(Action::Bottom, self.view.len(), cx.page_rows());
+                        }
                     }
                     Err(e) => self.error = Some(e),
                 }
@@ -530,8 +558,10 @@ impl ItemsState {
         let n = self.view.len();
         let page = cx.page_rows();
         if self.cursor.on_action(action, n, page) {
-            if action == Action::Bottom {
-                // Keep loading pages to the real bottom.
+            // `G` keeps loading pages to the real bottom, the cursor on
+            // the last row; any other move stops following it.
+            self.follow_bottom = action == Action::Bottom;
+            if self.follow_bottom {
                 self.want_rows = usize::MAX;
             }
             self.maybe_prefetch(cx);
@@ -580,11 +610,11 @@ impl ItemsState {
                 *cx.input = Some(Input::Query(form));
             }
             Action::Scan => {
-                self.request.kind = RequestKind::Scan;
-                self.request.index = None;
-                self.request.projection.clear();
-                self.pattern = None;
-                self.restart(cx);
+                let mut req = self.request.clone();
+                req.kind = RequestKind::Scan;
+                req.index = None;
+                req.projection.clear();
+                self.run_request(cx, req, None);
                 return;
             }
             Action::NextType | Action::PrevType => {
@@ -668,8 +698,10 @@ impl ItemsState {
                 };
                 match parsed {
                     Ok(f) => {
-                        self.request.filter = f;
-                        self.restart(cx);
+                        let mut req = self.request.clone();
+                        req.filter = f;
+                        let pattern = self.pattern.clone();
+                        self.run_request(cx, req, pattern);
                     }
                     Err(e) => {
                         *cx.input = Some(Input::ServerFilter {
@@ -691,10 +723,7 @@ impl ItemsState {
         match k.code {
             KeyCode::Esc => {}
             KeyCode::Enter => match self.build_query(&form, cx.settings.ui.page_size) {
-                Ok(req) => {
-                    self.set_request(req, None);
-                    self.restart(cx);
-                }
+                Ok(req) => self.run_request(cx, req, None),
                 Err(e) => {
                     form.error = Some(e);
                     *cx.input = Some(Input::Query(form));
@@ -845,6 +874,55 @@ impl ItemsState {
             .unwrap_or_default();
         f.descending = !self.request.forward;
         f
+    }
+}
+
+/// Earlier requests on the open table, with their pages, cursor and
+/// filters (`[` goes back, `]` forward again).
+#[derive(Default)]
+pub struct ItemsHistory {
+    back: Vec<ItemsState>,
+    forward: Vec<ItemsState>,
+}
+
+impl ItemsHistory {
+    /// Views kept back (the oldest is dropped first).
+    pub const KEPT: usize = 10;
+
+    /// A view replaced by a new request: it goes back; forward is gone.
+    pub fn push(&mut self, view: ItemsState) {
+        self.back.push(view);
+        if self.back.len() > Self::KEPT {
+            self.back.remove(0);
+        }
+        self.forward.clear();
+    }
+
+    /// Goes back (or forward) from `current`, which becomes the view
+    /// there; false (and nothing changes) when there is none.
+    pub fn step(&mut self, current: &mut ItemsState, back: bool) -> bool {
+        let (from, to) = if back {
+            (&mut self.back, &mut self.forward)
+        } else {
+            (&mut self.forward, &mut self.back)
+        };
+        match from.pop() {
+            Some(v) => {
+                to.push(std::mem::replace(current, v));
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.back.clear();
+        self.forward.clear();
+    }
+
+    /// (views back, views forward).
+    pub fn depth(&self) -> (usize, usize) {
+        (self.back.len(), self.forward.len())
     }
 }
 

@@ -181,7 +181,7 @@ fn esc_leaves_the_view_and_aborts_its_page() {
 }
 
 #[test]
-fn the_query_form_builds_a_query_and_runs_it() {
+fn the_query_form_builds_a_query_and_opens_it_keeping_this_view_behind() {
     let mut parts = Parts::new();
     let mut st = view(&parts);
     let form = QueryForm {
@@ -196,8 +196,9 @@ fn the_query_form_builds_a_query_and_runs_it() {
     let mut cx = parts.cx();
     st.on_query_key(&mut cx, form, &KeyEvent::from(KeyCode::Enter));
     assert!(cx.input.is_none(), "the form closes");
-    match cx.fx.as_slice() {
-        [ItemsEffect::FetchPage { request, .. }] => {
+    match cx.core.as_slice() {
+        [Core::OpenItems { table, request, .. }] => {
+            assert_eq!(table, "shop");
             assert_eq!(
                 request.describe(),
                 "QUERY shop: PK = CUSTOMER#1 and SK begins_with ORDER#"
@@ -205,6 +206,7 @@ fn the_query_form_builds_a_query_and_runs_it() {
         }
         other => panic!("{other:?}"),
     }
+    assert!(cx.fx.is_empty(), "the application opens it");
     // A value of the wrong type keeps the form open with the reason.
     let mut bad = st.query_form_from_request();
     bad.pk.clear();
@@ -212,7 +214,69 @@ fn the_query_form_builds_a_query_and_runs_it() {
     let mut cx = parts.cx();
     st.on_query_key(&mut cx, bad, &KeyEvent::from(KeyCode::Enter));
     assert!(matches!(&*cx.input, Some(Input::Query(f)) if f.error.is_some()));
-    assert!(cx.fx.is_empty());
+    assert!(cx.fx.is_empty() && cx.core.is_empty());
+}
+
+#[test]
+fn after_g_the_cursor_lands_on_the_last_row_as_pages_arrive() {
+    let mut parts = Parts::new();
+    parts.settings.ui.prefetch_rows = 2;
+    let mut st = view(&parts);
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    let (id, _) = fetch(&cx.fx);
+    let page1: Vec<Item> = (0..10)
+        .map(|i| item("A", &format!("{i:02}"), "Order"))
+        .collect();
+    let last = page1[9].clone();
+    let mut cx = parts.cx();
+    st.update(&mut cx, ItemsMsg::Page(id, Ok(page(page1, Some(last)))));
+    assert!(cx.fx.is_empty(), "the cursor is far from the end");
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Bottom);
+    assert_eq!(st.cursor.selected, 9);
+    let (id, _) = fetch(&cx.fx);
+    let page2: Vec<Item> = (10..25)
+        .map(|i| item("A", &format!("{i:02}"), "Order"))
+        .collect();
+    let mut cx = parts.cx();
+    st.update(&mut cx, ItemsMsg::Page(id, Ok(page(page2, None))));
+    assert!(st.done);
+    assert_eq!(
+        st.cursor.selected, 24,
+        "on the last row, not where G left it"
+    );
+    // Moving stops following.
+    st.on_action(&mut cx, Action::Up);
+    assert!(!st.follow_bottom);
+}
+
+#[test]
+fn the_history_goes_back_and_forward_and_a_new_request_drops_forward() {
+    let parts = Parts::new();
+    let named = |n: usize| {
+        let mut v = view(&parts);
+        v.stats.pages = n as u32;
+        v
+    };
+    let mut h = ItemsHistory::default();
+    h.push(named(1));
+    h.push(named(2));
+    let mut cur = named(3);
+    assert!(h.step(&mut cur, true));
+    assert_eq!(cur.stats.pages, 2);
+    assert_eq!(h.depth(), (1, 1));
+    assert!(h.step(&mut cur, false));
+    assert_eq!(cur.stats.pages, 3);
+    assert!(!h.step(&mut cur, false), "nothing forward");
+    assert_eq!(cur.stats.pages, 3);
+    assert!(h.step(&mut cur, true));
+    h.push(named(4));
+    assert_eq!(h.depth(), (2, 0), "a new request drops forward");
+    for i in 0..20 {
+        h.push(named(i));
+    }
+    assert_eq!(h.depth().0, ItemsHistory::KEPT);
 }
 
 #[test]
