@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::widgets::{ConfirmText, confirm_lines};
+use super::widgets::{ConfirmText, confirm_lines, selected_style};
 use super::{centered, popup};
 use crate::app::tui::input::PatternForm;
 use crate::app::tui::palette::Palette;
@@ -315,9 +315,7 @@ fn palette(f: &mut Frame, area: Rect, app: &App, p: &Palette) {
     }
     for (i, c) in completions.iter().enumerate() {
         let style = if i == p.cursor.selected {
-            Style::default()
-                .bg(t.selection_bg)
-                .add_modifier(Modifier::BOLD)
+            selected_style(t)
         } else {
             Style::default()
         };

@@ -390,13 +390,18 @@ mod tests {
         Block::default().borders(Borders::ALL)
     }
 
+    /// Row `selected` selected, the list not scrolled yet.
+    fn selecting(selected: usize) -> ListCursor {
+        ListCursor {
+            selected,
+            offset: 0,
+        }
+    }
+
     #[test]
     fn only_the_rows_on_screen_are_made_and_measured() {
         let theme = Theme::default();
-        let cursor = ListCursor {
-            selected: 9,
-            offset: 0,
-        };
+        let cursor = selecting(9);
         let (room, l) = drawn(20, 6, |f| {
             DataTable::new(columns(), bordered(), &theme).render(f, f.area(), &cursor, 1000, |i| {
                 assert!((7..=9).contains(&i), "row {i} is not on screen");
@@ -426,10 +431,7 @@ mod tests {
     #[test]
     fn a_list_keeps_its_selection_in_view() {
         let theme = Theme::default();
-        let cursor = ListCursor {
-            selected: 7,
-            offset: 0,
-        };
+        let cursor = selecting(7);
         let (rows, l) = drawn(12, 5, |f| {
             let items = (0..10)
                 .map(|i| ListItem::new(format!("item {i}")))
