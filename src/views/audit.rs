@@ -4,11 +4,57 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::SPINNER;
+use super::widgets::{CellText, Column, DataTable, TableRow, Width};
+use crate::app::audit::AuditEntry;
+use crate::app::config::Theme;
 use crate::app::tui::state::App;
+
+enum Col {
+    Time,
+    Action,
+    Table,
+    Key,
+    Context,
+}
+
+/// An entry on screen.
+struct EntryLine<'a> {
+    entry: &'a AuditEntry,
+    theme: &'a Theme,
+}
+
+impl TableRow for EntryLine<'_> {
+    type Col = Col;
+
+    fn cell(&self, col: &Col) -> CellText {
+        let (t, e) = (self.theme, self.entry);
+        match col {
+            Col::Time => CellText::from(e.time.clone()),
+            Col::Action => {
+                let colour = match e.action.as_str() {
+                    "delete" => t.error,
+                    "create" => t.string,
+                    _ => t.warning,
+                };
+                CellText::styled(e.action.clone(), Style::default().fg(colour))
+            }
+            Col::Table => CellText::from(e.table.clone()),
+            Col::Key => CellText::from(e.key_text()),
+            Col::Context => CellText::styled(
+                [e.profile.as_deref(), e.region.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                Style::default().fg(t.muted),
+            ),
+        }
+    }
+}
 
 /// Draws the audit log; returns the rows of entries it has room for.
 pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
@@ -59,56 +105,21 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     } else {
         (area, None)
     };
-    let rows: Vec<Row> = visible
-        .iter()
-        .filter_map(|&i| a.entries().get(i))
-        .map(|e| {
-            let colour = match e.action.as_str() {
-                "delete" => t.error,
-                "create" => t.string,
-                _ => t.warning,
-            };
-            let ctx = [e.profile.as_deref(), e.region.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join("/");
-            Row::new(vec![
-                Cell::from(e.time.clone()),
-                Cell::from(Span::styled(e.action.clone(), Style::default().fg(colour))),
-                Cell::from(e.table.clone()),
-                Cell::from(e.key_text()),
-                Cell::from(Span::styled(ctx, Style::default().fg(t.muted))),
-            ])
-        })
-        .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(20),
-            Constraint::Length(7),
-            Constraint::Length(24),
-            Constraint::Min(20),
-            Constraint::Length(24),
-        ],
-    )
-    .header(
-        Row::new(vec!["TIME", "ACTION", "TABLE", "KEY", "CONTEXT"])
-            .style(Style::default().fg(t.muted).add_modifier(Modifier::BOLD)),
-    )
-    .block(block)
-    .row_highlight_style(
-        Style::default()
-            .bg(t.selection_bg)
-            .add_modifier(Modifier::BOLD),
-    );
-    // Borders and the header line.
-    let rows = list_area.height.saturating_sub(3) as usize;
-    let cursor = a.nav.cursor;
-    let mut state = TableState::default()
-        .with_selected(Some(cursor.selected))
-        .with_offset(cursor.first_shown(rows));
-    f.render_stateful_widget(table, list_area, &mut state);
+    let columns = vec![
+        Column::new(Col::Time, "TIME", Width::Fixed(20)),
+        Column::new(Col::Action, "ACTION", Width::Fixed(7)),
+        Column::new(Col::Table, "TABLE", Width::Fixed(24)),
+        Column::new(Col::Key, "KEY", Width::Min(20)),
+        Column::new(Col::Context, "CONTEXT", Width::Fixed(24)),
+    ];
+    let entries: Vec<&AuditEntry> = visible.iter().filter_map(|&i| a.entries().get(i)).collect();
+    let rows =
+        DataTable::new(columns, block, t).render(f, list_area, &a.nav.cursor, entries.len(), |i| {
+            EntryLine {
+                entry: entries[i],
+                theme: t,
+            }
+        });
     if let (Some(d), Some(e)) = (detail_area, a.selected_entry()) {
         let mut lines = Vec::new();
         let show = |label: &str, v: &Option<serde_json::Value>, lines: &mut Vec<Line>| {

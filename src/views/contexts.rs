@@ -5,9 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, ListItem, Paragraph, Wrap};
 
 use super::SPINNER;
+use super::widgets::SelectList;
 use crate::app::tui::state::App;
 
 /// Draws the contexts list; returns the rows of profiles it has room for.
@@ -77,19 +78,5 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
             ]))
         })
         .collect();
-    let list = List::new(items)
-        .block(block)
-        .highlight_style(
-            Style::default()
-                .bg(t.selection_bg)
-                .add_modifier(Modifier::BOLD),
-        )
-        .highlight_symbol("▶ ");
-    let rows = area.height.saturating_sub(2) as usize;
-    let cursor = app.contexts.nav.cursor;
-    let mut state = ListState::default()
-        .with_selected(Some(cursor.selected))
-        .with_offset(cursor.first_shown(rows));
-    f.render_stateful_widget(list, area, &mut state);
-    Some(rows)
+    Some(SelectList::new(items, block, t).render(f, area, Some(&app.contexts.nav.cursor)))
 }

@@ -8,10 +8,12 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::widgets::{ConfirmText, confirm_lines};
 use super::{SPINNER, centered, popup};
 use crate::app::config::Theme;
 use crate::app::tui::screens::edit::{BULK_PREVIEW, Modal, diff_lines};
 use crate::app::tui::state::App;
+use crate::app::tui::widgets::Confirm;
 use crate::dynamo::edit::{Change, ChangeKind};
 use crate::dynamo::write::key_text;
 
@@ -29,12 +31,20 @@ fn diff_spans(change: &Change, t: &Theme, out: &mut Vec<Line<'static>>) {
     }
 }
 
-fn typed_line(name: &str, typed: &str, t: &Theme, out: &mut Vec<Line<'static>>) {
-    out.push(Line::styled(
-        format!("Protected table: type `{name}` to confirm"),
-        Style::default().fg(t.error).add_modifier(Modifier::BOLD),
-    ));
-    out.push(Line::raw(format!("> {typed}▏")));
+/// The name of a protected table typed to confirm a write, and the last
+/// refusal.
+fn confirm_answer(c: &Confirm, table: &str, t: &Theme, out: &mut Vec<Line<'static>>) {
+    let text = ConfirmText {
+        heading: Line::styled(
+            format!("Protected table: type `{table}` to confirm"),
+            Style::default().fg(t.error).add_modifier(Modifier::BOLD),
+        ),
+        prompt: "> ",
+        keys: None,
+        yes_no: None,
+        refusal: true,
+    };
+    confirm_lines(c, t, text, out);
 }
 
 /// Draws the dialog in front, or the write in flight.
@@ -95,12 +105,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 Style::default().fg(t.muted),
             ));
             let needs_name = r.confirm.name.is_some();
-            if needs_name {
-                typed_line(&r.info.name, &r.confirm.typed, t, &mut lines);
-            }
-            if let Some(e) = &r.confirm.error {
-                lines.push(Line::styled(e.clone(), Style::default().fg(t.error)));
-            }
+            confirm_answer(&r.confirm, &r.info.name, t, &mut lines);
             let hint = if needs_name {
                 "enter write · esc cancel"
             } else if r.change.after.is_some() {
@@ -171,8 +176,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             changes,
             confirm,
         } => {
-            let needs_name = &confirm.name.is_some();
-            let (typed, error) = (&confirm.typed, &confirm.error);
+            let needs_name = confirm.name.is_some();
             lines.push(Line::styled(
                 format!("{} in {}", kind.describe(changes.len()), info.name),
                 Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
@@ -197,13 +201,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 "Each write is conditional: items changed since they were read are skipped and reported.",
                 Style::default().fg(t.muted),
             ));
-            if *needs_name {
-                typed_line(&info.name, typed, t, &mut lines);
-            }
-            if let Some(e) = error {
-                lines.push(Line::styled(e.clone(), Style::default().fg(t.error)));
-            }
-            let hint = if *needs_name {
+            confirm_answer(confirm, &info.name, t, &mut lines);
+            let hint = if needs_name {
                 "enter write · esc cancel"
             } else {
                 "y/enter write · esc cancel"

@@ -6,6 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::widgets::{ConfirmText, confirm_lines, selected_style};
 use super::{centered, popup};
 use crate::app::tui::input::PatternForm;
 use crate::app::tui::palette::Palette;
@@ -48,26 +49,21 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             error.as_deref(),
         ),
         Some(Input::Unlock { table, confirm, .. }) => {
-            let (typed, error) = (&confirm.typed, &confirm.error);
             let reason = app.protection_of(table).unwrap_or_default();
-            let r = centered(area, 80, if error.is_some() { 8 } else { 7 });
+            let r = centered(area, 80, if confirm.error.is_some() { 8 } else { 7 });
             let block = popup(f, r, "Protected table", app);
-            let mut lines = vec![
-                Line::styled(
+            let text = ConfirmText {
+                heading: Line::styled(
                     format!("`{table}` is read-only: {reason}."),
                     Style::default().fg(t.error).add_modifier(Modifier::BOLD),
                 ),
-                Line::raw(format!(
-                    "Type the table name to allow writes for this session: {typed}▏"
-                )),
-                Line::styled(
-                    "enter unlock · esc keep it read-only",
-                    Style::default().fg(t.muted),
-                ),
-            ];
-            if let Some(e) = error {
-                lines.push(Line::styled(e.clone(), Style::default().fg(t.error)));
-            }
+                prompt: "Type the table name to allow writes for this session: ",
+                keys: Some("enter unlock · esc keep it read-only"),
+                yes_no: None,
+                refusal: true,
+            };
+            let mut lines = Vec::new();
+            confirm_lines(confirm, t, text, &mut lines);
             f.render_widget(
                 Paragraph::new(lines)
                     .wrap(Wrap { trim: false })
@@ -319,9 +315,7 @@ fn palette(f: &mut Frame, area: Rect, app: &App, p: &Palette) {
     }
     for (i, c) in completions.iter().enumerate() {
         let style = if i == p.cursor.selected {
-            Style::default()
-                .bg(t.selection_bg)
-                .add_modifier(Modifier::BOLD)
+            selected_style(t)
         } else {
             Style::default()
         };

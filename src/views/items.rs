@@ -6,9 +6,11 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::widgets::{CellText, Column, DataTable, TableRow, Width, table_rows};
 use super::{SPINNER, render_error};
+use crate::app::config::Theme;
 use crate::app::tui::screens::items::{ItemsState, Row as ItemRow};
 use crate::app::tui::state::App;
 use crate::dynamo::entity::Decoder;
@@ -96,34 +98,43 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
         render_error(f, body, app, "Request failed", e);
         return None;
     }
-    render_table(f, body, app, items);
-    Some(body.height.saturating_sub(3) as usize)
+    Some(render_table(f, body, app, items))
 }
 
-/// `KeyConditionExpression ... | names {...} | values {...}` on one line.
-/// The columns shown: header and how to fill each cell.
+/// The columns shown: how to fill each cell.
 enum Col {
+    /// `●` on marked items (while any is marked).
+    Mark,
     Type,
     Key,
     Attr(String),
     Summary,
 }
 
-fn columns(items: &ItemsState) -> Vec<Col> {
-    let mut cols = vec![Col::Type, Col::Key];
+fn columns(items: &ItemsState, width: usize, max_cell: usize) -> Vec<Column<Col>> {
+    let mut cols = Vec::new();
+    if !items.marks.is_empty() {
+        cols.push(Column::new(Col::Mark, " ", Width::Fixed(1)));
+    }
+    // Columns are as wide as their widest cell on screen, within limits, so
+    // a view of 100,000 rows still only measures the rows on screen.
+    let attr = |a: String| Column::new(Col::Attr(a.clone()), a, Width::Fit { max: max_cell });
+    cols.push(Column::new(Col::Type, "Type", Width::Fit { max: 24 }));
     if items.raw_keys || items.info.is_none() {
-        cols.pop();
         if let Some(info) = &items.info {
             for k in info.pk.iter().chain(info.sk.iter()) {
-                cols.push(Col::Attr(k.name.clone()));
+                cols.push(attr(k.name.clone()));
             }
         }
+    } else {
+        let key_cap = (width / 3).clamp(12, 64);
+        cols.push(Column::new(Col::Key, "Key", Width::Fit { max: key_cap }));
     }
     if items.show_index_keys
         && let Some(info) = &items.info
     {
         for a in info.index_key_attrs() {
-            cols.push(Col::Attr(a));
+            cols.push(attr(a));
         }
     }
     match items.type_filter {
@@ -138,20 +149,11 @@ fn columns(items: &ItemsState) -> Vec<Col> {
             } else {
                 configured
             };
-            cols.extend(attrs.into_iter().map(Col::Attr));
+            cols.extend(attrs.into_iter().map(attr));
         }
-        None => cols.push(Col::Summary),
+        None => cols.push(Column::new(Col::Summary, "Attributes", Width::Fill)),
     }
     cols
-}
-
-fn header(c: &Col) -> String {
-    match c {
-        Col::Type => "Type".into(),
-        Col::Key => "Key".into(),
-        Col::Attr(a) => a.clone(),
-        Col::Summary => "Attributes".into(),
-    }
 }
 
 fn key_text(decoder: &Decoder, row: &ItemRow, max: usize) -> String {
@@ -228,10 +230,63 @@ fn summary_text(items: &ItemsState, row: &ItemRow, max_total: usize, max_cell: u
     out
 }
 
-fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
+/// An item on screen: its cell in each column.
+struct ItemLine<'a> {
+    items: &'a ItemsState,
+    row: ItemRow,
+    marked: bool,
+    theme: &'a Theme,
+    max_cell: usize,
+    /// The table's width (the summary is cut to it).
+    width: usize,
+}
+
+impl TableRow for ItemLine<'_> {
+    type Col = Col;
+
+    fn cell(&self, col: &Col) -> CellText {
+        let (t, row) = (self.theme, &self.row);
+        match col {
+            Col::Mark => CellText::styled(
+                if self.marked { "●" } else { " " },
+                Style::default().fg(t.warning),
+            ),
+            Col::Type => CellText::styled(
+                row.class
+                    .entity
+                    .map(|e| self.items.decoder.entity_name(e).to_string())
+                    .unwrap_or_else(|| "—".into()),
+                Style::default().fg(t.accent),
+            ),
+            Col::Key => CellText::styled(
+                key_text(&self.items.decoder, row, self.max_cell),
+                Style::default().fg(t.key),
+            ),
+            Col::Attr(a) => CellText::from(
+                row.item
+                    .get(a)
+                    .map(|v| value::cell_text(v, self.max_cell))
+                    .unwrap_or_default(),
+            ),
+            Col::Summary => {
+                CellText::from(summary_text(self.items, row, self.width, self.max_cell))
+            }
+        }
+    }
+
+    fn style(&self) -> Style {
+        if self.marked {
+            Style::default().fg(self.theme.warning)
+        } else {
+            Style::default()
+        }
+    }
+}
+
+/// Draws the table of items; returns the rows it has room for.
+fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) -> usize {
     let t = &app.settings.theme;
     let max_cell = app.settings.ui.max_cell_width;
-    let cols = columns(items);
     // A protected table's border is coloured and labelled.
     let (border, label) = super::table_border(app, &items.table);
     let mut block = Block::default().borders(Borders::ALL).border_style(border);
@@ -239,7 +294,6 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
         block =
             block.title_top(Line::styled(l, border.add_modifier(Modifier::BOLD)).right_aligned());
     }
-    let inner_h = area.height.saturating_sub(3) as usize; // borders + header
     if items.view.is_empty() {
         let msg = if items.loading() || (items.rows.is_empty() && items.info.is_none()) {
             format!("{} loading…", SPINNER[app.spinner % SPINNER.len()])
@@ -252,112 +306,13 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
                 "No loaded item matches the filter (esc clears it; G loads every page).".to_string()
             }
         };
+        let rows = table_rows(&block, area);
         f.render_widget(Paragraph::new(msg).block(block), area);
-        return;
+        return rows;
     }
-    // Keep the cursor on screen; lay out only the visible window.
     let sel = items.cursor.selected.min(items.view.len() - 1);
-    let offset = items.cursor.first_shown(inner_h);
-    let end = (offset + inner_h).min(items.view.len());
     let width = area.width as usize;
-    // Only the rows on screen are decoded.
-    let visible: Vec<ItemRow> = items.view[offset..end]
-        .iter()
-        .map(|&i| items.rows[i].row())
-        .collect();
     let marking = !items.marks.is_empty();
-    let rows: Vec<Row> = visible
-        .iter()
-        .zip(&items.view[offset..end])
-        .map(|(row, &ri)| {
-            let marked = items.marks.contains(&ri);
-            let mut cells: Vec<Cell> = Vec::with_capacity(cols.len() + 1);
-            if marking {
-                cells.push(Cell::from(Span::styled(
-                    if marked { "●" } else { " " },
-                    Style::default().fg(t.warning),
-                )));
-            }
-            cells.extend(cols.iter().map(|c| {
-                match c {
-                    Col::Type => Cell::from(Span::styled(
-                        row.class
-                            .entity
-                            .map(|e| items.decoder.entity_name(e).to_string())
-                            .unwrap_or_else(|| "—".into()),
-                        Style::default().fg(t.accent),
-                    )),
-                    Col::Key => Cell::from(Span::styled(
-                        key_text(&items.decoder, row, max_cell),
-                        Style::default().fg(t.key),
-                    )),
-                    Col::Attr(a) => Cell::from(
-                        row.item
-                            .get(a)
-                            .map(|v| value::cell_text(v, max_cell))
-                            .unwrap_or_default(),
-                    ),
-                    Col::Summary => Cell::from(summary_text(items, row, width, max_cell)),
-                }
-            }));
-            let r = Row::new(cells);
-            if marked {
-                r.style(Style::default().fg(t.warning))
-            } else {
-                r
-            }
-        })
-        .collect();
-    // Columns are as wide as their widest visible cell, within limits, so a
-    // view of 100,000 rows still only measures the rows on screen.
-    let measure = |f: &dyn Fn(&ItemRow) -> usize, min: usize, max: usize| -> u16 {
-        visible
-            .iter()
-            .map(f)
-            .max()
-            .unwrap_or(min)
-            .clamp(min, max.max(min)) as u16
-    };
-    let key_cap = (width / 3).clamp(12, 64);
-    let mark_col = marking.then_some(Constraint::Length(1));
-    let widths: Vec<Constraint> = mark_col
-        .into_iter()
-        .chain(cols.iter().map(|c| match c {
-            Col::Type => Constraint::Length(measure(
-                &|r| {
-                    r.class
-                        .entity
-                        .map(|e| items.decoder.entity_name(e).chars().count())
-                        .unwrap_or(1)
-                },
-                4,
-                24,
-            )),
-            Col::Key => Constraint::Length(measure(
-                &|r| key_text(&items.decoder, r, max_cell).chars().count(),
-                3,
-                key_cap,
-            )),
-            Col::Attr(a) => Constraint::Length(measure(
-                &|r| {
-                    r.item
-                        .get(a)
-                        .map(|v| value::cell_text(v, max_cell).chars().count())
-                        .unwrap_or(0)
-                },
-                a.chars().count().min(max_cell),
-                max_cell,
-            )),
-            Col::Summary => Constraint::Fill(1),
-        }))
-        .collect();
-    let head = Row::new(
-        marking
-            .then(|| Cell::from(" "))
-            .into_iter()
-            .chain(cols.iter().map(|c| Cell::from(header(c)))),
-    )
-    .style(Style::default().add_modifier(Modifier::BOLD).fg(t.muted));
     let st = &items.stats;
     let title = format!(
         " {} / {}{} · scanned {} · {} page{} · {:.1} RCU · last {} ms{}{} ",
@@ -384,17 +339,24 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
             String::new()
         }
     );
-    let table = Table::new(rows, widths)
-        .header(head)
-        .block(block.title(title))
-        .row_highlight_style(
-            Style::default()
-                .bg(t.selection_bg)
-                .add_modifier(Modifier::BOLD),
-        )
-        .column_spacing(1);
-    let mut state = TableState::default().with_selected(Some(sel - offset));
-    f.render_stateful_widget(table, area, &mut state);
+    // Only the rows on screen are decoded.
+    let rows = DataTable::new(columns(items, width, max_cell), block.title(title), t).render(
+        f,
+        area,
+        &items.cursor,
+        items.view.len(),
+        |i| {
+            let ri = items.view[i];
+            ItemLine {
+                items,
+                row: items.rows[ri].row(),
+                marked: items.marks.contains(&ri),
+                theme: t,
+                max_cell,
+                width,
+            }
+        },
+    );
     if let Some(e) = &items.error {
         // A later page failed: say so over the bottom border.
         let msg = Line::styled(
@@ -410,4 +372,5 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) {
         };
         f.render_widget(Paragraph::new(msg), r);
     }
+    rows
 }

@@ -7,9 +7,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Axis, Block, Borders, Chart, Dataset, GraphType, List, ListItem, ListState, Paragraph, Wrap,
+    Axis, Block, Borders, Chart, Dataset, GraphType, ListItem, Paragraph, Wrap,
 };
 
+use super::widgets::{SelectList, selected_style};
 use super::{SPINNER, centered, popup, render_error};
 use crate::app::tui::screens::metrics::{CI_MODES, Fetched, Focus, Pick, max_of, short_resource};
 use crate::app::tui::state::{App, Loadable};
@@ -359,24 +360,14 @@ fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) -> usize {
             Style::default()
         }
     };
-    let list = List::new(items)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(focus_style(m.focus == Focus::Alerts))
-                .title(format!(" Alerts ({}) ", m.alerts.len())),
-        )
-        .highlight_style(Style::default().bg(t.selection_bg));
-    let alert_rows =
-        (alerts_area.height.saturating_sub(2) as usize) / if with_detail { 2 } else { 1 };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(focus_style(m.focus == Focus::Alerts))
+        .title(format!(" Alerts ({}) ", m.alerts.len()));
     let alerts_focused = m.focus == Focus::Alerts && !m.alerts.is_empty();
-    let mut st = ListState::default();
-    if alerts_focused {
-        st = st
-            .with_selected(Some(m.alert_list.selected))
-            .with_offset(m.alert_list.first_shown(alert_rows));
-    }
-    f.render_stateful_widget(list, alerts_area, &mut st);
+    let alert_rows = SelectList::plain(items, block, Style::default().bg(t.selection_bg))
+        .item_height(if with_detail { 2 } else { 1 })
+        .render(f, alerts_area, alerts_focused.then_some(&m.alert_list));
 
     // Contributor Insights status per resource.
     let lines: Vec<Line> = fd
@@ -448,26 +439,16 @@ fn side(f: &mut Frame, area: Rect, app: &App, fd: &Fetched) -> usize {
             Style::default().fg(t.muted),
         )));
     }
-    let list = List::new(items)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(focus_style(m.focus == Focus::Keys))
-                .title(" Hot keys (enter opens the partition) "),
-        )
-        .highlight_style(
-            Style::default()
-                .bg(t.selection_bg)
-                .add_modifier(Modifier::BOLD),
-        );
-    let key_rows = keys_area.height.saturating_sub(2) as usize;
-    let mut st = ListState::default();
-    if m.focus == Focus::Keys && !keys.is_empty() {
-        st = st
-            .with_selected(Some(m.keys.selected))
-            .with_offset(m.keys.first_shown(key_rows));
-    }
-    f.render_stateful_widget(list, keys_area, &mut st);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(focus_style(m.focus == Focus::Keys))
+        .title(" Hot keys (enter opens the partition) ");
+    let keys_focused = m.focus == Focus::Keys && !keys.is_empty();
+    let key_rows = SelectList::plain(items, block, selected_style(t)).render(
+        f,
+        keys_area,
+        keys_focused.then_some(&m.keys),
+    );
     match m.focus {
         Focus::Keys => key_rows,
         Focus::Alerts => alert_rows,

@@ -7,14 +7,16 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 
+use super::widgets::{CellText, Column, ConfirmText, DataTable, TableRow, Width, confirm_lines};
 use super::{SPINNER, centered, popup};
 use crate::app::config::Theme;
 use crate::app::tui::keymap::{Action, Mode};
 use crate::app::tui::request::Loadable;
 use crate::app::tui::screens::migrate::{COMMAND, Files, Listing, MigrateRun, Pane};
 use crate::app::tui::state::App;
+use crate::app::tui::widgets::ListCursor;
 use crate::dynamo::migrate::{
     self, Counts, DIFF_LIMIT, Direction, FileStatus, ItemDiff, LedgerEntry, Migration, Plan,
 };
@@ -306,72 +308,77 @@ fn render_listing(f: &mut Frame, area: Rect, app: &App, l: &Listing) -> Option<u
     show_run.then(|| render_run(f, run_area, app))
 }
 
-fn render_table(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
-    let t = &app.settings.theme;
-    let st = &app.migrate;
-    let ms = l.migrations();
-    let muted = Style::default().fg(t.muted);
-    let cells: Vec<[String; 4]> = ms
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let entry: Option<&LedgerEntry> = l.status(i).and_then(|(_, e)| e);
-            let (when, counts) = match entry {
-                Some(e) => (
-                    format!(
+enum Col {
+    Id,
+    Kind,
+    Status,
+    LastRun,
+    Counts,
+    Description,
+}
+
+/// A migration in the list.
+struct MigrationLine<'a> {
+    app: &'a App,
+    listing: &'a Listing,
+    /// Its place in the folder.
+    index: usize,
+    migration: &'a Migration,
+}
+
+impl TableRow for MigrationLine<'_> {
+    type Col = Col;
+
+    fn cell(&self, col: &Col) -> CellText {
+        let muted = Style::default().fg(self.app.settings.theme.muted);
+        let m = self.migration;
+        let entry: Option<&LedgerEntry> = self.listing.status(self.index).and_then(|(_, e)| e);
+        match col {
+            Col::Id => CellText::from(m.id.clone()),
+            Col::Kind => CellText::styled(kind_text(m), muted),
+            Col::Status => {
+                let (status, style) = shown_status(self.app, self.listing, self.index, m);
+                CellText::styled(status, style)
+            }
+            Col::LastRun => CellText::styled(
+                match entry {
+                    Some(e) => format!(
                         "{} {}",
                         short_time(e.ended_at.as_deref().unwrap_or(&e.started_at)),
                         e.run_by
                     ),
+                    None => "—".into(),
+                },
+                muted,
+            ),
+            Col::Counts => CellText::styled(
+                match entry {
                     // A command script's writes are its own: not counted.
-                    if m.kind() == COMMAND {
-                        "—".into()
-                    } else {
-                        counts_short(&e.counts)
-                    },
-                ),
-                None => ("—".into(), "—".into()),
-            };
-            [m.id.clone(), kind_text(m), when, counts]
-        })
-        .collect();
+                    Some(_) if m.kind() == COMMAND => "—".into(),
+                    Some(e) => counts_short(&e.counts),
+                    None => "—".into(),
+                },
+                muted,
+            ),
+            Col::Description => CellText::from(m.description.clone()),
+        }
+    }
+}
+
+fn render_table(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
+    let t = &app.settings.theme;
+    let st = &app.migrate;
+    let ms = l.migrations();
     // Each column as wide as its widest cell (within limits); the
     // description takes the rest.
-    let width = |col: usize, head: &str, max: usize| -> u16 {
-        cells
-            .iter()
-            .map(|c| c[col].chars().count())
-            .chain([head.len()])
-            .max()
-            .unwrap_or(0)
-            .min(max) as u16
-    };
-    let widths = [
-        Constraint::Length(width(0, "ID", 32)),
-        Constraint::Length(width(1, "KIND", 22)),
-        Constraint::Length(11),
-        Constraint::Length(width(2, "LAST RUN", 32)),
-        Constraint::Length(width(3, "COUNTS", 32)),
-        Constraint::Fill(1),
+    let columns = vec![
+        Column::new(Col::Id, "ID", Width::Fit { max: 32 }),
+        Column::new(Col::Kind, "KIND", Width::Fit { max: 22 }),
+        Column::new(Col::Status, "STATUS", Width::Fixed(11)),
+        Column::new(Col::LastRun, "LAST RUN", Width::Fit { max: 32 }),
+        Column::new(Col::Counts, "COUNTS", Width::Fit { max: 32 }),
+        Column::new(Col::Description, "DESCRIPTION", Width::Fill),
     ];
-    let rows: Vec<Row> = ms
-        .iter()
-        .enumerate()
-        .zip(&cells)
-        .map(|((i, m), [id, kind, when, counts])| {
-            let (status, style) = shown_status(app, l, i, m);
-            Row::new(vec![
-                Cell::from(id.clone()),
-                Cell::from(Span::styled(kind.clone(), muted)),
-                Cell::from(Span::styled(status, style)),
-                Cell::from(Span::styled(when.clone(), muted)),
-                Cell::from(Span::styled(counts.clone(), muted)),
-                Cell::from(m.description.clone()),
-            ])
-        })
-        .collect();
-    let header = Row::new(["ID", "KIND", "STATUS", "LAST RUN", "COUNTS", "DESCRIPTION"])
-        .style(Style::default().fg(t.muted).add_modifier(Modifier::BOLD));
     let title = format!(
         " Migrations in {} ({}){} ",
         l.dir.display(),
@@ -382,18 +389,24 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
             String::new()
         }
     );
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(Block::default().borders(Borders::ALL).title(title))
-        .row_highlight_style(
-            Style::default()
-                .bg(t.selection_bg)
-                .add_modifier(Modifier::BOLD),
-        )
-        .highlight_symbol("▶ ");
-    let mut state = TableState::default()
-        .with_selected(Some(st.cursor.selected.min(ms.len().saturating_sub(1))));
-    f.render_stateful_widget(table, area, &mut state);
+    // The list is short: drawn from its top, the selection kept in view.
+    let cursor = ListCursor {
+        selected: st.cursor.selected,
+        offset: 0,
+    };
+    DataTable::new(
+        columns,
+        Block::default().borders(Borders::ALL).title(title),
+        t,
+    )
+    .fit_every_row()
+    .highlight_symbol("▶ ")
+    .render(f, area, &cursor, ms.len(), |index| MigrationLine {
+        app,
+        listing: l,
+        index,
+        migration: &ms[index],
+    });
 }
 
 fn render_detail(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
@@ -821,23 +834,12 @@ fn render_confirm(f: &mut Frame, area: Rect, app: &App) {
         "Each item is written only if it is still as read; d runs a dry run instead.",
         Style::default().fg(t.muted),
     ));
-    if let Some(p) = c.protected() {
-        lines.push(Line::styled(p.to_string(), Style::default().fg(t.error)));
-        lines.push(Line::raw(format!(
-            "Type the table name to confirm: {}▏",
-            c.answer.typed
-        )));
-        lines.push(Line::styled(
-            "enter confirms · esc cancels",
-            Style::default().fg(t.muted),
-        ));
-    } else {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            "y / enter confirms · n / esc cancels",
-            Style::default().fg(t.muted),
-        ));
-    }
+    confirm_lines(
+        &c.answer,
+        t,
+        ConfirmText::table_name(&c.answer, t),
+        &mut lines,
+    );
     // Rows once wrapped, plus borders and a blank line at the end.
     let inner = 84u16.min(area.width).saturating_sub(2).max(1) as usize;
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();

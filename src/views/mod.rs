@@ -23,6 +23,7 @@ pub mod patterns;
 pub mod seed;
 pub mod status;
 pub mod tables;
+pub mod widgets;
 
 pub const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 

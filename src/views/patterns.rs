@@ -5,8 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, ListItem, Paragraph, Wrap};
 
+use super::widgets::SelectList;
 use crate::app::tui::state::App;
 use crate::dynamo::pattern::Pattern;
 
@@ -63,20 +64,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             ListItem::new(Line::from(vec![Span::raw(p.name.clone()), on, warn]))
         })
         .collect();
-    let list = List::new(items)
-        .block(block)
-        .highlight_style(
-            Style::default()
-                .bg(t.selection_bg)
-                .add_modifier(Modifier::BOLD),
-        )
-        .highlight_symbol("▶ ");
+    SelectList::new(items, block, t).render(f, left, Some(&st.list.cursor));
     let sel = st.list.cursor.selected.min(visible.len() - 1);
-    let rows = left.height.saturating_sub(2) as usize;
-    let mut state = ListState::default()
-        .with_selected(Some(sel))
-        .with_offset(st.list.cursor.first_shown(rows));
-    f.render_stateful_widget(list, left, &mut state);
 
     let index = visible[sel];
     let sp = &app.project.patterns[index];

@@ -5,8 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Gauge, ListItem, Paragraph, Wrap};
 
+use super::widgets::{ConfirmText, SelectList, confirm_lines};
 use super::{centered, popup};
 use crate::app::tui::state::{App, Level};
 use crate::dynamo::seeding::SeedSource;
@@ -36,20 +37,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
             ]))
         })
         .collect();
-    let list = List::new(items)
-        .block(Block::default().borders(Borders::ALL).title(" Seed sets "))
-        .highlight_style(
-            Style::default()
-                .bg(t.selection_bg)
-                .add_modifier(Modifier::BOLD),
-        )
-        .highlight_symbol("▶ ");
-    let rows = left.height.saturating_sub(2) as usize;
+    let block = Block::default().borders(Borders::ALL).title(" Seed sets ");
+    let rows = SelectList::new(items, block, t).render(f, left, Some(&app.seed.nav));
     let sel = app.seed.nav.selected.min(sets.len().saturating_sub(1));
-    let mut state = ListState::default()
-        .with_selected(Some(sel))
-        .with_offset(app.seed.nav.first_shown(rows));
-    f.render_stateful_widget(list, left, &mut state);
 
     let block = Block::default().borders(Borders::ALL).title(format!(
         " into {} ",
@@ -219,23 +209,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
                 ));
             }
         }
-        if let Some(p) = c.protected() {
-            lines.push(Line::styled(p.to_string(), Style::default().fg(t.error)));
-            lines.push(Line::raw(format!(
-                "Type the table name to confirm: {}▏",
-                c.ask.typed
-            )));
-            lines.push(Line::styled(
-                "enter confirms · esc cancels",
-                Style::default().fg(t.muted),
-            ));
-        } else {
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                "y / enter confirms · n / esc cancels",
-                Style::default().fg(t.muted),
-            ));
-        }
+        confirm_lines(&c.ask, t, ConfirmText::table_name(&c.ask, t), &mut lines);
         f.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })

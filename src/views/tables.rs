@@ -4,8 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, ListItem, Paragraph, Wrap};
 
+use super::widgets::SelectList;
 use super::{SPINNER, human_bytes, render_error};
 use crate::app::tui::state::{App, Loadable};
 use crate::dynamo::client::TableInfo;
@@ -65,20 +66,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
                         None => ListItem::new(*n),
                     })
                     .collect();
-                let list = List::new(items)
-                    .block(block)
-                    .highlight_style(
-                        Style::default()
-                            .bg(t.selection_bg)
-                            .add_modifier(Modifier::BOLD),
-                    )
-                    .highlight_symbol("▶ ");
-                let rows = left.height.saturating_sub(2) as usize;
-                let cursor = app.tables.nav.cursor;
-                let mut state = ListState::default()
-                    .with_selected(Some(cursor.selected))
-                    .with_offset(cursor.first_shown(rows));
-                f.render_stateful_widget(list, left, &mut state);
+                SelectList::new(items, block, t).render(f, left, Some(&app.tables.nav.cursor));
             }
         }
     }
