@@ -127,7 +127,9 @@ fn columns(items: &ItemsState, width: usize, max_cell: usize) -> Vec<Column<Col>
             }
         }
     } else {
-        let key_cap = (width / 3).clamp(12, 64);
+        // Identifying fields get width first: the attributes get what is
+        // left (and go first on a small terminal).
+        let key_cap = (width * 2 / 3).max(12);
         cols.push(Column::new(Col::Key, "Key", Width::Fit { max: key_cap }));
     }
     if items.show_index_keys
@@ -156,8 +158,9 @@ fn columns(items: &ItemsState, width: usize, max_cell: usize) -> Vec<Column<Col>
     cols
 }
 
-fn key_text(decoder: &Decoder, row: &ItemRow, max: usize) -> String {
-    // The primary key's fields only; index-key fields are in the detail view.
+/// The primary key's decoded fields (index-key fields are in the detail
+/// view).
+fn key_fields(decoder: &Decoder, row: &ItemRow) -> Vec<(String, String)> {
     let def = row.class.entity.and_then(|e| decoder.entity_def(e));
     let primary: Vec<&str> = def
         .map(|d| {
@@ -167,11 +170,15 @@ fn key_text(decoder: &Decoder, row: &ItemRow, max: usize) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    let fields: Vec<(String, String)> = decoder
+    decoder
         .key_fields(&row.item, &row.class)
         .into_iter()
         .filter(|(k, _)| primary.contains(&k.as_str()))
-        .collect();
+        .collect()
+}
+
+fn key_text(decoder: &Decoder, row: &ItemRow, max: usize) -> String {
+    let fields = key_fields(decoder, row);
     if fields.is_empty() {
         // Not decodable: the raw key.
         let keys = decoder.keys();
@@ -200,8 +207,20 @@ fn summary_text(items: &ItemsState, row: &ItemRow, max_total: usize, max_cell: u
         .and_then(|e| items.decoder.entity_def(e))
         .map(|d| d.columns.as_slice())
         .unwrap_or(&[]);
+    // A field shown in the Key column is not repeated here.
+    let in_key: Vec<String> = if items.raw_keys {
+        Vec::new()
+    } else {
+        key_fields(&items.decoder, row)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
     let mut out = String::new();
     let mut push = |k: &str, v: &crate::dynamo::AttributeValue| {
+        if in_key.iter().any(|f| f == k) {
+            return;
+        }
         if out.chars().count() >= max_total {
             return;
         }

@@ -5,7 +5,7 @@
 //! reads it.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, List, ListItem, ListState, Row, Table, TableState};
@@ -83,6 +83,13 @@ impl CellText {
         self.text.chars().count()
     }
 
+    /// The text cut to `width` columns, with `…` where it was cut: a cell
+    /// never looks whole when it is not.
+    pub fn fit(mut self, width: usize) -> CellText {
+        self.text = fit_text(&self.text, width);
+        self
+    }
+
     fn into_cell(self) -> Cell<'static> {
         match self.style {
             Some(style) => Cell::from(Span::styled(self.text, style)),
@@ -101,6 +108,29 @@ impl From<&str> for CellText {
     fn from(text: &str) -> CellText {
         CellText::from(text.to_string())
     }
+}
+
+/// `text` cut to `width` terminal columns, ending in `…` when cut.
+pub fn fit_text(text: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 /// A row of a [`DataTable`]: its cell in each column.
@@ -204,13 +234,43 @@ impl<'a, C> DataTable<'a, C> {
                 }
             })
             .collect();
-        let header = Row::new(self.columns.iter().map(|c| Cell::from(c.header.clone())))
-            .style(header_style(self.theme));
+        // The columns' widths as the table lays them out (after the
+        // selection symbol, one space apart), so that a cut cell is marked.
+        let inner = self.block.inner(area);
+        let selection = match self.symbol {
+            Some(s) if len > 0 => unicode_width::UnicodeWidthStr::width(s) as u16,
+            _ => 0,
+        };
+        let [_, cols_area] =
+            Layout::horizontal([Constraint::Length(selection), Constraint::Fill(0)])
+                .areas(Rect::new(0, 0, inner.width, 1));
+        let col_widths: Vec<usize> = Layout::horizontal(widths.clone())
+            .flex(Flex::Start)
+            .spacing(1)
+            .split(cols_area)
+            .iter()
+            .map(|r| r.width as usize)
+            .collect();
+        let header = Row::new(
+            self.columns
+                .iter()
+                .zip(&col_widths)
+                .map(|(c, w)| Cell::from(fit_text(&c.header, *w))),
+        )
+        .style(header_style(self.theme));
         let shown: Vec<Row> = rows
             .into_iter()
             .skip(first - from)
             .take(drawn_end - first)
-            .map(|(style, cells)| Row::new(cells.into_iter().map(CellText::into_cell)).style(style))
+            .map(|(style, cells)| {
+                Row::new(
+                    cells
+                        .into_iter()
+                        .zip(&col_widths)
+                        .map(|(c, w)| c.fit(*w).into_cell()),
+                )
+                .style(style)
+            })
             .collect();
         let mut table = Table::new(shown, widths)
             .header(header)
@@ -346,6 +406,83 @@ mod tests {
     use ratatui::backend::TestBackend;
     use ratatui::widgets::Borders;
 
+    /// A row of long values: column `c` is a run of one letter per column
+    /// (`A`, `B`, `C`), of a length that varies by row.
+    struct Long(usize);
+
+    impl Long {
+        fn text(&self, col: usize) -> String {
+            let letter = ['A', 'B', 'C'][col % 3];
+            letter.to_string().repeat(3 + (self.0 * 7 + col * 5) % 40)
+        }
+    }
+
+    impl TableRow for Long {
+        type Col = usize;
+        fn cell(&self, col: &usize) -> CellText {
+            CellText::from(self.text(*col))
+        }
+    }
+
+    #[test]
+    fn no_cell_is_cut_without_a_mark_at_any_size() {
+        let theme = Theme::default();
+        for (w, h) in [(80u16, 24u16), (120, 40), (200, 50), (30, 10)] {
+            let mut term = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
+            let cols = vec![
+                Column::new(0, "Key", Width::Fit { max: 12 }),
+                Column::new(1, "Other", Width::Min(5)),
+                Column::new(2, "Rest", Width::Fill),
+            ];
+            let cursor = ListCursor::default();
+            term.draw(|f| {
+                DataTable::new(cols, Block::default().borders(Borders::ALL), &theme)
+                    .highlight_symbol("▶ ")
+                    .render(f, f.area(), &cursor, 40, Long);
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+            let buf = term.backend().buffer();
+            let mut cells = 0;
+            for y in 2..buf.area.height.saturating_sub(1) {
+                let line: Vec<String> = (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect();
+                let row = Long(usize::from(y) - 2);
+                for col in 0..3 {
+                    let full = row.text(col);
+                    let letter = &full[..1];
+                    let Some(at) = line.iter().position(|s| s == letter) else {
+                        continue;
+                    };
+                    let run = line[at..].iter().take_while(|s| *s == letter).count();
+                    let marked = line.get(at + run).is_some_and(|s| s == "…");
+                    assert!(
+                        run == full.len() || marked,
+                        "{w}x{h} row {} col {col}: {run} of {} shown without a mark: {}",
+                        y - 2,
+                        full.len(),
+                        line.concat()
+                    );
+                    cells += 1;
+                }
+            }
+            assert!(cells > 10, "{w}x{h}: cells were checked");
+        }
+    }
+
+    #[test]
+    fn fit_text_marks_what_it_cuts_and_keeps_what_fits() {
+        assert_eq!(fit_text("o001102", 7), "o001102");
+        assert_eq!(fit_text("o001102", 6), "o0011…");
+        assert_eq!(fit_text("o001102", 1), "…");
+        assert_eq!(fit_text("o001102", 0), "");
+        assert_eq!(
+            fit_text("日本語です", 5),
+            "日本…",
+            "wide characters count twice"
+        );
+    }
+
     struct Num(usize);
 
     impl TableRow for Num {
@@ -410,8 +547,8 @@ mod tests {
         });
         assert_eq!(room, 3, "6 lines less the borders and the header");
         assert_eq!(l[1], "│N XS", "fitted to the rows shown");
-        assert_eq!(l[2], "│7 xxxxxx", "cut at the column's max");
-        assert_eq!(l[4], "│9 xxxxxx", "the selected row last");
+        assert_eq!(l[2], "│7 xxxxx…", "cut at the column's max, marked");
+        assert_eq!(l[4], "│9 xxxxx…", "the selected row last");
     }
 
     #[test]
