@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Settings, demo_project};
 use dyntui::app::tui::state::App;
-use dyntui::dynamo::client::{KeyDef, TableInfo};
+use dyntui::dynamo::client::{KeyDef, KeyKind, TableInfo};
 use dyntui::dynamo::demo::{DemoSize, generate};
 use dyntui::dynamo::error::{AwsError, ConnContext};
 use dyntui::dynamo::request::ItemsRequest;
@@ -60,11 +60,11 @@ fn main() {
         name: "dyntui-demo".into(),
         pk: Some(KeyDef {
             name: "PK".into(),
-            kind: "S".into(),
+            kind: Some(KeyKind::S),
         }),
         sk: Some(KeyDef {
             name: "SK".into(),
-            kind: "S".into(),
+            kind: Some(KeyKind::S),
         }),
         ..TableInfo::default()
     };

@@ -6,7 +6,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Settings, demo_project};
 use dyntui::app::tui::state::App;
-use dyntui::dynamo::client::{KeyDef, TableInfo};
+use dyntui::dynamo::client::{KeyDef, KeyKind, TableInfo};
 use dyntui::dynamo::demo::{DemoSize, generate};
 use dyntui::dynamo::error::ConnContext;
 use dyntui::dynamo::request::ItemsRequest;
@@ -19,11 +19,11 @@ fn info() -> TableInfo {
         status: "ACTIVE".into(),
         pk: Some(KeyDef {
             name: "PK".into(),
-            kind: "S".into(),
+            kind: Some(KeyKind::S),
         }),
         sk: Some(KeyDef {
             name: "SK".into(),
-            kind: "S".into(),
+            kind: Some(KeyKind::S),
         }),
         ..TableInfo::default()
     }

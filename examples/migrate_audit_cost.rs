@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use dyntui::app::audit::{AuditEntry, AuditLog, AuditWriter};
+use dyntui::dynamo::client::KeyKind;
 use dyntui::dynamo::client::{ConnectOptions, Dynamo};
-use dyntui::dynamo::design::{KeyAttr, KeyType, TableDesign};
+use dyntui::dynamo::design::{KeyAttr, TableDesign};
 use dyntui::dynamo::migrate::{self, RunOptions};
 use dyntui::dynamo::{AttributeValue, Item};
 
@@ -52,7 +53,7 @@ async fn main() -> Result<(), Error> {
     let table = format!("audit-bench-{}", std::process::id());
     let key = |name: &str| KeyAttr {
         name: name.into(),
-        kind: KeyType::S,
+        kind: KeyKind::S,
     };
     TableDesign {
         name: table.clone(),

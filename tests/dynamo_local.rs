@@ -72,7 +72,7 @@ async fn list_and_describe_tables() {
     assert_eq!(info.name, name);
     assert_eq!(info.status, "ACTIVE");
     assert_eq!(
-        info.pk.as_ref().map(|k| (k.name.as_str(), k.kind.as_str())),
+        info.pk.as_ref().map(|k| (k.name.as_str(), k.kind_label())),
         Some(("PK", "S"))
     );
     assert_eq!(info.sk.as_ref().map(|k| k.name.as_str()), Some("SK"));
@@ -105,7 +105,7 @@ async fn list_and_describe_tables() {
     let lsi_name = unique("describe-lsi");
     numeric_design(&lsi_name).create(&db).await.expect("create");
     let info = db.describe(&lsi_name).await.expect("describe");
-    assert_eq!(info.sk.as_ref().map(|k| k.kind.as_str()), Some("N"));
+    assert_eq!(info.sk.as_ref().map(|k| k.kind_label()), Some("N"));
     assert_eq!(info.indexes.len(), 1);
     assert!(!info.indexes[0].global);
     assert_eq!(

@@ -10,7 +10,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use dyntui::app::clipboard::Clipboard;
 use dyntui::app::config::{Settings, demo_project};
 use dyntui::app::tui::state::{App, Input, Loadable, Msg, Screen};
-use dyntui::dynamo::client::{Dynamo, IndexInfo, KeyDef, TableInfo};
+use dyntui::dynamo::client::{Dynamo, IndexInfo, KeyDef, KeyKind, TableInfo};
 use dyntui::dynamo::demo::{DemoSize, generate};
 use dyntui::dynamo::error::{AwsError, ConnContext};
 use dyntui::dynamo::request::{ItemsRequest, RequestKind, SortCondition};
@@ -61,7 +61,7 @@ fn connected() -> App {
 fn key_def(name: &str) -> KeyDef {
     KeyDef {
         name: name.into(),
-        kind: "S".into(),
+        kind: Some(KeyKind::S),
     }
 }
 

@@ -443,14 +443,14 @@ impl AuditLog {
 mod tests {
     use super::*;
     use crate::dynamo::AttributeValue;
-    use crate::dynamo::client::KeyDef;
+    use crate::dynamo::client::{KeyDef, KeyKind};
 
     fn info() -> TableInfo {
         TableInfo {
             name: "t".into(),
             pk: Some(KeyDef {
                 name: "PK".into(),
-                kind: "S".into(),
+                kind: Some(KeyKind::S),
             }),
             ..TableInfo::default()
         }

@@ -13,10 +13,12 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::app::tui::keymap::{Action, Key, Keymap, Mode};
-use crate::dynamo::design::{IndexDesign, KeyAttr, KeyType, Projection, TableDesign};
+use crate::dynamo::client::KeyKind;
+use crate::dynamo::design::{IndexDesign, KeyAttr, Projection, TableDesign};
 use crate::dynamo::entity::{DecodeConfig, EntityDef, KeyTemplate};
 use crate::dynamo::generate::{FieldRule, GeneratorSpec};
 use crate::dynamo::pattern::{DesignKeys, ParamDef, ParamType, Pattern, SortSpec};
+use crate::dynamo::request::UnknownSortOp;
 use crate::dynamo::seeding::{SeedSet, SeedSettings, SeedSource};
 use crate::metrics::alerts::AlertConfig;
 
@@ -553,7 +555,7 @@ fn default_billing() -> Spanned<String> {
 struct KeyAttrFile {
     name: String,
     #[serde(rename = "type")]
-    kind: KeyType,
+    kind: KeyKind,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1106,10 +1108,11 @@ impl Project {
                     }
                     (None, None) => return Err("sk needs a `value` (or `entity`)".into()),
                 };
+                let value2 = s.and.as_deref().map(parse).transpose()?;
                 Some(SortSpec {
-                    op: s.op.clone(),
+                    op: s.op.parse().map_err(|e: UnknownSortOp| e.to_string())?,
                     value,
-                    value2: s.and.as_deref().map(parse).transpose()?,
+                    value2,
                 })
             }
         };

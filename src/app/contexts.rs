@@ -107,7 +107,7 @@ pub fn sso_login_command(profile: Option<&str>) -> String {
     match profile {
         Some(p) => format!(
             "aws sso login --profile {}",
-            crate::dynamo::request::shell_quote(p)
+            crate::dynamo::request::shell_word_shown(p)
         ),
         None => "aws sso login".into(),
     }

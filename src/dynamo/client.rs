@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TableDescription};
+use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ScalarAttributeType, TableDescription};
 
 use super::Item;
 use super::error::{AwsError, ConnContext, is_loopback_url};
@@ -412,11 +412,99 @@ pub struct Page {
     pub elapsed: Duration,
 }
 
-/// A key attribute: name and scalar type (S, N or B).
+/// The scalar type of a key attribute: DynamoDB keys are strings, numbers
+/// or binary. Written `S`, `N`, `B` everywhere (DescribeTable, project
+/// files, messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum KeyKind {
+    S,
+    N,
+    B,
+}
+
+/// Text that is not a key type (`S`, `N` or `B`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a key type (use S, N or B)")]
+pub struct UnknownKeyKind(pub String);
+
+impl KeyKind {
+    pub const ALL: [KeyKind; 3] = [KeyKind::S, KeyKind::N, KeyKind::B];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::S => "S",
+            KeyKind::N => "N",
+            KeyKind::B => "B",
+        }
+    }
+
+    /// The key type a value has; `None` for values no key can hold.
+    pub fn of(v: &super::AttributeValue) -> Option<KeyKind> {
+        match v {
+            super::AttributeValue::S(_) => Some(KeyKind::S),
+            super::AttributeValue::N(_) => Some(KeyKind::N),
+            super::AttributeValue::B(_) => Some(KeyKind::B),
+            _ => None,
+        }
+    }
+
+    /// The SDK's type; `None` for a type this SDK version does not know.
+    pub fn from_sdk(t: &ScalarAttributeType) -> Option<KeyKind> {
+        match t {
+            ScalarAttributeType::S => Some(KeyKind::S),
+            ScalarAttributeType::N => Some(KeyKind::N),
+            ScalarAttributeType::B => Some(KeyKind::B),
+            _ => None,
+        }
+    }
+
+    pub fn sdk(self) -> ScalarAttributeType {
+        match self {
+            KeyKind::S => ScalarAttributeType::S,
+            KeyKind::N => ScalarAttributeType::N,
+            KeyKind::B => ScalarAttributeType::B,
+        }
+    }
+}
+
+impl std::fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for KeyKind {
+    type Err = UnknownKeyKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        KeyKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownKeyKind(s.to_string()))
+    }
+}
+
+/// A key attribute: name and scalar type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyDef {
     pub name: String,
-    pub kind: String,
+    /// `None` when the table's description does not give the attribute's
+    /// type (DynamoDB always does); shown as `?`, typed as a string.
+    pub kind: Option<KeyKind>,
+}
+
+impl KeyDef {
+    pub fn new(name: impl Into<String>, kind: KeyKind) -> Self {
+        KeyDef {
+            name: name.into(),
+            kind: Some(kind),
+        }
+    }
+
+    /// `S`, `N`, `B`, or `?` when the type is not known.
+    pub fn kind_label(&self) -> &'static str {
+        self.kind.map_or("?", KeyKind::as_str)
+    }
 }
 
 /// A GSI or LSI.
@@ -461,8 +549,7 @@ impl TableInfo {
             t.attribute_definitions()
                 .iter()
                 .find(|a| a.attribute_name() == name)
-                .map(|a| a.attribute_type().as_str().to_string())
-                .unwrap_or_else(|| "?".into())
+                .and_then(|a| KeyKind::from_sdk(a.attribute_type()))
         };
         let keys = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| {
             let mut pk = None;
@@ -502,7 +589,7 @@ impl TableInfo {
                 global: true,
                 pk: ipk.unwrap_or(KeyDef {
                     name: "?".into(),
-                    kind: "?".into(),
+                    kind: None,
                 }),
                 sk: isk,
                 projection: proj(g.projection()),
@@ -522,7 +609,7 @@ impl TableInfo {
                 global: false,
                 pk: ipk.unwrap_or(KeyDef {
                     name: "?".into(),
-                    kind: "?".into(),
+                    kind: None,
                 }),
                 sk: isk,
                 projection: proj(l.projection()),
@@ -643,6 +730,92 @@ mod tests {
         for bad in ["0", "-1", "soon", "", "1h", "7200", "NaN", "inf"] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn key_kinds_round_trip_through_text_sdk_and_serde() {
+        for k in KeyKind::ALL {
+            assert_eq!(k.as_str().parse::<KeyKind>(), Ok(k));
+            assert_eq!(k.to_string(), k.as_str());
+            assert_eq!(KeyKind::from_sdk(&k.sdk()), Some(k));
+            assert_eq!(
+                KeyKind::from_sdk(&ScalarAttributeType::from(k.as_str())),
+                Some(k)
+            );
+            let json = serde_json::to_string(&k).expect("serializes");
+            assert_eq!(json, format!("\"{k}\""));
+            assert_eq!(serde_json::from_str::<KeyKind>(&json).expect("parses"), k);
+        }
+        assert_eq!(
+            KeyKind::from_sdk(&ScalarAttributeType::from("BOOL")),
+            None,
+            "a type the SDK does not know"
+        );
+    }
+
+    #[test]
+    fn unknown_key_kinds_are_refused_with_the_choices() {
+        let e = "s".parse::<KeyKind>().unwrap_err();
+        assert_eq!(e, UnknownKeyKind("s".into()));
+        assert_eq!(e.to_string(), "`s` is not a key type (use S, N or B)");
+        for bad in ["", "BOOL", "SS", " S"] {
+            assert!(bad.parse::<KeyKind>().is_err(), "{bad:?}");
+        }
+        // Project files keep serde's message for an unknown variant.
+        let e = serde_json::from_str::<KeyKind>("\"X\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown variant `X`, expected one of `S`, `N`, `B`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn key_kinds_of_values_and_descriptions() {
+        use super::super::AttributeValue as Av;
+        assert_eq!(KeyKind::of(&Av::S("a".into())), Some(KeyKind::S));
+        assert_eq!(KeyKind::of(&Av::N("1".into())), Some(KeyKind::N));
+        assert_eq!(
+            KeyKind::of(&Av::B(aws_sdk_dynamodb::primitives::Blob::new(vec![1]))),
+            Some(KeyKind::B)
+        );
+        assert_eq!(KeyKind::of(&Av::Bool(true)), None);
+        assert_eq!(KeyKind::of(&Av::Ss(vec!["a".into()])), None);
+
+        let attr = |name: &str, t: ScalarAttributeType| {
+            aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(t)
+                .build()
+                .expect("complete")
+        };
+        let key = |name: &str, t: aws_sdk_dynamodb::types::KeyType| {
+            aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(t)
+                .build()
+                .expect("complete")
+        };
+        let d = TableDescription::builder()
+            .table_name("t")
+            .attribute_definitions(attr("PK", ScalarAttributeType::S))
+            .attribute_definitions(attr("TS", ScalarAttributeType::N))
+            .key_schema(key("PK", aws_sdk_dynamodb::types::KeyType::Hash))
+            .key_schema(key("TS", aws_sdk_dynamodb::types::KeyType::Range))
+            .build();
+        let info = TableInfo::from_description(&d);
+        assert_eq!(info.pk, Some(KeyDef::new("PK", KeyKind::S)));
+        assert_eq!(info.sk, Some(KeyDef::new("TS", KeyKind::N)));
+        // A key attribute the description gives no type for is shown as `?`.
+        let d = TableDescription::builder()
+            .table_name("t")
+            .key_schema(key("PK", aws_sdk_dynamodb::types::KeyType::Hash))
+            .build();
+        let pk = TableInfo::from_description(&d).pk.expect("a partition key");
+        assert_eq!(pk.kind, None);
+        assert_eq!(pk.kind_label(), "?");
+        assert_eq!(KeyDef::new("PK", KeyKind::B).kind_label(), "B");
     }
 
     #[test]

@@ -6,35 +6,16 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
     KeyType as SdkKeyType, LocalSecondaryIndex, Projection as SdkProjection, ProjectionType,
-    ProvisionedThroughput, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+    ProvisionedThroughput, TableStatus, TimeToLiveSpecification,
 };
-use serde::Deserialize;
 
-use super::client::Dynamo;
+use super::client::{Dynamo, KeyKind};
 use super::error::AwsError;
-
-/// Scalar type of a key attribute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum KeyType {
-    S,
-    N,
-    B,
-}
-
-impl KeyType {
-    fn sdk(self) -> ScalarAttributeType {
-        match self {
-            KeyType::S => ScalarAttributeType::S,
-            KeyType::N => ScalarAttributeType::N,
-            KeyType::B => ScalarAttributeType::B,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyAttr {
     pub name: String,
-    pub kind: KeyType,
+    pub kind: KeyKind,
 }
 
 /// Index projection.

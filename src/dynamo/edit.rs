@@ -7,7 +7,7 @@
 use futures::StreamExt;
 use serde_json::{Map, Value};
 
-use super::client::TableInfo;
+use super::client::{KeyKind, TableInfo};
 use super::itemfile::validate_item;
 use super::migrate::{AttrDiff, diff};
 use super::seeding::key_schema;
@@ -57,10 +57,12 @@ pub fn editor_text(info: &TableInfo, item: &Item, format: EditFormat) -> String 
 pub fn new_item_text(info: &TableInfo, format: EditFormat) -> String {
     let mut item = Item::new();
     for k in info.pk.iter().chain(info.sk.iter()) {
-        let v = match k.kind.as_str() {
-            "N" => AttributeValue::N("0".into()),
-            "B" => AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(Vec::new())),
-            _ => AttributeValue::S(String::new()),
+        let v = match k.kind {
+            Some(KeyKind::N) => AttributeValue::N("0".into()),
+            Some(KeyKind::B) => {
+                AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(Vec::new()))
+            }
+            Some(KeyKind::S) | None => AttributeValue::S(String::new()),
         };
         item.insert(k.name.clone(), v);
     }

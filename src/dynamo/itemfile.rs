@@ -32,6 +32,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
 use super::Item;
+use super::client::KeyKind;
 use super::value;
 
 /// DynamoDB's largest item: 400 KB.
@@ -552,10 +553,11 @@ use super::value::json_kind;
 /// The key schema items must match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeySchema {
-    /// Partition key: (attribute name, scalar type `"S"`, `"N"` or `"B"`).
-    pub pk: (String, String),
+    /// Partition key: (attribute name, scalar type; `None` when the table's
+    /// description does not give it).
+    pub pk: (String, Option<KeyKind>),
     /// Sort key, when the table has one.
-    pub sk: Option<(String, String)>,
+    pub sk: Option<(String, Option<KeyKind>)>,
 }
 
 /// "a string (S)", … for messages.
@@ -576,23 +578,27 @@ fn type_words(tag: &str) -> &'static str {
 }
 
 /// Problems of one key attribute, pushed onto `problems`.
-fn check_key(item: &Item, (name, tag): &(String, String), role: &str, problems: &mut Vec<String>) {
-    if !matches!(tag.as_str(), "S" | "N" | "B") {
+fn check_key(
+    item: &Item,
+    (name, kind): &(String, Option<KeyKind>),
+    role: &str,
+    problems: &mut Vec<String>,
+) {
+    let Some(kind) = kind else {
         problems.push(format!(
-            "the key schema gives {role} `{name}` the type {tag:?}; key attributes must be S, N or B"
+            "the key schema gives {role} `{name}` the type \"?\"; key attributes must be S, N or B"
         ));
         return;
-    }
+    };
     let Some(av) = item.get(name) else {
         problems.push(format!("the {role} `{name}` is missing"));
         return;
     };
-    let actual = value::type_tag(av);
-    if actual != tag {
+    if KeyKind::of(av) != Some(*kind) {
         problems.push(format!(
             "`{name}` must be {}, got {}",
-            type_words(tag),
-            type_words(actual)
+            type_words(kind.as_str()),
+            type_words(value::type_tag(av))
         ));
         return;
     }
@@ -796,10 +802,12 @@ mod tests {
             .collect()
     }
 
+    /// A schema from type text; text other than S, N or B is a type the
+    /// table's description does not give.
     fn schema(pk: (&str, &str), sk: Option<(&str, &str)>) -> KeySchema {
         KeySchema {
-            pk: (pk.0.to_owned(), pk.1.to_owned()),
-            sk: sk.map(|(a, b)| (a.to_owned(), b.to_owned())),
+            pk: (pk.0.to_owned(), pk.1.parse().ok()),
+            sk: sk.map(|(a, b)| (a.to_owned(), b.parse().ok())),
         }
     }
 

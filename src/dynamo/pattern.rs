@@ -77,9 +77,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::AttributeValue;
-use super::client::{KeyDef, TableInfo};
+use super::client::{KeyDef, KeyKind, TableInfo};
 use super::entity::{EntityDef, KeyTemplate};
-use super::request::{Filter, ItemsRequest, RequestKind, SORT_OPS, SortCondition};
+use super::request::{Filter, ItemsRequest, RequestKind, SortCondition, SortOp};
 use super::value;
 
 /// Index keys from a project table design: index name → (partition key
@@ -245,8 +245,7 @@ impl fmt::Display for ParamError {
 /// A sort-key condition of a pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SortSpec {
-    /// One of [`SORT_OPS`].
-    pub op: String,
+    pub op: SortOp,
     /// The (first) value.
     pub value: KeyTemplate,
     /// The upper bound of `between`; must be `None` for the other ops.
@@ -331,7 +330,8 @@ impl Pattern {
         let uses = |t: &KeyTemplate| t.params().any(|p| p == param);
         self.pk.as_ref().is_some_and(uses)
             || self.sk.as_ref().is_some_and(|s| {
-                (s.op != "begins_with" && uses(&s.value)) || s.value2.as_ref().is_some_and(uses)
+                (s.op != SortOp::BeginsWith && uses(&s.value))
+                    || s.value2.as_ref().is_some_and(uses)
             })
             || self.filter_params().iter().any(|p| p == param)
     }
@@ -342,8 +342,9 @@ impl Pattern {
     /// Checks: parameter declarations (names, no duplicates, enum values,
     /// defaults and examples of the right type); every used parameter is
     /// declared (declared-but-unused is fine); a sort condition needs `pk`;
-    /// `op` is one of [`SORT_OPS`]; `between` needs `value2` and the other
-    /// ops must not have it; `entity`, if set, is declared in `entities`;
+    /// `between` needs `value2` and the other ops must not have it (the
+    /// operator itself is a [`SortOp`]: unknown ones are refused where the
+    /// project file is read); `entity`, if set, is declared in `entities`;
     /// `limit` is at least 1; projection names are not empty; the filter
     /// parses once parameters are replaced with their example (else default,
     /// else a placeholder) values. With `design` (the project's table design,
@@ -565,7 +566,7 @@ impl Pattern {
                     warn(m);
                 }
             }
-            if spec.op == "begins_with" && sk.kind == "N" {
+            if spec.op == SortOp::BeginsWith && sk.kind == Some(KeyKind::N) {
                 warn(format!(
                     "begins_with does not work on the number (N) sort key `{}`",
                     sk.name
@@ -676,11 +677,11 @@ impl Pattern {
         };
         let lookup = |p: &str| vals.get(p).cloned();
         let key_value = |text: String, def: &KeyDef, what: &str, t: &KeyTemplate| {
-            typed_value(&text, &def.kind).map_err(|m| {
+            typed_value(&text, def.kind).map_err(|m| {
                 err(format!(
                     "{what} `{}` ({}) from `{}`: {m}",
                     def.name,
-                    def.kind,
+                    def.kind_label(),
                     t.source()
                 ))
             })
@@ -726,8 +727,8 @@ impl Pattern {
                         if let Some(m) = sk_op_error(spec) {
                             return Err(err(m));
                         }
-                        let cond = if spec.op == "begins_with" {
-                            if sk_def.kind == "N" {
+                        let cond = if spec.op == SortOp::BeginsWith {
+                            if sk_def.kind == Some(KeyKind::N) {
                                 return Err(err(format!(
                                     "begins_with does not work on the number (N) sort key `{}`",
                                     sk_def.name
@@ -747,7 +748,10 @@ impl Pattern {
                             };
                             let a = render(&spec.value)?;
                             let b = spec.value2.as_ref().map(render).transpose()?;
-                            Some(SortCondition::from_op(&spec.op, a, b).map_err(err)?)
+                            Some(
+                                SortCondition::from_op(spec.op, a, b)
+                                    .map_err(|e| err(e.to_string()))?,
+                            )
                         };
                         cond.map(|c| (sk_def.name.clone(), c))
                     }
@@ -859,14 +863,14 @@ impl Pattern {
     /// Why a key template cannot produce values of the key's type.
     fn key_type_problems(&self, t: &KeyTemplate, key: &KeyDef, what: &str) -> Vec<String> {
         let mut out = Vec::new();
-        let (name, kind) = (&key.name, key.kind.as_str());
-        let type_name = match kind {
-            "N" => "number (N)",
-            "B" => "binary (B)",
-            _ => return out,
+        let name = &key.name;
+        let (kind, type_name) = match key.kind {
+            Some(KeyKind::N) => (KeyKind::N, "number (N)"),
+            Some(KeyKind::B) => (KeyKind::B, "binary (B)"),
+            Some(KeyKind::S) | None => return out,
         };
         if let Some(p) = t.whole_param() {
-            if kind == "N"
+            if kind == KeyKind::N
                 && let Some(d) = self.param(p)
                 && d.kind != ParamType::Number
             {
@@ -876,7 +880,7 @@ impl Pattern {
                 ));
             }
         } else if t.params().next().is_none() {
-            if let Err(m) = typed_value(t.literal_prefix(), kind) {
+            if let Err(m) = typed_value(t.literal_prefix(), Some(kind)) {
                 out.push(format!("the {what} `{name}` is a {type_name}: {m}"));
             }
         } else {
@@ -889,18 +893,11 @@ impl Pattern {
     }
 }
 
-/// What is wrong with a sort condition's operator and second value.
+/// What is wrong with a sort condition's second value.
 fn sk_op_error(sk: &SortSpec) -> Option<String> {
-    if !SORT_OPS.contains(&sk.op.as_str()) {
-        return Some(format!(
-            "unknown sort-key operator `{}` (use one of {})",
-            sk.op,
-            SORT_OPS.join(", ")
-        ));
-    }
-    match (sk.op.as_str(), &sk.value2) {
-        ("between", None) => Some("`between` needs a second value (`and`)".into()),
-        (op, Some(_)) if op != "between" => Some(format!(
+    match (sk.op, &sk.value2) {
+        (SortOp::Between, None) => Some("`between` needs a second value (`and`)".into()),
+        (op, Some(_)) if op != SortOp::Between => Some(format!(
             "a second value (`and`) is only for `between`, not `{op}`"
         )),
         _ => None,
@@ -974,15 +971,15 @@ fn escape_quoted(v: &str, quote: char) -> String {
     out
 }
 
-/// A key value typed as the key attribute's scalar type (`S`, `N` or `B`;
-/// binary values are given as base64). The error follows the quoted text:
-/// "`abc` is not a number".
-pub fn typed_value(text: &str, kind: &str) -> Result<AttributeValue, String> {
+/// A key value typed as the key attribute's scalar type (binary values are
+/// given as base64; a key of unknown type, `None`, is taken as a string).
+/// The error follows the quoted text: "`abc` is not a number".
+pub fn typed_value(text: &str, kind: Option<KeyKind>) -> Result<AttributeValue, String> {
     match kind {
-        "N" => value::validate_number(text)
+        Some(KeyKind::N) => value::validate_number(text)
             .map(|_| AttributeValue::N(text.to_string()))
             .map_err(|why| format!("`{text}` {why}")),
-        "B" => {
+        Some(KeyKind::B) => {
             use base64::Engine;
             base64::engine::general_purpose::STANDARD
                 .decode(text)
@@ -991,7 +988,7 @@ pub fn typed_value(text: &str, kind: &str) -> Result<AttributeValue, String> {
                     format!("`{text}` is not base64 (binary keys are entered as base64): {e}")
                 })
         }
-        _ => Ok(AttributeValue::S(text.to_string())),
+        Some(KeyKind::S) | None => Ok(AttributeValue::S(text.to_string())),
     }
 }
 
@@ -1017,7 +1014,7 @@ mod tests {
     fn key(name: &str, kind: &str) -> KeyDef {
         KeyDef {
             name: name.into(),
-            kind: kind.into(),
+            kind: Some(kind.parse().expect("a key type")),
         }
     }
 
@@ -1096,7 +1093,7 @@ mod tests {
 
     fn sort(op: &str, v: &str, v2: Option<&str>) -> Option<SortSpec> {
         Some(SortSpec {
-            op: op.into(),
+            op: op.parse().expect("a sort op"),
             value: t(v),
             value2: v2.map(t),
         })
@@ -1542,11 +1539,6 @@ mod tests {
                 &["only for `between`", "`>=`"],
             ),
             (
-                "op not allowed",
-                |p| p.sk = sort("~=", "ORDER#{from}", None),
-                &["unknown sort-key operator `~=`", "begins_with"],
-            ),
-            (
                 "sort without pk",
                 |p| p.pk = None,
                 &["without `pk`", "`begins_with`"],
@@ -1606,6 +1598,12 @@ mod tests {
                 assert!(msgs[0].contains(needle), "{what}: {needle:?} in {msgs:?}");
             }
         }
+        // "op not allowed": an unknown operator is refused where its text
+        // is read (SortSpec holds a SortOp), with the same message.
+        let e = "~=".parse::<SortOp>().unwrap_err().to_string();
+        for needle in ["unknown sort-key operator `~=`", "begins_with"] {
+            assert!(e.contains(needle), "{needle:?} in {e}");
+        }
     }
 
     #[test]
@@ -1638,7 +1636,7 @@ mod tests {
         values: &BTreeMap<String, String>,
         want: &dyn Fn(&str) -> (AttributeValue, Option<SortCondition>),
     ) {
-        let ops: Vec<&str> = SORT_OPS.to_vec();
+        let ops: Vec<&str> = SortOp::ALL.iter().map(|o| o.as_str()).collect();
         for op in ops {
             let (pk, cond) = want(op);
             let (v1, v2) = (
@@ -1801,7 +1799,8 @@ mod tests {
         ]);
         let info = events_info();
         let a = || n("1700000000");
-        for op in SORT_OPS.iter().filter(|o| **o != "begins_with") {
+        let ops: Vec<&str> = SortOp::ALL.iter().map(|o| o.as_str()).collect();
+        for op in ops.iter().filter(|o| **o != "begins_with") {
             let pat = Pattern {
                 sk: sort(op, "{from}", (*op == "between").then_some("{to}")),
                 ..pat.clone()
@@ -2144,7 +2143,9 @@ parameter `status`: `LOST` is not one of PLACED, PAID, SHIPPED"
         assert!(e.contains("sk_attr `GSI1SK`") && e.contains("`SK`"), "{e}");
         let e = with(|p| p.sk = sort("between", "ORDER#{from}", None));
         assert!(e.contains("`between` needs a second value"), "{e}");
-        let e = with(|p| p.sk = sort("~", "ORDER#{from}", None));
+        // An unknown operator cannot reach a pattern: it is refused where
+        // the text is read (the project file, see config's tests).
+        let e = "~".parse::<SortOp>().unwrap_err().to_string();
         assert!(e.contains("unknown sort-key operator `~`"), "{e}");
         let e = with(|p| p.pk = None);
         assert!(e.contains("without `pk`"), "{e}");
@@ -2206,19 +2207,25 @@ parameter `status`: `LOST` is not one of PLACED, PAID, SHIPPED"
 
     #[test]
     fn typed_values_follow_key_types() {
-        assert_eq!(typed_value("42", "N"), Ok(n("42")));
+        assert_eq!(typed_value("42", Some(KeyKind::N)), Ok(n("42")));
         assert_eq!(
-            typed_value("4x", "N"),
+            typed_value("4x", Some(KeyKind::N)),
             Err("`4x` is not a number".to_string())
         );
-        assert_eq!(typed_value("42", "S"), Ok(s("42")));
+        assert_eq!(typed_value("42", Some(KeyKind::S)), Ok(s("42")));
         assert_eq!(
-            typed_value("aGk=", "B"),
+            typed_value("aGk=", Some(KeyKind::B)),
             Ok(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
                 b"hi".to_vec()
             )))
         );
-        assert!(typed_value("!!", "B").unwrap_err().contains("base64"));
+        assert!(
+            typed_value("!!", Some(KeyKind::B))
+                .unwrap_err()
+                .contains("base64")
+        );
+        // A key whose type the description does not give is a string.
+        assert_eq!(typed_value("42", None), Ok(s("42")));
     }
 
     // -- fit -----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! Item requests (Scan or Query, on the table or an index) compiled into
 //! DynamoDB expressions, and the small filter language of the filter box.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::AttributeValue;
@@ -18,45 +19,108 @@ pub enum SortCondition {
     Between(AttributeValue, AttributeValue),
 }
 
-/// The sort-key operators, in the order the query form cycles them.
-pub const SORT_OPS: [&str; 7] = ["=", "<", "<=", ">", ">=", "begins_with", "between"];
+/// A sort-key operator, written as in key conditions, project files
+/// (`sk = { op = "begins_with", .. }`) and on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortOp {
+    Eq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    BeginsWith,
+    Between,
+}
+
+/// Text that is not a sort-key operator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown sort-key operator `{0}` (use one of =, <, <=, >, >=, begins_with, between)")]
+pub struct UnknownSortOp(pub String);
+
+impl SortOp {
+    /// Every operator, in the order the query form cycles them.
+    pub const ALL: [SortOp; 7] = [
+        SortOp::Eq,
+        SortOp::Lt,
+        SortOp::Le,
+        SortOp::Gt,
+        SortOp::Ge,
+        SortOp::BeginsWith,
+        SortOp::Between,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOp::Eq => "=",
+            SortOp::Lt => "<",
+            SortOp::Le => "<=",
+            SortOp::Gt => ">",
+            SortOp::Ge => ">=",
+            SortOp::BeginsWith => "begins_with",
+            SortOp::Between => "between",
+        }
+    }
+}
+
+impl std::fmt::Display for SortOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SortOp {
+    type Err = UnknownSortOp;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SortOp::ALL
+            .into_iter()
+            .find(|op| op.as_str() == s)
+            .ok_or_else(|| UnknownSortOp(s.to_string()))
+    }
+}
+
+/// `between` was given one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("between needs two values")]
+pub struct BetweenNeedsTwoValues;
 
 impl SortCondition {
-    pub fn op(&self) -> &'static str {
+    pub fn op(&self) -> SortOp {
         match self {
-            SortCondition::Eq(_) => "=",
-            SortCondition::Lt(_) => "<",
-            SortCondition::Le(_) => "<=",
-            SortCondition::Gt(_) => ">",
-            SortCondition::Ge(_) => ">=",
-            SortCondition::BeginsWith(_) => "begins_with",
-            SortCondition::Between(..) => "between",
+            SortCondition::Eq(_) => SortOp::Eq,
+            SortCondition::Lt(_) => SortOp::Lt,
+            SortCondition::Le(_) => SortOp::Le,
+            SortCondition::Gt(_) => SortOp::Gt,
+            SortCondition::Ge(_) => SortOp::Ge,
+            SortCondition::BeginsWith(_) => SortOp::BeginsWith,
+            SortCondition::Between(..) => SortOp::Between,
         }
     }
 
-    /// Builds a condition from an operator of [`SORT_OPS`].
-    pub fn from_op(op: &str, a: AttributeValue, b: Option<AttributeValue>) -> Result<Self, String> {
+    /// Builds a condition from an operator and its value(s); `b` is used by
+    /// `between` only.
+    pub fn from_op(
+        op: SortOp,
+        a: AttributeValue,
+        b: Option<AttributeValue>,
+    ) -> Result<Self, BetweenNeedsTwoValues> {
         Ok(match op {
-            "=" => SortCondition::Eq(a),
-            "<" => SortCondition::Lt(a),
-            "<=" => SortCondition::Le(a),
-            ">" => SortCondition::Gt(a),
-            ">=" => SortCondition::Ge(a),
-            "begins_with" => SortCondition::BeginsWith(a),
-            "between" => match b {
-                Some(b) => SortCondition::Between(a, b),
-                None => return Err("between needs two values".into()),
-            },
-            other => return Err(format!("unknown sort-key operator `{other}`")),
+            SortOp::Eq => SortCondition::Eq(a),
+            SortOp::Lt => SortCondition::Lt(a),
+            SortOp::Le => SortCondition::Le(a),
+            SortOp::Gt => SortCondition::Gt(a),
+            SortOp::Ge => SortCondition::Ge(a),
+            SortOp::BeginsWith => SortCondition::BeginsWith(a),
+            SortOp::Between => SortCondition::Between(a, b.ok_or(BetweenNeedsTwoValues)?),
         })
     }
 }
 
-/// A sort-key condition as text: an operator of [`SORT_OPS`], its value
-/// and, for `between`, the second value.
+/// A sort-key condition as text: an operator, its value and, for
+/// `between`, the second value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SortText<'a> {
-    pub op: &'a str,
+    pub op: SortOp,
     pub value: &'a str,
     pub and: Option<&'a str>,
 }
@@ -67,7 +131,7 @@ impl<'a> SortText<'a> {
     pub fn parse(s: &'a str) -> Result<SortText<'a>, String> {
         if let Some(v) = s.strip_prefix("begins_with:") {
             return Ok(SortText {
-                op: "begins_with",
+                op: SortOp::BeginsWith,
                 value: v,
                 and: None,
             });
@@ -77,13 +141,14 @@ impl<'a> SortText<'a> {
                 .split_once(',')
                 .ok_or("between needs two values: between:A,B")?;
             return Ok(SortText {
-                op: "between",
+                op: SortOp::Between,
                 value: a,
                 and: Some(b),
             });
         }
-        for op in ["<=", ">=", "<", ">", "="] {
-            if let Some(v) = s.strip_prefix(op) {
+        // Two-character operators first: `<=V` is not `<` of `=V`.
+        for op in [SortOp::Le, SortOp::Ge, SortOp::Lt, SortOp::Gt, SortOp::Eq] {
+            if let Some(v) = s.strip_prefix(op.as_str()) {
                 return Ok(SortText {
                     op,
                     value: v,
@@ -97,6 +162,21 @@ impl<'a> SortText<'a> {
     }
 }
 
+/// Why key text does not make a Query (see [`query_of_text`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryTextError {
+    #[error("table `{table}` has no index `{index}`")]
+    NoIndex { table: String, index: String },
+    /// A key value is not of its attribute's type.
+    #[error("{attr}: {message}")]
+    KeyValue { attr: String, message: String },
+    /// A sort-key condition on a table or index without a sort key.
+    #[error("{} has no sort key", index.as_ref().map_or("the table".to_string(), |i| format!("index {i}")))]
+    NoSortKey { index: Option<String> },
+    #[error("between needs a second value")]
+    BetweenNeedsSecondValue,
+}
+
 /// The Query of a partition key value and an optional sort-key condition,
 /// given as text and typed as the key attributes of the table or `index`:
 /// the one way both the items view's query form and `dyntui query --pk
@@ -106,36 +186,33 @@ pub fn query_of_text(
     index: Option<&str>,
     pk: &str,
     sort: Option<SortText<'_>>,
-) -> Result<RequestKind, String> {
-    let (pk_def, sk_def) = info.keys_of(index).ok_or_else(|| {
-        format!(
-            "table `{}` has no index `{}`",
-            info.name,
-            index.unwrap_or("")
-        )
+) -> Result<RequestKind, QueryTextError> {
+    let (pk_def, sk_def) = info.keys_of(index).ok_or_else(|| QueryTextError::NoIndex {
+        table: info.name.clone(),
+        index: index.unwrap_or("").to_string(),
     })?;
-    let pk_val = super::pattern::typed_value(pk, &pk_def.kind)
-        .map_err(|e| format!("{}: {e}", pk_def.name))?;
+    let typed = |v: &str, def: &super::client::KeyDef| {
+        super::pattern::typed_value(v, def.kind).map_err(|message| QueryTextError::KeyValue {
+            attr: def.name.clone(),
+            message,
+        })
+    };
+    let pk_val = typed(pk, pk_def)?;
     let sort = match sort {
         None => None,
         Some(t) => {
-            let sk_def = sk_def.ok_or_else(|| {
-                format!(
-                    "{} has no sort key",
-                    index.map_or("the table".to_string(), |i| format!("index {i}"))
-                )
+            let sk_def = sk_def.ok_or_else(|| QueryTextError::NoSortKey {
+                index: index.map(str::to_string),
             })?;
-            let typed = |v: &str| {
-                super::pattern::typed_value(v, &sk_def.kind)
-                    .map_err(|e| format!("{}: {e}", sk_def.name))
-            };
-            let a = typed(t.value)?;
+            let a = typed(t.value, sk_def)?;
             let b = match (t.op, t.and) {
-                ("between", Some(b)) if !b.is_empty() => Some(typed(b)?),
-                ("between", _) => return Err("between needs a second value".into()),
+                (SortOp::Between, Some(b)) if !b.is_empty() => Some(typed(b, sk_def)?),
+                (SortOp::Between, _) => return Err(QueryTextError::BetweenNeedsSecondValue),
                 _ => None,
             };
-            Some((sk_def.name.clone(), SortCondition::from_op(t.op, a, b)?))
+            let cond = SortCondition::from_op(t.op, a, b)
+                .map_err(|_| QueryTextError::BetweenNeedsSecondValue)?;
+            Some((sk_def.name.clone(), cond))
         }
     };
     Ok(RequestKind::Query {
@@ -288,27 +365,28 @@ impl ItemsRequest {
         serde_json::Value::Object(m)
     }
 
-    /// The request as an `aws dynamodb query` (or `scan`) command line.
-    pub fn to_cli(&self, ctx: &super::error::ConnContext) -> String {
+    /// The request as an `aws dynamodb query` (or `scan`) command line;
+    /// fails on a NUL byte (see [`shell_word`]).
+    pub fn to_cli(&self, ctx: &super::error::ConnContext) -> Result<String, shlex::QuoteError> {
         let c = self.compile();
-        let q = shell_quote;
+        let q = shell_word;
         let json = |v: serde_json::Value| serde_json::to_string(&v).unwrap_or_default();
         let mut cmd = format!(
             "aws dynamodb {} --table-name {}",
             if self.is_scan() { "scan" } else { "query" },
-            q(&self.table)
+            q(&self.table)?
         );
         if let Some(i) = &self.index {
-            cmd.push_str(&format!(" --index-name {}", q(i)));
+            cmd.push_str(&format!(" --index-name {}", q(i)?));
         }
         if let Some(k) = &c.key_condition {
-            cmd.push_str(&format!(" --key-condition-expression {}", q(k)));
+            cmd.push_str(&format!(" --key-condition-expression {}", q(k)?));
         }
         if let Some(f) = &c.filter {
-            cmd.push_str(&format!(" --filter-expression {}", q(f)));
+            cmd.push_str(&format!(" --filter-expression {}", q(f)?));
         }
         if let Some(p) = &c.projection {
-            cmd.push_str(&format!(" --projection-expression {}", q(p)));
+            cmd.push_str(&format!(" --projection-expression {}", q(p)?));
         }
         if !c.names.is_empty() {
             let names: serde_json::Map<String, serde_json::Value> = c
@@ -318,7 +396,7 @@ impl ItemsRequest {
                 .collect();
             cmd.push_str(&format!(
                 " --expression-attribute-names {}",
-                q(&json(names.into()))
+                q(&json(names.into()))?
             ));
         }
         if !c.values.is_empty() {
@@ -329,7 +407,7 @@ impl ItemsRequest {
                 .collect();
             cmd.push_str(&format!(
                 " --expression-attribute-values {}",
-                q(&json(values.into()))
+                q(&json(values.into()))?
             ));
         }
         if !self.is_scan() && !self.forward {
@@ -339,15 +417,15 @@ impl ItemsRequest {
             cmd.push_str(&format!(" --limit {l}"));
         }
         if let Some(r) = &ctx.region {
-            cmd.push_str(&format!(" --region {}", q(r)));
+            cmd.push_str(&format!(" --region {}", q(r)?));
         }
         if let Some(p) = &ctx.profile {
-            cmd.push_str(&format!(" --profile {}", q(p)));
+            cmd.push_str(&format!(" --profile {}", q(p)?));
         }
         if let Some(e) = &ctx.endpoint {
-            cmd.push_str(&format!(" --endpoint-url {}", q(e)));
+            cmd.push_str(&format!(" --endpoint-url {}", q(e)?));
         }
-        cmd
+        Ok(cmd)
     }
 
     /// One line saying what this request is, Scan named as such.
@@ -403,15 +481,32 @@ pub struct Compiled {
     pub values: BTreeMap<String, AttributeValue>,
 }
 
-/// POSIX shell single-quoting.
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,".contains(c))
-    {
-        return s.to_string();
+/// `s` as one word of a shell command line (POSIX shells and fish), quoted
+/// by [`shlex::try_quote`]. Single quotes are written as `\'` between the
+/// quoted pieces around them, so JSON (full of double quotes) stays in
+/// single quotes: `'{"S":"O'\''Brien"}'`, not `"{\"S\":\"O'Brien\"}"`.
+///
+/// Fails on a NUL byte, which no command-line argument can hold.
+pub fn shell_word(s: &str) -> Result<String, shlex::QuoteError> {
+    if !s.contains('\'') {
+        return shlex::try_quote(s).map(Cow::into_owned);
     }
-    format!("'{}'", s.replace('\'', "'\\''"))
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, piece) in s.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str("\\'");
+        }
+        if !piece.is_empty() {
+            out.push_str(&shlex::try_quote(piece)?);
+        }
+    }
+    Ok(out)
+}
+
+/// [`shell_word`] for text that is only shown, never copied or run: a NUL
+/// byte is shown as `␀`.
+pub fn shell_word_shown(s: &str) -> String {
+    shell_word(s).unwrap_or_else(|_| shell_word(&s.replace('\0', "␀")).unwrap_or_default())
 }
 
 // ------------------------------------------------------------ filter language
@@ -644,25 +739,22 @@ impl Filter {
 
 #[cfg(test)]
 mod tests {
-    use crate::dynamo::client::{IndexInfo, KeyDef, TableInfo};
+    use crate::dynamo::client::{IndexInfo, KeyDef, KeyKind, TableInfo};
 
-    fn key(name: &str, kind: &str) -> KeyDef {
-        KeyDef {
-            name: name.into(),
-            kind: kind.into(),
-        }
+    fn key(name: &str, kind: KeyKind) -> KeyDef {
+        KeyDef::new(name, kind)
     }
 
     fn orders() -> TableInfo {
         TableInfo {
             name: "orders".into(),
-            pk: Some(key("PK", "S")),
-            sk: Some(key("SK", "S")),
+            pk: Some(key("PK", KeyKind::S)),
+            sk: Some(key("SK", KeyKind::S)),
             indexes: vec![IndexInfo {
                 name: "ByTotal".into(),
                 global: true,
-                pk: key("customer", "S"),
-                sk: Some(key("total", "N")),
+                pk: key("customer", KeyKind::S),
+                sk: Some(key("total", KeyKind::N)),
                 projection: "ALL".into(),
                 status: None,
                 capacity: None,
@@ -722,17 +814,20 @@ mod tests {
             "c1",
             Some(SortText::parse(">=lots").expect("parses")),
         )
-        .expect_err("not a number");
+        .expect_err("not a number")
+        .to_string();
         assert!(e.starts_with("total: "), "{e}");
-        let e = query_of_text(&info, Some("Nope"), "c1", None).expect_err("no index");
+        let e = query_of_text(&info, Some("Nope"), "c1", None)
+            .expect_err("no index")
+            .to_string();
         assert!(e.contains("has no index `Nope`"), "{e}");
         let between = SortText {
-            op: "between",
+            op: SortOp::Between,
             value: "1",
             and: Some(""),
         };
         assert_eq!(
-            query_of_text(&info, Some("ByTotal"), "c1", Some(between)),
+            query_of_text(&info, Some("ByTotal"), "c1", Some(between)).map_err(|e| e.to_string()),
             Err("between needs a second value".into())
         );
         assert!(SortText::parse("~x").is_err());
@@ -838,7 +933,7 @@ mod tests {
             endpoint: Some("http://127.0.0.1:8000".into()),
         };
         assert_eq!(
-            r.to_cli(&ctx),
+            r.to_cli(&ctx).expect("no NUL"),
             "aws dynamodb query --table-name shop --index-name GSI1 \
 --key-condition-expression '#pk = :pk AND begins_with(#sk, :sk)' \
 --filter-expression '#f0 > :f0' --projection-expression '#p0, #p1' \
@@ -859,6 +954,7 @@ mod tests {
         assert!(
             ItemsRequest::scan("t")
                 .to_cli(&Default::default())
+                .expect("no NUL")
                 .starts_with("aws dynamodb scan --table-name t")
         );
     }
@@ -866,5 +962,194 @@ mod tests {
     #[test]
     fn describe_says_scan() {
         assert!(ItemsRequest::scan("t").describe().starts_with("SCAN t"));
+    }
+
+    #[test]
+    fn sort_ops_round_trip_through_their_text() {
+        let texts: Vec<&str> = SortOp::ALL.iter().map(|op| op.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["=", "<", "<=", ">", ">=", "begins_with", "between"],
+            "the query form's order"
+        );
+        for op in SortOp::ALL {
+            assert_eq!(op.as_str().parse::<SortOp>(), Ok(op));
+            assert_eq!(op.to_string(), op.as_str());
+            let cond = SortCondition::from_op(op, s("a"), Some(s("b"))).expect("both values");
+            assert_eq!(cond.op(), op);
+        }
+    }
+
+    #[test]
+    fn unknown_sort_ops_are_named_with_the_list() {
+        let e = "~=".parse::<SortOp>().unwrap_err();
+        assert_eq!(e, UnknownSortOp("~=".into()));
+        assert_eq!(
+            e.to_string(),
+            "unknown sort-key operator `~=` (use one of =, <, <=, >, >=, begins_with, between)"
+        );
+        // Spellings are exact: no case folding, no spaces.
+        for bad in ["", "BEGINS_WITH", " =", "==", "beginswith"] {
+            assert!(bad.parse::<SortOp>().is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            SortCondition::from_op(SortOp::Between, s("a"), None),
+            Err(BetweenNeedsTwoValues)
+        );
+        assert_eq!(
+            SortCondition::from_op(SortOp::Lt, s("a"), Some(s("ignored"))),
+            Ok(SortCondition::Lt(s("a")))
+        );
+    }
+
+    #[test]
+    fn command_line_sort_text_gives_typed_ops() {
+        let cases = [
+            ("=a", SortOp::Eq, "a", None),
+            ("<a", SortOp::Lt, "a", None),
+            ("<=a", SortOp::Le, "a", None),
+            (">a", SortOp::Gt, "a", None),
+            (">==a", SortOp::Ge, "=a", None),
+            ("begins_with:A#", SortOp::BeginsWith, "A#", None),
+            ("between:1,2", SortOp::Between, "1", Some("2")),
+        ];
+        for (text, op, value, and) in cases {
+            assert_eq!(
+                SortText::parse(text),
+                Ok(SortText { op, value, and }),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            SortText::parse("between:1"),
+            Err("between needs two values: between:A,B".into())
+        );
+    }
+
+    #[test]
+    fn query_text_errors_are_variants_with_the_same_messages() {
+        let info = TableInfo {
+            name: "flat".into(),
+            pk: Some(key("id", KeyKind::S)),
+            ..TableInfo::default()
+        };
+        let sort = SortText::parse("=x").ok();
+        let e = query_of_text(&info, None, "a", sort).unwrap_err();
+        assert_eq!(e, QueryTextError::NoSortKey { index: None });
+        assert_eq!(e.to_string(), "the table has no sort key");
+        let e = query_of_text(&orders(), Some("ByTotal"), "c1", SortText::parse("<x").ok())
+            .unwrap_err();
+        assert_eq!(
+            e,
+            QueryTextError::KeyValue {
+                attr: "total".into(),
+                message: "`x` is not a number".into()
+            }
+        );
+        let mut no_sk = orders();
+        no_sk.indexes[0].sk = None;
+        let e = query_of_text(&no_sk, Some("ByTotal"), "c1", sort).unwrap_err();
+        assert_eq!(e.to_string(), "index ByTotal has no sort key");
+        let e = query_of_text(&info, Some("GSI9"), "a", None).unwrap_err();
+        assert_eq!(e.to_string(), "table `flat` has no index `GSI9`");
+        let between = SortText {
+            op: SortOp::Between,
+            value: "1",
+            and: None,
+        };
+        assert_eq!(
+            query_of_text(&orders(), None, "c1", Some(between)),
+            Err(QueryTextError::BetweenNeedsSecondValue)
+        );
+    }
+
+    /// What a POSIX shell (as shlex models it) makes of a command line.
+    fn words(line: &str) -> Vec<String> {
+        shlex::split(line).expect("a complete command line")
+    }
+
+    #[test]
+    fn shell_words_are_shlex_quoted_with_single_quotes_kept_outside() {
+        assert_eq!(shell_word("orders").as_deref(), Ok("orders"));
+        assert_eq!(shell_word("").as_deref(), Ok("''"));
+        assert_eq!(shell_word("{\"a\":1}").as_deref(), Ok("'{\"a\":1}'"));
+        assert_eq!(
+            shell_word("{\"S\":\"O'Brien\"}").as_deref(),
+            Ok("'{\"S\":\"O'\\''Brien\"}'")
+        );
+        // Where shlex differs from plain single quoting: a quote between
+        // plain words, `=` and `,` are quoted, backslashes go in double
+        // quotes (fish reads `\\` in single quotes as one backslash).
+        assert_eq!(shell_word("it's").as_deref(), Ok("it\\'s"));
+        assert_eq!(shell_word("a=b").as_deref(), Ok("'a=b'"));
+        assert_eq!(shell_word("a,b").as_deref(), Ok("'a,b'"));
+        assert_eq!(shell_word("a+b").as_deref(), Ok("a+b"));
+        assert_eq!(shell_word("a\\b").as_deref(), Ok("\"a\\\\b\""));
+        assert_eq!(shell_word("'").as_deref(), Ok("\\'"));
+        // NUL cannot be an argument: an error, or `␀` where only shown.
+        assert_eq!(shell_word("a\0b"), Err(shlex::QuoteError::Nul));
+        assert_eq!(shell_word_shown("a\0b"), "'a␀b'");
+        assert_eq!(shell_word_shown("it's"), "it\\'s");
+    }
+
+    #[test]
+    fn shell_words_split_back_into_the_same_word() {
+        let cases = [
+            "",
+            "plain",
+            "two words",
+            "it's",
+            "''",
+            "'quoted'",
+            "{\"PK\":{\"S\":\"O'Brien\"},\"SK\":{\"S\":\"a\\\\b\\\"c\"}}",
+            "$HOME `id` $(id) !! ^caret a^b",
+            "tab\there\nnewline\rreturn",
+            "#not a comment",
+            "~user *.json [ab] {a,b} a=b",
+            "ünïcödé 日本 \u{a0}nbsp",
+            "back\\slash\\",
+            "\"double\" 'single' \\'mixed\\\"",
+        ];
+        for s in cases {
+            let q = shell_word(s).expect("no NUL");
+            assert_eq!(words(&q), [s], "{s:?} quoted as {q}");
+            assert_eq!(words(&format!("cmd {q} --x")), ["cmd", s, "--x"], "{q}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_without_nul_splits_back(s in "[^\u{0}]{0,40}") {
+            let q = shell_word(&s).expect("no NUL");
+            proptest::prop_assert_eq!(words(&q), vec![s]);
+        }
+    }
+
+    #[test]
+    fn copies_keep_nul_out_of_commands() {
+        let r = ItemsRequest {
+            index: Some("G\0SI".into()),
+            ..ItemsRequest::scan("t")
+        };
+        assert_eq!(r.to_cli(&Default::default()), Err(shlex::QuoteError::Nul));
+        // JSON escapes NUL, so key values never reach the quoting raw.
+        let r = ItemsRequest {
+            kind: RequestKind::Query {
+                pk_name: "PK".into(),
+                pk: s("a\0b"),
+                sort: None,
+            },
+            ..ItemsRequest::scan("t")
+        };
+        let cli = r.to_cli(&Default::default()).expect("no raw NUL");
+        // A backslash (here JSON's escape) puts the word in double quotes.
+        assert!(
+            cli.ends_with(r#" --expression-attribute-values "{\":pk\":{\"S\":\"a\\u0000b\"}}""#),
+            "{cli}"
+        );
+        assert_eq!(
+            words(&cli).last().map(String::as_str),
+            Some(r#"{":pk":{"S":"a\u0000b"}}"#)
+        );
     }
 }

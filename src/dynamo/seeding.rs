@@ -132,8 +132,8 @@ impl SeedSettings {
 pub fn key_schema(info: &TableInfo) -> Option<KeySchema> {
     let pk = info.pk.as_ref()?;
     Some(KeySchema {
-        pk: (pk.name.clone(), pk.kind.clone()),
-        sk: info.sk.as_ref().map(|k| (k.name.clone(), k.kind.clone())),
+        pk: (pk.name.clone(), pk.kind),
+        sk: info.sk.as_ref().map(|k| (k.name.clone(), k.kind)),
     })
 }
 
@@ -739,6 +739,7 @@ pub async fn delete_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dynamo::client::KeyKind;
 
     #[test]
     fn wildcards() {
@@ -821,8 +822,8 @@ mod tests {
 
     fn pk_sk() -> KeySchema {
         KeySchema {
-            pk: ("PK".into(), "S".into()),
-            sk: Some(("SK".into(), "N".into())),
+            pk: ("PK".into(), Some(KeyKind::S)),
+            sk: Some(("SK".into(), Some(KeyKind::N))),
         }
     }
 

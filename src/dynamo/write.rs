@@ -15,24 +15,18 @@ use super::seed::{RateLimiter, WriteOptions, backoff};
 use super::{AttributeValue, Item, value};
 
 /// Why a conditional write did not happen.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum WriteError {
     /// The item is not as it was read (someone changed or deleted it).
+    #[error("the item changed since it was read")]
     Conflict,
     /// A new item (or a key change) would overwrite an existing item.
+    #[error("{0}")]
     Exists(String),
+    #[error("{0}")]
     Aws(AwsError),
+    #[error("{0}")]
     Other(String),
-}
-
-impl std::fmt::Display for WriteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            WriteError::Conflict => write!(f, "the item changed since it was read"),
-            WriteError::Exists(m) | WriteError::Other(m) => write!(f, "{m}"),
-            WriteError::Aws(e) => write!(f, "{e}"),
-        }
-    }
 }
 
 /// What a write is conditional on.

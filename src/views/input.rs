@@ -11,7 +11,7 @@ use super::{centered, popup};
 use crate::app::tui::input::PatternForm;
 use crate::app::tui::palette::Palette;
 use crate::app::tui::state::{App, Input, QueryForm};
-use crate::dynamo::request::SORT_OPS;
+use crate::dynamo::request::SortOp;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.settings.theme;
@@ -108,7 +108,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             let block = popup(f, r, "Query", app);
             let indexes = index_names(app);
             let (pk_name, sk_name) = key_names(app, form);
-            let sk_op = SORT_OPS.get(form.sk_op).copied().unwrap_or("(none)");
+            let sk_op = form.sk_op.map_or("(none)", SortOp::as_str);
             let values = [
                 indexes.get(form.index).cloned().unwrap_or_default(),
                 form.pk.clone(),

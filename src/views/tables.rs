@@ -101,7 +101,7 @@ pub fn summary_lines(info: &TableInfo, app: &App) -> Vec<Line<'static>> {
     let t = &app.settings.theme;
     let label = |s: &str| Span::styled(format!("{s:<20}"), Style::default().fg(t.muted));
     let key = |k: &Option<crate::dynamo::client::KeyDef>| match k {
-        Some(k) => format!("{} ({})", k.name, k.kind),
+        Some(k) => format!("{} ({})", k.name, k.kind_label()),
         None => "—".to_string(),
     };
     let mut lines = vec![
@@ -178,14 +178,14 @@ pub fn summary_lines(info: &TableInfo, app: &App) -> Vec<Line<'static>> {
         let kind = if i.global { "GSI" } else { "LSI" };
         let sk =
             i.sk.as_ref()
-                .map(|k| format!(", {} ({})", k.name, k.kind))
+                .map(|k| format!(", {} ({})", k.name, k.kind_label()))
                 .unwrap_or_default();
         lines.push(Line::from(vec![
             Span::styled(
                 format!("{kind} {}", i.name),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
-            Span::raw(format!("  keys {} ({}){sk}", i.pk.name, i.pk.kind)),
+            Span::raw(format!("  keys {} ({}){sk}", i.pk.name, i.pk.kind_label())),
         ]));
         let mut detail = format!("    projection {}", i.projection);
         if let Some(s) = &i.status {

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::config::Credentials;
 use dyntui::dynamo::client::Dynamo;
-use dyntui::dynamo::design::{IndexDesign, KeyAttr, KeyType, Projection, TableDesign};
+use dyntui::dynamo::client::KeyKind;
+use dyntui::dynamo::design::{IndexDesign, KeyAttr, Projection, TableDesign};
 
 pub fn endpoint() -> String {
     std::env::var("DYNTUI_TEST_ENDPOINT").unwrap_or_else(|_| {
@@ -52,7 +53,7 @@ pub fn unique(prefix: &str) -> String {
 fn s(name: &str) -> KeyAttr {
     KeyAttr {
         name: name.into(),
-        kind: KeyType::S,
+        kind: KeyKind::S,
     }
 }
 
@@ -73,7 +74,7 @@ pub fn numeric_design(name: &str) -> TableDesign {
         partition_key: s("pk"),
         sort_key: Some(KeyAttr {
             name: "n".into(),
-            kind: KeyType::N,
+            kind: KeyKind::N,
         }),
         provisioned: None,
         ttl_attribute: None,

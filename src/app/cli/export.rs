@@ -715,7 +715,7 @@ fn key_desc(info: &TableInfo) -> String {
     info.pk
         .iter()
         .chain(info.sk.iter())
-        .map(|k| format!("{} ({})", k.name, k.kind))
+        .map(|k| format!("{} ({})", k.name, k.kind_label()))
         .collect::<Vec<_>>()
         .join(", ")
 }

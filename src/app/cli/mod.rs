@@ -996,8 +996,7 @@ async fn check_patterns(
 }
 
 fn describe_json(info: &crate::dynamo::client::TableInfo) -> serde_json::Value {
-    let key =
-        |k: &crate::dynamo::client::KeyDef| serde_json::json!({"name": k.name, "type": k.kind});
+    let key = |k: &crate::dynamo::client::KeyDef| serde_json::json!({"name": k.name, "type": k.kind_label()});
     serde_json::json!({
         "name": info.name,
         "status": info.status,

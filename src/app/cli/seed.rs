@@ -171,10 +171,9 @@ pub async fn table_or_design(
                     "table `{table}` does not exist, and the project has no [[table]] design named `{table}` to create it from"
                 )
             })?;
-            let kind = |k: crate::dynamo::design::KeyType| format!("{k:?}");
             crate::dynamo::itemfile::KeySchema {
-                pk: (d.partition_key.name.clone(), kind(d.partition_key.kind)),
-                sk: d.sort_key.as_ref().map(|k| (k.name.clone(), kind(k.kind))),
+                pk: (d.partition_key.name.clone(), Some(d.partition_key.kind)),
+                sk: d.sort_key.as_ref().map(|k| (k.name.clone(), Some(k.kind))),
             }
         }
     };

@@ -5,6 +5,7 @@
 use crate::app::tui::keymap::Action;
 use crate::app::tui::palette::Palette;
 use crate::app::tui::widgets::Confirm;
+use crate::dynamo::request::SortOp;
 
 /// Which text input is open.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,18 +44,35 @@ pub enum Input {
 }
 
 /// The query form: index, partition key value, sort-key condition, filter.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueryForm {
     /// 0 = table, i = indexes[i-1].
     pub index: usize,
     pub pk: String,
-    pub sk_op: usize,
+    /// `None`: no sort-key condition.
+    pub sk_op: Option<SortOp>,
     pub sk: String,
     pub sk2: String,
     pub filter: String,
     pub descending: bool,
     pub field: usize,
     pub error: Option<String>,
+}
+
+impl Default for QueryForm {
+    fn default() -> Self {
+        QueryForm {
+            index: 0,
+            pk: String::new(),
+            sk_op: Some(SortOp::Eq),
+            sk: String::new(),
+            sk2: String::new(),
+            filter: String::new(),
+            descending: false,
+            field: 0,
+            error: None,
+        }
+    }
 }
 
 impl QueryForm {

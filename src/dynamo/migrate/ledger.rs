@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::exec::SegmentState;
 use super::{LEDGER_PK, Migration};
-use crate::dynamo::client::{Dynamo, TableInfo};
+use crate::dynamo::client::{Dynamo, KeyDef, KeyKind, TableInfo};
 use crate::dynamo::error::AwsError;
 use crate::dynamo::{AttributeValue, Item};
 
@@ -113,7 +113,8 @@ impl Ledger {
                 info.name
             )
         })?;
-        if pk.kind != "S" || info.sk.as_ref().is_some_and(|k| k.kind != "S") {
+        let string = |k: &KeyDef| k.kind == Some(KeyKind::S);
+        if !string(pk) || info.sk.as_ref().is_some_and(|k| !string(k)) {
             return Err(format!(
                 "table `{}`: the migrations ledger needs string (S) key attributes",
                 info.name

@@ -181,7 +181,7 @@ impl Script {
     pub fn display(&self) -> String {
         self.command
             .iter()
-            .map(|a| super::request::shell_quote(a))
+            .map(|a| super::request::shell_word_shown(a))
             .collect::<Vec<_>>()
             .join(" ")
     }

@@ -123,10 +123,10 @@ impl DetailState {
                 None => cx.flash(Level::Warn, "this item has no complete primary key"),
             },
             Action::CopyCli => match self.info.as_ref().and_then(|i| i.key_of(&self.row.item)) {
-                Some(key) => {
-                    let text = get_item_command(&self.table, &key, cx.conn);
-                    cx.copy(text, "aws dynamodb get-item command");
-                }
+                Some(key) => match get_item_command(&self.table, &key, cx.conn) {
+                    Ok(text) => cx.copy(text, "aws dynamodb get-item command"),
+                    Err(e) => cx.flash(Level::Error, format!("copy failed: {e}")),
+                },
                 None => cx.flash(Level::Warn, "this item has no complete primary key"),
             },
             _ => {}

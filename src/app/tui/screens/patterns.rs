@@ -289,7 +289,7 @@ mod tests {
     use crate::app::config::demo_project;
     use crate::app::tui::cx::testing::Parts;
     use crate::app::tui::request::Loadable;
-    use crate::dynamo::client::{KeyDef, TableInfo};
+    use crate::dynamo::client::{KeyDef, KeyKind, TableInfo};
 
     fn parts() -> Parts {
         let mut p = Parts::new();
@@ -302,11 +302,11 @@ mod tests {
             name: "shop".into(),
             pk: Some(KeyDef {
                 name: "PK".into(),
-                kind: "S".into(),
+                kind: Some(KeyKind::S),
             }),
             sk: Some(KeyDef {
                 name: "SK".into(),
-                kind: "S".into(),
+                kind: Some(KeyKind::S),
             }),
             ..TableInfo::default()
         }

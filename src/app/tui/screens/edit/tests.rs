@@ -3,18 +3,18 @@
 use super::*;
 use crate::app::tui::cx::testing::Parts;
 use crate::dynamo::AttributeValue;
-use crate::dynamo::client::KeyDef;
+use crate::dynamo::client::{KeyDef, KeyKind};
 
 fn info(name: &str) -> TableInfo {
     TableInfo {
         name: name.into(),
         pk: Some(KeyDef {
             name: "PK".into(),
-            kind: "S".into(),
+            kind: Some(KeyKind::S),
         }),
         sk: Some(KeyDef {
             name: "SK".into(),
-            kind: "S".into(),
+            kind: Some(KeyKind::S),
         }),
         ..TableInfo::default()
     }

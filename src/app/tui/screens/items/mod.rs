@@ -21,8 +21,8 @@ use crate::dynamo::edit::Change;
 use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
 use crate::dynamo::error::{AwsError, ConnContext};
 use crate::dynamo::request::{
-    Filter, ItemsRequest, RequestKind, SORT_OPS, SortCondition, SortText, query_of_text,
-    shell_quote,
+    Filter, ItemsRequest, QueryTextError, RequestKind, SortCondition, SortOp, SortText,
+    query_of_text, shell_word,
 };
 use crate::dynamo::{AttributeValue, Item, value};
 
@@ -636,8 +636,10 @@ impl ItemsState {
                 self.refilter();
             }
             Action::CopyRequestCli => {
-                let text = self.request.to_cli(cx.conn);
-                cx.copy(text, "request as an aws dynamodb command");
+                match self.request.to_cli(cx.conn) {
+                    Ok(text) => cx.copy(text, "request as an aws dynamodb command"),
+                    Err(e) => cx.flash(Level::Error, format!("copy failed: {e}")),
+                }
                 return;
             }
             Action::CopyRequestJson => {
@@ -760,7 +762,7 @@ impl ItemsState {
                 let fwd = k.code != KeyCode::Left;
                 match form.field {
                     0 => form.index = cycle(form.index, n_indexes, fwd),
-                    2 => form.sk_op = cycle(form.sk_op, SORT_OPS.len() + 1, fwd),
+                    2 => form.sk_op = cycle_sort_op(form.sk_op, fwd),
                     _ => form.descending = !form.descending,
                 }
             }
@@ -803,22 +805,20 @@ impl ItemsState {
             // No partition key: a scan of the table or index, said plainly.
             return Ok(req);
         }
-        let sort = SORT_OPS
-            .get(form.sk_op)
+        let sort = form
+            .sk_op
             .filter(|_| !form.sk.is_empty())
             .map(|op| SortText {
                 op,
                 value: &form.sk,
                 and: Some(form.sk2.as_str()),
             });
-        req.kind = query_of_text(info, index.as_deref(), &form.pk, sort).map_err(|e| {
-            if e.ends_with("has no sort key") {
-                format!("{e}; clear the sort key field")
-            } else if e == "between needs a second value" {
+        req.kind = query_of_text(info, index.as_deref(), &form.pk, sort).map_err(|e| match e {
+            QueryTextError::NoSortKey { .. } => format!("{e}; clear the sort key field"),
+            QueryTextError::BetweenNeedsSecondValue => {
                 "between needs a second value (…and)".to_string()
-            } else {
-                e
             }
+            QueryTextError::NoIndex { .. } | QueryTextError::KeyValue { .. } => e.to_string(),
         })?;
         Ok(req)
     }
@@ -834,14 +834,11 @@ impl ItemsState {
                 .map(|p| p + 1)
                 .unwrap_or(0);
         }
-        let begins_with = SORT_OPS
-            .iter()
-            .position(|o| *o == "begins_with")
-            .unwrap_or(0);
+        let begins_with = Some(SortOp::BeginsWith);
         if let RequestKind::Query { pk, sort, .. } = &self.request.kind {
             f.pk = plain_text(pk);
             if let Some((_, c)) = sort {
-                f.sk_op = SORT_OPS.iter().position(|o| *o == c.op()).unwrap_or(0);
+                f.sk_op = Some(c.op());
                 match c {
                     SortCondition::Between(a, b) => {
                         f.sk = plain_text(a);
@@ -981,6 +978,16 @@ fn cycle(i: usize, n: usize, fwd: bool) -> usize {
     }
 }
 
+/// The next (or previous) sort operator of the query form, `None` (no
+/// sort-key condition) after the last.
+fn cycle_sort_op(op: Option<SortOp>, fwd: bool) -> Option<SortOp> {
+    let all = SortOp::ALL;
+    let at = op
+        .and_then(|op| all.iter().position(|o| *o == op))
+        .unwrap_or(all.len());
+    all.get(cycle(at, all.len() + 1, fwd)).copied()
+}
+
 fn plain_text(v: &AttributeValue) -> String {
     match v {
         AttributeValue::S(s) | AttributeValue::N(s) => s.clone(),
@@ -996,22 +1003,27 @@ pub fn json_compact(v: &serde_json::Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-/// A ready `aws dynamodb get-item` command line for a key.
-pub fn get_item_command(table: &str, key: &Item, ctx: &ConnContext) -> String {
+/// A ready `aws dynamodb get-item` command line for a key; fails on a NUL
+/// byte (see [`shell_word`]).
+pub fn get_item_command(
+    table: &str,
+    key: &Item,
+    ctx: &ConnContext,
+) -> Result<String, shlex::QuoteError> {
     let key_json = json_compact(&value::item_to_dynamo(key));
     let mut cmd = format!(
         "aws dynamodb get-item --table-name {} --key {}",
-        shell_quote(table),
-        shell_quote(&key_json)
+        shell_word(table)?,
+        shell_word(&key_json)?
     );
     if let Some(r) = &ctx.region {
-        cmd.push_str(&format!(" --region {}", shell_quote(r)));
+        cmd.push_str(&format!(" --region {}", shell_word(r)?));
     }
     if let Some(p) = &ctx.profile {
-        cmd.push_str(&format!(" --profile {}", shell_quote(p)));
+        cmd.push_str(&format!(" --profile {}", shell_word(p)?));
     }
     if let Some(e) = &ctx.endpoint {
-        cmd.push_str(&format!(" --endpoint-url {}", shell_quote(e)));
+        cmd.push_str(&format!(" --endpoint-url {}", shell_word(e)?));
     }
-    cmd
+    Ok(cmd)
 }

@@ -5,9 +5,12 @@ use crate::dynamo::pattern::typed_value;
 
 #[test]
 fn shell_quoting() {
-    assert_eq!(shell_quote("orders"), "orders");
-    assert_eq!(shell_quote("{\"a\":1}"), "'{\"a\":1}'");
-    assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    assert_eq!(shell_word("orders").as_deref(), Ok("orders"));
+    assert_eq!(shell_word("{\"a\":1}").as_deref(), Ok("'{\"a\":1}'"));
+    // shlex leaves a quote between plain words outside quotes (the old
+    // quoting wrote 'it'\''s'); both are the word it's.
+    assert_eq!(shell_word("it's").as_deref(), Ok("it\\'s"));
+    assert_eq!(shlex::split("'it'\\''s'"), shlex::split("it\\'s"));
 }
 
 #[test]
@@ -22,34 +25,42 @@ fn get_item_command_is_complete() {
         endpoint: Some("http://127.0.0.1:8000".into()),
     };
     assert_eq!(
-        get_item_command("shop", &key, &ctx),
-        "aws dynamodb get-item --table-name shop --key '{\"PK\":{\"S\":\"CUSTOMER#1\"},\"SK\":{\"S\":\"O'\\''Brien\"}}' --region eu-west-1 --profile dev --endpoint-url http://127.0.0.1:8000"
+        get_item_command("shop", &key, &ctx).as_deref(),
+        Ok(
+            "aws dynamodb get-item --table-name shop --key '{\"PK\":{\"S\":\"CUSTOMER#1\"},\"SK\":{\"S\":\"O'\\''Brien\"}}' --region eu-west-1 --profile dev --endpoint-url http://127.0.0.1:8000"
+        )
     );
 }
 
 #[test]
 fn typed_values_follow_key_types() {
-    assert_eq!(typed_value("42", "N"), Ok(AttributeValue::N("42".into())));
-    assert!(typed_value("4x", "N").is_err());
-    assert_eq!(typed_value("42", "S"), Ok(AttributeValue::S("42".into())));
-    assert!(typed_value("!!", "B").is_err());
+    assert_eq!(
+        typed_value("42", Some(KeyKind::N)),
+        Ok(AttributeValue::N("42".into()))
+    );
+    assert!(typed_value("4x", Some(KeyKind::N)).is_err());
+    assert_eq!(
+        typed_value("42", Some(KeyKind::S)),
+        Ok(AttributeValue::S("42".into()))
+    );
+    assert!(typed_value("!!", Some(KeyKind::B)).is_err());
 }
 
 // ---------------------------------------------------------------- update
 
 use crate::app::tui::cx::testing::Parts;
-use crate::dynamo::client::KeyDef;
+use crate::dynamo::client::{KeyDef, KeyKind};
 
 fn info() -> TableInfo {
     TableInfo {
         name: "shop".into(),
         pk: Some(KeyDef {
             name: "PK".into(),
-            kind: "S".into(),
+            kind: Some(KeyKind::S),
         }),
         sk: Some(KeyDef {
             name: "SK".into(),
-            kind: "S".into(),
+            kind: Some(KeyKind::S),
         }),
         ..TableInfo::default()
     }
@@ -186,10 +197,7 @@ fn the_query_form_builds_a_query_and_opens_it_keeping_this_view_behind() {
     let mut st = view(&parts);
     let form = QueryForm {
         pk: "CUSTOMER#1".into(),
-        sk_op: SORT_OPS
-            .iter()
-            .position(|o| *o == "begins_with")
-            .unwrap_or(0),
+        sk_op: Some(SortOp::BeginsWith),
         sk: "ORDER#".into(),
         ..QueryForm::default()
     };
@@ -277,6 +285,65 @@ fn the_history_goes_back_and_forward_and_a_new_request_drops_forward() {
         h.push(named(i));
     }
     assert_eq!(h.depth().0, ItemsHistory::KEPT);
+}
+
+#[test]
+fn the_sort_op_field_cycles_every_operator_then_none() {
+    let parts = Parts::new();
+    let st = view(&parts);
+    let mut form = QueryForm {
+        field: 2,
+        ..QueryForm::default()
+    };
+    assert_eq!(form.sk_op, Some(SortOp::Eq), "a new form starts at =");
+    let mut seen = Vec::new();
+    for _ in 0..SortOp::ALL.len() + 1 {
+        seen.push(form.sk_op);
+        st.edit_query_form(&mut form, &KeyEvent::from(KeyCode::Right));
+    }
+    let mut want: Vec<Option<SortOp>> = SortOp::ALL.into_iter().map(Some).collect();
+    want.push(None);
+    assert_eq!(seen, want);
+    assert_eq!(form.sk_op, Some(SortOp::Eq), "after (none) comes = again");
+    st.edit_query_form(&mut form, &KeyEvent::from(KeyCode::Left));
+    assert_eq!(form.sk_op, None, "left goes back to (none)");
+    st.edit_query_form(&mut form, &KeyEvent::from(KeyCode::Left));
+    assert_eq!(form.sk_op, Some(SortOp::Between));
+}
+
+#[test]
+fn query_form_errors_come_from_the_error_variants() {
+    let parts = Parts::new();
+    let mut flat = info();
+    flat.sk = None;
+    let st = ItemsState::new("shop".into(), Some(flat), &parts.settings, &parts.project);
+    let form = QueryForm {
+        pk: "A".into(),
+        sk: "x".into(),
+        ..QueryForm::default()
+    };
+    assert_eq!(
+        st.build_query(&form, 50).unwrap_err(),
+        "the table has no sort key; clear the sort key field"
+    );
+    let st = view(&parts);
+    let between = QueryForm {
+        sk_op: Some(SortOp::Between),
+        ..form.clone()
+    };
+    assert_eq!(
+        st.build_query(&between, 50).unwrap_err(),
+        "between needs a second value (…and)"
+    );
+    // No operator: the sort key text is not used.
+    let none = QueryForm {
+        sk_op: None,
+        ..form
+    };
+    let req = st
+        .build_query(&none, 50)
+        .expect("a query on the partition key");
+    assert_eq!(req.describe(), "QUERY shop: PK = A");
 }
 
 #[test]

@@ -816,7 +816,7 @@ impl MetricsState {
         let Some(pk_text) = hk.keys.first() else {
             return;
         };
-        let pk = crate::dynamo::pattern::typed_value(pk_text, &pk_def.kind)
+        let pk = crate::dynamo::pattern::typed_value(pk_text, pk_def.kind)
             .unwrap_or_else(|_| AttributeValue::S(pk_text.clone()));
         let request = ItemsRequest {
             index,

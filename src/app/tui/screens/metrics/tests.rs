@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::*;
 use crate::app::tui::cx::testing::Parts;
-use crate::dynamo::client::{IndexInfo, KeyDef};
+use crate::dynamo::client::{IndexInfo, KeyDef, KeyKind};
 use crate::metrics::snapshot::demo_incident;
 
 const TABLE: &str = "dyntui-demo";
@@ -14,7 +14,7 @@ const AT: i64 = crate::metrics::snapshot::DEMO_INCIDENT_AT;
 fn key_def(name: &str) -> KeyDef {
     KeyDef {
         name: name.into(),
-        kind: "S".into(),
+        kind: Some(KeyKind::S),
     }
 }
 
