@@ -13,11 +13,36 @@ fn bin() -> String {
     std::env::var("DYNTUI_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_dyntui").to_string())
 }
 
-/// This test run's own tmux server (socket): a server started elsewhere
-/// (another run, another user's shell) has its own environment and
-/// options, which panes would inherit.
+/// This test's own tmux server (socket, by process and test): a server
+/// started elsewhere (another run, another test, a user's shell) has its
+/// own environment and options, which panes would inherit, and exits under
+/// a test when another one kills its last session.
 fn socket() -> String {
-    format!("dyntui-test-{}", std::process::id())
+    let test: String = std::thread::current()
+        .name()
+        .unwrap_or("main")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("dyntui-test-{}-{test}", std::process::id())
+}
+
+/// Keeps the test's tmux server up for the whole test (a session that
+/// only sleeps), so that sessions killed and created in turn never meet a
+/// server on its way out; the server goes with the guard.
+struct Server;
+
+impl Server {
+    fn start() -> Server {
+        tmux(&["new-session", "-d", "-s", "keep", "sleep 3600"]);
+        Server
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        tmux(&["kill-server"]);
+    }
 }
 
 fn tmux(args: &[&str]) -> String {
@@ -57,6 +82,7 @@ impl Drop for Session {
 
 #[test]
 fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
+    let _server = Server::start();
     let endpoint = common::endpoint();
     let table = common::unique("smoke");
     let seed = Command::new(bin())
@@ -195,6 +221,7 @@ fn wait_until(session: &str, what: &str, check: impl Fn() -> bool) {
 
 #[test]
 fn a_signal_restores_the_terminal_as_quitting_does() {
+    let _server = Server::start();
     // SIGTERM, SIGINT and SIGHUP used to kill dyntui with the alternate
     // screen on, the cursor hidden and the terminal raw. The pane's shell
     // outlives dyntui here: it prints the exit code and the terminal modes,
