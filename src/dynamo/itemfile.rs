@@ -643,7 +643,7 @@ pub fn validate_item(item: &Item, schema: &KeySchema) -> Result<(), String> {
 }
 
 /// `409600` → `409,600`.
-fn thousands(n: usize) -> String {
+pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

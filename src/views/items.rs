@@ -62,8 +62,25 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     }
     f.render_widget(Paragraph::new(Line::from(spans)), head);
 
-    // Counts per type; the active type filter highlighted.
-    let mut tspans = vec![Span::styled("types ", Style::default().fg(t.muted))];
+    // Counts per type over what is loaded (said), the table's approximate
+    // item count beside; the active type filter highlighted.
+    let mut counted = format!(
+        "types of {} loaded",
+        crate::dynamo::itemfile::thousands(items.rows.len())
+    );
+    if let Some(n) = items
+        .info
+        .as_ref()
+        .and_then(|i| i.item_count)
+        .and_then(|n| usize::try_from(n).ok())
+    {
+        counted.push_str(&format!(
+            " (table ~{} items)",
+            crate::dynamo::itemfile::thousands(n)
+        ));
+    }
+    counted.push_str(": ");
+    let mut tspans = vec![Span::styled(counted, Style::default().fg(t.muted))];
     for (id, n) in &items.type_counts {
         let name = id
             .map(|e| items.decoder.entity_name(e).to_string())

@@ -41,13 +41,21 @@ pub fn hinted(app: &App) -> &'static [Action] {
         {
             &[Mark, Delete, BulkSet, ClearMarks, Back, Help]
         }
+        // The screen's keys first, the routes to other screens (hot keys
+        // are one `m` away) before the rarer ones; what does not fit is
+        // dropped, `?` kept.
         crate::app::tui::keymap::Mode::Items => &[
             Open,
+            Back,
             Query,
             Scan,
             Filter,
-            ServerFilter,
             NextType,
+            Metrics,
+            Patterns,
+            Migrations,
+            HistoryBack,
+            ServerFilter,
             Edit,
             Delete,
             Mark,
@@ -138,8 +146,20 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         );
         return;
     }
+    let mode = app.mode();
+    let hints: Vec<(String, &str)> = app
+        .settings
+        .keymap
+        .hints(mode, hinted(app))
+        .into_iter()
+        .map(|(key, word)| match (mode, word) {
+            // Enter starts seeding on the seed view.
+            (crate::app::tui::keymap::Mode::Seed, "open") => (key, "seed"),
+            _ => (key, word),
+        })
+        .collect();
     let mut spans = Vec::new();
-    for (key, word) in app.settings.keymap.hints(app.mode(), hinted(app)) {
+    for (key, word) in fitting(&hints, area.width as usize) {
         spans.push(Span::styled(format!(" {key}"), Style::default().fg(t.key)));
         spans.push(Span::styled(
             format!(" {word} "),
@@ -147,4 +167,52 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The hints that fit in `width` columns, in order; the help hint (else
+/// the last one) is always kept, so `?` is never pushed off a narrow
+/// terminal.
+fn fitting<'h>(hints: &'h [(String, &'h str)], width: usize) -> Vec<&'h (String, &'h str)> {
+    let w = |(k, word): &(String, &str)| k.chars().count() + word.chars().count() + 3;
+    let Some(kept) = hints
+        .iter()
+        .position(|(_, word)| *word == "help")
+        .or(hints.len().checked_sub(1))
+    else {
+        return Vec::new();
+    };
+    let mut used = w(&hints[kept]);
+    let mut out = Vec::new();
+    let mut full = false;
+    for (i, h) in hints.iter().enumerate() {
+        if i == kept {
+            out.push(h);
+        } else if !full && used + w(h) <= width {
+            used += w(h);
+            out.push(h);
+        } else {
+            full = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_hint_is_kept_when_the_others_do_not_fit() {
+        let hints: Vec<(String, &str)> = vec![
+            ("enter".into(), "open"),
+            ("s".into(), "query"),
+            ("m".into(), "metrics"),
+            ("?".into(), "help"),
+            ("q".into(), "quit"),
+        ];
+        let words = |w| -> Vec<&str> { fitting(&hints, w).iter().map(|h| h.1).collect() };
+        assert_eq!(words(200), vec!["open", "query", "metrics", "help", "quit"]);
+        assert_eq!(words(22), vec!["open", "help"], "in order, `?` kept");
+        assert_eq!(words(3), vec!["help"]);
+    }
 }
