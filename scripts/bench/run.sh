@@ -28,11 +28,12 @@ export AWS_EC2_METADATA_DISABLED=true
 
 step "building release binary"
 cargo build --release --locked
+bin="${CARGO_TARGET_DIR:-$ROOT/target}/release/dyntui"
 step "seeding the demo table"
-target/release/dyntui --endpoint-url "$endpoint" seed demo --yes
+"$bin" --endpoint-url "$endpoint" seed demo --yes
 
 step "criterion and measurement benches"
 DYNTUI_TEST_ENDPOINT=$endpoint cargo bench --locked --bench decode --bench render --bench memory --bench startup -- --warm-up-time 1 --measurement-time 4
 
 step "whole-process startup: dyntui tables"
-hyperfine --warmup 3 --runs 30 "target/release/dyntui --endpoint-url $endpoint tables"
+hyperfine --warmup 3 --runs 30 "$bin --endpoint-url $endpoint tables"
