@@ -229,6 +229,22 @@ impl<E> Cx<'_, E> {
 pub mod testing {
     use super::*;
 
+    /// A table named `name` keyed by string `PK` and `SK` (the shape of
+    /// single-table designs), as DescribeTable gives it.
+    pub fn keyed_table(name: &str) -> TableInfo {
+        use crate::dynamo::client::{KeyDef, KeyKind};
+        let key = |n: &str| KeyDef {
+            name: n.into(),
+            kind: Some(KeyKind::S),
+        };
+        TableInfo {
+            name: name.into(),
+            pk: Some(key("PK")),
+            sk: Some(key("SK")),
+            ..TableInfo::default()
+        }
+    }
+
     /// Owned parts a [`Cx`] borrows from.
     pub struct Parts {
         pub settings: Settings,

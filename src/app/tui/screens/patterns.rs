@@ -289,7 +289,7 @@ mod tests {
     use crate::app::config::demo_project;
     use crate::app::tui::cx::testing::Parts;
     use crate::app::tui::request::Loadable;
-    use crate::dynamo::client::{KeyDef, KeyKind, TableInfo};
+    use crate::dynamo::client::TableInfo;
 
     fn parts() -> Parts {
         let mut p = Parts::new();
@@ -298,18 +298,7 @@ mod tests {
     }
 
     fn info() -> TableInfo {
-        TableInfo {
-            name: "shop".into(),
-            pk: Some(KeyDef {
-                name: "PK".into(),
-                kind: Some(KeyKind::S),
-            }),
-            sk: Some(KeyDef {
-                name: "SK".into(),
-                kind: Some(KeyKind::S),
-            }),
-            ..TableInfo::default()
-        }
+        crate::app::tui::cx::testing::keyed_table("shop")
     }
 
     fn index_of(p: &Parts, name: &str) -> usize {

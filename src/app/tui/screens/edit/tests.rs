@@ -2,22 +2,11 @@
 
 use super::*;
 use crate::app::tui::cx::testing::Parts;
+use crate::app::tui::cx::testing::keyed_table;
 use crate::dynamo::AttributeValue;
-use crate::dynamo::client::{KeyDef, KeyKind};
 
 fn info(name: &str) -> TableInfo {
-    TableInfo {
-        name: name.into(),
-        pk: Some(KeyDef {
-            name: "PK".into(),
-            kind: Some(KeyKind::S),
-        }),
-        sk: Some(KeyDef {
-            name: "SK".into(),
-            kind: Some(KeyKind::S),
-        }),
-        ..TableInfo::default()
-    }
+    keyed_table(name)
 }
 
 fn item(sk: &str) -> Item {

@@ -49,21 +49,11 @@ fn typed_values_follow_key_types() {
 // ---------------------------------------------------------------- update
 
 use crate::app::tui::cx::testing::Parts;
-use crate::dynamo::client::{KeyDef, KeyKind};
+use crate::app::tui::cx::testing::keyed_table;
+use crate::dynamo::client::KeyKind;
 
 fn info() -> TableInfo {
-    TableInfo {
-        name: "shop".into(),
-        pk: Some(KeyDef {
-            name: "PK".into(),
-            kind: Some(KeyKind::S),
-        }),
-        sk: Some(KeyDef {
-            name: "SK".into(),
-            kind: Some(KeyKind::S),
-        }),
-        ..TableInfo::default()
-    }
+    keyed_table("shop")
 }
 
 fn item(pk: &str, sk: &str, ty: &str) -> Item {

@@ -4,22 +4,11 @@ use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::*;
 use crate::app::tui::cx::testing::Parts;
+use crate::app::tui::cx::testing::keyed_table;
 use crate::app::tui::screens::migrate::effects::{gathering_sink, load_files, take_batch};
-use crate::dynamo::client::{KeyDef, KeyKind};
 
 fn info() -> TableInfo {
-    TableInfo {
-        name: "t".into(),
-        pk: Some(KeyDef {
-            name: "PK".into(),
-            kind: Some(KeyKind::S),
-        }),
-        sk: Some(KeyDef {
-            name: "SK".into(),
-            kind: Some(KeyKind::S),
-        }),
-        ..TableInfo::default()
-    }
+    keyed_table("t")
 }
 
 fn key(c: KeyCode) -> KeyEvent {
