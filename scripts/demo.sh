@@ -67,8 +67,18 @@ step "seeding the demo table dyntui-demo"
 step "starting dyntui"
 run=("$bin" --endpoint-url "$endpoint" --config config/demo/dyntui.toml --table dyntui-demo)
 if ((started_ddb)); then
+    # The demo's DynamoDB Local is in memory: dyntui asks before quitting,
+    # and `k` (keep it running) leaves this file behind.
+    keep=$(mktemp -u "${TMPDIR:-/tmp}/dyntui-demo-keep.XXXXXX")
     # Not exec: the EXIT trap must stop DynamoDB Local once dyntui quits.
-    "${run[@]}"
+    status=0
+    "${run[@]}" --in-memory-demo "$keep" || status=$?
+    if [[ -e $keep ]]; then
+        rm -f "$keep"
+        started_ddb=0
+        step "DynamoDB Local keeps running at $endpoint (in memory); stop it with: scripts/dynamodb-local.sh stop --port $port"
+    fi
+    exit "$status"
 else
     trap - EXIT INT TERM
     exec "${run[@]}"

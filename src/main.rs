@@ -84,6 +84,7 @@ async fn real_main(args: Cli) -> anyhow::Result<u8> {
     let mut signals = Signals::register();
     let mut guard = TerminalGuard::new()?;
     app.read_only = args.conn.read_only;
+    app.demo_keep_file = args.in_memory_demo.clone();
     // The editor gets the terminal: cooked mode, main screen; then back.
     let mut suspend = |leave: bool| -> std::io::Result<()> {
         use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};

@@ -2042,3 +2042,35 @@ async fn brackets_move_between_earlier_requests_with_their_pages_and_cursor() {
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Tables);
 }
+
+// ------------------------------------------------------------ the demo
+
+#[tokio::test]
+async fn quitting_the_in_memory_demo_asks_first_and_can_keep_it_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("keep");
+    let mut app = scanned();
+    app.demo_keep_file = Some(keep.clone());
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.should_quit, "q asks first on the demo");
+    assert!(app.quit_confirm);
+    snap("demo_quit_confirm", &app);
+    press(&mut app, KeyCode::Char('n'));
+    assert!(!app.quit_confirm && !app.should_quit, "n stays");
+    // k quits and leaves DynamoDB Local running (scripts/demo.sh sees the file).
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('k'));
+    assert!(app.should_quit);
+    assert!(keep.exists());
+    // y quits (the script then stops DynamoDB Local).
+    let mut app = scanned();
+    app.demo_keep_file = Some(dir.path().join("other"));
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.should_quit);
+    assert!(!dir.path().join("other").exists());
+    // Anywhere else, q quits at once.
+    let mut app = scanned();
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+}

@@ -79,6 +79,9 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
     if let Some(scroll) = app.help {
         help::render(f, body, app, scroll);
     }
+    if app.quit_confirm {
+        render_quit_demo(f, body, app);
+    }
     Viewport {
         rows: shown.unwrap_or(body.height.saturating_sub(3) as usize),
         scroll,
@@ -216,6 +219,34 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         width: w,
         height: h,
     }
+}
+
+/// "Quit the demo?": its DynamoDB Local runs in memory.
+fn render_quit_demo(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.settings.theme;
+    let r = centered(area, 72, 6);
+    let block = popup(f, r, "Quit the demo?", app);
+    let lines = vec![
+        Line::raw("The demo's DynamoDB Local runs in memory: when it stops, its"),
+        Line::raw("tables and items are gone."),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("y", Style::default().fg(t.key)),
+            Span::raw(" quit and stop it  "),
+            Span::styled("k", Style::default().fg(t.key)),
+            Span::raw(" quit, keep it running  "),
+            Span::styled("n", Style::default().fg(t.key)),
+            Span::raw("/"),
+            Span::styled("esc", Style::default().fg(t.key)),
+            Span::raw(" stay"),
+        ]),
+    ];
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        r,
+    );
 }
 
 /// Clears and frames a popup.

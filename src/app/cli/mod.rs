@@ -38,6 +38,10 @@ pub struct Cli {
     /// Open a saved metrics snapshot (`dyntui diagnose --save`) in the metrics view.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+    /// The endpoint is the demo's in-memory DynamoDB Local (`scripts/demo.sh`):
+    /// quitting asks first, and keeping it running writes this file.
+    #[arg(long, value_name = "KEEP_FILE", hide = true)]
+    pub in_memory_demo: Option<PathBuf>,
     /// Log file (default: $XDG_STATE_HOME/dyntui/dyntui.log). Level from DYNTUI_LOG.
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,

@@ -105,6 +105,11 @@ pub struct App {
     tx: UnboundedSender<Msg>,
     pub screen: Screen,
     pub tables: TablesState,
+    /// The demo's in-memory DynamoDB Local: where to say "keep it running"
+    /// (quitting asks first; its data goes with it).
+    pub demo_keep_file: Option<std::path::PathBuf>,
+    /// The "quit the demo?" question is open.
+    pub quit_confirm: bool,
     /// The screen the items view returns to with `esc`.
     pub items_from: Option<Screen>,
     /// Earlier requests on the open table (`[` and `]`).
@@ -177,6 +182,8 @@ impl App {
             tx,
             screen: Screen::Tables,
             tables: TablesState::default(),
+            demo_keep_file: None,
+            quit_confirm: false,
             items_from: None,
             items_history: ItemsHistory::default(),
             described: HashMap::new(),
@@ -807,6 +814,10 @@ impl App {
             self.should_quit = true;
             return;
         }
+        if self.quit_confirm {
+            self.on_quit_confirm_key(&k);
+            return;
+        }
         if self.screen == Screen::Seed && self.seed.confirm.is_some() {
             on_screen!(self.seed, Effect::Seed, |st, cx| st
                 .on_confirm_key(&mut cx, &k));
@@ -857,6 +868,45 @@ impl App {
         self.run_action(action);
     }
 
+    /// Quits, asking first when quitting ends the in-memory demo's data.
+    pub fn quit(&mut self) {
+        if self.demo_keep_file.is_some() {
+            self.quit_confirm = true;
+        } else {
+            self.should_quit = true;
+        }
+    }
+
+    /// Keys while "quit the demo?" is open: `y` quits (DynamoDB Local
+    /// stops, its data is gone), `k` quits and keeps it running, `n`/`esc`
+    /// stays.
+    fn on_quit_confirm_key(&mut self, k: &KeyEvent) {
+        match k.code {
+            KeyCode::Char('y') | KeyCode::Enter => {
+                self.quit_confirm = false;
+                self.should_quit = true;
+            }
+            KeyCode::Char('k') => {
+                self.quit_confirm = false;
+                if let Some(path) = &self.demo_keep_file
+                    && let Err(e) = std::fs::write(path, b"keep\n")
+                {
+                    self.flash(
+                        Level::Error,
+                        format!(
+                            "cannot keep DynamoDB Local running ({}: {e})",
+                            path.display()
+                        ),
+                    );
+                    return;
+                }
+                self.should_quit = true;
+            }
+            KeyCode::Char('n') | KeyCode::Esc => self.quit_confirm = false,
+            _ => {}
+        }
+    }
+
     /// Runs a key's action on the screen in front.
     pub(crate) fn run_action(&mut self, action: Action) {
         match action {
@@ -868,7 +918,7 @@ impl App {
                         "stopping the migration after the pages in flight… (quit again to leave now)",
                     );
                 } else {
-                    self.should_quit = true;
+                    self.quit();
                 }
             }
             Action::Help => self.help = Some(0),

@@ -199,7 +199,7 @@ impl App {
             "export" => self.start_export(arg)?,
             "audit" => self.open_audit(),
             "help" => self.help = Some(0),
-            "quit" => self.should_quit = true,
+            "quit" => self.quit(),
             _ => return Err(format!("`{name}` is not handled")),
         }
         Ok(())
