@@ -1160,8 +1160,28 @@ fn write_set<T>(cell: &mut Cell, items: &[T], mut member: impl FnMut(&mut Cell, 
     cell.push('}');
 }
 
+/// Bookkeeping attributes of single-table libraries and of dyntui itself
+/// (ElectroDB's entity and version, dynamodb-toolbox's entity and
+/// timestamps, OneTable's type, seeding markers): shown after the domain
+/// attributes.
+pub const BOOKKEEPING: &[&str] = &[
+    "__edb_e__",
+    "__edb_v__",
+    "_et",
+    "_ct",
+    "_md",
+    "_type",
+    "_dyntui_seed",
+];
+
+/// True for a library's or dyntui's bookkeeping attribute.
+pub fn is_bookkeeping(name: &str) -> bool {
+    BOOKKEEPING.contains(&name)
+}
+
 /// Attribute names of `item` for display: the names in `first` that the item
-/// has, in that order (each once), then all other names sorted.
+/// has, in that order (each once), then the other names sorted, bookkeeping
+/// attributes ([`BOOKKEEPING`]) last.
 pub fn ordered_names<'a>(item: &'a Item, first: &[&str]) -> Vec<&'a str> {
     let mut names: Vec<&'a str> = Vec::with_capacity(item.len());
     for name in first {
@@ -1176,7 +1196,7 @@ pub fn ordered_names<'a>(item: &'a Item, first: &[&str]) -> Vec<&'a str> {
         .map(String::as_str)
         .filter(|k| !first.contains(k))
         .collect();
-    rest.sort_unstable();
+    rest.sort_unstable_by_key(|k| (is_bookkeeping(k), *k));
     names.extend(rest);
     names
 }
@@ -2432,6 +2452,31 @@ pub(crate) mod tests {
             ["zeta", "alpha", "Age", "id", "name"]
         );
         assert_eq!(ordered_names(&Item::new(), &["id"]), Vec::<&str>::new());
+        // Library and dyntui bookkeeping goes after the domain attributes.
+        let lib: Item = [
+            "__edb_e__",
+            "_ct",
+            "zip",
+            "name",
+            "_dyntui_seed",
+            "_md",
+            "age",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), AttributeValue::S("x".into())))
+        .collect();
+        assert_eq!(
+            ordered_names(&lib, &["name"]),
+            vec![
+                "name",
+                "age",
+                "zip",
+                "__edb_e__",
+                "_ct",
+                "_dyntui_seed",
+                "_md"
+            ]
+        );
     }
 
     // -- property tests -----------------------------------------------------------
