@@ -539,6 +539,12 @@ async fn help_overlay() {
     snap("help_overlay", &app);
     // Tall enough to show every binding.
     snap_sized("help_overlay_full", &app, 120, 80);
+    // The items view's keys come first: `?` opens at the screen's section.
+    let first = dyntui::views::help::lines(&app)
+        .first()
+        .map(|l| l.to_string())
+        .unwrap_or_default();
+    assert_eq!(first, "Items");
     // Scrolled to the migrations view's keys.
     let at = dyntui::views::help::lines(&app)
         .iter()

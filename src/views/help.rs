@@ -10,11 +10,20 @@ use super::{centered, popup};
 use crate::app::tui::keymap::Mode;
 use crate::app::tui::state::App;
 
-/// Help lines for every mode.
+/// Help lines for every mode: the screen's it was opened on first, then
+/// the keys that work everywhere, then the other screens'.
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let t = &app.settings.theme;
     let mut out = Vec::new();
-    for mode in Mode::ALL {
+    let first = app.help_for;
+    let order = std::iter::once(first)
+        .chain((first != Mode::Global).then_some(Mode::Global))
+        .chain(
+            Mode::ALL
+                .into_iter()
+                .filter(|m| *m != first && *m != Mode::Global),
+        );
+    for mode in order {
         let bindings = app.settings.keymap.bindings(mode);
         if bindings.is_empty() {
             continue;

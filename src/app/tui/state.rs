@@ -125,6 +125,8 @@ pub struct App {
     pub items: Option<ItemsState>,
     pub detail: Option<DetailState>,
     pub help: Option<u16>,
+    /// The screen help was opened on: its keys come first.
+    pub help_for: Mode,
     pub input: Option<Input>,
     pub flash: Option<(Level, String)>,
     /// Connection failure shown as a screen (with the error code and hint).
@@ -193,6 +195,7 @@ impl App {
             items: None,
             detail: None,
             help: None,
+            help_for: Mode::Global,
             input: None,
             flash: None,
             fatal,
@@ -860,12 +863,20 @@ impl App {
         if self.fatal.is_some() {
             match action {
                 Action::Quit | Action::Back => self.should_quit = true,
-                Action::Help => self.help = Some(0),
+                Action::Help => self.open_help(),
                 _ => {}
             }
             return;
         }
         self.run_action(action);
+    }
+
+    /// Opens help at the keys of the screen in front.
+    pub fn open_help(&mut self) {
+        if self.help.is_none() {
+            self.help_for = self.mode();
+        }
+        self.help = Some(0);
     }
 
     /// Quits, asking first when quitting ends the in-memory demo's data.
@@ -921,7 +932,7 @@ impl App {
                     self.quit();
                 }
             }
-            Action::Help => self.help = Some(0),
+            Action::Help => self.open_help(),
             Action::Palette => self.open_palette(),
             Action::CopyLogin => {
                 let cmd = crate::app::contexts::sso_login_command(self.ctx.profile.as_deref());

@@ -198,7 +198,7 @@ impl App {
             }
             "export" => self.start_export(arg)?,
             "audit" => self.open_audit(),
-            "help" => self.help = Some(0),
+            "help" => self.open_help(),
             "quit" => self.quit(),
             _ => return Err(format!("`{name}` is not handled")),
         }
