@@ -2080,3 +2080,22 @@ async fn quitting_the_in_memory_demo_asks_first_and_can_keep_it_running() {
     press(&mut app, KeyCode::Char('q'));
     assert!(app.should_quit);
 }
+
+#[tokio::test]
+async fn enter_on_an_alert_shows_it_in_full_and_esc_closes_it() {
+    let mut app = tables_with_demo(demo_info());
+    app.open_snapshot(incident());
+    assert!(!app.metrics.alerts.is_empty(), "the incident raises alerts");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.screen,
+        Screen::Metrics,
+        "enter on an alert does not leave"
+    );
+    assert_eq!(app.metrics.alert_open, Some(0));
+    snap("metrics_alert_in_full", &app);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.metrics.alert_open, None);
+    assert_eq!(app.screen, Screen::Metrics, "esc closes the alert first");
+}

@@ -100,6 +100,46 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
         Loadable::Ready(fd) => shown = Some(ready(f, body, app, fd)),
     }
 
+    if let Some(a) = m.alert_open.and_then(|i| m.alerts.get(i)) {
+        let r = centered(area, 100, 16);
+        let block = popup(f, r, "Alert", app);
+        let mut lines = vec![
+            Line::styled(
+                a.title.clone(),
+                Style::default().fg(t.warning).add_modifier(Modifier::BOLD),
+            ),
+            Line::styled(
+                format!(
+                    "{} · {} · {}",
+                    a.resource.label(),
+                    crate::metrics::fmt_time(a.time),
+                    a.rule
+                ),
+                Style::default().fg(t.muted),
+            ),
+            Line::raw(""),
+            Line::raw(a.detail.clone()),
+        ];
+        if let Some(key) = &a.key {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::styled("key ", Style::default().fg(t.muted)),
+                Span::styled(key.join(" · "), Style::default().fg(t.key)),
+            ]));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "esc closes · tab then enter opens a hot key's partition",
+            Style::default().fg(t.muted),
+        ));
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block),
+            r,
+        );
+    }
+
     if let Some(mode) = m.enable_confirm.as_ref().map(|c| c.mode) {
         let r = centered(area, 80, 11);
         let block = popup(f, r, "Enable Contributor Insights", app);

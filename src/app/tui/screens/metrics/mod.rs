@@ -147,6 +147,8 @@ pub struct MetricsState {
     pub keys: ListCursor,
     /// The alerts list.
     pub alert_list: ListCursor,
+    /// The alert shown in full (`enter` on the alerts list; `esc` closes).
+    pub alert_open: Option<usize>,
     /// Opened from a snapshot file: captured at (epoch seconds).
     pub snapshot: Option<i64>,
     /// The confirmation for enabling Contributor Insights.
@@ -694,6 +696,13 @@ impl MetricsState {
     }
 
     pub fn on_action(&mut self, cx: &mut MetricsCx, action: Action) {
+        if self.alert_open.is_some() {
+            // The open alert takes the keys until it is closed.
+            if matches!(action, Action::Back | Action::Open) {
+                self.alert_open = None;
+            }
+            return;
+        }
         let page = cx.page_rows();
         let (list, len) = self.focused();
         if list.on_action(action, len, page) {
@@ -737,6 +746,12 @@ impl MetricsState {
                     Focus::Keys => Focus::Alerts,
                     Focus::Alerts => Focus::Keys,
                 }
+            }
+            // Enter acts on the focused list: a hot key's partition, or
+            // the alert in full (its text is cut in the list).
+            Action::Open if self.focus == Focus::Alerts => {
+                let i = self.alert_list.selected;
+                self.alert_open = (i < self.alerts.len()).then_some(i);
             }
             Action::Open => self.open_hot_key(cx),
             Action::EnableInsights => {
