@@ -59,7 +59,7 @@ export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-dummy}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-dummy}"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 
-bin="$ROOT/target/release/dyntui"
+bin="${CARGO_TARGET_DIR:-$ROOT/target}/release/dyntui"
 
 step "seeding the demo table dyntui-demo"
 "$bin" --endpoint-url "$endpoint" seed demo --yes
