@@ -347,6 +347,22 @@ pub async fn put(
     .await
 }
 
+/// The item to change, once writes to its table are allowed: an error
+/// when there is no item with that key.
+async fn read_for_write(
+    db: &Dynamo,
+    project: &Project,
+    info: &TableInfo,
+    key: &Item,
+    read_only: bool,
+    args: &WriteArgs,
+) -> anyhow::Result<Item> {
+    check_writable(db, project, &info.name, read_only, args)?;
+    current(db, info, key)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no item with that key in `{}`", info.name))
+}
+
 /// `dyntui edit`: the item in $EDITOR, then its diff and a conditional write.
 pub async fn edit_in_editor(
     db: &Dynamo,
@@ -356,10 +372,7 @@ pub async fn edit_in_editor(
     read_only: bool,
     args: &WriteArgs,
 ) -> anyhow::Result<()> {
-    check_writable(db, project, &info.name, read_only, args)?;
-    let before = current(db, info, key)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no item with that key in `{}`", info.name))?;
+    let before = read_for_write(db, project, info, key, read_only, args).await?;
     let format = args.format();
     let mut text = edit::editor_text(info, &before, format);
     loop {
@@ -404,10 +417,7 @@ pub async fn set(
     read_only: bool,
     args: &WriteArgs,
 ) -> anyhow::Result<()> {
-    check_writable(db, project, &info.name, read_only, args)?;
-    let before = current(db, info, key)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no item with that key in `{}`", info.name))?;
+    let before = read_for_write(db, project, info, key, read_only, args).await?;
     let mut after = before.clone();
     for a in assignments {
         let (name, text) = a
@@ -439,10 +449,7 @@ pub async fn delete(
     read_only: bool,
     args: &WriteArgs,
 ) -> anyhow::Result<()> {
-    check_writable(db, project, &info.name, read_only, args)?;
-    let before = current(db, info, key)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no item with that key in `{}`", info.name))?;
+    let before = read_for_write(db, project, info, key, read_only, args).await?;
     commit(
         db,
         project,

@@ -14,6 +14,11 @@ use crate::dynamo::seed::WriteOptions;
 use crate::dynamo::write::{WriteError, Writer};
 
 pub async fn perform(e: EditEffect, deps: Deps, reply: Reply<EditMsg>) {
+    let (EditEffect::Write { id, .. } | EditEffect::Bulk { id, .. }) = &e;
+    let db = match deps.db() {
+        Ok(db) => db,
+        Err(error) => return reply.send(EditMsg::Failed { id: *id, error }),
+    };
     let msg = match e {
         EditEffect::Write {
             id,
@@ -23,10 +28,6 @@ pub async fn perform(e: EditEffect, deps: Deps, reply: Reply<EditMsg>) {
             row,
             format,
         } => {
-            let db = match deps.db() {
-                Ok(db) => db,
-                Err(error) => return reply.send(EditMsg::Failed { id, error }),
-            };
             let (info, change) = (*info, *change);
             let opts = WriteOptions::default();
             let w = Writer {
@@ -85,10 +86,6 @@ pub async fn perform(e: EditEffect, deps: Deps, reply: Reply<EditMsg>) {
             groups,
             progress,
         } => {
-            let db = match deps.db() {
-                Ok(db) => db,
-                Err(error) => return reply.send(EditMsg::Failed { id, error }),
-            };
             let info = *info;
             let opts = WriteOptions::default();
             let w = Writer {
