@@ -346,6 +346,17 @@ pub fn report(e: &anyhow::Error) -> String {
     format!("error: {e:#}")
 }
 
+/// The table's description and the item's key, as `--key` gives it.
+async fn item_target(
+    db: &Dynamo,
+    table: &str,
+    key: &str,
+) -> anyhow::Result<(crate::dynamo::client::TableInfo, Item)> {
+    let info = db.describe(table).await.map_err(aws)?;
+    let key = crate::app::cli::edit::parse_key(key)?;
+    Ok((info, key))
+}
+
 fn aws(e: AwsError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
@@ -587,8 +598,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             .await?;
         }
         Command::Edit { table, key, write } => {
-            let info = db.describe(&table).await.map_err(aws)?;
-            let key = crate::app::cli::edit::parse_key(&key)?;
+            let (info, key) = item_target(&db, &table, &key).await?;
             crate::app::cli::edit::edit_in_editor(
                 &db,
                 project,
@@ -605,8 +615,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             assignments,
             write,
         } => {
-            let info = db.describe(&table).await.map_err(aws)?;
-            let key = crate::app::cli::edit::parse_key(&key)?;
+            let (info, key) = item_target(&db, &table, &key).await?;
             crate::app::cli::edit::set(
                 &db,
                 project,
@@ -619,8 +628,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             .await?;
         }
         Command::Delete { table, key, write } => {
-            let info = db.describe(&table).await.map_err(aws)?;
-            let key = crate::app::cli::edit::parse_key(&key)?;
+            let (info, key) = item_target(&db, &table, &key).await?;
             crate::app::cli::edit::delete(&db, project, &info, &key, conn.read_only, &write)
                 .await?;
         }
