@@ -2099,3 +2099,34 @@ async fn enter_on_an_alert_shows_it_in_full_and_esc_closes_it() {
     assert_eq!(app.metrics.alert_open, None);
     assert_eq!(app.screen, Screen::Metrics, "esc closes the alert first");
 }
+
+// ------------------------------------------------------------ requests
+
+#[tokio::test]
+async fn a_description_nobody_asked_for_or_superseded_changes_nothing() {
+    let mut app = connected();
+    // No DescribeTable in flight for this table: the answer is stale.
+    let stale = Msg::Described(
+        999_999,
+        "orders".into(),
+        Box::new(Err(AwsError::new("ResourceNotFoundException", "gone"))),
+    );
+    assert!(!app.update(stale));
+    assert!(!app.described.contains_key("orders"), "not recorded");
+    // The one in flight waits for its own id: another id for it changes nothing.
+    app.open_table("orders");
+    assert!(matches!(
+        app.described.get("orders"),
+        Some(Loadable::Loading)
+    ));
+    let old = Msg::Described(
+        u64::MAX,
+        "orders".into(),
+        Box::new(Err(AwsError::new("ResourceNotFoundException", "gone"))),
+    );
+    assert!(!app.update(old));
+    assert!(matches!(
+        app.described.get("orders"),
+        Some(Loadable::Loading)
+    ));
+}
