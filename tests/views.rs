@@ -2130,3 +2130,153 @@ async fn a_description_nobody_asked_for_or_superseded_changes_nothing() {
         Some(Loadable::Loading)
     ));
 }
+
+// ------------------------------------------------------------ zero-config keys
+
+/// A connected app with no project file.
+fn unconfigured() -> App {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    App::new(
+        Settings::defaults().expect("default settings"),
+        dyntui::app::config::Project::default(),
+        Ok(offline_dynamo()),
+        ctx(),
+        tx,
+        Clipboard::Memory(Vec::new()),
+    )
+}
+
+/// A table keyed `PK`/`SK`, no indexes.
+fn pk_sk_info() -> TableInfo {
+    TableInfo {
+        pk: Some(key_def("PK")),
+        sk: Some(key_def("SK")),
+        ..simple_info(TABLE)
+    }
+}
+
+/// Items of three libraries' shapes whose keys are longer than any Key
+/// column: ElectroDB, OneTable with ULIDs, and label/value pairs.
+fn long_key_items() -> Vec<Item> {
+    let plain = |v: serde_json::Value| dyntui::dynamo::value::item_from_plain(&v).unwrap();
+    vec![
+        plain(serde_json::json!({
+            "PK": "$taskapp#team_platform-reliability-engineering#region_eu-central-1",
+            "SK": "$tasks_1#project_incident-response-automation#task_45-662-0001",
+            "team": "platform-reliability-engineering", "region": "eu-central-1",
+            "project": "incident-response-automation", "task": "45-662-0001",
+            "status": "open", "__edb_e__": "tasks", "__edb_v__": "1"
+        })),
+        plain(serde_json::json!({
+            "PK": "Account#01JABCDEF7Q2XW3YH4N5M6P7R8",
+            "SK": "User#ann.longname-of-the-account-owner@example.com",
+            "accountId": "01JABCDEF7Q2XW3YH4N5M6P7R8",
+            "email": "ann.longname-of-the-account-owner@example.com",
+            "_type": "User"
+        })),
+        plain(serde_json::json!({
+            "PK": "tenant#t0-acme-corporation-europe#user#u000000000001",
+            "SK": "session#2026-12-07T03:14:15.926535Z#01JABCDEF7Q2XW3YH4N5M6P7R9",
+            "device": "laptop"
+        })),
+    ]
+}
+
+/// The rendered rows of the items view, each with the text its Key column
+/// must show in full or cut with a mark.
+fn rendered_lines(app: &App, w: u16, h: u16) -> Vec<String> {
+    let terminal = draw(app, w, h);
+    let buf = terminal.backend().buffer().clone();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect())
+        .collect()
+}
+
+/// Fails if `line` shows a strict prefix of `full` that is not followed by
+/// the `…` mark (or shows none of it).
+fn assert_whole_or_marked(line: &str, full: &str, at: &str) {
+    let chars: Vec<char> = full.chars().collect();
+    let mut shown = 0;
+    for n in (1..=chars.len()).rev() {
+        let prefix: String = chars[..n].iter().collect();
+        if line.contains(&prefix) {
+            shown = n;
+            break;
+        }
+    }
+    assert!(shown >= 3, "{at}: `{full}` is not shown in `{line}`");
+    if shown < chars.len() {
+        let prefix: String = chars[..shown].iter().collect();
+        assert!(
+            line.contains(&format!("{prefix}…")),
+            "{at}: `{full}` is cut to `{prefix}` without a mark in `{line}`"
+        );
+    }
+}
+
+#[tokio::test]
+async fn long_keys_decode_without_a_project_file_and_are_never_cut_silently() {
+    use dyntui::dynamo::keyshape;
+    for (w, h) in [(80u16, 24u16), (120, 40), (200, 50)] {
+        let mut app = unconfigured();
+        app.show_loaded_items(pk_sk_info(), ItemsRequest::scan(TABLE), long_key_items());
+        let items = app.items.as_ref().unwrap();
+        let keys: Vec<String> = items
+            .view
+            .iter()
+            .map(|&i| {
+                let row = &items.rows[i];
+                let fields = items.decoder.primary_key_fields(&row.item(), &row.class);
+                keyshape::shown(&fields)
+            })
+            .collect();
+        // Named fields with no configuration; inferred ones marked.
+        assert!(
+            keys.iter().any(|k| k.starts_with("team=platform")),
+            "{keys:?}"
+        );
+        assert!(
+            keys.iter().any(|k| k.starts_with("accountId=01J")),
+            "{keys:?}"
+        );
+        assert!(keys.iter().any(|k| k.starts_with("~tenant=t0")), "{keys:?}");
+        let lines = rendered_lines(&app, w, h);
+        let header = lines
+            .iter()
+            .position(|l| l.contains("Key") && l.contains("Type"))
+            .expect("a header row");
+        for (n, full) in keys.iter().enumerate() {
+            assert_whole_or_marked(&lines[header + 1 + n], full, &format!("{w}x{h} row {n}"));
+        }
+        snap_sized(&format!("zero_config_items_{w}x{h}"), &app, w, h);
+
+        // The detail view has a Key line for every item and folds what is
+        // wider than the view: every field's value is on screen in full.
+        for n in 0..keys.len() {
+            let mut app2 = unconfigured();
+            app2.show_loaded_items(pk_sk_info(), ItemsRequest::scan(TABLE), long_key_items());
+            for _ in 0..n {
+                press(&mut app2, KeyCode::Char('j'));
+            }
+            press(&mut app2, KeyCode::Enter);
+            assert_eq!(app2.screen, Screen::Detail);
+            let d = app2.detail.as_ref().unwrap();
+            assert!(!d.key_fields.is_empty());
+            let screen = rendered_lines(&app2, w, h)
+                .iter()
+                .map(|l| l.trim_matches(|c| c == '│' || c == ' ').to_string())
+                .collect::<Vec<_>>()
+                .join("");
+            for f in &d.key_fields {
+                let field = f.value.replace(' ', "");
+                assert!(
+                    screen.replace(' ', "").contains(&field),
+                    "{w}x{h} item {n}: {f} is not shown in full"
+                );
+            }
+            if n == 0 {
+                snap_sized(&format!("zero_config_detail_{w}x{h}"), &app2, w, h);
+            }
+        }
+    }
+}

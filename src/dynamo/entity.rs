@@ -68,6 +68,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use super::keyshape::{self, KeyField};
 use super::{AttributeValue, Item};
 
 // ---------------------------------------------------------------------------
@@ -725,44 +726,78 @@ impl Decoder {
         self.defs.get(id.0 as usize)
     }
 
-    /// Named fields decoded from the item's key attributes (pk, sk, then
-    /// index keys in declared order) with the entity's templates, in
-    /// template order and without duplicate names (the first occurrence
-    /// wins). Templates whose attribute is missing or does not match are
-    /// skipped. Empty if the entity is not declared or nothing matches.
-    pub fn key_fields(&self, item: &Item, c: &Classified) -> Vec<(String, String)> {
-        let Some(def) = c.entity.and_then(|id| self.entity_def(id)) else {
-            return Vec::new();
-        };
+    /// Named fields of the item's keys: with the declared entity's
+    /// templates, those of the table key then of the index keys (in declared
+    /// order), in template order and without duplicate names (the first
+    /// occurrence wins; templates whose attribute is missing or does not
+    /// match are skipped). When no template decodes anything, the table
+    /// key's fields read from its own shape ([`keyshape`]).
+    pub fn key_fields(&self, item: &Item, c: &Classified) -> Vec<KeyField> {
+        self.fields_of(item, c, true)
+    }
+
+    /// [`Decoder::key_fields`] of the table key only (no index keys).
+    pub fn primary_key_fields(&self, item: &Item, c: &Classified) -> Vec<KeyField> {
+        self.fields_of(item, c, false)
+    }
+
+    fn fields_of(&self, item: &Item, c: &Classified, with_index: bool) -> Vec<KeyField> {
         let sk = match &self.keys.sk {
             Some(attr) => key_str(item, attr),
             None => None,
         };
         let mut out = Vec::new();
-        collect_fields(&mut out, def.pk.as_ref(), key_str(item, &self.keys.pk));
-        collect_fields(&mut out, def.sk.as_ref(), sk);
-        for (attr, t) in &def.index_keys {
-            collect_fields(&mut out, Some(t), key_str(item, attr));
+        if let Some(def) = c.entity.and_then(|id| self.entity_def(id)) {
+            collect_fields(&mut out, def.pk.as_ref(), key_str(item, &self.keys.pk));
+            collect_fields(&mut out, def.sk.as_ref(), sk);
+            if with_index {
+                for (attr, t) in &def.index_keys {
+                    collect_fields(&mut out, Some(t), key_str(item, attr));
+                }
+            }
         }
-        out
+        if !out.is_empty() {
+            return out;
+        }
+        let is_key = |a: &str| self.is_key_attr(a);
+        keyshape::decode(&keyshape::KeyValues {
+            pk: (&self.keys.pk, item.get(&self.keys.pk)),
+            sk: self.keys.sk.as_deref().map(|a| (a, item.get(a))),
+            item: Some(item),
+            is_key_attr: &is_key,
+        })
     }
 
     /// Decodes a bare table key (e.g. a hot key from Contributor Insights):
     /// the declared entity whose pk/sk templates match (rule 3), else the key
     /// prefix (rule 4), else unknown; plus the named fields of the declared
-    /// entity's pk/sk templates that match.
-    pub fn decode_key(
-        &mut self,
-        pk: &str,
-        sk: Option<&str>,
-    ) -> (Classified, Vec<(String, String)>) {
+    /// entity's pk/sk templates that match, or else those read from the
+    /// key's own shape ([`keyshape`]).
+    pub fn decode_key(&mut self, pk: &str, sk: Option<&str>) -> (Classified, Vec<KeyField>) {
         let c = self.classify_key(Some(pk), sk);
         let mut fields = Vec::new();
         if let Some(def) = c.entity.and_then(|id| self.entity_def(id)) {
             collect_fields(&mut fields, def.pk.as_ref(), Some(pk));
             collect_fields(&mut fields, def.sk.as_ref(), sk);
         }
+        if fields.is_empty() {
+            let (pk_v, sk_v) = (
+                AttributeValue::S(pk.to_string()),
+                sk.map(|s| AttributeValue::S(s.to_string())),
+            );
+            fields = keyshape::decode(&keyshape::KeyValues {
+                pk: (&self.keys.pk, Some(&pk_v)),
+                sk: self.keys.sk.as_deref().zip(sk_v.as_ref().map(Some)),
+                item: None,
+                is_key_attr: &|_| false,
+            });
+        }
         (c, fields)
+    }
+
+    /// Whether `attr` is a key attribute of the table, a GSI or an LSI.
+    pub fn is_key_attr(&self, attr: &str) -> bool {
+        self.keys.pk == attr || self.keys.sk.as_deref() == Some(attr) || self.is_index_key(attr)
     }
 
     /// Whether `attr` is a key attribute of a GSI or LSI.
@@ -938,7 +973,7 @@ fn key_str<'i>(item: &'i Item, attr: &str) -> Option<&'i str> {
 
 /// Appends the fields `t` extracts from `value`, skipping names already in
 /// `out`.
-fn collect_fields(out: &mut Vec<(String, String)>, t: Option<&KeyTemplate>, value: Option<&str>) {
+fn collect_fields(out: &mut Vec<KeyField>, t: Option<&KeyTemplate>, value: Option<&str>) {
     let (Some(t), Some(value)) = (t, value) else {
         return;
     };
@@ -947,8 +982,8 @@ fn collect_fields(out: &mut Vec<(String, String)>, t: Option<&KeyTemplate>, valu
         return;
     }
     for (name, text) in found {
-        if !out.iter().any(|(n, _)| n == name) {
-            out.push((name.to_string(), text.to_string()));
+        if !out.iter().any(|f| f.name == name) {
+            out.push(KeyField::template(name, text));
         }
     }
 }
@@ -1093,10 +1128,15 @@ mod tests {
         TypeSource::Attribute(Arc::from(name))
     }
 
-    fn fields(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+    fn fields(v: &[(&str, &str)]) -> Vec<KeyField> {
+        v.iter().map(|(a, b)| KeyField::template(*a, *b)).collect()
+    }
+
+    fn shown(f: &[KeyField]) -> String {
+        f.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     // -- KeyTemplate: parsing --------------------------------------------------
@@ -2123,25 +2163,32 @@ mod tests {
             source: attr("Type"),
         };
         assert_eq!(d.key_fields(&it, &order), fields(&[("orderId", "o-1")]));
-        // Nothing matches: empty.
+        // No template matches: the key's own shape.
         let it = item(&[("PK", s("nope")), ("SK", s("nope"))]);
-        assert!(d.key_fields(&it, &order).is_empty());
-        // Unknown and undeclared entities: empty.
+        assert_eq!(shown(&d.key_fields(&it, &order)), "PK=nope SK=nope");
+        // Unknown and undeclared entities: the key's shape, inferred.
         let unknown = Classified {
             entity: None,
             source: TypeSource::Unknown,
         };
         let it = item(&[("PK", s("CUSTOMER#1")), ("SK", s("CUSTOMER#1"))]);
-        assert!(d.key_fields(&it, &unknown).is_empty());
+        assert_eq!(shown(&d.key_fields(&it, &unknown)), "~CUSTOMER=1");
         let c = d.classify(&item(&[("PK", s("WIDGET#1"))]));
         assert_eq!(name_of(&d, &c).as_deref(), Some("Widget"));
-        assert!(d.key_fields(&item(&[("PK", s("WIDGET#1"))]), &c).is_empty());
-        // An id the decoder never issued: empty, no panic.
+        assert_eq!(
+            shown(&d.key_fields(&item(&[("PK", s("WIDGET#1"))]), &c)),
+            "~WIDGET=1"
+        );
+        // An id the decoder never issued: no panic.
         let bogus = Classified {
             entity: Some(EntityId(9999)),
             source: TypeSource::KeyTemplate,
         };
-        assert!(d.key_fields(&it, &bogus).is_empty());
+        assert_eq!(shown(&d.key_fields(&it, &bogus)), "~CUSTOMER=1");
+        // Binary keys are not decoded.
+        let b = AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(vec![7]));
+        let it = item(&[("PK", b)]);
+        assert!(d.key_fields(&it, &unknown).is_empty());
         assert_eq!(d.entity_name(EntityId(9999)), "?");
     }
 
@@ -2157,7 +2204,7 @@ mod tests {
         assert_eq!(name_of(&d, &c).as_deref(), Some("Order"));
         let f = d.key_fields(&it, &c);
         assert_eq!(f.len(), 3);
-        assert_eq!(f[2], ("orderId".to_string(), "o-77".to_string()));
+        assert_eq!(f[2], KeyField::template("orderId", "o-77"));
     }
 
     #[test]
@@ -2190,12 +2237,13 @@ mod tests {
         let (c, f) = d.decode_key("USER#9", None);
         assert_eq!(c.source, TypeSource::KeyPrefix);
         assert_eq!(name_of(&d, &c).as_deref(), Some("User"));
-        assert!(f.is_empty());
+        // No template: read from the key's shape, marked inferred.
+        assert_eq!(shown(&f), "~USER=9");
         // Prefix maps to a declared entity; its matching templates decode.
         let (c, f) = d.decode_key("CUSTOMER#42", Some("BOGUS#1"));
         assert_eq!(c.source, TypeSource::KeyPrefix);
         assert_eq!(name_of(&d, &c).as_deref(), Some("Bogus"));
-        assert!(f.is_empty());
+        assert_eq!(shown(&f), "~CUSTOMER=42 ~BOGUS=1");
         let (c, f) = d.decode_key("ORDER#o-1", Some("META"));
         assert_eq!(c.source, TypeSource::KeyPrefix);
         assert_eq!(name_of(&d, &c).as_deref(), Some("OrderItem"));
@@ -2208,7 +2256,7 @@ mod tests {
                 source: TypeSource::Unknown
             }
         );
-        assert!(f.is_empty());
+        assert_eq!(shown(&f), "PK=42");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod export;
 pub mod generate;
 pub mod hash;
 pub mod itemfile;
+pub mod keyshape;
 pub mod migrate;
 pub mod pattern;
 pub mod redact;

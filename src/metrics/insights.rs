@@ -396,7 +396,7 @@ pub fn decode_contributor(
     decoder: &mut Decoder,
     resource: &Resource,
     keys: &[String],
-) -> Option<(String, Vec<(String, String)>)> {
+) -> Option<(String, Vec<crate::dynamo::keyshape::KeyField>)> {
     if *resource != Resource::Table {
         return None;
     }

@@ -23,13 +23,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<(usize, usize)> {
     // The selected attribute is highlighted, and kept on screen after the
     // cursor moved.
     let attr = d.attr.min(starts.len().saturating_sub(1));
-    let mut span = None;
-    if let Some(&at) = starts.get(attr) {
-        if let Some(l) = lines.get_mut(at) {
-            *l = l.clone().style(Style::default().bg(t.selection_bg));
-        }
-        span = Some((at, starts.get(attr + 1).copied().unwrap_or(lines.len())));
+    if let Some(l) = starts.get(attr).and_then(|&at| lines.get_mut(at)) {
+        *l = l.clone().style(Style::default().bg(t.selection_bg));
     }
+    // Lines wider than the view continue on the next ones: nothing is cut.
+    let (lines, starts) = fold(lines, &starts, usize::from(area.width.saturating_sub(2)));
+    let span = starts
+        .get(attr)
+        .map(|&at| (at, starts.get(attr + 1).copied().unwrap_or(lines.len())));
     let first = d.first_line(span, lines.len(), visible);
     let scroll = u16::try_from(first).unwrap_or(u16::MAX);
     let position = if lines.len() > visible {
@@ -64,6 +65,58 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<(usize, usize)> {
     Some((visible, first))
 }
 
+/// Splits every line wider than `width` columns into lines of at most
+/// `width` (keeping each piece's style), and moves the attribute starts to
+/// match.
+pub fn fold(
+    lines: Vec<Line<'static>>,
+    starts: &[usize],
+    width: usize,
+) -> (Vec<Line<'static>>, Vec<usize>) {
+    use unicode_width::UnicodeWidthChar;
+    if width == 0 {
+        return (lines, starts.to_vec());
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    let mut moved = Vec::with_capacity(lines.len());
+    for line in lines {
+        moved.push(out.len());
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let style = line.style;
+        let mut cur: Vec<Span<'static>> = Vec::new();
+        let mut used = 0;
+        for span in line.spans {
+            let mut piece = String::new();
+            for ch in span.content.chars() {
+                let w = ch.width().unwrap_or(0);
+                if used + w > width && used > 0 {
+                    if !piece.is_empty() {
+                        cur.push(Span::styled(std::mem::take(&mut piece), span.style));
+                    }
+                    out.push(Line::from(std::mem::take(&mut cur)).style(style));
+                    used = 0;
+                }
+                piece.push(ch);
+                used += w;
+            }
+            if !piece.is_empty() {
+                cur.push(Span::styled(piece, span.style));
+            }
+        }
+        if !cur.is_empty() {
+            out.push(Line::from(cur).style(style));
+        }
+    }
+    let starts = starts
+        .iter()
+        .filter_map(|&s| moved.get(s).copied())
+        .collect();
+    (out, starts)
+}
+
 /// All lines of the detail view.
 pub fn lines(d: &DetailState, t: &Theme) -> Vec<Line<'static>> {
     lines_with_starts(d, t).0
@@ -83,14 +136,26 @@ pub fn lines_with_starts(d: &DetailState, t: &Theme) -> (Vec<Line<'static>>, Vec
     ]));
     if !d.key_fields.is_empty() && !d.raw_keys {
         let mut spans = vec![label("Key")];
-        for (i, (k, v)) in d.key_fields.iter().enumerate() {
+        for (i, f) in d.key_fields.iter().enumerate() {
             if i > 0 {
                 spans.push(Span::raw("  "));
             }
-            spans.push(Span::styled(format!("{k}="), Style::default().fg(t.muted)));
-            spans.push(Span::styled(v.clone(), Style::default().fg(t.key)));
+            spans.push(Span::styled(
+                format!("{}=", f.label()),
+                Style::default().fg(t.muted),
+            ));
+            spans.push(Span::styled(f.value.clone(), Style::default().fg(t.key)));
         }
         out.push(Line::from(spans));
+        if d.key_fields.iter().any(|f| f.inferred()) {
+            out.push(Line::from(vec![
+                label(""),
+                Span::styled(
+                    "~ name guessed from the key's shape (`dyntui init` writes exact templates)",
+                    Style::default().fg(t.muted),
+                ),
+            ]));
+        }
     }
     if let Some(info) = &d.info {
         let mut spans = vec![label("Raw key")];

@@ -14,6 +14,7 @@ use crate::app::config::Theme;
 use crate::app::tui::screens::items::{ItemsState, Row as ItemRow};
 use crate::app::tui::state::App;
 use crate::dynamo::entity::Decoder;
+use crate::dynamo::keyshape::{self, KeyField};
 use crate::dynamo::value;
 
 /// Draws the items view; returns the rows of items it has room for.
@@ -175,22 +176,13 @@ fn columns(items: &ItemsState, width: usize, max_cell: usize) -> Vec<Column<Col>
     cols
 }
 
-/// The primary key's decoded fields (index-key fields are in the detail
-/// view).
-fn key_fields(decoder: &Decoder, row: &ItemRow) -> Vec<(String, String)> {
-    let def = row.class.entity.and_then(|e| decoder.entity_def(e));
-    let primary: Vec<&str> = def
-        .map(|d| {
-            d.pk.iter()
-                .chain(d.sk.iter())
-                .flat_map(|t| t.params())
-                .collect()
-        })
-        .unwrap_or_default();
+/// The table key's named fields, without the key format's own (index-key
+/// fields and format fields are in the detail view).
+fn key_fields(decoder: &Decoder, row: &ItemRow) -> Vec<KeyField> {
     decoder
-        .key_fields(&row.item, &row.class)
+        .primary_key_fields(&row.item, &row.class)
         .into_iter()
-        .filter(|(k, _)| primary.contains(&k.as_str()))
+        .filter(|f| !f.meta)
         .collect()
 }
 
@@ -210,11 +202,7 @@ fn key_text(decoder: &Decoder, row: &ItemRow, max: usize) -> String {
         }
         return s;
     }
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    keyshape::shown(&fields)
 }
 
 fn summary_text(items: &ItemsState, row: &ItemRow, max_total: usize, max_cell: usize) -> String {
@@ -230,7 +218,7 @@ fn summary_text(items: &ItemsState, row: &ItemRow, max_total: usize, max_cell: u
     } else {
         key_fields(&items.decoder, row)
             .into_iter()
-            .map(|(k, _)| k)
+            .map(|f| f.name)
             .collect()
     };
     let mut out = String::new();

@@ -237,11 +237,7 @@ fn top_keys(snap: &Snapshot, project: &Project) -> Vec<String> {
                 .entity
                 .map(|e| decoder.entity_name(e).to_string())
                 .unwrap_or_else(|| "—".into());
-            let decoded = fields
-                .iter()
-                .map(|(a, b)| format!("{a}={b}"))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let decoded = crate::dynamo::keyshape::shown(&fields);
             out.push(format!(
                 "{:?} {} {entity} {decoded} ({}) {:.0}",
                 r.kind,

@@ -23,7 +23,7 @@ pub struct DetailState {
     pub table: String,
     pub info: Option<TableInfo>,
     pub entity: Option<String>,
-    pub key_fields: Vec<(String, String)>,
+    pub key_fields: Vec<crate::dynamo::keyshape::KeyField>,
     pub show_types: bool,
     pub raw_keys: bool,
     /// First line shown, as the last frame showed it (see

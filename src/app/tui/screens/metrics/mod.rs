@@ -389,11 +389,7 @@ impl Derived {
             k.decoded = if fields.is_empty() {
                 k.keys.join(" · ")
             } else {
-                fields
-                    .iter()
-                    .map(|(a, b)| format!("{a}={b}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                crate::dynamo::keyshape::shown(&fields)
             };
         }
         let report_errors = f
