@@ -249,6 +249,25 @@ pub enum Command {
     },
     /// AWS profiles (contexts) from ~/.aws/config and ~/.aws/credentials.
     Profiles,
+    /// Write a project file (dyntui.toml) learned from a table's items:
+    /// entity types, key templates, usual columns, the table design and an
+    /// example access pattern per index. Never replaces a file without --force.
+    Init {
+        #[arg(long, short = 't')]
+        table: String,
+        /// Where to write it.
+        #[arg(long, default_value = "dyntui.toml")]
+        out: PathBuf,
+        /// How many items to read.
+        #[arg(long, default_value_t = crate::app::project::init::DEFAULT_SAMPLE)]
+        sample: usize,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+        /// Print the file to stdout instead of writing it.
+        #[arg(long)]
+        print: bool,
+    },
     /// Export a table, a pattern's items, a type or a filter to a file:
     /// DynamoDB JSON lines (every type exact), plain JSON or CSV; a parallel
     /// Scan with flat memory, ending with an end marker import checks.
@@ -426,6 +445,30 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                         writeln!(out, "{n}")?;
                     }
                 }
+            }
+        }
+        Command::Init {
+            table,
+            out: path,
+            sample,
+            force,
+            print,
+        } => {
+            use crate::app::project::init;
+            if !print && path.exists() && !force {
+                return Err(init::InitError::Exists {
+                    path: path.display().to_string(),
+                }
+                .into());
+            }
+            let info = db.describe(&table).await.map_err(aws)?;
+            let items = init::sample(&db, &table, sample).await.map_err(aws)?;
+            let found = init::infer(&info, &items)?;
+            if print {
+                write!(out, "{}", found.text)?;
+            } else {
+                init::write_new(&path, &found.text, force)?;
+                eprintln!("{}", found.summary(&path.display().to_string()));
             }
         }
         Command::Describe { table } => {

@@ -2,6 +2,7 @@
 //! do with the project: its seed sets and their designs, its migrations,
 //! the guards of writes. Imports neither front end.
 
+pub mod init;
 pub mod migrations;
 pub mod seed_sets;
 pub mod writes;
