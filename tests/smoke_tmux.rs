@@ -84,24 +84,7 @@ impl Drop for Session {
 fn tui_opens_an_item_and_shows_its_decoded_type_and_fields() {
     let _server = Server::start();
     let endpoint = common::endpoint();
-    let table = common::unique("smoke");
-    let seed = Command::new(bin())
-        .args([
-            "--endpoint-url",
-            &endpoint,
-            "seed",
-            "demo",
-            "--table",
-            &table,
-            "--yes",
-        ])
-        .output()
-        .expect("run dyntui seed");
-    assert!(
-        seed.status.success(),
-        "seed failed: {}",
-        String::from_utf8_lossy(&seed.stderr)
-    );
+    let table = seed_demo("smoke");
 
     let session = Session(format!("dyntui-smoke-{}", std::process::id()));
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/dyntui.toml");
@@ -301,4 +284,111 @@ sleep 600
             "SIG{signal}: typed input is echoed:\n{screen}"
         );
     }
+}
+
+/// Seeds the demo data into a new table named after `prefix`.
+fn seed_demo(prefix: &str) -> String {
+    let table = common::unique(prefix);
+    let seed = Command::new(bin())
+        .args([
+            "--endpoint-url",
+            &common::endpoint(),
+            "seed",
+            "demo",
+            "--table",
+            &table,
+            "--yes",
+        ])
+        .output()
+        .expect("run dyntui seed");
+    assert!(
+        seed.status.success(),
+        "seed failed: {}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
+    table
+}
+
+/// The newest tmux paste buffer ("" when there is none).
+fn buffer() -> String {
+    tmux(&["show-buffer"])
+}
+
+#[test]
+fn a_copy_inside_tmux_with_set_clipboard_on_lands_in_its_paste_buffer() {
+    // The copy used to go out wrapped in tmux's DCS passthrough, which tmux
+    // drops unless allow-passthrough is on, while the status line said
+    // "copied". With set-clipboard on (what the README advises) tmux takes
+    // the plain OSC 52 into a paste buffer; there is no outer terminal here,
+    // so the buffer is where the copy shows.
+    let _server = Server::start();
+    tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    let table = seed_demo("smoke-copy");
+    let session = Session(format!("dyntui-copy-{}", std::process::id()));
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/dyntui.toml");
+    let log = std::env::temp_dir().join(format!("{}.log", session.0));
+    // No display: the system clipboard is not an option, OSC 52 is.
+    let cmd = format!(
+        "env -u DISPLAY -u WAYLAND_DISPLAY {} --endpoint-url {} --config {config} --log-file {} --table {table}",
+        bin(),
+        common::endpoint(),
+        log.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session.0,
+        "-x",
+        "200",
+        "-y",
+        "45",
+        &cmd,
+    ]);
+    wait_for(&session.0, "scanned");
+    tmux(&["send-keys", "-t", &session.0, "s"]);
+    wait_for(&session.0, "Partition key (PK)");
+    tmux(&[
+        "send-keys",
+        "-t",
+        &session.0,
+        "C-u",
+        "CUSTOMER#c00001",
+        "Enter",
+    ]);
+    wait_for(&session.0, "Customer");
+    assert_eq!(buffer(), "", "no paste buffer before the copy");
+
+    // y on the items list copies the item under the cursor (the customer).
+    tmux(&["send-keys", "-t", &session.0, "g", "y"]);
+    let screen = wait_for(&session.0, "item as JSON");
+    wait_until(&session.0, "no tmux paste buffer appeared", || {
+        !buffer().is_empty()
+    });
+    let copied = buffer();
+    let item: serde_json::Value = serde_json::from_str(&copied)
+        .unwrap_or_else(|e| panic!("the buffer is not the item's JSON ({e}): {copied:?}"));
+    assert_eq!(item["PK"], "CUSTOMER#c00001", "{copied}");
+    assert_eq!(item["SK"], "CUSTOMER#c00001", "{copied}");
+    assert!(
+        screen.contains("sent item as JSON to tmux") && !screen.contains("copied item"),
+        "the status line says it went to tmux, not that it was copied:\n{screen}"
+    );
+
+    // With set-clipboard back at tmux's default, tmux would drop the copy:
+    // nothing is sent, and the status line says so and names the fix.
+    tmux(&["set-option", "-g", "set-clipboard", "external"]);
+    tmux(&["send-keys", "-t", &session.0, "y"]);
+    let screen = wait_for(&session.0, "copy failed");
+    assert!(
+        screen.contains("set-clipboard is external") && screen.contains("set-clipboard on"),
+        "{screen}"
+    );
+    assert_eq!(
+        tmux(&["list-buffers", "-F", "#{buffer_name}"])
+            .lines()
+            .count(),
+        1,
+        "no second buffer"
+    );
 }

@@ -209,10 +209,13 @@ impl<E> Cx<'_, E> {
         self.described.get(table).and_then(Loadable::ready)
     }
 
-    /// Copies text, saying what was copied (or why it failed).
+    /// Copies text, saying where it went (or why nothing was sent).
     pub fn copy(&mut self, text: String, what: &str) {
-        match self.clipboard.set(&text) {
-            Ok(how) => self.flash(Level::Info, format!("copied {what} ({how})")),
+        match self.clipboard.set(&text, what) {
+            Ok(c) => {
+                let level = if c.warn { Level::Warn } else { Level::Info };
+                self.flash(level, c.message);
+            }
             Err(e) => self.flash(Level::Error, format!("copy failed: {e}")),
         }
     }

@@ -1328,8 +1328,11 @@ impl App {
     }
 
     fn copy(&mut self, text: String, what: &str) {
-        match self.clipboard.set(&text) {
-            Ok(how) => self.flash(Level::Info, format!("copied {what} ({how})")),
+        match self.clipboard.set(&text, what) {
+            Ok(c) => {
+                let level = if c.warn { Level::Warn } else { Level::Info };
+                self.flash(level, c.message);
+            }
             Err(e) => self.flash(Level::Error, format!("copy failed: {e}")),
         }
     }
