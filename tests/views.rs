@@ -2280,3 +2280,16 @@ async fn long_keys_decode_without_a_project_file_and_are_never_cut_silently() {
         }
     }
 }
+
+#[tokio::test]
+async fn init_asks_before_replacing_an_existing_project_file() {
+    let mut app = scanned();
+    // Cargo.toml exists: nothing starts, the question is asked.
+    app.run_command_line("init Cargo.toml").unwrap();
+    assert!(!app.busy());
+    assert!(matches!(app.input, Some(Input::Overwrite { .. })));
+    snap_sized("init_overwrite_prompt", &app, 100, 24);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.input.is_none());
+    assert!(!app.busy(), "esc keeps the file");
+}

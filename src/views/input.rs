@@ -71,6 +71,27 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 r,
             );
         }
+        Some(Input::Overwrite { path, table, .. }) => {
+            let r = centered(area, 80, 7);
+            let block = popup(f, r, "Project file exists", app);
+            let lines = vec![
+                Line::styled(
+                    format!("{path} already exists."),
+                    Style::default().fg(t.warning).add_modifier(Modifier::BOLD),
+                ),
+                Line::raw(format!(
+                    "Replace it with a project file learned from `{table}`?"
+                )),
+                Line::raw(""),
+                Line::styled("y replace it · n/esc keep it", Style::default().fg(t.muted)),
+            ];
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(block),
+                r,
+            );
+        }
         Some(Input::ContextsFilter) => line_box(
             f,
             area,

@@ -131,6 +131,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 .to_string()
         }
         Some(Input::QuickEdit { .. }) => " enter review the change · esc cancel".to_string(),
+        Some(Input::Overwrite { .. }) => " y replace it · n/esc keep it".to_string(),
         Some(Input::Unlock { .. }) => {
             " type the table name · enter unlock · esc cancel".to_string()
         }

@@ -16,6 +16,7 @@ use crate::app::tui::screens::audit::{self, AuditEffect};
 use crate::app::tui::screens::contexts::{self, ContextsEffect};
 use crate::app::tui::screens::edit::{self, EditEffect};
 use crate::app::tui::screens::export::{self, ExportEffect};
+use crate::app::tui::screens::init::{self, InitEffect};
 use crate::app::tui::screens::items::{self, ItemsEffect};
 use crate::app::tui::screens::metrics::{self, MetricsEffect};
 use crate::app::tui::screens::migrate::{self, MigrateEffect};
@@ -37,6 +38,7 @@ pub enum Effect {
     Items(Box<ItemsEffect>),
     Edit(Box<EditEffect>),
     Export(ExportEffect),
+    Init(InitEffect),
     Metrics(MetricsEffect),
     Migrate(MigrateEffect),
     Seed(SeedEffect),
@@ -53,6 +55,7 @@ impl Effect {
             Effect::Items(e) => e.request_id(),
             Effect::Edit(e) => e.request_id(),
             Effect::Export(e) => e.request_id(),
+            Effect::Init(e) => e.request_id(),
             Effect::Metrics(e) => e.request_id(),
             Effect::Migrate(e) => e.request_id(),
             Effect::Seed(e) => e.request_id(),
@@ -130,6 +133,10 @@ impl Runner {
             Effect::Edit(e) => {
                 let reply = self.reply(|m| Msg::Edit(Box::new(m)));
                 self.spawn(id, edit::effects::perform(*e, deps, reply));
+            }
+            Effect::Init(e) => {
+                let reply = self.reply(Msg::Init);
+                self.spawn(id, init::perform(e, deps, reply));
             }
             Effect::Export(e) => {
                 let reply = self.reply(Msg::Export);

@@ -39,6 +39,12 @@ pub enum Input {
         confirm: Confirm,
         then: Option<Action>,
     },
+    /// `:init` found the project file there: replace it?
+    Overwrite {
+        path: String,
+        table: String,
+        confirm: Confirm,
+    },
     ContextsFilter,
     AuditFilter,
 }

@@ -10,6 +10,7 @@ use crate::app::tui::screens::audit::AuditMsg;
 use crate::app::tui::screens::contexts::ContextsMsg;
 use crate::app::tui::screens::edit::EditMsg;
 use crate::app::tui::screens::export::ExportMsg;
+use crate::app::tui::screens::init::InitMsg;
 use crate::app::tui::screens::items::ItemsMsg;
 use crate::app::tui::screens::metrics::MetricsMsg;
 use crate::app::tui::screens::migrate::MigrateMsg;
@@ -39,4 +40,5 @@ pub enum Msg {
     Audit(AuditMsg),
     /// An export from the TUI finished.
     Export(ExportMsg),
+    Init(InitMsg),
 }

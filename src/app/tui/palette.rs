@@ -95,6 +95,12 @@ pub const COMMANDS: &[Command] = &[
         true,
         "export the marked items, else the view's request (.csv: CSV per type)",
     ),
+    cmd(
+        "init",
+        ArgKind::File,
+        false,
+        "write a project file learned from this table (default dyntui.toml; asks before replacing)",
+    ),
     cmd("audit", ArgKind::None, false, "the log of writes made here"),
     cmd("help", ArgKind::None, false, "key bindings"),
     cmd("quit", ArgKind::None, false, "leave dyntui"),

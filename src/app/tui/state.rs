@@ -158,6 +158,8 @@ pub struct App {
     pub(crate) editor: Option<EditorRequest>,
     /// An export running in the background (`:export`).
     pub export: crate::app::tui::screens::export::ExportState,
+    /// `:init`: a project file learned from the table in front.
+    pub init: crate::app::tui::screens::init::InitState,
 }
 
 impl App {
@@ -217,6 +219,7 @@ impl App {
             sso_expired: None,
             editor: None,
             export: Default::default(),
+            init: Default::default(),
         }
     }
 
@@ -244,6 +247,7 @@ impl App {
             || self.items.as_ref().is_some_and(ItemsState::loading)
             || self.edit.busy()
             || self.export.running()
+            || self.init.busy()
             || self.contexts.busy()
             || self.audit.busy()
             || !self.describing.is_empty()
@@ -742,6 +746,9 @@ impl App {
                     .update(&mut cx, m))
             }
             Msg::Audit(m) => on_screen!(self.audit, Effect::Audit, |st, cx| st.update(&mut cx, m)),
+            Msg::Init(m) => {
+                on_screen!(self.init, Effect::Init, |st, cx| st.update(&mut cx, m))
+            }
             Msg::Export(m) => {
                 on_screen!(self.export, Effect::Export, |st, cx| st.update(&mut cx, m))
             }
@@ -1116,6 +1123,13 @@ impl App {
 
     /// Starts exporting the items view (its marked items, else its
     /// request) to `path` (`:export`).
+    /// `:init [FILE]`: a project file learned from the table in front.
+    pub fn start_init(&mut self, path: &str) -> Result<(), String> {
+        let table = self.current_table();
+        on_screen!(self.init, Effect::Init, |st, cx| st
+            .start(&mut cx, table, path, false))
+    }
+
     pub fn start_export(&mut self, path: &str) -> Result<(), String> {
         let source = match self.items.as_ref() {
             None => None,
@@ -1387,6 +1401,14 @@ impl App {
                 on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |_st, cx| {
                     EditState::on_unlock_key(&mut cx, table, confirm, then, &k)
                 });
+            }
+            Input::Overwrite {
+                path,
+                table,
+                confirm,
+            } => {
+                on_screen!(self.init, Effect::Init, |st, cx| st
+                    .on_overwrite_key(&mut cx, path, table, confirm, &k));
             }
             Input::ContextsFilter => {
                 on_screen!(self.contexts, Effect::Contexts, |st, cx| st

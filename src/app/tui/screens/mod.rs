@@ -7,6 +7,7 @@ pub mod contexts;
 pub mod detail;
 pub mod edit;
 pub mod export;
+pub mod init;
 pub mod items;
 pub mod metrics;
 pub mod migrate;

@@ -197,6 +197,7 @@ impl App {
                 );
             }
             "export" => self.start_export(arg)?,
+            "init" => self.start_init(arg)?,
             "audit" => self.open_audit(),
             "help" => self.open_help(),
             "quit" => self.quit(),
