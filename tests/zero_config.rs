@@ -94,3 +94,29 @@ fn prefix_keys_are_inferred() {
 fn classic_keys_are_named_after_their_attribute() {
     assert_eq!(check("classic.json"), 2);
 }
+
+#[test]
+fn every_demo_item_shows_named_key_fields_without_its_project_file() {
+    use dyntui::dynamo::demo::{DemoSize, generate};
+    use dyntui::dynamo::keyshape::FieldHow;
+    let keys = TableKeys {
+        pk: "PK".into(),
+        sk: Some("SK".into()),
+        index_key_attrs: ["GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
+            .map(String::from)
+            .to_vec(),
+    };
+    let mut decoder = Decoder::new(&DecodeConfig::default(), keys);
+    let items = generate(42, DemoSize::default());
+    assert!(items.len() > 6000);
+    for item in &items {
+        let c = decoder.classify(item);
+        let fields = decoder.primary_key_fields(item, &c);
+        assert!(!fields.is_empty());
+        assert!(
+            fields.iter().all(|f| f.how == FieldHow::Attribute),
+            "{}",
+            keyshape::shown(&fields)
+        );
+    }
+}
