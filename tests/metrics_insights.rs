@@ -711,7 +711,8 @@ fn hot_key_confirmed_needs_key_range_throttles_and_a_throttled_key() {
         a.detail
     );
     assert!(
-        a.detail.to_lowercase().contains("press enter on the key"),
+        a.detail.contains("Open its partition")
+            && a.detail.contains("most throttled partition keys (PKT)"),
         "{}",
         a.detail
     );

@@ -267,12 +267,12 @@ impl Ctx<'_> {
             let detail = format!(
                 "{who}: {} key-range throttle events {} (peak {} at {}). Contributor Insights ({}) lists {} with {} throttled requests in the window{also}. \
                  One partition serves at most 3,000 RCU and 1,000 WCU per second whatever the table's capacity. \
-                 Press enter on the key to open its partition, then {fix}.",
+                 Open its partition to see what reads or writes it, then {fix}.",
                 dirs.join(" and "),
                 both.span(),
                 num(both.peak),
                 fmt_time(both.peak_at),
-                rep.kind.code(),
+                rep.kind.plain(),
                 top.key_label(),
                 num(top.total_in(self.data.start, self.data.end)),
             );
@@ -357,7 +357,7 @@ impl Ctx<'_> {
                 };
                 let detail = format!(
                     "{} consumed at least {} units per minute in {} of the last {} datapoints up to {} on {who} (peak {} per minute at {}, {:.0}% of the {} a single partition can serve). {throttles} \
-                     Press enter on the key to open its partition and see what reads or writes it; cache hot reads, spread hot writes over more keys.",
+                     Open its partition to see what reads or writes it; cache hot reads, spread hot writes over more keys.",
                     c.key_label(),
                     num(cfg.hot_key_units_per_minute),
                     hits.len(),
@@ -412,7 +412,7 @@ impl Ctx<'_> {
                 let detail = format!(
                     "{} consumed about {} of the {} units (RCU + 3 x WCU: {} RCU, {} WCU) {who} consumed from {} to {}: {:.0}% of the traffic on one partition key. \
                      Adaptive capacity isolates a busy key, but one key still caps at 3,000 RCU and 1,000 WCU per second. \
-                     Press enter on the key to open its partition; if it keeps growing, cache its reads or spread it over more keys.",
+                     Open its partition to see what reads or writes it; if it keeps growing, cache its reads or spread it over more keys.",
                     c.key_label(),
                     num(units),
                     num(total),

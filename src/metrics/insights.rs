@@ -75,6 +75,17 @@ impl RuleKind {
         })
     }
 
+    /// What the rule ranks, in words, with its code: `most throttled
+    /// partition keys (PKT)`.
+    pub fn plain(&self) -> &'static str {
+        match self {
+            RuleKind::Pkc => "most accessed partition keys (PKC)",
+            RuleKind::Skc => "most accessed items, partition and sort key (SKC)",
+            RuleKind::Pkt => "most throttled partition keys (PKT)",
+            RuleKind::Skt => "most throttled items, partition and sort key (SKT)",
+        }
+    }
+
     /// `PKC`, `SKC`, `PKT`, `SKT`.
     pub fn code(&self) -> &'static str {
         match self {

@@ -12,8 +12,8 @@ use crate::app::cli::Output;
 use crate::app::config::Project;
 use crate::dynamo::client::Dynamo;
 use crate::dynamo::entity::{Decoder, TableKeys};
-use crate::metrics::alerts::{AlertConfig, Severity};
-use crate::metrics::insights::{self, InsightsStatus, RuleReport};
+use crate::metrics::alerts::{Alert, AlertConfig, Severity};
+use crate::metrics::insights::{self, InsightsStatus, RuleKind, RuleReport};
 use crate::metrics::snapshot::Snapshot;
 use crate::metrics::{Range, Resource, Target, fmt_time};
 
@@ -129,66 +129,247 @@ pub async fn run(db: Option<&Dynamo>, project: &Project, args: DiagnoseArgs) -> 
     let mut out = std::io::stdout().lock();
     match args.output {
         Output::Json | Output::Jsonl => {
-            let v = serde_json::json!({
-                "table": snap.data.target.table,
-                "capturedAt": fmt_time(snap.captured_at),
-                "range": { "start": fmt_time(snap.data.start), "end": fmt_time(snap.data.end), "period": snap.data.period },
-                "severity": match worst { Some(Severity::Critical) => "critical", Some(Severity::Warn) => "warning", Some(Severity::Info) => "info", None => "ok" },
-                "alerts": snap.alerts,
-                "figures": figures(&snap).into_iter().map(|(k, v)| serde_json::json!({"name": k, "value": v})).collect::<Vec<_>>(),
-                "topKeys": top_keys(&snap, project),
-            });
+            let v = report_json(&snap, project);
             if args.output == Output::Json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
             } else {
                 writeln!(out, "{}", serde_json::to_string(&v)?)?;
             }
         }
-        Output::Table => {
-            writeln!(
-                out,
-                "{} {} → {} (period {} s){}",
-                snap.data.target.table,
-                fmt_time(snap.data.start),
-                fmt_time(snap.data.end),
-                snap.data.period,
-                if args.snapshot.is_some() {
-                    format!(", snapshot captured {}", fmt_time(snap.captured_at))
-                } else {
-                    String::new()
-                }
-            )?;
-            writeln!(out)?;
-            if snap.alerts.is_empty() {
-                writeln!(out, "no alerts")?;
-            }
-            for a in &snap.alerts {
-                let tag = match a.severity {
-                    Severity::Critical => "CRITICAL",
-                    Severity::Warn => "WARNING ",
-                    Severity::Info => "INFO    ",
-                };
-                writeln!(out, "{tag} {}  {}", fmt_time(a.time), a.title)?;
-                writeln!(out, "         {}", a.detail)?;
-            }
-            writeln!(out)?;
-            for (k, v) in figures(&snap) {
-                writeln!(out, "{k:<44} {v}")?;
-            }
-            let keys = top_keys(&snap, project);
-            if !keys.is_empty() {
-                writeln!(out)?;
-                writeln!(out, "top keys:")?;
-                for k in keys {
-                    writeln!(out, "  {k}")?;
-                }
-            }
-        }
+        Output::Table => write!(
+            out,
+            "{}",
+            report_text(&snap, project, args.snapshot.is_some())
+        )?,
     }
     Ok(code)
 }
 
-/// Peak values of the key series.
+/// `critical`, `warning`, `info`, `ok`.
+fn severity_word(s: Option<Severity>) -> &'static str {
+    match s {
+        Some(Severity::Critical) => "critical",
+        Some(Severity::Warn) => "warning",
+        Some(Severity::Info) => "info",
+        None => "ok",
+    }
+}
+
+/// The alerts, most severe first, then newest first.
+pub fn by_severity(snap: &Snapshot) -> Vec<&Alert> {
+    let mut v: Vec<&Alert> = snap.alerts.iter().collect();
+    v.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.time.cmp(&a.time)));
+    v
+}
+
+/// The one-line verdict: the worst alert (severity, what, where), and how
+/// many others there are.
+pub fn verdict(snap: &Snapshot) -> String {
+    let table = &snap.data.target.table;
+    let sorted = by_severity(snap);
+    let Some(first) = sorted.first() else {
+        return format!(
+            "OK: no alerts on {table} from {} to {}",
+            fmt_time(snap.data.start),
+            fmt_time(snap.data.end)
+        );
+    };
+    let count = |s: Severity| sorted.iter().filter(|a| a.severity == s).count();
+    let mut parts = Vec::new();
+    for (s, one, many) in [
+        (Severity::Critical, "critical", "critical"),
+        (Severity::Warn, "warning", "warnings"),
+        (Severity::Info, "info", "info"),
+    ] {
+        match count(s) {
+            0 => {}
+            1 => parts.push(format!("1 {one}")),
+            n => parts.push(format!("{n} {many}")),
+        }
+    }
+    format!(
+        "{}: {} ({table}, {}); {} alert{}: {}",
+        severity_word(Some(first.severity)).to_uppercase(),
+        first.title,
+        fmt_time(first.time),
+        sorted.len(),
+        if sorted.len() == 1 { "" } else { "s" },
+        parts.join(", ")
+    )
+}
+
+/// The commands to run next, each with why: the partition of every hot key
+/// named by an alert, the table's description for capacity alerts, and a
+/// live diagnose of the last 15 minutes.
+pub fn next_commands(snap: &Snapshot) -> Vec<(String, String)> {
+    let table = &snap.data.target.table;
+    let mut conn = Vec::new();
+    if let Some(e) = &snap.endpoint {
+        conn.push("--endpoint-url".to_string());
+        conn.push(e.clone());
+    }
+    if let Some(r) = &snap.region {
+        conn.push("--region".to_string());
+        conn.push(r.clone());
+    }
+    let command = |words: Vec<String>| -> Option<String> {
+        let mut all = vec!["dyntui".to_string()];
+        all.extend(conn.iter().cloned());
+        all.extend(words);
+        shlex::try_join(all.iter().map(String::as_str)).ok()
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    let push = |cmd: Option<String>, why: String, out: &mut Vec<(String, String)>| {
+        if let Some(c) = cmd
+            && !out.iter().any(|(o, _)| *o == c)
+        {
+            out.push((c, why));
+        }
+    };
+    for a in by_severity(snap) {
+        if let Some(pk) = a.key.as_ref().and_then(|k| k.first()) {
+            let mut words = vec!["query".into(), "--table".into(), table.clone()];
+            if let Resource::Gsi(g) = &a.resource {
+                words.push("--index".into());
+                words.push(g.clone());
+            }
+            words.push("--pk".into());
+            words.push(pk.clone());
+            push(
+                command(words),
+                format!("the items of {pk} on {} ({})", a.resource.label(), a.title),
+                &mut out,
+            );
+        } else if matches!(a.rule.as_str(), "capacity_near_limit" | "gsi_back_pressure") {
+            push(
+                command(vec!["describe".into(), "--table".into(), table.clone()]),
+                format!("the provisioned capacity behind \"{}\"", a.title),
+                &mut out,
+            );
+        }
+    }
+    if !snap.alerts.is_empty() {
+        push(
+            command(vec![
+                "diagnose".into(),
+                "--table".into(),
+                table.clone(),
+                "--since".into(),
+                "15m".into(),
+            ]),
+            "whether it is still going on (live, the last 15 minutes)".into(),
+            &mut out,
+        );
+    }
+    out
+}
+
+/// Which project file decoded the keys.
+fn project_line(project: &Project) -> String {
+    match &project.path {
+        Some(p) => format!("project file: {}", p.display()),
+        None => "project file: none found (keys decoded from their shape, `~` = a guessed name; \
+                 `dyntui init --table T` writes one, or pass --config)"
+            .to_string(),
+    }
+}
+
+/// The text report: verdict, alerts, next commands, peaks, top keys.
+pub fn report_text(snap: &Snapshot, project: &Project, from_snapshot: bool) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(verdict(snap));
+    line(format!(
+        "{} from {} to {} ({}-second datapoints){}",
+        snap.data.target.table,
+        fmt_time(snap.data.start),
+        fmt_time(snap.data.end),
+        snap.data.period,
+        if from_snapshot {
+            format!(", snapshot captured {}", fmt_time(snap.captured_at))
+        } else {
+            String::new()
+        }
+    ));
+    line(project_line(project));
+    let alerts = by_severity(snap);
+    if !alerts.is_empty() {
+        line(String::new());
+        line("ALERTS, most severe first".into());
+        for a in alerts {
+            let tag = match a.severity {
+                Severity::Critical => "CRITICAL",
+                Severity::Warn => "WARNING ",
+                Severity::Info => "INFO    ",
+            };
+            line(format!("{tag} {}  {}", fmt_time(a.time), a.title));
+            line(format!("         {}", a.detail));
+        }
+    }
+    let next = next_commands(snap);
+    if !next.is_empty() {
+        line(String::new());
+        line("NEXT COMMANDS".into());
+        for (c, why) in next {
+            line(format!("  {c}"));
+            line(format!("      # {why}"));
+        }
+    }
+    let figs = figures(snap);
+    if !figs.is_empty() {
+        line(String::new());
+        line("PEAKS".into());
+        for (k, v) in figs {
+            line(format!("  {k:<36} {v}"));
+        }
+    }
+    let keys = top_keys(snap, project);
+    if !keys.is_empty() {
+        line(String::new());
+        line("TOP KEYS (Contributor Insights, over the whole window)".into());
+        let mut last = String::new();
+        for k in keys {
+            let heading = format!("  {} on {}:", k.rule_name, k.resource);
+            if heading != last {
+                line(heading.clone());
+                last = heading;
+            }
+            line(format!(
+                "    {:<10} {:<40} {}  ({})",
+                k.entity,
+                k.fields,
+                k.amount,
+                k.keys.join(" · ")
+            ));
+        }
+    }
+    out
+}
+
+/// The JSON report.
+pub fn report_json(snap: &Snapshot, project: &Project) -> serde_json::Value {
+    let worst = snap.alerts.iter().map(|a| a.severity).max();
+    serde_json::json!({
+        "verdict": verdict(snap),
+        "severity": severity_word(worst),
+        "table": snap.data.target.table,
+        "capturedAt": fmt_time(snap.captured_at),
+        "range": { "start": fmt_time(snap.data.start), "end": fmt_time(snap.data.end), "periodSeconds": snap.data.period },
+        "projectFile": project.path.as_ref().map(|p| p.display().to_string()),
+        "alerts": by_severity(snap),
+        "nextCommands": next_commands(snap).into_iter().map(|(c, why)| serde_json::json!({"command": c, "why": why})).collect::<Vec<_>>(),
+        "peaks": figures(snap).into_iter().map(|(k, v)| serde_json::json!({"name": k, "value": v})).collect::<Vec<_>>(),
+        "topKeys": top_keys(snap, project).into_iter().map(|k| serde_json::json!({
+            "rule": k.rule, "ruleName": k.rule_name, "resource": k.resource, "entity": k.entity,
+            "fields": k.fields, "keys": k.keys, "value": k.value, "unit": k.unit,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Peak values of the key series, each with its unit.
 fn figures(snap: &Snapshot) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for s in &snap.data.series {
@@ -210,16 +391,52 @@ fn figures(snap: &Snapshot) -> Vec<(String, String)> {
         if v <= 0.0 && s.key.metric.contains("Throttle") {
             continue;
         }
+        let unit = match (s.key.metric.as_str(), s.unit.as_str()) {
+            ("ConsumedReadCapacityUnits", _) => "RCU/s",
+            ("ConsumedWriteCapacityUnits", _) => "WCU/s",
+            (m, _) if m.contains("Throttle") => "throttle events",
+            (_, "count") => "",
+            (_, u) => u,
+        };
+        let per = if s.unit == "count" {
+            format!(" in a {}-second datapoint", snap.data.period)
+        } else {
+            String::new()
+        };
         out.push((
             format!("peak {}", s.label),
-            format!("{v:.1} {} at {}", s.unit, fmt_time(t)),
+            format!(
+                "{} {unit}{per} at {}",
+                crate::metrics::alerts::num(v),
+                fmt_time(t)
+            ),
         ));
     }
     out
 }
 
-/// Top contributors decoded by entity: `PKT table Customer customerId=c00243 (CUSTOMER#c00243) 1234`.
-fn top_keys(snap: &Snapshot, project: &Project) -> Vec<String> {
+/// One top contributor, decoded.
+pub struct TopKey {
+    /// `PKC`, `SKC`, `PKT`, `SKT`.
+    pub rule: &'static str,
+    /// What the rule ranks, in words.
+    pub rule_name: &'static str,
+    /// `table` or `GSI name`.
+    pub resource: String,
+    pub entity: String,
+    /// Named key fields (`customerId=c00243`; `~` marks a guessed name).
+    pub fields: String,
+    /// The raw key values.
+    pub keys: Vec<String>,
+    pub value: f64,
+    pub unit: &'static str,
+    /// `3,722,766 capacity units`.
+    pub amount: String,
+}
+
+/// Top contributors (five per rule) decoded by entity with the project's
+/// decoding (or from the keys' shape without one).
+fn top_keys(snap: &Snapshot, project: &Project) -> Vec<TopKey> {
     let mut decoder = Decoder::new(
         &project.decode,
         TableKeys {
@@ -230,6 +447,11 @@ fn top_keys(snap: &Snapshot, project: &Project) -> Vec<String> {
     );
     let mut out = Vec::new();
     for r in &snap.reports {
+        let rule_name = r.kind.plain();
+        let unit = match r.kind {
+            RuleKind::Pkc | RuleKind::Skc => "capacity units",
+            RuleKind::Pkt | RuleKind::Skt => "throttled requests",
+        };
         for c in r.contributors.iter().take(5) {
             let pk = c.keys.first().map(String::as_str).unwrap_or("");
             let (cl, fields) = decoder.decode_key(pk, c.keys.get(1).map(String::as_str));
@@ -237,17 +459,17 @@ fn top_keys(snap: &Snapshot, project: &Project) -> Vec<String> {
                 .entity
                 .map(|e| decoder.entity_name(e).to_string())
                 .unwrap_or_else(|| "—".into());
-            let decoded = crate::dynamo::keyshape::shown(&fields);
-            out.push(format!(
-                "{:?} {} {entity} {decoded} ({}) {:.0}",
-                r.kind,
-                match &r.resource {
-                    Resource::Table => "table".to_string(),
-                    Resource::Gsi(g) => g.clone(),
-                },
-                c.keys.join(" · "),
-                c.value
-            ));
+            out.push(TopKey {
+                rule: r.kind.code(),
+                rule_name,
+                resource: r.resource.label(),
+                entity,
+                fields: crate::dynamo::keyshape::shown(&fields),
+                keys: c.keys.clone(),
+                value: c.value,
+                unit,
+                amount: format!("{} {unit}", crate::metrics::alerts::num(c.value)),
+            });
         }
     }
     out
