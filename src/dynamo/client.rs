@@ -706,6 +706,56 @@ impl TableInfo {
     }
 
     /// The primary key of an item of this table.
+    /// Checks that `key` is exactly this table's primary key: every key
+    /// attribute present with its type, nothing else. The error names what
+    /// is missing or extra and the table's key schema.
+    pub fn check_key(&self, key: &Item) -> Result<(), String> {
+        let schema: Vec<&KeyDef> = self.pk.iter().chain(self.sk.iter()).collect();
+        let shown = schema
+            .iter()
+            .map(|k| match k.kind {
+                Some(kind) => format!("{} ({})", k.name, kind.as_str()),
+                None => k.name.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(" and ");
+        for k in &schema {
+            match key.get(&k.name) {
+                None => {
+                    return Err(format!(
+                        "`{}` is missing: table `{}` is keyed by {shown}",
+                        k.name, self.name
+                    ));
+                }
+                Some(v) => {
+                    let got = crate::dynamo::value::type_tag(v);
+                    if let Some(kind) = k.kind
+                        && got != kind.as_str()
+                    {
+                        return Err(format!(
+                            "`{}` is {got} but the table's key is {} (e.g. {{\"{}\": {}}} in DynamoDB JSON)",
+                            k.name,
+                            kind.as_str(),
+                            k.name,
+                            match kind {
+                                KeyKind::N => "{\"N\": \"42\"}",
+                                KeyKind::B => "{\"B\": \"base64\"}",
+                                KeyKind::S => "{\"S\": \"text\"}",
+                            }
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(extra) = key.keys().find(|a| !schema.iter().any(|k| &k.name == *a)) {
+            return Err(format!(
+                "`{extra}` is not a key attribute: table `{}` is keyed by {shown}",
+                self.name
+            ));
+        }
+        Ok(())
+    }
+
     pub fn key_of(&self, item: &Item) -> Option<Item> {
         let mut key = Item::new();
         let pk = self.pk.as_ref()?;

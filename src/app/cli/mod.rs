@@ -59,7 +59,7 @@ pub struct ConnArgs {
     pub region: Option<String>,
     /// Endpoint URL, e.g. http://127.0.0.1:8000 for DynamoDB Local
     /// (AWS_ENDPOINT_URL is honoured too).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint)]
     pub endpoint_url: Option<String>,
     /// Refuse every write (editing, seeding, migrations, imports), in the
     /// TUI and in commands.
@@ -360,6 +360,24 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// `--endpoint-url`: a URL with its scheme (`127.0.0.1:8000` is refused with
+/// the `http://` it lacks named).
+pub fn parse_endpoint(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("empty endpoint URL".into());
+    }
+    match s.split_once("://") {
+        Some(("http" | "https", rest)) if !rest.is_empty() => Ok(s.to_string()),
+        Some((scheme, _)) => Err(format!(
+            "`{s}`: the scheme must be http or https, not `{scheme}` (e.g. http://127.0.0.1:8000)"
+        )),
+        None => Err(format!(
+            "`{s}` has no scheme: write `http://{s}` (DynamoDB Local) or `https://{s}`"
+        )),
+    }
+}
+
 /// A headless command's failure, printed as `error: ...` with exit code 1.
 pub fn report(e: &anyhow::Error) -> String {
     format!("error: {e:#}")
@@ -373,6 +391,8 @@ async fn item_target(
 ) -> anyhow::Result<(crate::dynamo::client::TableInfo, Item)> {
     let info = db.describe(table).await.map_err(aws)?;
     let key = crate::app::cli::edit::parse_key(key)?;
+    info.check_key(&key)
+        .map_err(|e| anyhow::anyhow!("--key: {e}"))?;
     Ok((info, key))
 }
 
@@ -589,6 +609,9 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             let v: serde_json::Value = serde_json::from_str(&key)
                 .map_err(|e| anyhow::anyhow!("--key is not JSON: {e}"))?;
             let (key, _) = value::item_from_json(&v).map_err(|e| anyhow::anyhow!("--key {e}"))?;
+            let info = db.describe(&table).await.map_err(aws)?;
+            info.check_key(&key)
+                .map_err(|e| anyhow::anyhow!("--key: {e}"))?;
             match db.get_item(&table, key).await.map_err(aws)? {
                 Some(item) => writeln!(out, "{}", item_json(&item, dynamo_json))?,
                 None => anyhow::bail!("no item with that key in `{table}`"),
