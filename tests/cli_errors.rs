@@ -79,3 +79,50 @@ fn a_key_without_its_sort_key_names_the_missing_attribute() {
         }
     }
 }
+
+#[test]
+fn mistyped_names_get_the_nearest_suggested() {
+    let ep = endpoint();
+    let cfg = ["--endpoint-url", ep.as_str(), "--config", PROJECT];
+    // A mistyped pattern.
+    let (code, err) = run(&[&cfg[..], &["query", "custmer-orders", "--table", "t"]].concat());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("did you mean `customer-orders`?"), "{err}");
+    // A table name where a pattern name goes, with --pk.
+    let (code, err) = run(&[&cfg[..], &["query", "hx-plain", "--pk", "A#1"]].concat());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("`hx-plain` was taken as a saved pattern's name"),
+        "{err}"
+    );
+    assert!(err.contains("--table hx-plain --pk"), "{err}");
+    // An unknown parameter.
+    let (code, err) = run(&[
+        &cfg[..],
+        &[
+            "query",
+            "customer-orders",
+            "--table",
+            "t",
+            "--param",
+            "customer=c1",
+        ],
+    ]
+    .concat());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("--param customer: pattern `customer-orders` has no such parameter"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `customerId`?"), "{err}");
+    // A mistyped table.
+    let table = format!("cli-typo-{}", std::process::id());
+    let (code, err) = run(&[&cfg[..], &["seed", "demo", "--table", &table, "--yes"]].concat());
+    assert_eq!(code, Some(0), "{err}");
+    let typo = table.replace("typo", "tpyo");
+    let (code, err) = run(&["--endpoint-url", &ep, "describe", "--table", &typo]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(&format!("did you mean `{table}`?")), "{err}");
+    // The endpoint is named once.
+    assert_eq!(err.matches(ep.as_str()).count(), 1, "{err}");
+}

@@ -13,4 +13,5 @@ pub mod contexts;
 pub mod editor;
 pub mod patterns;
 pub mod project;
+pub mod suggest;
 pub mod tui;

@@ -343,8 +343,7 @@ fn hint_for(code: &str, message: &str, ctx: &ConnContext, table: Option<&str>) -
             let what = table.map(|t| format!("table `{t}`")).unwrap_or_else(|| "the resource".into());
             if ctx.is_local() {
                 format!(
-                    "{what} does not exist at {} ({}). DynamoDB Local keeps one database per access key and region unless started with -sharedDb (scripts/dynamodb-local.sh does that).",
-                    ctx.endpoint.as_deref().unwrap_or(""),
+                    "{what} does not exist at {}. DynamoDB Local keeps one database per access key and region unless it was started with -sharedDb (the scripts in dyntui's repository do that): use the same credentials and region that created it.",
                     ctx.describe()
                 )
             } else {
@@ -356,7 +355,7 @@ fn hint_for(code: &str, message: &str, ctx: &ConnContext, table: Option<&str>) -
         }
         "Timeout" if message.starts_with("response timeout") || message.starts_with("operation timeout") => {
             if ctx.is_local() {
-                "the endpoint accepts connections but does not answer: DynamoDB Local may be stuck or overloaded (`scripts/dynamodb-local.sh stop` then `start`), or another program listens on that port.".to_string()
+                "the endpoint accepts connections but does not answer: DynamoDB Local may be stuck or overloaded (restart it; from dyntui's repository: `scripts/dynamodb-local.sh stop` then `start`), or another program listens on that port.".to_string()
             } else {
                 format!(
                     "the endpoint accepts connections but does not answer in time; check the network, a proxy, or the AWS Health Dashboard ({}). A slow network may need a longer timeout.",
@@ -366,7 +365,10 @@ fn hint_for(code: &str, message: &str, ctx: &ConnContext, table: Option<&str>) -
         }
         "EndpointUnreachable" | "Timeout" => {
             if ctx.is_local() {
-                "DynamoDB Local is not answering. Start it with `scripts/dynamodb-local.sh start` (or scripts/demo.sh).".to_string()
+                format!(
+                    "nothing answers at {}. Start DynamoDB Local there (`java -Djava.library.path=DynamoDBLocal_lib -jar DynamoDBLocal.jar -sharedDb -port PORT`; from dyntui's repository: `scripts/dynamodb-local.sh start`), or fix --endpoint-url.",
+                    ctx.endpoint.as_deref().unwrap_or("the endpoint")
+                )
             } else {
                 format!(
                     "check the network and the region ({}); set --endpoint-url only for DynamoDB Local.",

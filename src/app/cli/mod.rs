@@ -389,11 +389,25 @@ async fn item_target(
     table: &str,
     key: &str,
 ) -> anyhow::Result<(crate::dynamo::client::TableInfo, Item)> {
-    let info = db.describe(table).await.map_err(aws)?;
+    let info = describe(db, table).await?;
     let key = crate::app::cli::edit::parse_key(key)?;
     info.check_key(&key)
         .map_err(|e| anyhow::anyhow!("--key: {e}"))?;
     Ok((info, key))
+}
+
+/// DescribeTable; a table that does not exist gets the nearest existing
+/// name suggested (the list is read only then).
+async fn describe(db: &Dynamo, table: &str) -> anyhow::Result<crate::dynamo::client::TableInfo> {
+    match db.describe(table).await {
+        Ok(info) => Ok(info),
+        Err(e) if e.code == "ResourceNotFoundException" => {
+            let names = db.list_tables().await.unwrap_or_default();
+            let hint = crate::app::suggest::did_you_mean(table, names.iter().map(String::as_str));
+            Err(anyhow::anyhow!("{e}{hint}"))
+        }
+        Err(e) => Err(aws(e)),
+    }
 }
 
 fn aws(e: AwsError) -> anyhow::Error {
@@ -481,7 +495,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                 }
                 .into());
             }
-            let info = db.describe(&table).await.map_err(aws)?;
+            let info = describe(&db, &table).await?;
             let items = init::sample(&db, &table, sample).await.map_err(aws)?;
             let found = init::infer(&info, &items)?;
             if print {
@@ -492,7 +506,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             }
         }
         Command::Describe { table } => {
-            let info = db.describe(&table).await.map_err(aws)?;
+            let info = describe(&db, &table).await?;
             writeln!(
                 out,
                 "{}",
@@ -519,18 +533,42 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             // Parameters are checked before any request is sent.
             let resolved = match &pattern {
                 Some(name) => {
+                    let names = || project.patterns.iter().map(|p| p.pattern.name.as_str());
+                    let Some(saved) = project.pattern(name) else {
+                        if pk.is_some() {
+                            anyhow::bail!(
+                                "`{name}` was taken as a saved pattern's name, and there is none{}; \
+                                 for an ad-hoc query of a table, write `--table {name} --pk ...`",
+                                crate::app::suggest::did_you_mean(name, names())
+                            );
+                        }
+                        anyhow::bail!(
+                            "no pattern `{name}` in {}{} (see `dyntui patterns list`)",
+                            project_name(project),
+                            crate::app::suggest::did_you_mean(name, names())
+                        );
+                    };
                     if pk.is_some() || sk.is_some() {
                         anyhow::bail!(
                             "--pk/--sk are for ad-hoc queries; pattern `{name}` has its own keys"
                         );
                     }
-                    let saved = project.pattern(name).ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "no pattern `{name}` in {} (see `dyntui patterns list`)",
-                            project_name(project)
-                        )
-                    })?;
                     let given = parse_params(&params)?;
+                    let known = saved.pattern.used_params();
+                    if let Some(bad) = given.keys().find(|k| !known.contains(k)) {
+                        anyhow::bail!(
+                            "--param {bad}: pattern `{name}` has no such parameter{}; its parameters: {}",
+                            crate::app::suggest::did_you_mean(
+                                bad,
+                                known.iter().map(String::as_str)
+                            ),
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        );
+                    }
                     let values = saved.pattern.resolve(&given).map_err(|errs| {
                         anyhow::anyhow!(
                             "pattern `{name}`: {}",
@@ -544,7 +582,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                 }
                 None => None,
             };
-            let info = db.describe(&table).await.map_err(aws)?;
+            let info = describe(&db, &table).await?;
             let req = match (pattern, resolved) {
                 (Some(name), Some((saved, values))) => {
                     for w in saved.pattern.fit(&info) {
@@ -609,7 +647,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             let v: serde_json::Value = serde_json::from_str(&key)
                 .map_err(|e| anyhow::anyhow!("--key is not JSON: {e}"))?;
             let (key, _) = value::item_from_json(&v).map_err(|e| anyhow::anyhow!("--key {e}"))?;
-            let info = db.describe(&table).await.map_err(aws)?;
+            let info = describe(&db, &table).await?;
             info.check_key(&key)
                 .map_err(|e| anyhow::anyhow!("--key: {e}"))?;
             match db.get_item(&table, key).await.map_err(aws)? {
@@ -646,7 +684,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             overwrite,
             write,
         } => {
-            let info = db.describe(&table).await.map_err(aws)?;
+            let info = describe(&db, &table).await?;
             let mode = match (expect, overwrite) {
                 (Some(f), _) => crate::app::cli::edit::PutMode::Expect(f),
                 (None, true) => crate::app::cli::edit::PutMode::Overwrite,
@@ -1036,7 +1074,7 @@ async fn check_patterns(
     if project.patterns.is_empty() {
         anyhow::bail!("no patterns to check in {}", project_name(project));
     }
-    let info = db.describe(table).await.map_err(aws)?;
+    let info = describe(db, table).await?;
     let mut failed = 0;
     for sp in &project.patterns {
         let p = &sp.pattern;
