@@ -9,6 +9,10 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dyntui::dynamo::{AttributeValue, Item, entity::*};
 
+/// The binary's allocator (src/main.rs), so that the figures are its.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ITEMS: usize = 10_000;
 
 fn s(v: impl Into<String>) -> AttributeValue {

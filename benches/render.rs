@@ -13,6 +13,10 @@ use dyntui::dynamo::request::ItemsRequest;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+/// The binary's allocator (src/main.rs), so that the figures are its.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn info() -> TableInfo {
     TableInfo {
         name: "dyntui-demo".into(),

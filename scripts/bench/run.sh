@@ -3,7 +3,9 @@
 #   scripts/bench/run.sh
 # Starts DynamoDB Local (in memory) for the startup figures, runs the criterion
 # and measurement benches in release mode, times `dyntui tables` as a whole
-# process with hyperfine (installed with apt when missing), and stops
+# process with hyperfine (installed with apt when missing), times the items
+# view's read of everything (G) against `dyntui export` on 100,000 items
+# (scripts/bench/load_all.sh, on the same DynamoDB Local), and stops
 # DynamoDB Local.
 set -euo pipefail
 
@@ -37,3 +39,6 @@ DYNTUI_TEST_ENDPOINT=$endpoint cargo bench --locked --bench decode --bench rende
 
 step "whole-process startup: dyntui tables"
 hyperfine --warmup 3 --runs 30 "$bin --endpoint-url $endpoint tables"
+
+step "items view, G (read everything) vs dyntui export"
+LOAD_BENCH_ENDPOINT=$endpoint "$SCRIPT_DIR/bench/load_all.sh"

@@ -4,10 +4,15 @@
 //! name); this encoding costs a little less than the JSON itself. Views decode
 //! only the rows on screen, so the cost of decoding stays tiny.
 //!
-//! Layout (lengths and counts are LEB128 varints):
+//! Layout (lengths and counts are varints of 6 bits a byte, bit 6 set on
+//! every byte but the last, so that they are ASCII bytes):
 //! `item = count (name value)*`, `name = len bytes`,
 //! `value = tag payload` with tags S N B BOOL-false BOOL-true NULL L M SS NS BS.
 //! Numbers keep their exact text; binary and sets round-trip.
+//!
+//! Tags and lengths being ASCII, an item without binary values is valid
+//! UTF-8 as a whole: decoding checks it once and then copies its strings
+//! without checking each one.
 
 use aws_smithy_types::Blob;
 
@@ -43,15 +48,20 @@ impl std::fmt::Debug for CompactItem {
 #[error("corrupt compact item at byte {0}")]
 pub struct CorruptItem(pub usize);
 
+/// Payload bits of a length byte, and the bit saying another byte follows.
+const LEN_BITS: u32 = 6;
+const LEN_MASK: usize = 0x3f;
+const LEN_MORE: u8 = 0x40;
+
 fn put_len(out: &mut Vec<u8>, mut n: usize) {
     loop {
-        let b = (n & 0x7f) as u8;
-        n >>= 7;
+        let b = (n & LEN_MASK) as u8;
+        n >>= LEN_BITS;
         if n == 0 {
             out.push(b);
             return;
         }
-        out.push(b | 0x80);
+        out.push(b | LEN_MORE);
     }
 }
 
@@ -122,8 +132,22 @@ fn put_map(out: &mut Vec<u8>, m: &std::collections::HashMap<String, AttributeVal
     }
 }
 
+/// The values of the attributes `names` of `item`, encoded exactly one
+/// after the other (None when one is missing): an exact key, to tell
+/// items apart without building their DynamoDB JSON.
+pub fn key_bytes(item: &Item, names: &[String]) -> Option<Box<[u8]>> {
+    let mut out = Vec::with_capacity(64);
+    for n in names {
+        put_value(&mut out, item.get(n)?);
+    }
+    Some(out.into_boxed_slice())
+}
+
 struct Reader<'a> {
     b: &'a [u8],
+    /// `b` as text when it is valid UTF-8 as a whole (no binary values):
+    /// its strings are then copied without checking each one.
+    text: Option<&'a str>,
     pos: usize,
 }
 
@@ -139,18 +163,23 @@ impl<'a> Reader<'a> {
     }
 
     fn len(&mut self) -> Result<usize, CorruptItem> {
+        let b = self.byte()?;
+        if b & LEN_MORE == 0 && b < 0x80 {
+            return Ok(b as usize);
+        }
+        self.pos -= 1;
         let mut n = 0usize;
         let mut shift = 0;
         loop {
             let b = self.byte()?;
-            if shift > 56 {
+            if shift > 56 || b >= 0x80 {
                 return Err(self.err());
             }
-            n |= ((b & 0x7f) as usize) << shift;
-            if b & 0x80 == 0 {
+            n |= (b as usize & LEN_MASK) << shift;
+            if b & LEN_MORE == 0 {
                 return Ok(n);
             }
-            shift += 7;
+            shift += LEN_BITS;
         }
     }
 
@@ -164,8 +193,20 @@ impl<'a> Reader<'a> {
 
     fn string(&mut self) -> Result<String, CorruptItem> {
         let at = self.pos;
-        let b = self.bytes()?;
-        String::from_utf8(b.to_vec()).map_err(|_| CorruptItem(at))
+        let n = self.len()?;
+        let start = self.pos;
+        let end = start.checked_add(n).ok_or_else(|| self.err())?;
+        let s = match self.text {
+            // Checked once for the whole item; `get` checks only that the
+            // ends are character boundaries.
+            Some(t) => t.get(start..end).map(str::to_owned),
+            None => self
+                .b
+                .get(start..end)
+                .and_then(|b| String::from_utf8(b.to_vec()).ok()),
+        };
+        self.pos = end;
+        s.ok_or(CorruptItem(at))
     }
 
     fn value(&mut self) -> Result<AttributeValue, CorruptItem> {
@@ -232,7 +273,11 @@ impl CompactItem {
 
     /// Decodes the item.
     pub fn decode(&self) -> Result<Item, CorruptItem> {
-        let mut r = Reader { b: &self.0, pos: 0 };
+        let mut r = Reader {
+            b: &self.0,
+            text: std::str::from_utf8(&self.0).ok(),
+            pos: 0,
+        };
         let item = r.map()?;
         if r.pos != self.0.len() {
             return Err(CorruptItem(r.pos));
@@ -341,6 +386,55 @@ mod tests {
         assert!(c.contains_ignore_case("zürich"));
         assert!(!c.contains_ignore_case("order"));
         assert!(c.contains_ignore_case(""));
+    }
+
+    #[test]
+    fn lengths_of_every_size_round_trip_and_stay_ascii() {
+        for n in [
+            0, 1, 63, 64, 65, 127, 128, 4095, 4096, 4097, 262_144, 300_001,
+        ] {
+            let item = Item::from([
+                (
+                    "s".repeat(n.min(70_000)),
+                    AttributeValue::S("é".repeat(n / 2)),
+                ),
+                (
+                    "l".to_string(),
+                    AttributeValue::L(vec![AttributeValue::Null(true); n.min(5000)]),
+                ),
+            ]);
+            let c = CompactItem::encode(&item);
+            assert_eq!(c.decode().unwrap(), item, "length {n}");
+            assert!(
+                std::str::from_utf8(&c.0).is_ok(),
+                "without binary values the bytes are text (length {n})"
+            );
+        }
+        // Binary values: decoded by checking each string.
+        let mut item = sample();
+        item.insert("big".into(), AttributeValue::B(Blob::new(vec![0xff; 5000])));
+        let c = CompactItem::encode(&item);
+        assert!(std::str::from_utf8(&c.0).is_err());
+        assert_eq!(c.decode().unwrap(), item);
+    }
+
+    #[test]
+    fn key_bytes_tell_keys_apart_exactly() {
+        let names = ["PK".to_string(), "SK".to_string()];
+        let key = |pk: &str, sk: AttributeValue| {
+            let it = Item::from([
+                ("PK".to_string(), AttributeValue::S(pk.into())),
+                ("SK".to_string(), sk),
+                ("other".to_string(), AttributeValue::S("x".into())),
+            ]);
+            key_bytes(&it, &names)
+        };
+        let s = |v: &str| AttributeValue::S(v.into());
+        assert_eq!(key("ab", s("c")), key("ab", s("c")));
+        assert_ne!(key("ab", s("c")), key("a", s("bc")));
+        assert_ne!(key("a", s("1")), key("a", AttributeValue::N("1".into())));
+        let no_sk = Item::from([("PK".to_string(), s("a"))]);
+        assert_eq!(key_bytes(&no_sk, &names), None);
     }
 
     #[test]

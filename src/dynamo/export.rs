@@ -28,7 +28,7 @@ use futures::StreamExt;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
-use super::client::{Dynamo, TableInfo};
+use super::client::{Dynamo, Page, TableInfo};
 use super::entity::{Decoder, EntityId};
 use super::error::AwsError;
 use super::redact::Redactor;
@@ -121,9 +121,17 @@ impl ReadProgress {
     }
 }
 
+/// A page of a read, with the Scan segment it came from (0 for a Query or a
+/// one-segment Scan).
+#[derive(Debug)]
+pub struct SegmentPage {
+    pub segment: u32,
+    pub page: Page,
+}
+
 /// Reads every page of `req` into `tx`: a Scan in `opts.segments`
 /// parallel segments, a Query page after page. Stops early (Ok) when `stop`
-/// is set or the receiver is gone.
+/// is set or the receiver is gone. Empty pages are not sent.
 pub async fn read_pages(
     db: &Dynamo,
     req: &ItemsRequest,
@@ -132,12 +140,59 @@ pub async fn read_pages(
     stop: Arc<AtomicBool>,
     tx: mpsc::Sender<Vec<Item>>,
 ) -> Result<(), AwsError> {
-    let limiter = opts.rate_limit_rcu.map(|r| Arc::new(RateLimiter::new(r)));
-    let segments = match req.kind {
+    read_each(db, req, opts, None, progress, stop, tx, |_, page| {
+        (!page.items.is_empty()).then_some(page.items)
+    })
+    .await
+}
+
+/// Reads every page of `req` into `tx` as [`SegmentPage`]s, each with its
+/// counts: a Scan in `opts.segments` parallel segments from the start of
+/// the table or index, a Query page after page from `start` (its
+/// LastEvaluatedKey so far; None: the first page). The pages of one
+/// segment arrive in order; segments interleave. Throttles and transient
+/// failures are retried (`opts.retry`). Stops early (Ok) when `stop` is set
+/// or the receiver is gone; dropping the future stops the segments' tasks.
+pub async fn read_segments(
+    db: &Dynamo,
+    req: &ItemsRequest,
+    opts: &ReadOptions,
+    start: Option<Item>,
+    progress: Arc<ReadProgress>,
+    stop: Arc<AtomicBool>,
+    tx: mpsc::Sender<SegmentPage>,
+) -> Result<(), AwsError> {
+    read_each(db, req, opts, start, progress, stop, tx, |segment, page| {
+        Some(SegmentPage { segment, page })
+    })
+    .await
+}
+
+/// Parallel segments of a Scan (1 for a Query).
+pub fn segments_of(req: &ItemsRequest, opts: &ReadOptions) -> u32 {
+    match req.kind {
         RequestKind::Scan => opts.segments.max(1),
         RequestKind::Query { .. } => 1,
-    };
-    let mut tasks = Vec::new();
+    }
+}
+
+/// The reading behind [`read_pages`] and [`read_segments`]: one task per
+/// segment (in a `JoinSet`, so they stop with this future), each page
+/// turned by `wrap` into what is sent (None: nothing).
+#[allow(clippy::too_many_arguments)]
+async fn read_each<T: Send + 'static>(
+    db: &Dynamo,
+    req: &ItemsRequest,
+    opts: &ReadOptions,
+    start: Option<Item>,
+    progress: Arc<ReadProgress>,
+    stop: Arc<AtomicBool>,
+    tx: mpsc::Sender<T>,
+    wrap: fn(u32, Page) -> Option<T>,
+) -> Result<(), AwsError> {
+    let limiter = opts.rate_limit_rcu.map(|r| Arc::new(RateLimiter::new(r)));
+    let segments = segments_of(req, opts);
+    let mut tasks = tokio::task::JoinSet::new();
     for seg in 0..segments {
         let db = db.clone();
         let req = req.clone();
@@ -147,8 +202,9 @@ pub async fn read_pages(
         let limiter = limiter.clone();
         let retry_opts = opts.retry.clone();
         let segment = (segments > 1).then_some((seg as i32, segments as i32));
-        tasks.push(tokio::spawn(async move {
-            let mut start: Option<Item> = None;
+        // A Query (one segment) goes on from where it was.
+        let mut start: Option<Item> = if segments == 1 { start.clone() } else { None };
+        tasks.spawn(async move {
             // The next request waits for what the last one cost.
             let mut last_cost = 1.0;
             loop {
@@ -171,21 +227,23 @@ pub async fn read_pages(
                     Ordering::Relaxed,
                 );
                 progress.pages.fetch_add(1, Ordering::Relaxed);
-                let next = page.next;
-                if !page.items.is_empty() && tx.send(page.items).await.is_err() {
+                let next = page.next.clone().filter(|k| !k.is_empty());
+                if let Some(m) = wrap(seg, page)
+                    && tx.send(m).await.is_err()
+                {
                     return Ok(());
                 }
                 match next {
-                    Some(k) if !k.is_empty() => start = Some(k),
-                    _ => return Ok(()),
+                    Some(k) => start = Some(k),
+                    None => return Ok(()),
                 }
             }
-        }));
+        });
     }
     drop(tx);
     let mut first_err = None;
-    for t in tasks {
-        match t.await {
+    while let Some(t) = tasks.join_next().await {
+        match t {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 stop.store(true, Ordering::Relaxed);

@@ -753,8 +753,8 @@ impl App {
                 on_screen!(self.export, Effect::Export, |st, cx| st.update(&mut cx, m))
             }
             Msg::Items(m) => {
-                let crate::app::tui::screens::items::ItemsMsg::Page(id, r) = &m;
-                if self.items.as_ref().is_some_and(|i| i.page.is_current(*id)) {
+                let (id, r) = m.outcome();
+                if self.items.as_ref().is_some_and(|i| i.page.is_current(id)) {
                     match r {
                         Ok(_) => self.sso_expired = None,
                         Err(e) => self.note_error(e),

@@ -16,10 +16,11 @@ use crate::app::tui::task::Tracked;
 use crate::app::tui::widgets::ListCursor;
 use crate::app::tui::widgets::edit_line;
 use crate::dynamo::client::{Page, TableInfo};
-use crate::dynamo::compact::CompactItem;
+use crate::dynamo::compact::{self, CompactItem};
 use crate::dynamo::edit::Change;
 use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
 use crate::dynamo::error::{AwsError, ConnContext};
+use crate::dynamo::export::{ReadOptions, segments_of};
 use crate::dynamo::request::{
     Filter, ItemsRequest, QueryTextError, RequestKind, SortCondition, SortOp, SortText,
     query_of_text, shell_word,
@@ -39,7 +40,36 @@ const MAX_DERIVED_COLUMNS: usize = 8;
 pub enum ItemsMsg {
     /// A page of the request, by request id.
     Page(ReqId, Result<Page, AwsError>),
+    /// A page of a read of everything ([`ItemsEffect::ReadAll`]), from
+    /// Scan segment `segment` (0 for a Query). The ticket is given back
+    /// when the view has taken the page: the reading waits for it, so only
+    /// a few pages wait, decoded, between the reads and the view.
+    Part {
+        id: ReqId,
+        segment: u32,
+        page: Page,
+        ticket: Ticket,
+    },
+    /// The read of everything ended: Ok when every page arrived.
+    AllRead(ReqId, Result<(), AwsError>),
 }
+
+impl ItemsMsg {
+    /// The request a message answers and how it went (a page that
+    /// arrived counts as a success).
+    pub fn outcome(&self) -> (ReqId, Result<(), &AwsError>) {
+        match self {
+            ItemsMsg::Page(id, r) => (*id, r.as_ref().map(|_| ())),
+            ItemsMsg::Part { id, .. } => (*id, Ok(())),
+            ItemsMsg::AllRead(id, r) => (*id, r.as_ref().copied()),
+        }
+    }
+}
+
+/// A page of a read of everything held by the view until it has taken it
+/// (see [`ItemsMsg::Part`]); the default holds nothing.
+#[derive(Debug, Default)]
+pub struct Ticket(pub Option<tokio::sync::OwnedSemaphorePermit>);
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemsEffect {
@@ -49,14 +79,42 @@ pub enum ItemsEffect {
         request: ItemsRequest,
         start: Option<Item>,
     },
+    /// Every page of the request, at the service's page size (no Limit:
+    /// 1 MB pages): a Scan in `segments` parallel segments from its start,
+    /// a Query page after page from `start`. Each page is sent as it
+    /// arrives ([`ItemsMsg::Part`]), then [`ItemsMsg::AllRead`].
+    ReadAll {
+        id: ReqId,
+        request: ItemsRequest,
+        start: Option<Item>,
+        segments: u32,
+    },
 }
 
 impl Tracked for ItemsEffect {
     fn request_id(&self) -> Option<ReqId> {
         match self {
-            ItemsEffect::FetchPage { id, .. } => Some(*id),
+            ItemsEffect::FetchPage { id, .. } | ItemsEffect::ReadAll { id, .. } => Some(*id),
         }
     }
+}
+
+/// Where the pages of a read of everything go.
+#[derive(Debug, Clone, Default)]
+pub struct ReadAll {
+    /// A parallel Scan (its segments start from the beginning; no
+    /// LastEvaluatedKey continues them), else a Query read on in order.
+    pub segmented: bool,
+    /// Where each segment's rows end in `rows`. A page goes after the
+    /// earlier pages of its segment, so the rows are in segment order,
+    /// then page order, whatever order the pages arrive in: the same
+    /// order on every read of an unchanged table.
+    pub ends: Vec<usize>,
+    /// The key attributes, and the keys (compact bytes) of the rows
+    /// loaded before a segmented read: its segments read them again, and
+    /// they are not shown twice.
+    pub key_names: Vec<String>,
+    pub seen: HashSet<Box<[u8]>>,
 }
 
 pub type ItemsCx<'a> = Cx<'a, ItemsEffect>;
@@ -100,6 +158,8 @@ pub struct Stats {
     pub scanned: u64,
     pub consumed: f64,
     pub last_ms: u128,
+    /// Parallel segments of the last read of everything (0: none yet).
+    pub segments: u32,
 }
 
 pub struct ItemsState {
@@ -114,8 +174,14 @@ pub struct ItemsState {
     /// LastEvaluatedKey of the last page; None with `done` = all loaded.
     pub next: Option<Item>,
     pub done: bool,
-    /// The page in flight.
+    /// The page, or the read of everything, in flight.
     pub page: Request<()>,
+    /// The read of everything in flight (`G`).
+    pub all: Option<ReadAll>,
+    /// The rows came from a segmented read that did not finish: no
+    /// LastEvaluatedKey continues them, so loading more reads everything
+    /// again (rows already loaded are not shown twice).
+    pub reread: bool,
     pub error: Option<AwsError>,
     pub stats: Stats,
     /// The row under the cursor (an index into `view`) and the first shown.
@@ -125,8 +191,9 @@ pub struct ItemsState {
     pub type_counts: BTreeMap<Option<EntityId>, usize>,
     pub show_index_keys: bool,
     pub raw_keys: bool,
-    /// Keep-going target: load pages until this many rows are in view (G).
-    pub want_rows: usize,
+    /// `G` asked for every page: what is left is read at full page size
+    /// (parallel segments for a Scan), not page by page.
+    pub want_all: bool,
     /// After `G`: the cursor stays on the last row as pages arrive (until
     /// it moves).
     pub follow_bottom: bool,
@@ -161,6 +228,8 @@ impl ItemsState {
             next: None,
             done: false,
             page: Default::default(),
+            all: None,
+            reread: false,
             error: None,
             stats: Stats::default(),
             cursor: ListCursor::default(),
@@ -169,7 +238,7 @@ impl ItemsState {
             type_counts: BTreeMap::new(),
             show_index_keys: app.ui.show_index_keys,
             raw_keys: false,
-            want_rows: 0,
+            want_all: false,
             follow_bottom: false,
             pattern: None,
             derived_columns: Vec::new(),
@@ -214,18 +283,22 @@ impl ItemsState {
         self.derive_columns();
     }
 
-    /// Adds a page of items (classified, filtered).
+    /// Adds a page of items (classified, filtered) after the loaded rows.
     pub fn push_page(&mut self, items: Vec<Item>) {
-        let needle = self.text_filter.clone();
+        self.insert_page(self.rows.len(), items);
+    }
+
+    /// Inserts a page of items (classified, filtered, held compactly) as
+    /// rows from `at`, skipping items already shown; the view, the marks
+    /// and the row under the cursor follow. Returns the rows inserted.
+    fn insert_page(&mut self, at: usize, items: Vec<Item>) -> usize {
+        let at = at.min(self.rows.len());
+        let needle = std::mem::take(&mut self.text_filter);
         let sampled = self.view.len();
-        self.rows.reserve(items.len());
+        let mut rows = Vec::with_capacity(items.len());
+        let mut view = Vec::new();
         for item in items {
-            if !self.local_keys.is_empty()
-                && self
-                    .exact_key(&item)
-                    .is_some_and(|k| self.local_keys.contains(&k))
-            {
-                // Created or moved here from this view: already shown.
+            if self.already_shown(&item) {
                 continue;
             }
             let class = self.decoder.classify(&item);
@@ -235,14 +308,60 @@ impl ItemsState {
                 class,
             };
             if self.row_matches(&row, &needle) {
-                self.view.push(self.rows.len());
+                view.push(at + rows.len());
             }
-            self.rows.push(row);
+            rows.push(row);
+        }
+        self.text_filter = needle;
+        let (n, k) = (rows.len(), view.len());
+        if at == self.rows.len() {
+            self.rows.extend(rows);
+            self.view.extend(view);
+        } else if n > 0 {
+            self.rows.splice(at..at, rows);
+            let p = self.view.partition_point(|&i| i < at);
+            for i in &mut self.view[p..] {
+                *i += n;
+            }
+            let shown = sampled > 0 && self.cursor.selected >= p;
+            self.view.splice(p..p, view);
+            if shown {
+                // The row under the cursor stays under it, on screen.
+                self.cursor.selected += k;
+                if self.cursor.offset >= p {
+                    self.cursor.offset += k;
+                }
+            }
+            if !self.marks.is_empty() {
+                self.marks = std::mem::take(&mut self.marks)
+                    .into_iter()
+                    .map(|m| if m >= at { m + n } else { m })
+                    .collect();
+            }
         }
         // Columns come from the first rows in view: later pages do not
         // change them.
         if sampled < COLUMN_SAMPLE {
             self.derive_columns();
+        }
+        n
+    }
+
+    /// True for an item created or moved here from this view, or loaded
+    /// before a segmented read that reads it again.
+    fn already_shown(&self, item: &Item) -> bool {
+        if !self.local_keys.is_empty()
+            && self
+                .exact_key(item)
+                .is_some_and(|k| self.local_keys.contains(&k))
+        {
+            return true;
+        }
+        match &self.all {
+            Some(all) if !all.seen.is_empty() => {
+                compact::key_bytes(item, &all.key_names).is_some_and(|k| all.seen.contains(&k))
+            }
+            _ => false,
         }
     }
 
@@ -326,6 +445,13 @@ impl ItemsState {
             return;
         }
         let old = self.rows.remove(i);
+        if let Some(all) = &mut self.all {
+            for e in &mut all.ends {
+                if *e > i {
+                    *e -= 1;
+                }
+            }
+        }
         if let Some(n) = self.type_counts.get_mut(&old.class.entity) {
             *n = n.saturating_sub(1);
         }
@@ -343,6 +469,13 @@ impl ItemsState {
         let row = self.loaded(item);
         *self.type_counts.entry(row.class.entity).or_default() += 1;
         self.rows.insert(at, row);
+        if let Some(all) = &mut self.all {
+            for e in &mut all.ends {
+                if *e > at {
+                    *e += 1;
+                }
+            }
+        }
         self.marks = std::mem::take(&mut self.marks)
             .into_iter()
             .map(|m| if m >= at { m + 1 } else { m })
@@ -454,7 +587,9 @@ impl ItemsState {
         self.done = false;
         self.error = None;
         self.stats = Stats::default();
-        self.want_rows = 0;
+        self.all = None;
+        self.reread = false;
+        self.want_all = false;
         self.follow_bottom = false;
         self.marks.clear();
         self.local_keys.clear();
@@ -463,9 +598,14 @@ impl ItemsState {
         self.fetch_next_page(cx);
     }
 
-    /// Asks for the page after the last one loaded, unless one is in flight.
+    /// Asks for the page after the last one loaded, unless one is in
+    /// flight; after `G`, for everything left.
     pub fn fetch_next_page(&mut self, cx: &mut ItemsCx) {
         if !cx.online || self.loading() || self.done || self.info.is_none() {
+            return;
+        }
+        if self.want_all || self.reread {
+            self.read_all(cx);
             return;
         }
         let (request, start) = (self.request.clone(), self.next.clone());
@@ -474,6 +614,75 @@ impl ItemsState {
             request,
             start,
         });
+    }
+
+    /// Reads everything left at the service's page size (1 MB, no Limit):
+    /// a Scan in parallel segments from its start (the rows loaded so far
+    /// are not shown twice), a Query on from its last page. Pages merge
+    /// into the view as they arrive.
+    fn read_all(&mut self, cx: &mut ItemsCx) {
+        let Some(info) = &self.info else {
+            return;
+        };
+        let mut request = self.request.clone();
+        request.page_size = None;
+        let segments = segments_of(&request, &ReadOptions::default());
+        let segmented = request.is_scan();
+        let key_names: Vec<String> = [&info.pk, &info.sk]
+            .into_iter()
+            .flatten()
+            .map(|k| k.name.clone())
+            .collect();
+        let seen = if segmented {
+            self.rows
+                .iter()
+                .filter_map(|r| compact::key_bytes(&r.item(), &key_names))
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        let start = if segmented { None } else { self.next.clone() };
+        self.all = Some(ReadAll {
+            segmented,
+            ends: vec![self.rows.len(); segments as usize],
+            key_names,
+            seen,
+        });
+        self.stats.segments = segments;
+        cx.start(&mut self.page, |id| ItemsEffect::ReadAll {
+            id,
+            request,
+            start,
+            segments,
+        });
+    }
+
+    /// Takes a page of the read of everything: a Scan's page goes after the
+    /// earlier pages of its segment; a Query's after the loaded rows.
+    fn take_part(&mut self, segment: u32, page: Page) {
+        self.count_page(&page);
+        let Some(all) = &self.all else {
+            return;
+        };
+        if !all.segmented {
+            self.next = page.next;
+        }
+        let s = (segment as usize).min(all.ends.len().saturating_sub(1));
+        let at = all.ends.get(s).copied().unwrap_or(self.rows.len());
+        let n = self.insert_page(at, page.items);
+        if let Some(all) = &mut self.all {
+            for e in all.ends.iter_mut().skip(s) {
+                *e += n;
+            }
+        }
+    }
+
+    fn count_page(&mut self, page: &Page) {
+        self.stats.pages += 1;
+        self.stats.count += page.count.max(0) as u64;
+        self.stats.scanned += page.scanned.max(0) as u64;
+        self.stats.consumed += page.consumed.unwrap_or(0.0);
+        self.stats.last_ms = page.elapsed.as_millis();
     }
 
     /// Loads more when the cursor nears the end of what is loaded (or `G`
@@ -485,7 +694,7 @@ impl ItemsState {
             && !self.loading()
             && self.error.is_none()
             && ((!self.view.is_empty() && self.cursor.selected + prefetch >= self.view.len())
-                || self.view.len() < self.want_rows);
+                || self.want_all);
         if need {
             self.fetch_next_page(cx);
         }
@@ -510,9 +719,19 @@ impl ItemsState {
         }
     }
 
-    /// Leaving the view: its page in flight is aborted.
+    /// Leaving the view: its page, or its read of everything, in flight
+    /// is aborted.
     pub fn leave(&mut self, cx: &mut ItemsCx) {
         cx.cancel(&mut self.page);
+        self.stop_read_all();
+    }
+
+    /// A read of everything that will not finish: a segmented one leaves
+    /// rows no LastEvaluatedKey continues.
+    fn stop_read_all(&mut self) {
+        if let Some(all) = self.all.take() {
+            self.reread |= all.segmented;
+        }
     }
 
     pub fn busy(&self) -> bool {
@@ -528,24 +747,54 @@ impl ItemsState {
                 }
                 match r {
                     Ok(page) => {
-                        self.stats.pages += 1;
-                        self.stats.count += page.count.max(0) as u64;
-                        self.stats.scanned += page.scanned.max(0) as u64;
-                        self.stats.consumed += page.consumed.unwrap_or(0.0);
-                        self.stats.last_ms = page.elapsed.as_millis();
+                        self.count_page(&page);
                         self.done = page.next.is_none();
                         self.next = page.next;
                         self.push_page(page.items);
-                        if self.follow_bottom {
-                            self.cursor
-                                .on_action(Action::Bottom, self.view.len(), cx.page_rows());
-                        }
+                        self.follow(cx.page_rows());
                     }
                     Err(e) => self.error = Some(e),
                 }
                 self.maybe_prefetch(cx);
                 true
             }
+            ItemsMsg::Part {
+                id, segment, page, ..
+            } => {
+                if !self.page.is_current(id) || self.all.is_none() {
+                    // A page of a read that was superseded or stopped.
+                    return false;
+                }
+                self.take_part(segment, page);
+                self.follow(cx.page_rows());
+                true
+            }
+            ItemsMsg::AllRead(id, r) => {
+                if !self.page.accept(id) {
+                    return false;
+                }
+                match r {
+                    Ok(()) => {
+                        self.all = None;
+                        self.reread = false;
+                        self.done = true;
+                        self.next = None;
+                    }
+                    Err(e) => {
+                        self.stop_read_all();
+                        self.error = Some(e);
+                    }
+                }
+                self.follow(cx.page_rows());
+                true
+            }
+        }
+    }
+
+    /// After `G`: the cursor on the last row.
+    fn follow(&mut self, rows: usize) {
+        if self.follow_bottom {
+            self.cursor.on_action(Action::Bottom, self.view.len(), rows);
         }
     }
 
@@ -561,8 +810,12 @@ impl ItemsState {
             // `G` keeps loading pages to the real bottom, the cursor on
             // the last row; any other move stops following it.
             self.follow_bottom = action == Action::Bottom;
-            if self.follow_bottom {
-                self.want_rows = usize::MAX;
+            if self.follow_bottom && !self.done {
+                self.want_all = true;
+                // A page in flight gives way to the read of everything.
+                if self.all.is_none() {
+                    cx.cancel(&mut self.page);
+                }
             }
             self.maybe_prefetch(cx);
             return;

@@ -215,38 +215,278 @@ fn the_query_form_builds_a_query_and_opens_it_keeping_this_view_behind() {
     assert!(cx.fx.is_empty() && cx.core.is_empty());
 }
 
-#[test]
-fn after_g_the_cursor_lands_on_the_last_row_as_pages_arrive() {
-    let mut parts = Parts::new();
-    parts.settings.ui.prefetch_rows = 2;
-    let mut st = view(&parts);
+/// The read of everything the update asked for: (id, request, start,
+/// segments).
+fn read_all(fx: &[ItemsEffect]) -> (ReqId, ItemsRequest, Option<Item>, u32) {
+    match fx {
+        [
+            ItemsEffect::ReadAll {
+                id,
+                request,
+                start,
+                segments,
+            },
+        ] => (*id, request.clone(), start.clone(), *segments),
+        other => panic!("expected one ReadAll, got {other:?}"),
+    }
+}
+
+fn part(id: ReqId, segment: u32, items: Vec<Item>) -> ItemsMsg {
+    ItemsMsg::Part {
+        id,
+        segment,
+        page: page(items, None),
+        ticket: Ticket::default(),
+    }
+}
+
+fn orders(from: usize, to: usize) -> Vec<Item> {
+    (from..to)
+        .map(|i| item("A", &format!("{i:02}"), "Order"))
+        .collect()
+}
+
+/// The sort keys of the rows, in order.
+fn sks(st: &ItemsState) -> Vec<String> {
+    st.rows
+        .iter()
+        .map(|r| match r.item().get("SK") {
+            Some(AttributeValue::S(s)) => s.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+/// A view that loaded one page of `n` rows (more to come); the cursor on
+/// the first row.
+fn browsed(parts: &mut Parts, n: usize) -> ItemsState {
+    let mut st = view(parts);
     let mut cx = parts.cx();
     st.restart(&mut cx);
     let (id, _) = fetch(&cx.fx);
-    let page1: Vec<Item> = (0..10)
-        .map(|i| item("A", &format!("{i:02}"), "Order"))
-        .collect();
-    let last = page1[9].clone();
+    let rows = orders(0, n);
+    let last = rows[n - 1].clone();
     let mut cx = parts.cx();
-    st.update(&mut cx, ItemsMsg::Page(id, Ok(page(page1, Some(last)))));
-    assert!(cx.fx.is_empty(), "the cursor is far from the end");
+    st.update(&mut cx, ItemsMsg::Page(id, Ok(page(rows, Some(last)))));
+    st
+}
+
+#[test]
+fn browsing_reads_pages_of_the_configured_size() {
+    let mut parts = Parts::new();
+    let mut st = view(&parts);
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    match cx.fx.as_slice() {
+        [ItemsEffect::FetchPage { request, .. }] => assert_eq!(request.page_size, Some(200)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn g_reads_the_rest_of_a_scan_in_parallel_segments_without_a_limit() {
+    let mut parts = Parts::new();
+    parts.settings.ui.prefetch_rows = 2;
+    let mut st = browsed(&mut parts, 10);
     let mut cx = parts.cx();
     st.on_action(&mut cx, Action::Bottom);
     assert_eq!(st.cursor.selected, 9);
-    let (id, _) = fetch(&cx.fx);
-    let page2: Vec<Item> = (10..25)
-        .map(|i| item("A", &format!("{i:02}"), "Order"))
-        .collect();
-    let mut cx = parts.cx();
-    st.update(&mut cx, ItemsMsg::Page(id, Ok(page(page2, None))));
-    assert!(st.done);
-    assert_eq!(
-        st.cursor.selected, 24,
-        "on the last row, not where G left it"
+    let (_, request, start, segments) = read_all(&cx.fx);
+    assert_eq!(request.page_size, None, "1 MB pages, not 200 items");
+    assert_eq!(segments, ReadOptions::default().segments);
+    assert!(segments > 1);
+    assert_eq!(start, None, "segments read from the start");
+    assert!(st.busy());
+}
+
+#[test]
+fn g_reads_the_rest_of_a_query_in_order_from_its_last_page() {
+    let mut parts = Parts::new();
+    let mut st = view(&parts);
+    st.set_request(
+        ItemsRequest {
+            kind: RequestKind::Query {
+                pk_name: "PK".into(),
+                pk: AttributeValue::S("A".into()),
+                sort: None,
+            },
+            page_size: Some(200),
+            ..ItemsRequest::scan("shop")
+        },
+        None,
     );
-    // Moving stops following.
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    let (id, _) = fetch(&cx.fx);
+    let rows = orders(0, 10);
+    let last = rows[9].clone();
+    let mut cx = parts.cx();
+    st.update(
+        &mut cx,
+        ItemsMsg::Page(id, Ok(page(rows, Some(last.clone())))),
+    );
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Bottom);
+    let (id, request, start, segments) = read_all(&cx.fx);
+    assert_eq!((request.page_size, segments), (None, 1));
+    assert_eq!(start, Some(last), "on from the last page loaded");
+    let mut cx = parts.cx();
+    assert!(st.update(&mut cx, part(id, 0, orders(10, 15))));
+    assert_eq!(
+        sks(&st),
+        (0..15).map(|i| format!("{i:02}")).collect::<Vec<_>>()
+    );
+    assert!(st.update(&mut cx, ItemsMsg::AllRead(id, Ok(()))));
+    assert!(st.done && !st.busy());
+    assert_eq!(st.cursor.selected, 14);
+}
+
+#[test]
+fn a_segmented_read_orders_rows_by_segment_then_page_and_skips_rows_loaded_before() {
+    let mut parts = Parts::new();
+    let mut st = browsed(&mut parts, 3);
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Bottom);
+    let (id, ..) = read_all(&cx.fx);
+    let b = |sk: &str| item("B", sk, "Order");
+    // Pages arrive in any order across segments; segment 0 reads again
+    // rows loaded before (01, 02).
+    let mut cx = parts.cx();
+    assert!(st.update(&mut cx, part(id, 2, vec![b("c0"), b("c1")])));
+    assert_eq!(st.cursor.selected, 4, "on the last row as pages arrive");
+    assert!(st.update(
+        &mut cx,
+        part(id, 0, vec![item("A", "01", "Order"), b("a0")])
+    ));
+    assert!(st.update(&mut cx, part(id, 1, vec![b("b0")])));
+    assert!(st.update(
+        &mut cx,
+        part(id, 0, vec![b("a1"), item("A", "02", "Order")])
+    ));
+    assert!(st.update(&mut cx, part(id, 3, vec![])));
+    assert_eq!(
+        sks(&st),
+        ["00", "01", "02", "a0", "a1", "b0", "c0", "c1"],
+        "loaded rows first, then segment 0, 1, 2, each page after page"
+    );
+    assert_eq!(st.view, (0..8).collect::<Vec<_>>());
+    assert!(!st.done, "not done before the read ends");
+    assert!(st.update(&mut cx, ItemsMsg::AllRead(id, Ok(()))));
+    assert!(st.done && !st.busy() && st.next.is_none());
+    assert_eq!(st.cursor.selected, 7, "the cursor on the last row");
+    assert_eq!(st.stats.pages, 1 + 5);
+    assert_eq!(st.type_counts.values().sum::<usize>(), 8);
+}
+
+#[test]
+fn rows_inserted_above_keep_the_cursor_and_marks_on_their_rows() {
+    let mut parts = Parts::new();
+    let mut st = browsed(&mut parts, 3);
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Bottom);
+    let (id, ..) = read_all(&cx.fx);
+    let b = |sk: &str| item("B", sk, "Order");
+    let mut cx = parts.cx();
+    st.update(&mut cx, part(id, 1, vec![b("b0"), b("b1")]));
+    // The user moves: the cursor stops following and marks a row.
     st.on_action(&mut cx, Action::Up);
-    assert!(!st.follow_bottom);
+    st.on_action(&mut cx, Action::Mark);
+    assert_eq!(st.marks, BTreeSet::from([3]));
+    st.on_action(&mut cx, Action::Up);
+    let under = st.selected_row().map(|r| r.item);
+    st.update(&mut cx, part(id, 0, vec![b("a0"), b("a1")]));
+    assert_eq!(sks(&st), ["00", "01", "02", "a0", "a1", "b0", "b1"]);
+    assert_eq!(st.selected_row().map(|r| r.item), under);
+    assert_eq!(st.marks, BTreeSet::from([5]), "the mark stays on b0");
+}
+
+#[test]
+fn pages_of_a_superseded_read_change_nothing_and_free_their_ticket() {
+    let mut parts = Parts::new();
+    let mut st = browsed(&mut parts, 3);
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Bottom);
+    let (old, ..) = read_all(&cx.fx);
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Refresh);
+    let (current, _) = fetch(&cx.fx);
+    assert!(
+        cx.core
+            .iter()
+            .any(|c| matches!(c, Core::Abort(id) if *id == old)),
+        "the read in flight is aborted: {:?}",
+        cx.core
+    );
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+    let ticket = gate.clone().try_acquire_owned().ok();
+    assert_eq!(gate.available_permits(), 0);
+    let stale = ItemsMsg::Part {
+        id: old,
+        segment: 0,
+        page: page(orders(50, 60), None),
+        ticket: Ticket(ticket),
+    };
+    let mut cx = parts.cx();
+    assert!(!st.update(&mut cx, stale));
+    assert_eq!(gate.available_permits(), 1, "the reader may go on");
+    assert!(!st.update(&mut cx, ItemsMsg::AllRead(old, Ok(()))));
+    assert!(st.rows.is_empty() && !st.done);
+    assert!(st.page.is_current(current));
+}
+
+#[test]
+fn leaving_aborts_the_read_and_coming_back_reads_everything_again() {
+    let mut parts = Parts::new();
+    let mut st = browsed(&mut parts, 3);
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Bottom);
+    let (id, ..) = read_all(&cx.fx);
+    let mut cx = parts.cx();
+    st.update(&mut cx, part(id, 1, vec![item("B", "b0", "Order")]));
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Back);
+    assert!(matches!(
+        cx.core.as_slice(),
+        [Core::Abort(a), Core::CloseItems] if *a == id
+    ));
+    assert!(!st.busy());
+    // Back in the view (`[`): no LastEvaluatedKey continues a segmented
+    // read, so what is left is read again, without showing a row twice.
+    let mut cx = parts.cx();
+    st.maybe_prefetch(&mut cx);
+    let (again, _, start, _) = read_all(&cx.fx);
+    assert_eq!(start, None);
+    let mut cx = parts.cx();
+    st.update(
+        &mut cx,
+        part(
+            again,
+            0,
+            vec![item("A", "00", "Order"), item("B", "b0", "Order")],
+        ),
+    );
+    st.update(&mut cx, ItemsMsg::AllRead(again, Ok(())));
+    assert_eq!(sks(&st), ["00", "01", "02", "b0"]);
+    assert!(st.done);
+}
+
+#[test]
+fn a_failed_read_says_so_and_is_not_continued_page_by_page() {
+    let mut parts = Parts::new();
+    let mut st = browsed(&mut parts, 3);
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Bottom);
+    let (id, ..) = read_all(&cx.fx);
+    let mut cx = parts.cx();
+    st.update(&mut cx, part(id, 2, vec![item("B", "c0", "Order")]));
+    let err = AwsError::new("ProvisionedThroughputExceededException", "slow down");
+    assert!(st.update(&mut cx, ItemsMsg::AllRead(id, Err(err))));
+    assert!(st.error.is_some() && !st.done && !st.busy());
+    assert!(st.reread);
+    assert!(
+        cx.fx.is_empty(),
+        "no page-by-page read after a segmented one"
+    );
 }
 
 #[test]
