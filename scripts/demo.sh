@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Try dyntui without an AWS account:
+# Try dyntui on a local, in-memory DynamoDB Local (AWS's emulator, under the
+# Amazon DynamoDB Local License Agreement, not open source: see README.md):
 #   scripts/demo.sh
 #
 # Installs what is needed (Java + DynamoDB Local), starts DynamoDB Local in

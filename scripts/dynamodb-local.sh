@@ -2,9 +2,12 @@
 # Install and run DynamoDB Local (the official AWS DynamoDB emulator) for
 # dyntui's demo and tests. See `dynamodb-local.sh --help`.
 #
-# DynamoDB Local is a Java program; we take the jar from the npm package
-# amplify-dynamodb-simulator (v2.x), which ships it under emulator/, so no
-# Docker and no AWS download page are needed. It needs Java 17 or newer.
+# DynamoDB Local is AWS's software, under the Amazon DynamoDB Local License
+# Agreement (not open source; it may not be redistributed, and installing or
+# using it binds you to its terms): this repository ships no copy. It is a
+# Java program (Java 17 or newer); we take the jar from the npm package
+# amplify-dynamodb-simulator (v2.x, published by AWS Amplify), which carries
+# it and its LICENSE.txt under emulator/.
 #
 # Environment:
 #   DYNTUI_DDB_HOME       npm prefix holding the package
@@ -37,6 +40,9 @@ Usage: ${0##*/} COMMAND [OPTIONS]
 Commands:
   install                          Install Java >= $MIN_JAVA (apt) and DynamoDB Local (npm)
                                    if missing. Quiet when everything is there.
+                                   DynamoDB Local is AWS's software under the Amazon
+                                   DynamoDB Local License Agreement (not open source):
+                                   installing or using it binds you to its terms.
   start [--port N] [--db-path DIR] Install if needed, start DynamoDB Local in the background
                                    (in memory unless --db-path), wait until it answers and
                                    print its endpoint. Does nothing if it already runs there.
@@ -143,6 +149,7 @@ ensure_jar() {
         have npm || die "installed nodejs and npm but 'npm' is still not on PATH"
     fi
     log "installing DynamoDB Local ($NPM_PACKAGE) into $DDB_HOME with npm (about 20 s)"
+    log "DynamoDB Local is AWS's software under the Amazon DynamoDB Local License Agreement (not open source); installing or using it binds you to its terms, in $EMULATOR_DIR/LICENSE.txt"
     npm install --no-audit --no-fund --loglevel=error --prefix "$DDB_HOME" "$NPM_PACKAGE" >&2 \
         || die "'npm install $NPM_PACKAGE' failed (network? npm registry access?); fix it and retry, or remove $DDB_HOME and retry"
     jar_installed || die "npm installed $NPM_PACKAGE but $JAR (or its DynamoDBLocal_lib) is missing; remove $DDB_HOME and retry"

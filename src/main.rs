@@ -49,6 +49,13 @@ fn main() -> ExitCode {
 }
 
 async fn real_main(args: Cli) -> anyhow::Result<u8> {
+    // Completion scripts, the man page and completion names need no project
+    // (a broken project file must not break them).
+    if let Some(cmd) = &args.command
+        && let Some(done) = cli::complete::run(cmd, &args.conn, args.config.as_ref()).await
+    {
+        return done;
+    }
     let project = cli::load_project(args.config.as_ref())?;
     if let Some(cmd) = args.command {
         return cli::run_command(cmd, &args.conn, &project).await;

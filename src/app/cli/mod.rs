@@ -1,6 +1,7 @@
 //! Command line: the TUI by default, headless subcommands beside it. Both
 //! call the same functions in `crate::dynamo`.
 
+pub mod complete;
 pub mod diagnose;
 pub mod edit;
 pub mod export;
@@ -278,6 +279,20 @@ pub enum Command {
     /// Copy items between tables and connections (e.g. a slice of production
     /// into DynamoDB Local), optionally redacting personal data.
     Copy(Box<crate::app::cli::export::CopyArgs>),
+    /// Print a shell completion script (`dyntui completions bash > ...`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `dyntui man | man -l -`.
+    Man,
+    /// Names for the bash and zsh completion scripts (tables, patterns,
+    /// profiles), one a line; nothing when they cannot be had.
+    #[command(hide = true)]
+    Complete {
+        #[arg(value_enum)]
+        names: crate::app::cli::complete::Names,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -442,6 +457,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         Command::Profiles => {
             crate::app::cli::edit::profiles();
             return Ok(0);
+        }
+        Command::Completions { .. } | Command::Man | Command::Complete { .. } => {
+            if let Some(done) = crate::app::cli::complete::run(&cmd, conn, None).await {
+                return done;
+            }
         }
         Command::Copy(args) => {
             return crate::app::cli::export::copy(
@@ -736,7 +756,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             crate::app::cli::edit::delete(&db, project, &info, &key, conn.read_only, &write)
                 .await?;
         }
-        Command::Audit { .. } | Command::Profiles => {}
+        Command::Audit { .. }
+        | Command::Profiles
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Complete { .. } => {}
     }
     out.flush()?;
     Ok(0)
