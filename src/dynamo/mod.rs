@@ -20,6 +20,7 @@ pub mod hash;
 pub mod itemfile;
 pub mod keyshape;
 pub mod migrate;
+pub mod pages;
 pub mod pattern;
 pub mod redact;
 pub mod request;

@@ -17,6 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::app::config::Project;
 use crate::dynamo::client::{ConnectOptions, Dynamo, Timeouts, parse_timeout};
 use crate::dynamo::error::AwsError;
+use crate::dynamo::pages::{ReadBudget, ReadTotals, Stop};
 use crate::dynamo::request::{Filter, ItemsRequest, RequestKind, SortText, query_of_text};
 use crate::dynamo::{Item, value};
 
@@ -149,7 +150,8 @@ pub enum Command {
         /// Newest (highest sort key) first.
         #[arg(long)]
         desc: bool,
-        /// Every page (default: one page, then the next page's cursor on stderr).
+        /// Every page (default: the first page with items, then the next
+        /// page's cursor on stderr).
         #[arg(long)]
         all: bool,
         /// Continue after the cursor a previous run printed.
@@ -160,6 +162,8 @@ pub enum Command {
         explain: bool,
         #[command(flatten)]
         items: ItemsArgs,
+        #[command(flatten)]
+        budget: ReadBudgetArgs,
     },
     /// Saved access patterns: list them, or check them all against a table.
     Patterns {
@@ -311,6 +315,8 @@ pub enum PatternsCommand {
         /// Count a pattern that returns nothing as passed.
         #[arg(long)]
         allow_empty: bool,
+        #[command(flatten)]
+        budget: ReadBudgetArgs,
     },
 }
 
@@ -333,6 +339,50 @@ pub struct ItemsArgs {
     /// Print DynamoDB JSON (with types) instead of plain JSON.
     #[arg(long)]
     pub dynamo_json: bool,
+}
+
+/// How much may be read past empty pages (a filter matched nothing on
+/// them) looking for the first page with items.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReadBudgetArgs {
+    /// Items DynamoDB may read (before the filter) looking for a page with
+    /// items; the page that reaches it is the last read [default: 10000]
+    #[arg(long, value_name = "ITEMS", env = "DYNTUI_READ_BUDGET", value_parser = clap::value_parser!(u64).range(1..))]
+    pub read_budget: Option<u64>,
+    /// Read capacity units that may be consumed looking for a page with
+    /// items [default: no limit]
+    #[arg(long, value_name = "RCU", env = "DYNTUI_READ_BUDGET_RCU", value_parser = parse_rcu)]
+    pub read_budget_rcu: Option<f64>,
+}
+
+impl ReadBudgetArgs {
+    pub fn budget(&self) -> ReadBudget {
+        let d = ReadBudget::default();
+        ReadBudget {
+            items: self.read_budget.unwrap_or(d.items),
+            capacity: self.read_budget_rcu.or(d.capacity),
+        }
+    }
+}
+
+fn parse_rcu(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a positive number of capacity units")),
+    }
+}
+
+/// Says that the budget ran out before a page held items, and how to read
+/// further.
+pub fn budget_spent_text(budget: &ReadBudget, read: &ReadTotals) -> String {
+    format!(
+        "nothing found within the read budget of {budget} ({read}); raise it with --read-budget ITEMS{}",
+        if budget.capacity.is_some() {
+            " or --read-budget-rcu RCU"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Writing a command's output failed because its reader closed the pipe
@@ -535,7 +585,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Scan { table, items } => {
             let req = items_request(&table, &items, RequestKind::Scan, true)?;
-            stream_items(&db, &req, &items, &mut out, None, true).await?;
+            stream_items(&db, &req, &items, &mut out, None, Pages::All).await?;
         }
         Command::Query {
             pattern,
@@ -548,6 +598,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             cursor,
             explain,
             items,
+            budget,
         } => {
             let table = table_or_default(table, project)?;
             // Parameters are checked before any request is sent.
@@ -643,7 +694,12 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                 eprintln!("{}", serde_json::to_string_pretty(&req.to_json_request())?);
             }
             let start = cursor.as_deref().map(decode_cursor).transpose()?;
-            let next = stream_items(&db, &req, &items, &mut out, start, all).await?;
+            let pages = if all {
+                Pages::All
+            } else {
+                Pages::FirstWithItems(budget.budget())
+            };
+            let next = stream_items(&db, &req, &items, &mut out, start, pages).await?;
             out.flush()?;
             if let Some(k) = next {
                 eprintln!("next page: --cursor {}", encode_cursor(&k));
@@ -651,11 +707,15 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Patterns { command } => match command {
             PatternsCommand::List { output } => list_patterns(project, output, &mut out)?,
-            PatternsCommand::Check { table, allow_empty } => {
+            PatternsCommand::Check {
+                table,
+                allow_empty,
+                budget,
+            } => {
                 let table = table_or_default(table, project)?;
                 out.flush()?;
                 drop(out);
-                check_patterns(&db, project, &table, allow_empty).await?;
+                check_patterns(&db, project, &table, allow_empty, budget.budget()).await?;
                 return Ok(0);
             }
         },
@@ -797,15 +857,25 @@ fn item_json(item: &Item, dynamo: bool) -> String {
     serde_json::to_string(&v).unwrap_or_default()
 }
 
+/// Which pages a command prints.
+#[derive(Debug, Clone, Copy)]
+enum Pages {
+    /// Every page.
+    All,
+    /// The first page that holds items, reading past empty ones within the
+    /// budget.
+    FirstWithItems(ReadBudget),
+}
+
 /// Writes items page by page to `out` (memory stays flat whatever the table
-/// size): every page when `all`, else one page. Returns the next page's start.
+/// size). Returns the next page's start.
 async fn stream_items(
     db: &Dynamo,
     req: &ItemsRequest,
     a: &ItemsArgs,
     out: &mut impl Write,
     mut start: Option<Item>,
-    all: bool,
+    pages: Pages,
 ) -> anyhow::Result<Option<Item>> {
     let mut n = 0usize;
     let max = a.max_items.unwrap_or(usize::MAX);
@@ -815,44 +885,63 @@ async fn stream_items(
     if a.output == Output::Json {
         write!(out, "[")?;
     }
-    let mut next = None;
-    'pages: loop {
-        let page = db.fetch_page(req, start.take()).await.map_err(aws)?;
-        if a.output == Output::Table {
-            let take = page.items.len().min(max - n);
-            write_table(&page.items[..take], out)?;
-            n += take;
-        } else {
-            for item in &page.items {
-                if n >= max {
-                    break 'pages;
-                }
-                if a.output == Output::Json {
-                    write!(
-                        out,
-                        "{}\n{}",
-                        if n > 0 { "," } else { "" },
-                        item_json(item, a.dynamo_json)
-                    )?;
-                } else {
-                    writeln!(out, "{}", item_json(item, a.dynamo_json))?;
-                }
-                n += 1;
+    let next = match pages {
+        Pages::FirstWithItems(budget) => {
+            let first = db
+                .fetch_until_items(req, start, budget)
+                .await
+                .map_err(aws)?;
+            write_items(&first.items, a, out, &mut n, max)?;
+            if first.stop == Stop::Budget {
+                eprintln!("{}", budget_spent_text(&budget, &first.read));
+            } else if first.read.pages > 1 {
+                eprintln!("{} to reach a page with items", first.read);
             }
+            first.next
         }
-        match page.next {
-            Some(k) if all && n < max => start = Some(k),
-            Some(k) => {
-                next = Some(k);
-                break;
+        Pages::All => loop {
+            let page = db.fetch_page(req, start.take()).await.map_err(aws)?;
+            write_items(&page.items, a, out, &mut n, max)?;
+            match page.next {
+                Some(k) if n < max => start = Some(k),
+                next => break next,
             }
-            None => break,
-        }
-    }
+        },
+    };
     if a.output == Output::Json {
         writeln!(out, "\n]")?;
     }
     Ok(next)
+}
+
+/// Writes a page's items, at most `max` in all; `n` counts them.
+fn write_items(
+    items: &[Item],
+    a: &ItemsArgs,
+    out: &mut impl Write,
+    n: &mut usize,
+    max: usize,
+) -> anyhow::Result<()> {
+    let take = items.len().min(max - *n);
+    if a.output == Output::Table {
+        write_table(&items[..take], out)?;
+        *n += take;
+        return Ok(());
+    }
+    for item in &items[..take] {
+        if a.output == Output::Json {
+            write!(
+                out,
+                "{}\n{}",
+                if *n > 0 { "," } else { "" },
+                item_json(item, a.dynamo_json)
+            )?;
+        } else {
+            writeln!(out, "{}", item_json(item, a.dynamo_json))?;
+        }
+        *n += 1;
+    }
+    Ok(())
 }
 
 /// Items as aligned columns: key attributes first, then the rest by name.
@@ -1014,12 +1103,23 @@ fn list_patterns(project: &Project, output: Output, out: &mut impl Write) -> any
 }
 
 /// The outcome of checking one pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CheckOutcome {
+    /// The first page with items holds only the expected type.
     Passed {
         items: usize,
+        read: ReadTotals,
     },
-    Empty,
+    /// Every page read was empty, to the end of the request.
+    Empty {
+        read: ReadTotals,
+    },
+    /// Every page read was empty and the read budget ran out: there may be
+    /// items further on.
+    OutOfBudget {
+        read: ReadTotals,
+        budget: ReadBudget,
+    },
     WrongTypes {
         expected: String,
         found: Vec<String>,
@@ -1027,13 +1127,15 @@ pub enum CheckOutcome {
     Error(String),
 }
 
-/// Runs one pattern's first page with its example parameters.
+/// Runs one pattern with its example parameters up to its first page with
+/// items (reading past empty pages within `budget`).
 pub async fn check_pattern(
     db: &Dynamo,
     project: &Project,
     table: &str,
     info: &crate::dynamo::client::TableInfo,
     pattern: &crate::dynamo::pattern::Pattern,
+    budget: ReadBudget,
 ) -> CheckOutcome {
     let values = match pattern.resolve(&pattern.example_params()) {
         Ok(v) => v,
@@ -1050,12 +1152,19 @@ pub async fn check_pattern(
         Ok(r) => r,
         Err(e) => return CheckOutcome::Error(e),
     };
-    let page = match db.fetch_page(&req, None).await {
+    let page = match db.fetch_until_items(&req, None, budget).await {
         Ok(p) => p,
         Err(e) => return CheckOutcome::Error(e.to_string()),
     };
-    if page.items.is_empty() {
-        return CheckOutcome::Empty;
+    match page.stop {
+        Stop::Items => {}
+        Stop::End => return CheckOutcome::Empty { read: page.read },
+        Stop::Budget => {
+            return CheckOutcome::OutOfBudget {
+                read: page.read,
+                budget,
+            };
+        }
     }
     if let Some(expected) = &pattern.entity {
         let mut decoder = crate::dynamo::entity::Decoder::new(
@@ -1086,6 +1195,32 @@ pub async fn check_pattern(
     }
     CheckOutcome::Passed {
         items: page.items.len(),
+        read: page.read,
+    }
+}
+
+/// The report line of one checked pattern, and whether it counts as passed.
+pub fn check_line(name: &str, outcome: &CheckOutcome, allow_empty: bool) -> (bool, String) {
+    match outcome {
+        CheckOutcome::Passed { items, read } => {
+            (true, format!("PASS   {name} ({items} items; {read})"))
+        }
+        CheckOutcome::Empty { read } => (
+            allow_empty,
+            format!("EMPTY  {name} (no items for the example parameters; {read})"),
+        ),
+        CheckOutcome::OutOfBudget { read, budget } => (
+            allow_empty,
+            format!("EMPTY  {name} ({})", budget_spent_text(budget, read)),
+        ),
+        CheckOutcome::WrongTypes { expected, found } => (
+            false,
+            format!(
+                "TYPES  {name}: expected only {expected}, also got {}",
+                found.join(", ")
+            ),
+        ),
+        CheckOutcome::Error(e) => (false, format!("ERROR  {name}: {e}")),
     }
 }
 
@@ -1094,6 +1229,7 @@ async fn check_patterns(
     project: &Project,
     table: &str,
     allow_empty: bool,
+    budget: ReadBudget,
 ) -> anyhow::Result<()> {
     if project.patterns.is_empty() {
         anyhow::bail!("no patterns to check in {}", project_name(project));
@@ -1105,23 +1241,8 @@ async fn check_patterns(
         for w in p.fit(&info) {
             println!("WARN   {}: {w}", p.name);
         }
-        let outcome = check_pattern(db, project, table, &info, p).await;
-        let (ok, text) = match &outcome {
-            CheckOutcome::Passed { items } => (true, format!("PASS   {} ({items} items)", p.name)),
-            CheckOutcome::Empty => (
-                allow_empty,
-                format!("EMPTY  {} (no items for the example parameters)", p.name),
-            ),
-            CheckOutcome::WrongTypes { expected, found } => (
-                false,
-                format!(
-                    "TYPES  {}: expected only {expected}, also got {}",
-                    p.name,
-                    found.join(", ")
-                ),
-            ),
-            CheckOutcome::Error(e) => (false, format!("ERROR  {}: {e}", p.name)),
-        };
+        let outcome = check_pattern(db, project, table, &info, p, budget).await;
+        let (ok, text) = check_line(&p.name, &outcome, allow_empty);
         println!("{text}");
         if !ok {
             failed += 1;
