@@ -321,6 +321,14 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) -> usi
     if items.view.is_empty() {
         let msg = if items.loading() || (items.rows.is_empty() && items.info.is_none()) {
             format!("{} loading…", SPINNER[app.spinner % SPINNER.len()])
+        } else if items.rows.is_empty() && !items.done && items.error.is_none() {
+            format!(
+                "No items in the first {} scanned ({} pages read; the read budget is {}). \
+                 G reads the rest, s/S starts another request.",
+                items.stats.scanned,
+                items.stats.pages,
+                crate::dynamo::pages::ReadBudget::default()
+            )
         } else if items.rows.is_empty() {
             "No items. Try another query (s) or a scan (S).".to_string()
         } else {

@@ -3,6 +3,7 @@
 //! server-side filters and copies of the request. Editing the item under
 //! the cursor is the edit screen's (`screens::edit`), reached from here.
 
+use crate::dynamo::pages::{ReadBudget, ReadTotals};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -677,6 +678,17 @@ impl ItemsState {
         }
     }
 
+    /// Nothing loaded yet, and the pages read so far (all empty after the
+    /// filter) have not spent the read budget.
+    pub fn empty_pages_within_budget(&self) -> bool {
+        self.rows.is_empty()
+            && self.stats.pages > 0
+            && !ReadBudget::default().spent(&ReadTotals {
+                scanned: self.stats.scanned,
+                ..ReadTotals::default()
+            })
+    }
+
     fn count_page(&mut self, page: &Page) {
         self.stats.pages += 1;
         self.stats.count += page.count.max(0) as u64;
@@ -686,15 +698,18 @@ impl ItemsState {
     }
 
     /// Loads more when the cursor nears the end of what is loaded (or `G`
-    /// asked for everything). A filter that matches nothing loaded does not
-    /// by itself read the rest of the table.
+    /// asked for everything), and reads past pages a server-side filter
+    /// left empty until one holds items or the read budget
+    /// ([`ReadBudget`]'s items scanned) is spent. A text filter that matches
+    /// nothing loaded does not by itself read the rest of the table.
     pub fn maybe_prefetch(&mut self, cx: &mut ItemsCx) {
         let prefetch = cx.settings.ui.prefetch_rows;
         let need = !self.done
             && !self.loading()
             && self.error.is_none()
             && ((!self.view.is_empty() && self.cursor.selected + prefetch >= self.view.len())
-                || self.want_all);
+                || self.want_all
+                || self.empty_pages_within_budget());
         if need {
             self.fetch_next_page(cx);
         }

@@ -600,3 +600,58 @@ fn a_type_filter_derives_its_columns_when_it_changes_not_when_drawn() {
         "keys are not columns"
     );
 }
+
+#[test]
+fn pages_a_filter_left_empty_are_read_past_until_items_or_the_budget() {
+    let mut parts = Parts::new();
+    let mut st = view(&parts);
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    let (mut id, _) = fetch(&cx.fx);
+    // A filtered Scan: each page read 4,000 items and kept none.
+    let empty = |n: i32| Page {
+        scanned: 4000,
+        next: Some(item("A", &format!("{n:02}"), "Order")),
+        ..Page::default()
+    };
+    let mut cx = parts.cx();
+    st.update(&mut cx, ItemsMsg::Page(id, Ok(empty(1))));
+    // Within the budget (10,000 items scanned): the next page is asked for.
+    let (next, start) = fetch(&cx.fx);
+    assert_eq!(start, Some(item("A", "01", "Order")));
+    id = next;
+    let mut cx = parts.cx();
+    st.update(&mut cx, ItemsMsg::Page(id, Ok(empty(2))));
+    let (next, _) = fetch(&cx.fx);
+    // A page with items ends the search.
+    let mut cx = parts.cx();
+    st.update(
+        &mut cx,
+        ItemsMsg::Page(
+            next,
+            Ok(page(
+                vec![item("B", "1", "Order")],
+                Some(item("B", "1", "Order")),
+            )),
+        ),
+    );
+    assert_eq!(st.rows.len(), 1);
+    assert!(!st.empty_pages_within_budget());
+
+    // With the budget spent and nothing found, reading stops and says so.
+    let mut st = view(&parts);
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    let (mut id, _) = fetch(&cx.fx);
+    for n in 0..3 {
+        let mut cx = parts.cx();
+        st.update(&mut cx, ItemsMsg::Page(id, Ok(empty(n))));
+        if n < 2 {
+            id = fetch(&cx.fx).0;
+        } else {
+            assert!(cx.fx.is_empty(), "12,000 scanned: the budget is spent");
+        }
+    }
+    assert!(st.rows.is_empty() && !st.done);
+    assert_eq!(st.stats.scanned, 12_000);
+}
