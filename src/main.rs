@@ -56,6 +56,7 @@ async fn real_main(args: Cli) -> anyhow::Result<u8> {
     {
         return done;
     }
+    dyntui::dynamo::error::set_verbose(args.verbose);
     let project = cli::load_project(args.config.as_ref())?;
     if let Some(cmd) = args.command {
         return cli::run_command(cmd, &args.conn, &project).await;

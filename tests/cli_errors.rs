@@ -126,3 +126,43 @@ fn mistyped_names_get_the_nearest_suggested() {
     // The endpoint is named once.
     assert_eq!(err.matches(ep.as_str()).count(), 1, "{err}");
 }
+
+#[test]
+fn missing_credentials_print_the_hint_first_and_the_chain_only_with_verbose() {
+    let home = tempfile::tempdir().unwrap();
+    let base = |verbose: bool| {
+        let mut c = Command::new(bin());
+        c.args(["--region", "us-east-1", "tables"])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", home.path().join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("none"));
+        if verbose {
+            c.arg("--verbose");
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = base(false);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("NoCredentials: no AWS credentials were found"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: set AWS_PROFILE or pass --profile"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("DispatchFailure") && !err.contains("ProviderError"),
+        "{err}"
+    );
+    assert!(err.len() < 600, "short: {} bytes\n{err}", err.len());
+    let (_, verbose) = base(true);
+    assert!(verbose.contains("detail: "), "{verbose}");
+}

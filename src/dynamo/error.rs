@@ -144,6 +144,17 @@ pub struct AwsError {
     pub message: String,
     pub hint: Option<String>,
     pub throttling: Vec<ThrottleReason>,
+    /// The SDK's own error chain when the message is a summary of it:
+    /// logged, and printed only with `--verbose` ([`set_verbose`]).
+    pub detail: Option<String>,
+}
+
+/// Whether errors print their [`AwsError::detail`] (`--verbose`).
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--verbose`: errors print the SDK's own error chain after the hint.
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
 impl fmt::Display for AwsError {
@@ -154,6 +165,13 @@ impl fmt::Display for AwsError {
         }
         if let Some(h) = &self.hint {
             write!(f, "\nhint: {h}")?;
+        }
+        if let Some(d) = &self.detail {
+            if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
+                write!(f, "\ndetail: {d}")?;
+            } else {
+                write!(f, "\n(--verbose adds the SDK's own error)")?;
+            }
         }
         Ok(())
     }
@@ -168,6 +186,7 @@ impl AwsError {
             message: message.into(),
             hint: None,
             throttling: Vec::new(),
+            detail: None,
         }
     }
 
@@ -323,13 +342,19 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
+/// The SDK's credential failures are a long chain of provider errors: the
+/// message says what is wrong in a few words, the chain is logged and kept
+/// for `--verbose`.
 fn credentials_error(full: &str) -> AwsError {
+    tracing::warn!("credentials: {full}");
     let lower = full.to_ascii_lowercase();
-    if lower.contains("expired") {
-        AwsError::new("ExpiredToken", full.to_string())
+    let mut e = if lower.contains("expired") {
+        AwsError::new("ExpiredToken", "the AWS session has expired")
     } else {
-        AwsError::new("NoCredentials", full.to_string())
-    }
+        AwsError::new("NoCredentials", "no AWS credentials were found")
+    };
+    e.detail = Some(full.to_string());
+    e
 }
 
 fn hint_for(code: &str, message: &str, ctx: &ConnContext, table: Option<&str>) -> Option<String> {
@@ -377,7 +402,7 @@ fn hint_for(code: &str, message: &str, ctx: &ConnContext, table: Option<&str>) -
             }
         }
         "NoCredentials" => format!(
-            "no AWS credentials found. Set AWS_PROFILE or pass --profile, run `aws configure`, or `aws sso login{profile_flag}`."
+            "set AWS_PROFILE or pass --profile, run `aws configure`, or `aws sso login{profile_flag}`."
         ),
         "ExpiredToken" | "ExpiredTokenException" => {
             format!("your session has expired: run `aws sso login{profile_flag}` then `:reconnect` in the TUI (or run the command again).")

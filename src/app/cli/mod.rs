@@ -44,6 +44,9 @@ pub struct Cli {
     /// quitting asks first, and keeping it running writes this file.
     #[arg(long, value_name = "KEEP_FILE", hide = true)]
     pub in_memory_demo: Option<PathBuf>,
+    /// Errors also print the AWS SDK's own error chain.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
     /// Log file (default: $XDG_STATE_HOME/dyntui/dyntui.log). Level from DYNTUI_LOG.
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
