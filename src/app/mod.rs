@@ -13,5 +13,4 @@ pub mod contexts;
 pub mod editor;
 pub mod patterns;
 pub mod project;
-pub mod suggest;
 pub mod tui;

@@ -26,6 +26,7 @@ pub mod redact;
 pub mod request;
 pub mod seed;
 pub mod seeding;
+pub mod suggest;
 pub mod time;
 pub mod value;
 pub mod write;

@@ -165,8 +165,13 @@ impl<'a> SortText<'a> {
 /// Why key text does not make a Query (see [`query_of_text`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryTextError {
-    #[error("table `{table}` has no index `{index}`")]
-    NoIndex { table: String, index: String },
+    #[error("table `{table}` has no index `{index}`{hint}")]
+    NoIndex {
+        table: String,
+        index: String,
+        /// ` (did you mean `GSI1`?)` or ` (its indexes: ...)`.
+        hint: String,
+    },
     /// A key value is not of its attribute's type.
     #[error("{attr}: {message}")]
     KeyValue { attr: String, message: String },
@@ -187,9 +192,19 @@ pub fn query_of_text(
     pk: &str,
     sort: Option<SortText<'_>>,
 ) -> Result<RequestKind, QueryTextError> {
-    let (pk_def, sk_def) = info.keys_of(index).ok_or_else(|| QueryTextError::NoIndex {
-        table: info.name.clone(),
-        index: index.unwrap_or("").to_string(),
+    let (pk_def, sk_def) = info.keys_of(index).ok_or_else(|| {
+        let want = index.unwrap_or("");
+        let names = || info.indexes.iter().map(|i| i.name.as_str());
+        let hint = match super::suggest::nearest(want, names()) {
+            Some(n) => format!(" (did you mean `{n}`?)"),
+            None if info.indexes.is_empty() => " (it has no indexes)".to_string(),
+            None => format!(" (its indexes: {})", names().collect::<Vec<_>>().join(", ")),
+        };
+        QueryTextError::NoIndex {
+            table: info.name.clone(),
+            index: want.to_string(),
+            hint,
+        }
     })?;
     let typed = |v: &str, def: &super::client::KeyDef| {
         super::pattern::typed_value(v, def.kind).map_err(|message| QueryTextError::KeyValue {
@@ -1051,7 +1066,21 @@ mod tests {
         let e = query_of_text(&no_sk, Some("ByTotal"), "c1", sort).unwrap_err();
         assert_eq!(e.to_string(), "index ByTotal has no sort key");
         let e = query_of_text(&info, Some("GSI9"), "a", None).unwrap_err();
-        assert_eq!(e.to_string(), "table `flat` has no index `GSI9`");
+        assert_eq!(
+            e.to_string(),
+            "table `flat` has no index `GSI9` (it has no indexes)"
+        );
+        // A mistyped index gets the nearest name; a stranger the list.
+        let e = query_of_text(&orders(), Some("ByTotl"), "c1", None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "table `orders` has no index `ByTotl` (did you mean `ByTotal`?)"
+        );
+        let e = query_of_text(&orders(), Some("Zzz"), "c1", None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "table `orders` has no index `Zzz` (its indexes: ByTotal)"
+        );
         let between = SortText {
             op: SortOp::Between,
             value: "1",

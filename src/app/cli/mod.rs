@@ -471,7 +471,8 @@ async fn describe(db: &Dynamo, table: &str) -> anyhow::Result<crate::dynamo::cli
         Ok(info) => Ok(info),
         Err(e) if e.code == "ResourceNotFoundException" => {
             let names = db.list_tables().await.unwrap_or_default();
-            let hint = crate::app::suggest::did_you_mean(table, names.iter().map(String::as_str));
+            let hint =
+                crate::dynamo::suggest::did_you_mean(table, names.iter().map(String::as_str));
             Err(anyhow::anyhow!("{e}{hint}"))
         }
         Err(e) => Err(aws(e)),
@@ -613,13 +614,13 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                             anyhow::bail!(
                                 "`{name}` was taken as a saved pattern's name, and there is none{}; \
                                  for an ad-hoc query of a table, write `--table {name} --pk ...`",
-                                crate::app::suggest::did_you_mean(name, names())
+                                crate::dynamo::suggest::did_you_mean(name, names())
                             );
                         }
                         anyhow::bail!(
                             "no pattern `{name}` in {}{} (see `dyntui patterns list`)",
                             project_name(project),
-                            crate::app::suggest::did_you_mean(name, names())
+                            crate::dynamo::suggest::did_you_mean(name, names())
                         );
                     };
                     if pk.is_some() || sk.is_some() {
@@ -632,7 +633,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                     if let Some(bad) = given.keys().find(|k| !known.contains(k)) {
                         anyhow::bail!(
                             "--param {bad}: pattern `{name}` has no such parameter{}; its parameters: {}",
-                            crate::app::suggest::did_you_mean(
+                            crate::dynamo::suggest::did_you_mean(
                                 bad,
                                 known.iter().map(String::as_str)
                             ),
