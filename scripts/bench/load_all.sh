@@ -26,6 +26,8 @@ LOG_PREFIX=load-all-bench
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$SCRIPT_DIR/lib.sh"
+# shellcheck source=SCRIPTDIR/timing.sh
+. "$SCRIPT_DIR/bench/timing.sh"
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 cd "$ROOT"
 DDB="$SCRIPT_DIR/dynamodb-local.sh"
@@ -82,22 +84,6 @@ rm -f "$tmp/items.jsonl"
 
 results="$tmp/results" # tool run seconds max_rss_kb
 : >"$results"
-
-# timed OUTFILE CMD... : sets SECS (wall clock) and RSS (max RSS, KiB).
-timed() {
-    local out=$1 t0 t1
-    shift
-    t0=$(date +%s%N)
-    /usr/bin/time -v -o "$out.time" "$@" >"$out" 2>&1 || {
-        tail -n 20 "$out" >&2
-        die "failed: $*"
-    }
-    t1=$(date +%s%N)
-    SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-    RSS=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$out.time")
-}
-
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
 run_export() { # RUN
     timed "$tmp/out" "$DYN" --endpoint-url "$endpoint" export --table "$table" \

@@ -26,6 +26,8 @@ LOG_PREFIX=seed-bench
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$SCRIPT_DIR/lib.sh"
+# shellcheck source=SCRIPTDIR/timing.sh
+. "$SCRIPT_DIR/bench/timing.sh"
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 cd "$ROOT"
 DDB="$SCRIPT_DIR/dynamodb-local.sh"
@@ -143,21 +145,6 @@ drop_table() {
     [[ $count == "$2" ]] || die "table $1 holds $count items, expected $2"
 }
 
-# timed OUTFILE CMD... : run CMD under /usr/bin/time -v (stdout+stderr to
-# OUTFILE); sets SECS (wall clock, ns resolution) and RSS (max RSS, KiB).
-timed() {
-    local out=$1 t0 t1
-    shift
-    t0=$(date +%s%N)
-    /usr/bin/time -v -o "$out.time" "$@" >"$out" 2>&1 || {
-        cat "$out" >&2
-        die "failed: $*"
-    }
-    t1=$(date +%s%N)
-    SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-    RSS=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$out.time")
-}
-
 # run_min C N RUN : the minimal program (creates its table, writes, exits).
 run_min() {
     local c=$1 n=$2 r=$3 table dir
@@ -186,8 +173,6 @@ run_dyn() {
     printf 'dyntui %s %s %s %s %s %s\n' "$c" "$n" "$r" "$SECS" "$RSS" "${wrate:--}" >>"$results"
     log "dyntui    c=$c n=$n run $r: ${SECS} s, $(rate "$n" "$SECS") items/s, max RSS ${RSS} KiB (write phase ${wrate:-?} items/s)"
 }
-
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
 # CLI request files: {"TABLE": [{"PutRequest": {"Item": ...}}, ...]} per 25 items.
 CLI_TABLE=bench_cli
