@@ -23,7 +23,7 @@ fn decoded(
     info: &dyntui::dynamo::client::TableInfo,
     items: &[Item],
 ) -> Vec<String> {
-    let mut d = Decoder::new(&project.decode, init::table_keys(info));
+    let mut d = Decoder::new(&project.decode, info.table_keys());
     items
         .iter()
         .map(|item| {

@@ -706,6 +706,15 @@ impl TableInfo {
     }
 
     /// The primary key of an item of this table.
+    /// The key attributes of the table and its indexes, for decoding.
+    pub fn table_keys(&self) -> crate::dynamo::entity::TableKeys {
+        crate::dynamo::entity::TableKeys {
+            pk: self.pk.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
+            sk: self.sk.as_ref().map(|k| k.name.clone()),
+            index_key_attrs: self.index_key_attrs(),
+        }
+    }
+
     /// Checks that `key` is exactly this table's primary key: every key
     /// attribute present with its type, nothing else. The error names what
     /// is missing or extra and the table's key schema.

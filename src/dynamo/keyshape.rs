@@ -162,11 +162,7 @@ pub fn decode(k: &KeyValues<'_>) -> Vec<KeyField> {
 /// Rules 2 to 4 on one key value.
 fn value_fields(attr: &str, text: &str, k: &KeyValues<'_>) -> Vec<KeyField> {
     let whole = || vec![KeyField::new(attr, text, FieldHow::Whole)];
-    let sep = if text.contains('#') {
-        '#'
-    } else if text.contains(':') {
-        ':'
-    } else {
+    let Some(sep) = separator(text) else {
         return whole();
     };
     let tokens: Vec<&str> = text.split(sep).collect();
@@ -227,9 +223,21 @@ fn is_label(t: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
+/// The separator a key value's tokens are split on: `#`, else `:`, else
+/// none (the value is one token).
+pub fn separator(text: &str) -> Option<char> {
+    if text.contains('#') {
+        Some('#')
+    } else if text.contains(':') {
+        Some(':')
+    } else {
+        None
+    }
+}
+
 /// The attribute of `item` whose text is exactly `token` (not a key, type
 /// or bookkeeping attribute). When several match, the first by name.
-fn attribute_named<'i>(
+pub fn attribute_named<'i>(
     item: &'i Item,
     token: &str,
     is_key_attr: &dyn Fn(&str) -> bool,

@@ -728,12 +728,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             key,
             dynamo_json,
         } => {
-            let v: serde_json::Value = serde_json::from_str(&key)
-                .map_err(|e| anyhow::anyhow!("--key is not JSON: {e}"))?;
-            let (key, _) = value::item_from_json(&v).map_err(|e| anyhow::anyhow!("--key {e}"))?;
-            let info = describe(&db, &table).await?;
-            info.check_key(&key)
-                .map_err(|e| anyhow::anyhow!("--key: {e}"))?;
+            let (_, key) = item_target(&db, &table, &key).await?;
             match db.get_item(&table, key).await.map_err(aws)? {
                 Some(item) => writeln!(out, "{}", item_json(&item, dynamo_json))?,
                 None => anyhow::bail!("no item with that key in `{table}`"),

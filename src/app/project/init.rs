@@ -30,9 +30,9 @@ use std::path::Path;
 
 use crate::app::config::Project;
 use crate::dynamo::client::{Dynamo, KeyDef, KeyKind, TableInfo};
-use crate::dynamo::entity::{DecodeConfig, Decoder, KeyTemplate, TableKeys, TypeSource};
+use crate::dynamo::entity::{DecodeConfig, Decoder, KeyTemplate, TypeSource};
 use crate::dynamo::error::AwsError;
-use crate::dynamo::keyshape::FieldHow;
+use crate::dynamo::keyshape::{self, FieldHow};
 use crate::dynamo::request::ItemsRequest;
 use crate::dynamo::{AttributeValue, Item, value};
 
@@ -89,15 +89,6 @@ pub enum InitError {
     },
 }
 
-/// The table's key attributes, for decoding.
-pub fn table_keys(info: &TableInfo) -> TableKeys {
-    TableKeys {
-        pk: info.pk.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
-        sk: info.sk.as_ref().map(|k| k.name.clone()),
-        index_key_attrs: info.index_key_attrs(),
-    }
-}
-
 /// Up to `max` items of `table`, read with full-size Scan pages.
 pub async fn sample(db: &Dynamo, table: &str, max: usize) -> Result<Vec<Item>, AwsError> {
     let req = ItemsRequest::scan(table);
@@ -135,7 +126,7 @@ pub fn infer(info: &TableInfo, items: &[Item]) -> Result<Inferred, InitError> {
             table: info.name.clone(),
         });
     }
-    let keys = table_keys(info);
+    let keys = info.table_keys();
     let key_attrs = key_attributes(info);
     let mut decoder = Decoder::new(&DecodeConfig::default(), keys.clone());
     // Group the items by type, and see how types were found.
@@ -566,37 +557,21 @@ fn shape_of(attr: &str, items: &[&Item], key_attrs: &[String]) -> Option<Shape> 
 
 /// Splits a key value into pieces (see the module docs).
 fn pieces(attr: &str, text: &str, item: &Item, key_attrs: &[String]) -> Vec<Piece> {
-    let named = |t: &str| -> Option<String> {
-        if t.is_empty() {
-            return None;
-        }
-        item.iter()
-            .filter(|(k, v)| {
-                matches!(v, AttributeValue::S(s) | AttributeValue::N(s) if s == t)
-                    && !key_attrs.iter().any(|a| a == *k)
-                    && !value::is_bookkeeping(k)
-                    && !matches!(k.as_str(), "Type" | "type" | "entity_type" | "entityType")
-            })
-            .map(|(k, _)| k.clone())
-            .min()
-    };
-    let sep = if text.contains('#') {
-        "#"
-    } else if text.contains(':') {
-        ":"
-    } else {
-        ""
-    };
+    let is_key = |a: &str| key_attrs.iter().any(|k| k == a);
+    let named = |t: &str| keyshape::attribute_named(item, t, &is_key).map(str::to_string);
+    let sep = keyshape::separator(text)
+        .map(String::from)
+        .unwrap_or_default();
     let tokens: Vec<&str> = if sep.is_empty() {
         vec![text]
     } else {
-        text.split(sep).collect()
+        text.split(sep.as_str()).collect()
     };
     let mut out = Vec::new();
     let mut label: Option<&str> = None;
     for (i, t) in tokens.iter().enumerate() {
         if i > 0 {
-            out.push(Piece::Lit(sep.to_string()));
+            out.push(Piece::Lit(sep.clone()));
         }
         if let Some(a) = named(t) {
             out.push(Piece::Attr(a));
@@ -957,8 +932,8 @@ mod tests {
         // it had without it.
         assert_eq!(found.decoded, items.len());
         let project = Project::parse("dyntui.toml", t).unwrap();
-        let mut with = Decoder::new(&project.decode, table_keys(&info()));
-        let mut without = Decoder::new(&DecodeConfig::default(), table_keys(&info()));
+        let mut with = Decoder::new(&project.decode, info().table_keys());
+        let mut without = Decoder::new(&DecodeConfig::default(), info().table_keys());
         for i in &items {
             let (a, b) = (with.classify(i), without.classify(i));
             assert_eq!(a.source, TypeSource::KeyTemplate);

@@ -92,7 +92,6 @@ pub use crate::app::tui::msg::Msg;
 
 pub use crate::app::tui::screens::items::{
     ItemsHistory, ItemsState, Loaded, Row, Stats, get_item_command, json_compact, json_pretty,
-    table_keys,
 };
 
 pub use crate::app::tui::screens::detail::DetailState;

@@ -19,7 +19,7 @@ use crate::app::tui::widgets::edit_line;
 use crate::dynamo::client::{Page, TableInfo};
 use crate::dynamo::compact::{self, CompactItem};
 use crate::dynamo::edit::Change;
-use crate::dynamo::entity::{Classified, Decoder, EntityId, TableKeys};
+use crate::dynamo::entity::{Classified, Decoder, EntityId};
 use crate::dynamo::error::{AwsError, ConnContext};
 use crate::dynamo::export::{ReadOptions, segments_of};
 use crate::dynamo::request::{
@@ -215,7 +215,7 @@ pub struct ItemsState {
 
 impl ItemsState {
     pub fn new(table: String, info: Option<TableInfo>, app: &Settings, project: &Project) -> Self {
-        let keys = info.as_ref().map(table_keys).unwrap_or_default();
+        let keys = info.as_ref().map(TableInfo::table_keys).unwrap_or_default();
         ItemsState {
             request: ItemsRequest {
                 page_size: Some(app.ui.page_size),
@@ -550,15 +550,6 @@ impl ItemsState {
     }
 }
 
-/// The key attributes of a table, for decoding.
-pub fn table_keys(info: &TableInfo) -> TableKeys {
-    TableKeys {
-        pk: info.pk.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
-        sk: info.sk.as_ref().map(|k| k.name.clone()),
-        index_key_attrs: info.index_key_attrs(),
-    }
-}
-
 // ---------------------------------------------------------------- update
 
 impl ItemsState {
@@ -572,7 +563,7 @@ impl ItemsState {
 
     /// The table's description arrived: decode with its keys.
     pub fn described(&mut self, info: TableInfo, project: &Project) {
-        self.decoder = Decoder::new(&project.decode, table_keys(&info));
+        self.decoder = Decoder::new(&project.decode, info.table_keys());
         self.info = Some(info);
     }
 
