@@ -186,8 +186,7 @@ fn key_fields(decoder: &Decoder, row: &ItemRow) -> Vec<KeyField> {
         .collect()
 }
 
-fn key_text(decoder: &Decoder, row: &ItemRow, max: usize) -> String {
-    let fields = key_fields(decoder, row);
+fn key_text(decoder: &Decoder, row: &ItemRow, fields: &[KeyField], max: usize) -> String {
     if fields.is_empty() {
         // Not decodable: the raw key.
         let keys = decoder.keys();
@@ -202,10 +201,16 @@ fn key_text(decoder: &Decoder, row: &ItemRow, max: usize) -> String {
         }
         return s;
     }
-    keyshape::shown(&fields)
+    keyshape::shown(fields)
 }
 
-fn summary_text(items: &ItemsState, row: &ItemRow, max_total: usize, max_cell: usize) -> String {
+fn summary_text(
+    items: &ItemsState,
+    row: &ItemRow,
+    fields: &[KeyField],
+    max_total: usize,
+    max_cell: usize,
+) -> String {
     let configured = row
         .class
         .entity
@@ -213,17 +218,10 @@ fn summary_text(items: &ItemsState, row: &ItemRow, max_total: usize, max_cell: u
         .map(|d| d.columns.as_slice())
         .unwrap_or(&[]);
     // A field shown in the Key column is not repeated here.
-    let in_key: Vec<String> = if items.raw_keys {
-        Vec::new()
-    } else {
-        key_fields(&items.decoder, row)
-            .into_iter()
-            .map(|f| f.name)
-            .collect()
-    };
+    let in_key: &[KeyField] = if items.raw_keys { &[] } else { fields };
     let mut out = String::new();
     let mut push = |k: &str, v: &crate::dynamo::AttributeValue| {
-        if in_key.iter().any(|f| f == k) {
+        if in_key.iter().any(|f| f.name == k) {
             return;
         }
         if out.chars().count() >= max_total {
@@ -258,6 +256,8 @@ fn summary_text(items: &ItemsState, row: &ItemRow, max_total: usize, max_cell: u
 struct ItemLine<'a> {
     items: &'a ItemsState,
     row: ItemRow,
+    /// The row's key fields, decoded once for the Key and Attributes cells.
+    fields: Vec<KeyField>,
     marked: bool,
     theme: &'a Theme,
     max_cell: usize,
@@ -283,7 +283,7 @@ impl TableRow for ItemLine<'_> {
                 Style::default().fg(t.accent),
             ),
             Col::Key => CellText::styled(
-                key_text(&self.items.decoder, row, self.max_cell),
+                key_text(&self.items.decoder, row, &self.fields, self.max_cell),
                 Style::default().fg(t.key),
             ),
             Col::Attr(a) => CellText::from(
@@ -292,9 +292,13 @@ impl TableRow for ItemLine<'_> {
                     .map(|v| value::cell_text(v, self.max_cell))
                     .unwrap_or_default(),
             ),
-            Col::Summary => {
-                CellText::from(summary_text(self.items, row, self.width, self.max_cell))
-            }
+            Col::Summary => CellText::from(summary_text(
+                self.items,
+                row,
+                &self.fields,
+                self.width,
+                self.max_cell,
+            )),
         }
     }
 
@@ -379,9 +383,11 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) -> usi
         items.view.len(),
         |i| {
             let ri = items.view[i];
+            let row = items.rows[ri].row();
             ItemLine {
                 items,
-                row: items.rows[ri].row(),
+                fields: key_fields(&items.decoder, &row),
+                row,
                 marked: items.marks.contains(&ri),
                 theme: t,
                 max_cell,
