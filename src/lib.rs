@@ -6,5 +6,6 @@
 
 pub mod app;
 pub mod dynamo;
+pub mod files;
 pub mod metrics;
 pub mod views;

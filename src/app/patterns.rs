@@ -46,12 +46,7 @@ impl RecentParams {
         self.map.insert(pattern.to_string(), values.clone());
         let Some(path) = &self.path else { return };
         let write = || -> std::io::Result<()> {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let tmp = path.with_extension("json.tmp");
-            std::fs::write(&tmp, serde_json::to_vec_pretty(&self.map)?)?;
-            std::fs::rename(&tmp, path)
+            crate::files::write_atomic(path, &serde_json::to_vec_pretty(&self.map)?)
         };
         if let Err(e) = write() {
             tracing::warn!("cannot save recent parameters to {}: {e}", path.display());

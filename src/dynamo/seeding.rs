@@ -464,11 +464,8 @@ impl Checkpoint {
     }
 
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
         let path = Checkpoint::path(dir, &self.set, &self.table);
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self)?)?;
-        std::fs::rename(tmp, path)
+        crate::files::write_atomic(&path, &serde_json::to_vec_pretty(self)?)
     }
 
     pub fn remove(dir: &Path, set: &str, table: &str) {

@@ -113,7 +113,7 @@ pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), InitError> 
     if path.exists() && !force {
         return Err(InitError::Exists { path: shown });
     }
-    std::fs::write(path, text).map_err(|source| InitError::Write {
+    crate::files::write_atomic(path, text.as_bytes()).map_err(|source| InitError::Write {
         path: shown,
         source,
     })

@@ -189,16 +189,8 @@ impl MigrationCheckpoint {
     }
 
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
         let path = Self::path(dir, &self.table, &self.id);
-        let tmp = path.with_extension("json.tmp");
-        {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&serde_json::to_vec_pretty(self)?)?;
-            f.sync_all()?;
-        }
-        std::fs::rename(tmp, path)
+        crate::files::write_atomic(&path, &serde_json::to_vec_pretty(self)?)
     }
 
     pub fn remove(dir: &Path, table: &str, id: &str) {
