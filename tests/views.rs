@@ -96,6 +96,7 @@ fn demo_info() -> TableInfo {
         item_count: Some(6_412),
         size_bytes: Some(2_348_113),
         stream: Some("NEW_AND_OLD_IMAGES".into()),
+        stream_arn: None,
         ttl: Some("ENABLED (expiresAt)".into()),
         pitr: Some("ENABLED".into()),
         deletion_protection: Some(true),

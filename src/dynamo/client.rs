@@ -94,6 +94,9 @@ pub struct Dynamo {
     client: Client,
     /// CloudWatch, built once beside DynamoDB from the same SdkConfig.
     cloudwatch: aws_sdk_cloudwatch::Client,
+    /// DynamoDB Streams, on the same endpoint when one is given (DynamoDB
+    /// Local serves both on one port).
+    streams: aws_sdk_dynamodbstreams::Client,
     ctx: ConnContext,
     config: SdkConfig,
 }
@@ -193,9 +196,14 @@ impl Dynamo {
             region: config.region().map(|r| r.to_string()),
             endpoint,
         };
+        let mut streams = aws_sdk_dynamodbstreams::config::Builder::from(&config);
+        if let Some(e) = &ctx.endpoint {
+            streams = streams.endpoint_url(e);
+        }
         Dynamo {
             client: Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            streams: aws_sdk_dynamodbstreams::Client::from_conf(streams.build()),
             ctx,
             config,
         }
@@ -207,6 +215,7 @@ impl Dynamo {
         Dynamo {
             client,
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            streams: aws_sdk_dynamodbstreams::Client::new(&config),
             ctx,
             config,
         }
@@ -223,6 +232,18 @@ impl Dynamo {
     /// The CloudWatch client of the same connection.
     pub fn cloudwatch(&self) -> &aws_sdk_cloudwatch::Client {
         &self.cloudwatch
+    }
+
+    /// The DynamoDB Streams client of the same connection.
+    pub fn streams(&self) -> &aws_sdk_dynamodbstreams::Client {
+        &self.streams
+    }
+
+    /// The same connection with another Streams client (tests use this
+    /// with aws-smithy-mocks).
+    pub fn with_streams(mut self, streams: aws_sdk_dynamodbstreams::Client) -> Self {
+        self.streams = streams;
+        self
     }
 
     pub fn sdk_config(&self) -> &SdkConfig {
@@ -537,6 +558,8 @@ pub struct TableInfo {
     pub item_count: Option<i64>,
     pub size_bytes: Option<i64>,
     pub stream: Option<String>,
+    /// The stream's ARN (LatestStreamArn) while a stream is enabled.
+    pub stream_arn: Option<String>,
     pub ttl: Option<String>,
     pub pitr: Option<String>,
     pub deletion_protection: Option<bool>,
@@ -660,6 +683,11 @@ impl TableInfo {
                     None
                 }
             }),
+            stream_arn: t
+                .stream_specification()
+                .filter(|s| s.stream_enabled())
+                .and(t.latest_stream_arn())
+                .map(str::to_string),
             ttl: None,
             pitr: None,
             deletion_protection: t.deletion_protection_enabled(),
@@ -667,6 +695,14 @@ impl TableInfo {
                 .creation_date_time()
                 .and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
         }
+    }
+
+    /// The stream's view type, while a stream is enabled.
+    pub fn stream_view(&self) -> Option<crate::dynamo::stream::ViewType> {
+        self.stream_arn.as_ref()?;
+        self.stream
+            .as_deref()
+            .and_then(crate::dynamo::stream::ViewType::parse)
     }
 
     /// The key names of the table or an index: (pk, sk).
