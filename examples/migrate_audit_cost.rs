@@ -61,6 +61,7 @@ async fn main() -> Result<(), Error> {
         sort_key: Some(key("SK")),
         provisioned: None,
         ttl_attribute: None,
+        stream: None,
         gsis: Vec::new(),
         lsis: Vec::new(),
     }

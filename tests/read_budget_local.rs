@@ -41,6 +41,7 @@ async fn late_matches_table() -> (String, Vec<String>, tempfile::TempDir) {
         sort_key: None,
         provisioned: None,
         ttl_attribute: None,
+        stream: None,
         gsis: vec![],
         lsis: vec![],
     }

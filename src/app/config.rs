@@ -537,6 +537,8 @@ struct TableFile {
     read_capacity: Option<i64>,
     write_capacity: Option<i64>,
     ttl_attribute: Option<String>,
+    /// A DynamoDB Stream: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES.
+    stream: Option<Spanned<String>>,
     #[serde(default)]
     gsi: Vec<IndexFile>,
     #[serde(default)]
@@ -683,6 +685,23 @@ impl Project {
                     ));
                 }
             };
+            let stream = match &t.stream {
+                None => None,
+                Some(s) => match crate::dynamo::stream::ViewType::parse(s.get_ref()) {
+                    Some(v) => Some(v),
+                    None => {
+                        return Err(ConfigError::at_span(
+                            file,
+                            src,
+                            Some(s.span()),
+                            format!(
+                                "stream must be KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES, got `{}`",
+                                s.get_ref()
+                            ),
+                        ));
+                    }
+                },
+            };
             let key = |k: KeyAttrFile| KeyAttr {
                 name: k.name,
                 kind: k.kind,
@@ -752,6 +771,7 @@ impl Project {
                 sort_key: t.sort_key.map(key),
                 provisioned,
                 ttl_attribute: t.ttl_attribute,
+                stream,
                 gsis,
                 lsis,
             });

@@ -45,6 +45,8 @@ pub struct TableDesign {
     /// (read, write) capacity; None = on demand.
     pub provisioned: Option<(i64, i64)>,
     pub ttl_attribute: Option<String>,
+    /// A DynamoDB Stream with this view type (None: no stream).
+    pub stream: Option<crate::dynamo::stream::ViewType>,
     pub gsis: Vec<IndexDesign>,
     pub lsis: Vec<IndexDesign>,
 }
@@ -133,6 +135,9 @@ impl TableDesign {
                     .map_err(AwsError::build)?,
             );
         }
+        if let Some(view) = self.stream {
+            req = req.stream_specification(stream_specification(view)?);
+        }
         match self.provisioned {
             None => req = req.billing_mode(BillingMode::PayPerRequest),
             Some(rw) => {
@@ -179,6 +184,17 @@ impl TableDesign {
         }
         Ok(())
     }
+}
+
+/// A StreamSpecification that enables a stream of `view` records.
+pub fn stream_specification(
+    view: crate::dynamo::stream::ViewType,
+) -> Result<aws_sdk_dynamodb::types::StreamSpecification, AwsError> {
+    aws_sdk_dynamodb::types::StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::from(view.label()))
+        .build()
+        .map_err(AwsError::build)
 }
 
 /// Polls DescribeTable until the table and its indexes are ACTIVE (10 minutes at most).

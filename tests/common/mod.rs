@@ -78,6 +78,7 @@ pub fn numeric_design(name: &str) -> TableDesign {
         }),
         provisioned: None,
         ttl_attribute: None,
+        stream: None,
         gsis: vec![],
         lsis: vec![IndexDesign {
             name: "byLabel".into(),

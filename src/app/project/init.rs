@@ -742,6 +742,9 @@ fn table_design(out: &mut String, info: &TableInfo) {
     {
         let _ = writeln!(out, "ttl_attribute = {}", quote(attr));
     }
+    if let Some(view) = info.stream_view() {
+        let _ = writeln!(out, "stream = {}", quote(view.label()));
+    }
     for i in &info.indexes {
         let _ = writeln!(
             out,
