@@ -655,63 +655,10 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-/// DynamoDB's item size, as its documentation describes it: the sum over
-/// attributes of the UTF-8 length of the name plus the size of the value.
-///
-/// * `S`: its UTF-8 bytes.
-/// * `N`: AWS says numbers have "up to 38 significant digits" and take
-///   "1 byte per two significant digits plus 1" (leading and trailing zeros
-///   are trimmed); this is computed as `(significant digits + 1) / 2 + 1`
-///   (integer division), so zero takes 1 byte. It is an approximation: AWS
-///   does not document the exact encoding (e.g. of the sign).
-/// * `B`: its bytes (raw, not base64).
-/// * `BOOL`, `NULL`: 1 byte.
-/// * `L`, `M`: 3 bytes plus each element's size (plus, for `M`, the UTF-8
-///   length of each key).
-/// * `SS`, `NS`, `BS`: the sum of the members' sizes as above.
+/// DynamoDB's item size in bytes by its documented rules (see
+/// [`super::size`], the one implementation).
 pub fn item_size(item: &Item) -> usize {
-    item.iter()
-        .map(|(name, av)| name.len() + value_size(av))
-        .sum()
-}
-
-/// Size of one value (see [`item_size`]).
-fn value_size(av: &AttributeValue) -> usize {
-    match av {
-        AttributeValue::S(s) => s.len(),
-        AttributeValue::N(n) => number_size(n),
-        AttributeValue::B(b) => b.as_ref().len(),
-        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
-        AttributeValue::L(items) => 3 + items.iter().map(value_size).sum::<usize>(),
-        AttributeValue::M(map) => {
-            3 + map
-                .iter()
-                .map(|(k, v)| k.len() + value_size(v))
-                .sum::<usize>()
-        }
-        AttributeValue::Ss(items) => items.iter().map(String::len).sum(),
-        AttributeValue::Ns(items) => items.iter().map(|n| number_size(n)).sum(),
-        AttributeValue::Bs(items) => items.iter().map(|b| b.as_ref().len()).sum(),
-        _ => 0,
-    }
-}
-
-/// Approximate stored size of a number (see [`item_size`]).
-fn number_size(text: &str) -> usize {
-    let mantissa = match text.find(['e', 'E']) {
-        Some(at) => &text[..at],
-        None => text,
-    };
-    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
-    let first = digits.iter().position(|&d| d != b'0');
-    let significant = match first {
-        None => 0,
-        Some(first) => {
-            let last = digits.iter().rposition(|&d| d != b'0').unwrap_or(first);
-            last - first + 1
-        }
-    };
-    significant.div_ceil(2) + 1
+    usize::try_from(super::size::item_size(item)).unwrap_or(usize::MAX)
 }
 
 /// Reads a whole file once, streaming, and checks every item: JSON syntax,
@@ -1470,57 +1417,14 @@ mod tests {
     }
 
     #[test]
-    fn item_size_by_hand() {
-        // Strings: UTF-8 bytes of name and value.
-        assert_eq!(item_size(&item(&[("PK", s("abc"))])), 5);
-        assert_eq!(item_size(&item(&[("é", s("🦀"))])), 2 + 4);
-        // Numbers: (significant digits + 1) / 2 + 1.
-        let num = |t: &str| item_size(&item(&[("n", n(t))])) - 1;
-        assert_eq!(num("0"), 1);
-        assert_eq!(num("7"), 2);
-        assert_eq!(num("12"), 2);
-        assert_eq!(num("123"), 3);
-        assert_eq!(num("-123"), 3);
-        assert_eq!(num("1000000"), 2); // trailing zeros trimmed
-        assert_eq!(num("0.0012"), 2); // leading zeros trimmed
-        assert_eq!(num("10.01"), 3); // inner zeros count: 1001
-        assert_eq!(num("1.5E+10"), 2);
-        assert_eq!(num("12345678901234567890123456789012345678"), 20);
-        // Binary, BOOL, NULL.
-        assert_eq!(
-            item_size(&item(&[
-                ("b", AttributeValue::B(Blob::new(vec![0; 10]))),
-                ("t", AttributeValue::Bool(false)),
-                ("z", AttributeValue::Null(true)),
-            ])),
-            (1 + 10) + (1 + 1) + (1 + 1)
-        );
-        // Lists and maps: 3 bytes plus elements (plus keys for maps).
-        let list = AttributeValue::L(vec![s("ab"), n("5"), AttributeValue::L(vec![])]);
-        assert_eq!(item_size(&item(&[("l", list)])), 1 + 3 + 2 + 2 + 3);
-        let map = AttributeValue::M(item(&[
-            ("k", s("v")),
-            (
-                "inner",
-                AttributeValue::M(item(&[("x", AttributeValue::Bool(true))])),
-            ),
-        ]));
-        assert_eq!(
-            item_size(&item(&[("m", map)])),
-            1 + 3 + (1 + 1) + (5 + 3 + 1 + 1)
-        );
-        // Sets: sum of members.
-        assert_eq!(
-            item_size(&item(&[
-                ("ss", AttributeValue::Ss(vec!["a".into(), "bcd".into()])),
-                ("ns", AttributeValue::Ns(vec!["1".into(), "123".into()])),
-                (
-                    "bs",
-                    AttributeValue::Bs(vec![Blob::new(vec![1, 2]), Blob::new(vec![3])])
-                ),
-            ])),
-            (2 + 4) + (2 + 2 + 3) + (2 + 3)
-        );
+    fn item_size_is_the_size_modules() {
+        let it = item(&[
+            ("PK", s("abc")),
+            ("l", AttributeValue::L(vec![s("ab"), n("12")])),
+        ]);
+        // 2 + 3, then 1 + 3 + (1 + 2) + (1 + 3).
+        assert_eq!(item_size(&it), 5 + 11);
+        assert_eq!(item_size(&it) as u64, super::super::size::item_size(&it));
     }
 
     #[test]

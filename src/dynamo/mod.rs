@@ -26,6 +26,7 @@ pub mod redact;
 pub mod request;
 pub mod seed;
 pub mod seeding;
+pub mod size;
 pub mod stream;
 pub mod suggest;
 pub mod time;

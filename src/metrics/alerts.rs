@@ -42,7 +42,8 @@ pub struct Alert {
     /// When it applies: the last datapoint that triggered it (epoch seconds).
     pub time: i64,
     /// hot_key_confirmed, hot_key_suspected, skew, gsi_back_pressure,
-    /// capacity_near_limit, latency_p99, system_errors.
+    /// capacity_near_limit, latency_p99, system_errors; from a stream:
+    /// hot_write_key_suspected.
     pub rule: String,
     pub resource: Resource,
     pub title: String,
@@ -70,6 +71,10 @@ pub struct AlertConfig {
     pub latency_p99_ms: f64,
     /// SystemErrors in one datapoint at or over this.
     pub system_errors: f64,
+    /// A partition key with `skew_share` of the writes seen on the stream is
+    /// a suspected hot write key once it has at least this many writes in
+    /// the window ([`super::hotwrites::alerts`]).
+    pub hot_write_min_writes: u64,
 }
 
 impl Default for AlertConfig {
@@ -82,6 +87,7 @@ impl Default for AlertConfig {
             capacity_share: 0.8,
             latency_p99_ms: 100.0,
             system_errors: 1.0,
+            hot_write_min_writes: 20,
         }
     }
 }
@@ -823,5 +829,9 @@ mod tests {
         let cfg: AlertConfig = serde_json::from_str(r#"{"skew_share": 0.5}"#).unwrap();
         assert_eq!(cfg.skew_share, 0.5);
         assert_eq!(cfg.hot_key_minutes, 3);
+        // Files written before hot_write_min_writes existed still load.
+        assert_eq!(cfg.hot_write_min_writes, 20);
+        let cfg: AlertConfig = serde_json::from_str(r#"{"hot_write_min_writes": 5}"#).unwrap();
+        assert_eq!(cfg.hot_write_min_writes, 5);
     }
 }

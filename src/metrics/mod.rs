@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod fetch;
+pub mod hotwrites;
 pub mod insights;
 pub mod queries;
 pub mod snapshot;
