@@ -11,6 +11,10 @@ use std::collections::BTreeSet;
 use super::{AttributeValue, Item};
 
 pub mod convert;
+pub mod lineage;
+pub mod reader;
+
+pub use reader::{FollowOptions, follow};
 
 /// Where to start reading a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -208,4 +212,111 @@ pub enum StreamEvent {
     /// The reader stopped for good (the stream was deleted or disabled,
     /// access denied, ...).
     Failed(super::error::AwsError),
+}
+
+impl ViewType {
+    /// The DynamoDB SDK's StreamViewType.
+    pub fn sdk(self) -> aws_sdk_dynamodb::types::StreamViewType {
+        aws_sdk_dynamodb::types::StreamViewType::from(self.label())
+    }
+}
+
+/// The table's stream: its ARN and view type, None when it has none.
+pub async fn stream_of(
+    db: &super::client::Dynamo,
+    table: &str,
+) -> Result<Option<(String, ViewType)>, super::error::AwsError> {
+    let info = describe_table(db, table).await?;
+    Ok(info
+        .stream_view()
+        .and_then(|v| info.stream_arn.map(|arn| (arn, v))))
+}
+
+async fn describe_table(
+    db: &super::client::Dynamo,
+    table: &str,
+) -> Result<super::client::TableInfo, super::error::AwsError> {
+    let out = db
+        .client()
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| super::error::AwsError::from_sdk(e, db.context(), Some(table)))?;
+    let t = out.table().ok_or_else(|| {
+        super::error::AwsError::new(
+            "EmptyResponse",
+            format!("DescribeTable returned no table for {table}"),
+        )
+    })?;
+    Ok(super::client::TableInfo::from_description(t))
+}
+
+/// How long [`enable_stream`] waits for the table to be ACTIVE with its
+/// stream, and how often it looks.
+pub const ENABLE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+const ENABLE_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+impl super::client::Dynamo {
+    /// Turns the table's stream on with `view` (UpdateTable) and waits,
+    /// up to [`ENABLE_WAIT`], until the table is ACTIVE with a stream ARN.
+    /// Nothing is updated when the stream is already on with that view.
+    /// Policy checks (protection, read-only, audit) are the caller's.
+    pub async fn enable_stream(
+        &self,
+        table: &str,
+        view: ViewType,
+    ) -> Result<(), super::error::AwsError> {
+        use super::error::AwsError;
+        let now = describe_table(self, table).await?;
+        match now.stream_view() {
+            Some(v) if v == view => {}
+            Some(v) => {
+                return Err(AwsError::new(
+                    "StreamAlreadyEnabled",
+                    format!(
+                        "table {table} already has a {} stream",
+                        v.label()
+                    ),
+                )
+                .with_hint(format!(
+                    "follow that stream, or disable it first to enable a {} one (its records are then lost)",
+                    view.label()
+                )));
+            }
+            None => {
+                let spec = aws_sdk_dynamodb::types::StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(view.sdk())
+                    .build()
+                    .map_err(AwsError::build)?;
+                self.client()
+                    .update_table()
+                    .table_name(table)
+                    .stream_specification(spec)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(e, self.context(), Some(table)))?;
+            }
+        }
+        let deadline = tokio::time::Instant::now() + ENABLE_WAIT;
+        loop {
+            let info = describe_table(self, table).await?;
+            if info.status == "ACTIVE" && info.stream_view() == Some(view) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(AwsError::new(
+                    "Timeout",
+                    format!(
+                        "table {table} was not ACTIVE with its {} stream within {} s (status {})",
+                        view.label(),
+                        ENABLE_WAIT.as_secs(),
+                        info.status
+                    ),
+                ));
+            }
+            tokio::time::sleep(ENABLE_POLL).await;
+        }
+    }
 }
