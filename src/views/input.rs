@@ -108,6 +108,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             &app.audit.nav.filter,
             None,
         ),
+        Some(Input::LiveKeyFilter(text)) => line_box(
+            f,
+            area,
+            app,
+            "Changes whose key has (text, or NAME=VALUE)",
+            text,
+            None,
+        ),
         Some(Input::TextFilter) => {
             let text = app
                 .items

@@ -17,6 +17,7 @@ pub mod edit;
 pub mod help;
 pub mod input;
 pub mod items;
+pub mod live;
 pub mod metrics;
 pub mod migrate;
 pub mod patterns;
@@ -65,6 +66,7 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
             Screen::Metrics => shown = metrics::render(f, body, app),
             Screen::Contexts => shown = contexts::render(f, body, app),
             Screen::Audit => shown = audit::render(f, body, app),
+            Screen::Live => shown = live::render(f, body, app),
         }
     }
     if app.screen == Screen::Migrate {
@@ -114,7 +116,9 @@ fn render_header(f: &mut Frame, area: Rect, app: &App) {
         Screen::Seed => app.seed.target.table.clone(),
         Screen::Metrics => app.metrics.table.clone(),
         Screen::Migrate => app.migrate.table.clone(),
-        Screen::Items | Screen::Detail => app.items.as_ref().map(|i| i.table.clone()),
+        Screen::Items => app.items.as_ref().map(|i| i.table.clone()),
+        Screen::Detail => app.detail.as_ref().map(|d| d.table.clone()),
+        Screen::Live => app.live.table.clone(),
         Screen::Contexts | Screen::Audit => None,
     };
     if let Some(tname) = title {

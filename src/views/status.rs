@@ -20,7 +20,7 @@ pub fn hinted(app: &App) -> &'static [Action] {
     }
     match app.mode() {
         crate::app::tui::keymap::Mode::Tables => &[
-            Open, Filter, Refresh, Patterns, Seed, Metrics, Palette, Help, Quit,
+            Open, Filter, Refresh, Patterns, Seed, Metrics, Live, Palette, Help, Quit,
         ],
         crate::app::tui::keymap::Mode::Patterns => &[Open, Filter, Back, Help],
         crate::app::tui::keymap::Mode::Metrics => &[
@@ -55,6 +55,7 @@ pub fn hinted(app: &App) -> &'static [Action] {
             Patterns,
             Migrations,
             HistoryBack,
+            Live,
             ServerFilter,
             Edit,
             Delete,
@@ -76,6 +77,14 @@ pub fn hinted(app: &App) -> &'static [Action] {
         ],
         crate::app::tui::keymap::Mode::Contexts => &[Open, Filter, Back, Help],
         crate::app::tui::keymap::Mode::Audit => &[Open, Filter, Refresh, Back, Help],
+        crate::app::tui::keymap::Mode::Live
+            if app.live.phase == crate::app::tui::screens::live::Phase::NoStream =>
+        {
+            &[EnableStream, Back, Help]
+        }
+        crate::app::tui::keymap::Mode::Live => &[
+            Pause, Open, Filter, NextType, NextEvent, Focus, FromOldest, CopyJson, Back, Help,
+        ],
         _ => &[Back],
     }
 }
@@ -134,6 +143,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         Some(Input::Overwrite { .. }) => " y replace it · n/esc keep it".to_string(),
         Some(Input::Unlock { .. }) => {
             " type the table name · enter unlock · esc cancel".to_string()
+        }
+        Some(Input::LiveKeyFilter(_)) => {
+            " e.g. c00001 or customerId=c00001 · enter keep · esc clear".to_string()
         }
         Some(Input::ContextsFilter) | Some(Input::AuditFilter) => {
             " type to filter · enter keep · esc clear".to_string()

@@ -33,6 +33,116 @@ pub struct DiagnoseArgs {
     /// Read a saved snapshot instead of fetching.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+    /// Also follow the table's stream for this long (e.g. 60s) and report
+    /// the hot write keys it measured: works without Contributor Insights
+    /// (and on DynamoDB Local, which has no CloudWatch). Streams see writes
+    /// only.
+    #[arg(long, value_name = "DURATION", value_parser = crate::app::live::parse_duration)]
+    pub live: Option<std::time::Duration>,
+}
+
+/// The hot write keys measured on the stream (`--live`).
+#[derive(Debug, Clone)]
+pub struct LiveReport {
+    pub seconds: u64,
+    /// Writes seen in the window.
+    pub writes: u64,
+    pub wcu_per_s: f64,
+    /// The top keys with their key fields decoded.
+    pub keys: Vec<(crate::metrics::hotwrites::KeyRate, String)>,
+    /// False when there was no CloudWatch (DynamoDB Local).
+    pub cloudwatch: bool,
+}
+
+/// Follows `table`'s stream for `duration`; the hot write keys and their
+/// alerts.
+async fn measure_live(
+    db: &Dynamo,
+    project: &Project,
+    table: &str,
+    duration: std::time::Duration,
+) -> anyhow::Result<(LiveReport, Vec<Alert>)> {
+    use crate::app::live::{ChangeFilter, Decoded, FollowSink, FollowSpec, follow_table};
+    struct Quiet;
+    impl FollowSink for Quiet {
+        fn ready(&mut self, shards: usize) {
+            eprintln!("following the stream ({shards} shards) to measure hot write keys ...");
+        }
+        fn change(&mut self, _d: &Decoded) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn notice(&mut self, text: &str) {
+            eprintln!("notice: {text}");
+        }
+    }
+    let info = crate::app::cli::describe(db, table).await?;
+    let stop = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let tracker = follow_table(
+        db,
+        project,
+        &info,
+        &FollowSpec {
+            start: crate::dynamo::stream::StartAt::Latest,
+            duration: Some(duration),
+            window: duration,
+            filter: ChangeFilter::default(),
+        },
+        &mut Quiet,
+        stop,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = crate::app::live::now_ms();
+    let alerts = tracker.alerts(now);
+    let mut decoder = Decoder::new(&project.decode, info.table_keys());
+    let keys = tracker
+        .hot
+        .top_keys(10)
+        .into_iter()
+        .map(|k| {
+            let (_, fields) = decoder.decode_key(&k.key, None);
+            let shown = crate::dynamo::keyshape::shown(&fields);
+            (k, shown)
+        })
+        .collect();
+    Ok((
+        LiveReport {
+            seconds: duration.as_secs(),
+            writes: tracker.hot.total_writes(),
+            wcu_per_s: tracker.hot.wcu_per_s(),
+            keys,
+            cloudwatch: !db.context().is_local(),
+        },
+        alerts,
+    ))
+}
+
+/// A report with no CloudWatch data (DynamoDB Local): the stream's only.
+fn empty_snapshot(db: &Dynamo, info: &crate::dynamo::client::TableInfo, seconds: u64) -> Snapshot {
+    let now = now_epoch();
+    let data = crate::metrics::MetricsData {
+        target: Target::of(info),
+        range: Range::Custom {
+            start: now - seconds as i64,
+            end: now,
+        },
+        start: now - seconds as i64,
+        end: now,
+        period: 60,
+        series: Vec::new(),
+        fetched_at: now,
+        partial: false,
+        calls: 0,
+    };
+    Snapshot::capture(
+        db.context(),
+        data,
+        Vec::new(),
+        Vec::new(),
+        &AlertConfig::default(),
+    )
 }
 
 fn now_epoch() -> i64 {
@@ -103,7 +213,8 @@ pub async fn capture(
 
 /// Runs the command; returns the exit code by severity.
 pub async fn run(db: Option<&Dynamo>, project: &Project, args: DiagnoseArgs) -> anyhow::Result<u8> {
-    let snap = match &args.snapshot {
+    let mut live = None;
+    let mut snap = match &args.snapshot {
         Some(p) => Snapshot::load(p).map_err(|e| anyhow::anyhow!(e))?,
         None => {
             let db = db.ok_or_else(|| anyhow::anyhow!("not connected"))?;
@@ -113,8 +224,27 @@ pub async fn run(db: Option<&Dynamo>, project: &Project, args: DiagnoseArgs) -> 
                 .or_else(|| project.default_table.clone())
                 .ok_or_else(|| anyhow::anyhow!("no table: pass --table"))?;
             let range = Range::parse(&args.since).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
-            capture(db, &table, range, &project.alerts).await?
+            let mut snap = match args.live {
+                Some(d) if db.context().is_local() => {
+                    let info = crate::app::cli::describe(db, &table).await?;
+                    empty_snapshot(db, &info, d.as_secs())
+                }
+                _ => capture(db, &table, range, &project.alerts).await?,
+            };
+            if let Some(d) = args.live {
+                let (report, alerts) = measure_live(db, project, &table, d).await?;
+                snap.alerts.extend(alerts);
+                live = Some(report);
+            }
+            snap
         }
+    };
+    if args.snapshot.is_some() && args.live.is_some() {
+        anyhow::bail!("--live follows the table's stream now: it cannot be used with --snapshot");
+    }
+    let snap = {
+        snap.alerts.sort_by_key(|a| std::cmp::Reverse(a.severity));
+        snap
     };
     if let Some(p) = &args.save {
         snap.save(p).map_err(|e| anyhow::anyhow!(e))?;
@@ -129,18 +259,26 @@ pub async fn run(db: Option<&Dynamo>, project: &Project, args: DiagnoseArgs) -> 
     let mut out = std::io::stdout().lock();
     match args.output {
         Output::Json | Output::Jsonl => {
-            let v = report_json(&snap, project);
+            let mut v = report_json(&snap, project);
+            if let (Some(l), serde_json::Value::Object(m)) = (&live, &mut v) {
+                m.insert("hotWriteKeys".into(), live_json(l));
+            }
             if args.output == Output::Json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
             } else {
                 writeln!(out, "{}", serde_json::to_string(&v)?)?;
             }
         }
-        Output::Table => write!(
-            out,
-            "{}",
-            report_text(&snap, project, args.snapshot.is_some())
-        )?,
+        Output::Table => {
+            write!(
+                out,
+                "{}",
+                report_text(&snap, project, args.snapshot.is_some())
+            )?;
+            if let Some(l) = &live {
+                write!(out, "{}", live_text(l))?;
+            }
+        }
     }
     Ok(code)
 }
@@ -347,6 +485,51 @@ pub fn report_text(snap: &Snapshot, project: &Project, from_snapshot: bool) -> S
         }
     }
     out
+}
+
+/// The hot write keys section of the text report.
+pub fn live_text(l: &LiveReport) -> String {
+    use crate::metrics::alerts::num;
+    let mut out = String::new();
+    out.push('\n');
+    out.push_str(&format!(
+        "HOT WRITE KEYS (the table's stream, last {} s: {} writes, ~{} WCU/s; streams see writes only; limit {} WCU/s per partition)\n",
+        l.seconds,
+        l.writes,
+        num(l.wcu_per_s),
+        num(crate::metrics::hotwrites::PARTITION_WCU_PER_SECOND)
+    ));
+    if !l.cloudwatch {
+        out.push_str("  (no CloudWatch on DynamoDB Local: this section is all there is)\n");
+    }
+    if l.keys.is_empty() {
+        out.push_str("  no writes seen\n");
+    }
+    for (k, fields) in &l.keys {
+        out.push_str(&format!(
+            "  {:<10} {:<40} {:>3.0}% of writes  ~{} WCU/s  ({})\n",
+            k.entity.as_deref().unwrap_or("—"),
+            if fields.is_empty() { &k.key } else { fields },
+            k.share_of_writes * 100.0,
+            num(k.wcu_per_s),
+            k.key
+        ));
+    }
+    out
+}
+
+/// The hot write keys section of the JSON report.
+pub fn live_json(l: &LiveReport) -> serde_json::Value {
+    serde_json::json!({
+        "seconds": l.seconds,
+        "writes": l.writes,
+        "wcuPerSecond": l.wcu_per_s,
+        "cloudwatch": l.cloudwatch,
+        "keys": l.keys.iter().map(|(k, fields)| serde_json::json!({
+            "key": k.key, "entity": k.entity, "fields": fields, "writes": k.writes,
+            "share": k.share_of_writes, "wcuPerSecond": k.wcu_per_s,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// The JSON report.

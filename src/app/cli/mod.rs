@@ -7,6 +7,7 @@ pub mod edit;
 pub mod export;
 pub mod migrate;
 pub mod seed;
+pub mod tail;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -191,6 +192,9 @@ pub enum Command {
     /// On-call diagnosis of throttling: alerts and key figures from CloudWatch
     /// and Contributor Insights (or a snapshot). Exit code: 0 ok, 2 warning, 3 critical.
     Diagnose(crate::app::cli::diagnose::DiagnoseArgs),
+    /// Follow a table's changes as they happen (its DynamoDB Stream),
+    /// decoded by entity: `dyntui tail -t T --type Order --for 60s -o jsonl`.
+    Tail(crate::app::cli::tail::TailArgs),
     /// Data migrations: `dyntui migrate status|up|run <id>` from
     /// `migrations/NNN_name.toml` files, with a ledger in the table.
     Migrate(crate::app::cli::migrate::MigrateArgs),
@@ -466,7 +470,10 @@ async fn item_target(
 
 /// DescribeTable; a table that does not exist gets the nearest existing
 /// name suggested (the list is read only then).
-async fn describe(db: &Dynamo, table: &str) -> anyhow::Result<crate::dynamo::client::TableInfo> {
+pub(crate) async fn describe(
+    db: &Dynamo,
+    table: &str,
+) -> anyhow::Result<crate::dynamo::client::TableInfo> {
     match db.describe(table).await {
         Ok(info) => Ok(info),
         Err(e) if e.code == "ResourceNotFoundException" => {
@@ -741,6 +748,10 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         Command::Diagnose(args) => {
             drop(out);
             return crate::app::cli::diagnose::run(Some(&db), project, args).await;
+        }
+        Command::Tail(args) => {
+            drop(out);
+            return crate::app::cli::tail::run(&db, project, args, conn.read_only).await;
         }
         Command::Export(args) => {
             drop(out);

@@ -45,6 +45,8 @@ pub enum Screen {
     Contexts,
     /// The latest writes from the audit log (`:audit`).
     Audit,
+    /// A table's changes as they happen (its DynamoDB Stream, `:tail`).
+    Live,
 }
 
 /// What the last frame showed: rows visible in the list of the screen in
@@ -76,6 +78,21 @@ pub enum Core {
     Describe(String),
     /// Forget the descriptions (`r` on the tables list reads them again).
     ForgetDescriptions,
+    /// Forget one table's description (it changed: a stream was enabled).
+    ForgetDescription(String),
+    /// Open the detail view on an item that is not in the items view (a
+    /// change's image); `esc` returns to the screen in front.
+    ShowItem {
+        table: String,
+        info: Box<TableInfo>,
+        item: Box<Item>,
+    },
+    /// Hot write key alerts measured on a table's stream (the metrics view
+    /// shows them beside its own).
+    LiveAlerts {
+        table: String,
+        alerts: Vec<crate::metrics::alerts::Alert>,
+    },
     /// Bring a screen to the front.
     Go(Screen),
     /// Open a table's items (describing it first when needed).

@@ -18,6 +18,7 @@ use crate::app::tui::screens::edit::{self, EditEffect};
 use crate::app::tui::screens::export::{self, ExportEffect};
 use crate::app::tui::screens::init::{self, InitEffect};
 use crate::app::tui::screens::items::{self, ItemsEffect};
+use crate::app::tui::screens::live::{self, LiveEffect};
 use crate::app::tui::screens::metrics::{self, MetricsEffect};
 use crate::app::tui::screens::migrate::{self, MigrateEffect};
 use crate::app::tui::screens::seed::{self, SeedEffect};
@@ -44,6 +45,7 @@ pub enum Effect {
     Seed(SeedEffect),
     Audit(AuditEffect),
     Contexts(ContextsEffect),
+    Live(LiveEffect),
 }
 
 impl Effect {
@@ -61,6 +63,7 @@ impl Effect {
             Effect::Seed(e) => e.request_id(),
             Effect::Audit(e) => e.request_id(),
             Effect::Contexts(e) => e.request_id(),
+            Effect::Live(e) => e.request_id(),
         }
     }
 }
@@ -161,6 +164,10 @@ impl Runner {
             Effect::Contexts(e) => {
                 let reply = self.reply(Msg::Contexts);
                 self.spawn(id, contexts::perform(e, deps, reply));
+            }
+            Effect::Live(e) => {
+                let reply = self.reply(Msg::Live);
+                self.spawn(id, live::effects::perform(e, deps, reply));
             }
         }
     }

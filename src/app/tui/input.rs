@@ -47,6 +47,8 @@ pub enum Input {
     },
     ContextsFilter,
     AuditFilter,
+    /// The live screen's key filter (`NAME=VALUE` or text), applied as typed.
+    LiveKeyFilter(String),
 }
 
 /// The query form: index, partition key value, sort-key condition, filter.

@@ -22,11 +22,12 @@ pub enum Mode {
     Metrics,
     Contexts,
     Audit,
+    Live,
     Help,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Global,
         Mode::Tables,
         Mode::Items,
@@ -37,6 +38,7 @@ impl Mode {
         Mode::Metrics,
         Mode::Contexts,
         Mode::Audit,
+        Mode::Live,
         Mode::Help,
     ];
 
@@ -52,6 +54,7 @@ impl Mode {
             Mode::Metrics => "Metrics (on call)",
             Mode::Contexts => "Contexts (AWS profiles, :ctx)",
             Mode::Audit => "Audit log (:audit)",
+            Mode::Live => "Live changes (the table's stream, :tail)",
             Mode::Help => "Help",
         }
     }
@@ -120,6 +123,16 @@ pub enum Action {
     HistoryBack,
     /// The request gone back from.
     HistoryForward,
+    /// The table's changes as they happen (its DynamoDB Stream).
+    Live,
+    /// Pause or resume the live changes.
+    Pause,
+    /// Show INSERT, MODIFY or REMOVE changes only, or all.
+    NextEvent,
+    /// Read the stream from its oldest record, or from now on.
+    FromOldest,
+    /// Enable a DynamoDB Stream on the table (asks first).
+    EnableStream,
 }
 
 impl Action {
@@ -162,7 +175,7 @@ impl Action {
             Action::CursorRight => "move the time cursor right",
             Action::NextRange => "longer time range",
             Action::PrevRange => "shorter time range",
-            Action::Focus => "switch between hot keys and alerts",
+            Action::Focus => "switch lists (hot keys / alerts; changes / hot keys)",
             Action::EnableInsights => "enable Contributor Insights (asks first)",
             Action::SaveSnapshot => "save a snapshot of this view to a file",
             Action::Migrations => "data migrations of the table: status, runs, diffs",
@@ -184,6 +197,11 @@ impl Action {
             Action::CopyLogin => "copy the `aws sso login` command of the profile",
             Action::HistoryBack => "back to the previous request, as it was left",
             Action::HistoryForward => "forward to the request gone back from",
+            Action::Live => "live changes: the table's stream, decoded, with hot write keys",
+            Action::Pause => "pause / resume (changes are held, not lost)",
+            Action::NextEvent => "show INSERT, MODIFY or REMOVE only, or all",
+            Action::FromOldest => "read from the oldest record kept (24 h) / from now",
+            Action::EnableStream => "enable a DynamoDB Stream on the table (asks first)",
         }
     }
 
@@ -241,6 +259,11 @@ impl Action {
             Action::CopyLogin => "copy sso login",
             Action::HistoryBack => "prev request",
             Action::HistoryForward => "next request",
+            Action::Live => "live",
+            Action::Pause => "pause",
+            Action::NextEvent => "event",
+            Action::FromOldest => "oldest/latest",
+            Action::EnableStream => "enable stream",
         }
     }
 }

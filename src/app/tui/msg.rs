@@ -12,6 +12,7 @@ use crate::app::tui::screens::edit::EditMsg;
 use crate::app::tui::screens::export::ExportMsg;
 use crate::app::tui::screens::init::InitMsg;
 use crate::app::tui::screens::items::ItemsMsg;
+use crate::app::tui::screens::live::LiveMsg;
 use crate::app::tui::screens::metrics::MetricsMsg;
 use crate::app::tui::screens::migrate::MigrateMsg;
 use crate::app::tui::screens::seed::SeedMsg;
@@ -41,4 +42,5 @@ pub enum Msg {
     /// An export from the TUI finished.
     Export(ExportMsg),
     Init(InitMsg),
+    Live(LiveMsg),
 }

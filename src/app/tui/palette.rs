@@ -53,6 +53,12 @@ pub const COMMANDS: &[Command] = &[
     cmd("migrate", ArgKind::None, false, "migrations of the table"),
     cmd("metrics", ArgKind::None, false, "throttling and hot keys"),
     cmd(
+        "tail",
+        ArgKind::Table,
+        false,
+        "live changes of a table (its stream) and hot write keys",
+    ),
+    cmd(
         "ctx",
         ArgKind::Profile,
         false,

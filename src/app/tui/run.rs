@@ -26,6 +26,8 @@ use crate::views;
 const FRAME: Duration = Duration::from_millis(16);
 const SPINNER_TICK: Duration = Duration::from_millis(120);
 const METRICS_TICK: Duration = Duration::from_secs(1);
+/// How often the live screen's hot write window slides when no change arrives.
+const LIVE_TICK: Duration = Duration::from_secs(1);
 
 /// Runs until the app quits. Generic over the backend (TestBackend in tests)
 /// and the source of terminal events: `new_events` makes the stream, again
@@ -105,6 +107,12 @@ where
             // Auto-refresh of the metrics view (only while it is in front).
             _ = tokio::time::sleep(METRICS_TICK), if !busy && app.screen == crate::app::tui::state::Screen::Metrics => {
                 dirty |= app.metrics_tick();
+            }
+            // The live screen's hot write window slides while it follows a
+            // stream (its alerts reach the metrics view from any screen).
+            _ = tokio::time::sleep(LIVE_TICK), if app.live.run.is_some() => {
+                let changed = app.live_tick();
+                dirty |= changed && app.screen == crate::app::tui::state::Screen::Live;
             }
         }
         // Coalesce whatever else is already queued into the same frame.

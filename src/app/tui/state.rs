@@ -25,6 +25,7 @@ use crate::app::tui::screens::audit::AuditState;
 use crate::app::tui::screens::contexts::{ContextsState, is_expired_session};
 pub use crate::app::tui::screens::edit::EditState;
 use crate::app::tui::screens::edit::Front;
+use crate::app::tui::screens::live::LiveState;
 use crate::app::tui::screens::metrics::MetricsState;
 use crate::app::tui::screens::migrate::{Listing, MigrateState};
 pub use crate::app::tui::screens::patterns::PatternsState;
@@ -138,6 +139,8 @@ pub struct App {
     pub seed: SeedState,
     pub migrate: MigrateState,
     pub metrics: MetricsState,
+    /// The live changes screen (a table's stream).
+    pub live: LiveState,
     /// A pattern run waiting for its table's description: (table, pattern, values).
     pub(crate) pending_pattern: Option<(String, String, BTreeMap<String, String>)>,
     /// `--read-only`: no writes at all this session (dry runs still run).
@@ -208,6 +211,7 @@ impl App {
             seed: SeedState::default(),
             migrate: MigrateState::default(),
             metrics: MetricsState::default(),
+            live: LiveState::default(),
             pending_pattern: None,
             read_only: false,
             unlocked: BTreeSet::new(),
@@ -241,6 +245,7 @@ impl App {
     pub fn busy(&self) -> bool {
         self.tables.busy()
             || self.metrics.busy()
+            || self.live.busy()
             || self.seed.busy()
             || self.migrate.busy()
             || self.items.as_ref().is_some_and(ItemsState::loading)
@@ -267,6 +272,7 @@ impl App {
             Screen::Metrics => Mode::Metrics,
             Screen::Contexts => Mode::Contexts,
             Screen::Audit => Mode::Audit,
+            Screen::Live => Mode::Live,
         }
     }
 
@@ -336,6 +342,14 @@ impl App {
                     }
                     self.described.clear();
                 }
+                Core::ForgetDescription(t) => {
+                    if let Some(id) = self.describing.remove(&t) {
+                        self.effects.push(Effect::Abort(id));
+                    }
+                    self.described.remove(&t);
+                }
+                Core::ShowItem { table, info, item } => self.show_item(table, *info, *item),
+                Core::LiveAlerts { table, alerts } => self.metrics.set_live_alerts(&table, alerts),
                 Core::Go(screen) => self.screen = screen,
                 Core::OpenTable(t) => self.open_table(&t),
                 Core::OpenItems {
@@ -473,6 +487,7 @@ impl App {
         self.detail = None;
         self.unlocked.clear();
         self.reset_metrics();
+        on_screen!(self.live, Effect::Live, |st, cx| st.reset(&mut cx));
         self.screen = Screen::Tables;
         self.load_tables();
     }
@@ -684,6 +699,13 @@ impl App {
                     &name,
                     err.as_ref()
                 ));
+                // So may the live changes screen.
+                on_screen!(self.live, Effect::Live, |st, cx| st.described(
+                    &mut cx,
+                    &name,
+                    ok.clone(),
+                    err.as_ref()
+                ));
                 // An items view waiting for its table's description.
                 let waiting = self
                     .items
@@ -733,6 +755,7 @@ impl App {
                 on_screen!(self.metrics, Effect::Metrics, |st, cx| st
                     .update(&mut cx, m))
             }
+            Msg::Live(m) => on_screen!(self.live, Effect::Live, |st, cx| st.update(&mut cx, m)),
             Msg::Edit(m) => on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |st, cx| st
                 .update(&mut cx, *m)),
             Msg::Edited(req, r) => {
@@ -847,6 +870,13 @@ impl App {
             return;
         }
         self.flash = None;
+        if self.screen == Screen::Live {
+            let taken = on_screen!(self.live, Effect::Live, |st, cx| st
+                .on_offer_key(&mut cx, &k));
+            if taken {
+                return;
+            }
+        }
         if self.screen == Screen::Metrics && self.metrics.enable_confirm.is_some() {
             on_screen!(self.metrics, Effect::Metrics, |st, cx| st
                 .on_enable_key(&mut cx, &k));
@@ -954,6 +984,10 @@ impl App {
                 };
                 self.open_migrations(table);
             }
+            Action::Live if self.screen != Screen::Live => {
+                let table = self.current_table();
+                self.open_live(table);
+            }
             Action::Metrics if self.screen != Screen::Metrics => {
                 let table = match self.screen {
                     Screen::Tables => self.tables.selected_name(),
@@ -976,6 +1010,8 @@ impl App {
                 Screen::Contexts => on_screen!(self.contexts, Effect::Contexts, |st, cx| st
                     .on_action(&mut cx, action)),
                 Screen::Audit => on_screen!(self.audit, Effect::Audit, |st, cx| st
+                    .on_action(&mut cx, action)),
+                Screen::Live => on_screen!(self.live, Effect::Live, |st, cx| st
                     .on_action(&mut cx, action)),
             },
         }
@@ -1223,6 +1259,7 @@ impl App {
                 }
             }
             Screen::Metrics => self.metrics.follow(rows),
+            Screen::Live => self.live.follow(rows),
             Screen::Seed => self.seed.nav.follow(rows),
             Screen::Contexts => self.contexts.nav.cursor.follow(rows),
             Screen::Audit => self.audit.nav.cursor.follow(rows),
@@ -1246,6 +1283,44 @@ impl App {
         let from = self.screen;
         on_screen!(self.metrics, Effect::Metrics, |st, cx| st
             .open(&mut cx, from, table));
+    }
+
+    /// Opens the live changes of `table` (its DynamoDB Stream).
+    pub fn open_live(&mut self, table: Option<String>) {
+        let from = self.screen;
+        on_screen!(self.live, Effect::Live, |st, cx| st
+            .open(&mut cx, from, table));
+    }
+
+    /// Once a second while the live screen follows a stream (its hot write
+    /// window slides): true when what it shows changed.
+    pub fn live_tick(&mut self) -> bool {
+        on_screen!(self.live, Effect::Live, |st, cx| st.tick(&mut cx))
+    }
+
+    /// Opens the detail view on `item` of `table` (not from the items
+    /// view); `esc` returns to the screen in front.
+    fn show_item(&mut self, table: String, info: TableInfo, item: Item) {
+        let mut decoder =
+            crate::dynamo::entity::Decoder::new(&self.project.decode, info.table_keys());
+        let class = decoder.classify(&item);
+        let entity = class.entity.map(|e| decoder.entity_name(e).to_string());
+        let key_fields = decoder.key_fields(&item, &class);
+        self.detail = Some(DetailState {
+            row: crate::app::tui::screens::items::Row { item, class },
+            row_index: None,
+            table,
+            info: Some(info),
+            entity,
+            key_fields,
+            show_types: false,
+            raw_keys: false,
+            scroll: 0,
+            attr: 0,
+            follow: false,
+            back_to: Some(self.screen),
+        });
+        self.screen = Screen::Detail;
     }
 
     /// Opens a saved snapshot in the metrics view.
@@ -1310,6 +1385,7 @@ impl App {
                 scroll: 0,
                 attr: 0,
                 follow: false,
+                back_to: None,
             });
             self.screen = Screen::Detail;
         }
@@ -1416,6 +1492,10 @@ impl App {
             Input::AuditFilter => {
                 on_screen!(self.audit, Effect::Audit, |st, cx| st
                     .on_filter_key(&mut cx, &k));
+            }
+            Input::LiveKeyFilter(text) => {
+                on_screen!(self.live, Effect::Live, |st, cx| st
+                    .on_filter_key(&mut cx, text, &k));
             }
         }
     }

@@ -33,6 +33,8 @@ pub struct DetailState {
     pub attr: usize,
     /// True after the cursor moved: the next frame scrolls to it.
     pub follow: bool,
+    /// Where `esc` returns (None: the items view it was opened from).
+    pub back_to: Option<Screen>,
 }
 
 impl DetailState {
@@ -105,7 +107,7 @@ impl DetailState {
             Action::ToggleRawKeys => self.raw_keys = !self.raw_keys,
             Action::Back => {
                 cx.core(Core::CloseDetail);
-                cx.core(Core::Go(Screen::Items));
+                cx.core(Core::Go(self.back_to.unwrap_or(Screen::Items)));
             }
             Action::CopyJson => {
                 let text = json_pretty(&value::item_to_plain(&self.row.item));
@@ -163,6 +165,7 @@ mod tests {
             scroll: 0,
             attr: 0,
             follow: false,
+            back_to: None,
         }
     }
 

@@ -171,6 +171,14 @@ impl App {
                 let t = self.current_table();
                 self.open_metrics(t);
             }
+            "tail" => {
+                let t = if arg.is_empty() {
+                    self.current_table()
+                } else {
+                    Some(arg.to_string())
+                };
+                self.open_live(t);
+            }
             "ctx" if arg.is_empty() => self.open_contexts(),
             "ctx" => self.switch_profile(arg),
             "region" => self.switch_region(arg),
@@ -211,6 +219,7 @@ impl App {
         match self.screen {
             Screen::Tables => self.tables.selected_name(),
             Screen::Metrics => self.metrics.table.clone(),
+            Screen::Live => self.live.table.clone(),
             Screen::Migrate => self.migrate.table.clone(),
             _ => self
                 .items

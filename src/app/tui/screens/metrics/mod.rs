@@ -139,7 +139,13 @@ pub struct MetricsState {
     pub data: Request<Fetched>,
     /// Derived from `data` when it is ready (see [`Derived`]).
     pub derived: Derived,
+    /// The alerts on show: [`MetricsState::fetched_alerts`] and the live
+    /// ones of the table.
     pub alerts: Vec<Alert>,
+    /// Alerts of the fetched data or the snapshot.
+    pub fetched_alerts: Vec<Alert>,
+    /// Hot write key alerts from the live screen, by table.
+    pub live_alerts: std::collections::HashMap<String, Vec<Alert>>,
     /// Index into the period grid the cursor is on (None = latest).
     pub cursor: Option<usize>,
     pub focus: Focus,
@@ -483,13 +489,14 @@ impl MetricsState {
                 cx.core(Core::Abort(id));
             }
             self.awaiting_description = false;
-            self.alerts.clear();
+            self.fetched_alerts.clear();
             self.cursor = None;
             self.keys.reset();
             self.alert_list.reset();
             self.snapshot = None;
         }
         self.table = table;
+        self.merge_alerts();
         self.refresh(cx);
     }
 
@@ -507,7 +514,8 @@ impl MetricsState {
         self.table = Some(snap.data.target.table.clone());
         self.range = Some(snap.data.range);
         self.snapshot = Some(snap.captured_at);
-        self.alerts = snap.alerts;
+        self.fetched_alerts = snap.alerts;
+        self.merge_alerts();
         let fetched = Fetched {
             data: snap.data,
             statuses: snap.statuses.into_iter().map(Ok).collect(),
@@ -625,6 +633,34 @@ impl MetricsState {
         false
     }
 
+    /// Hot write key alerts measured on `table`'s stream (the live
+    /// screen): shown with the alerts of CloudWatch and Contributor
+    /// Insights while that table is on show.
+    pub fn set_live_alerts(&mut self, table: &str, alerts: Vec<Alert>) {
+        if alerts.is_empty() {
+            self.live_alerts.remove(table);
+        } else {
+            self.live_alerts.insert(table.to_string(), alerts);
+        }
+        self.merge_alerts();
+    }
+
+    /// The alerts on show, newest first: the live ones of the table (they
+    /// are about now), then those of the fetched data (or the snapshot).
+    fn merge_alerts(&mut self) {
+        let live = self
+            .table
+            .as_deref()
+            .filter(|_| self.snapshot.is_none())
+            .and_then(|t| self.live_alerts.get(t))
+            .cloned()
+            .unwrap_or_default();
+        let mut all = live;
+        all.extend(self.fetched_alerts.iter().cloned());
+        self.alerts = all;
+        self.alert_list.clamp(self.alerts.len());
+    }
+
     /// Recomputes what the view shows from the data.
     fn derive(&mut self, cx: &MetricsCx) {
         let Some(f) = self.data.ready() else {
@@ -645,7 +681,8 @@ impl MetricsState {
                 let r = *r;
                 if let Ok(f) = &r {
                     let reports: Vec<RuleReport> = f.reports.iter().flatten().cloned().collect();
-                    self.alerts = evaluate(&f.data, &reports, &cx.project.alerts);
+                    self.fetched_alerts = evaluate(&f.data, &reports, &cx.project.alerts);
+                    self.merge_alerts();
                 }
                 self.data.settle(id, r);
                 self.derive(cx);
