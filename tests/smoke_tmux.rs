@@ -392,3 +392,89 @@ fn a_copy_inside_tmux_with_set_clipboard_on_lands_in_its_paste_buffer() {
         "no second buffer"
     );
 }
+
+/// Waits until the screen contains `needle`, for at most `limit`.
+fn wait_within(session: &str, needle: &str, limit: Duration) -> String {
+    let start = Instant::now();
+    loop {
+        let screen = capture(session);
+        if screen.contains(needle) {
+            return screen;
+        }
+        if start.elapsed() > limit {
+            panic!("`{needle}` did not appear within {limit:?}; the screen:\n{screen}");
+        }
+        std::thread::sleep(Duration::from_millis(150));
+    }
+}
+
+#[test]
+fn the_drill_shows_a_hot_write_key_live_and_opens_its_items() {
+    let _server = Server::start();
+    let endpoint = common::endpoint();
+    let table = seed_demo("drill");
+    let session = Session(format!("dyntui-drill-{}", std::process::id()));
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/dyntui.toml");
+    let cmd = format!(
+        "{} --endpoint-url {endpoint} --config {config} --table {table}",
+        bin()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session.0,
+        "-x",
+        "160",
+        "-y",
+        "45",
+        &cmd,
+    ]);
+    wait_for(&session.0, "scanned");
+    tmux(&["send-keys", "-t", &session.0, "C"]);
+    wait_for(&session.0, "following");
+
+    // The drill: one command, a hot partition at half of the writes.
+    let mut load = Command::new(bin())
+        .args([
+            "--endpoint-url",
+            &endpoint,
+            "--config",
+            config,
+            "load",
+            "--table",
+            &table,
+            "--rate",
+            "50",
+            "--hot-share",
+            "0.5",
+            "--for",
+            "30s",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run dyntui load");
+    let screen = wait_within(
+        &session.0,
+        "hot write key suspected",
+        Duration::from_secs(10),
+    );
+    assert!(screen.contains("of writes"), "{screen}");
+    assert!(screen.contains("MODIFY"), "changes listed:\n{screen}");
+    let hot = screen
+        .split("hot write key suspected: ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .expect("the hot key")
+        .to_string();
+    // The hot key's partition, decoded, one key press away.
+    tmux(&["send-keys", "-t", &session.0, "Tab"]);
+    tmux(&["send-keys", "-t", &session.0, "Enter"]);
+    let screen = wait_for(&session.0, "QUERY");
+    assert!(screen.contains(&hot), "the hot key's partition:\n{screen}");
+    assert!(screen.contains("Id="), "decoded items:\n{screen}");
+    let _ = load.kill();
+    let _ = load.wait();
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+}

@@ -2294,3 +2294,154 @@ async fn init_asks_before_replacing_an_existing_project_file() {
     assert!(app.input.is_none());
     assert!(!app.busy(), "esc keeps the file");
 }
+
+// ------------------------------------------------------------ live changes
+
+mod live {
+    use super::*;
+    use dyntui::app::tui::screens::live::LiveMsg;
+    use dyntui::dynamo::stream::{ChangeRecord, EventName, StreamEvent};
+
+    const AT: i64 = 1_764_000_000_000;
+
+    fn with_stream(view: Option<&str>) -> TableInfo {
+        let mut i = demo_info();
+        i.stream = view.map(str::to_string);
+        i.stream_arn = view.map(|_| format!("arn:aws:dynamodb:us-east-1:1:table/{TABLE}/stream/s"));
+        i
+    }
+
+    /// The live screen on the demo table, following (no request runs).
+    fn following(view: &str) -> App {
+        let mut app = connected();
+        app.described
+            .insert(TABLE.into(), Loadable::Ready(with_stream(Some(view))));
+        app.live.clock = Some(AT);
+        app.open_live(Some(TABLE.into()));
+        let id = app.live.run.expect("following");
+        app.update(Msg::Live(LiveMsg::Stream(
+            id,
+            StreamEvent::Shards {
+                reading: 4,
+                finished: 1,
+            },
+        )));
+        app
+    }
+
+    fn key_of(i: &Item) -> Item {
+        ["PK", "SK"]
+            .iter()
+            .map(|k| (k.to_string(), i[*k].clone()))
+            .collect()
+    }
+
+    fn record(n: usize, event: EventName, old: Option<Item>, new: Option<Item>) -> ChangeRecord {
+        let keys = key_of(old.as_ref().or(new.as_ref()).unwrap());
+        ChangeRecord {
+            event,
+            keys,
+            old,
+            new,
+            time_ms: Some(AT - 1_000 + n as i64 * 7),
+            size_bytes: 240,
+            sequence: format!("{n:06}"),
+            shard: "shard-0001".into(),
+            by_ttl: false,
+        }
+    }
+
+    /// A skewed write load on the demo items: orders of one customer
+    /// change status again and again, others now and then, a review is
+    /// written and an order line removed.
+    fn load(app: &mut App, keys_only: bool) {
+        let items = demo_items();
+        let of = |t: &str| -> Vec<Item> {
+            items
+                .iter()
+                .filter(|i| matches!(i.get("Type"), Some(AttributeValue::S(x)) if x == t))
+                .cloned()
+                .collect()
+        };
+        let orders = of("Order");
+        let mut rs = Vec::new();
+        for n in 0..40 {
+            let o = &orders[if n % 5 < 3 {
+                0
+            } else {
+                1 + n % (orders.len() - 1)
+            }];
+            let mut new = o.clone();
+            new.insert("status".into(), s(["PAID", "SHIPPED", "DELIVERED"][n % 3]));
+            rs.push(record(n, EventName::Modify, Some(o.clone()), Some(new)));
+        }
+        rs.push(record(
+            40,
+            EventName::Insert,
+            None,
+            Some(of("Review")[0].clone()),
+        ));
+        rs.push(record(
+            41,
+            EventName::Remove,
+            Some(of("OrderItem")[0].clone()),
+            None,
+        ));
+        if keys_only {
+            for r in &mut rs {
+                r.old = None;
+                r.new = None;
+            }
+        }
+        let id = app.live.run.unwrap();
+        app.update(Msg::Live(LiveMsg::Stream(id, StreamEvent::Records(rs))));
+    }
+
+    fn both_sizes(name: &str, app: &App) {
+        snap_sized(&format!("{name}_80x24"), app, 80, 24);
+        snap_sized(&format!("{name}_160x45"), app, 160, 45);
+    }
+
+    #[test]
+    fn live_changes_running() {
+        let mut app = following("NEW_AND_OLD_IMAGES");
+        load(&mut app, false);
+        press(&mut app, KeyCode::Char('j'));
+        assert_eq!(app.screen, Screen::Live);
+        assert!(!app.live.alerts.is_empty(), "a hot write key");
+        both_sizes("live_running", &app);
+        // The hot key alert reached the metrics view.
+        assert_eq!(app.metrics.live_alerts[TABLE], app.live.alerts);
+    }
+
+    #[test]
+    fn live_changes_paused_with_dropped_count() {
+        let mut app = following("NEW_AND_OLD_IMAGES");
+        load(&mut app, false);
+        press(&mut app, KeyCode::Char(' '));
+        app.live.dropped = 1_234;
+        for _ in 0..2 {
+            load(&mut app, false);
+        }
+        assert_eq!(app.live.held.len(), 84);
+        both_sizes("live_paused", &app);
+    }
+
+    #[test]
+    fn live_changes_keys_only_stream() {
+        let mut app = following("KEYS_ONLY");
+        load(&mut app, true);
+        both_sizes("live_keys_only", &app);
+    }
+
+    #[test]
+    fn live_changes_no_stream_offers_one() {
+        let mut app = connected();
+        app.described
+            .insert(TABLE.into(), Loadable::Ready(with_stream(None)));
+        app.open_live(Some(TABLE.into()));
+        both_sizes("live_no_stream", &app);
+        press(&mut app, KeyCode::Enter);
+        snap_sized("live_no_stream_confirm_80x24", &app, 80, 24);
+    }
+}

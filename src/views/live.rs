@@ -22,7 +22,7 @@ use crate::metrics::hotwrites::PARTITION_WCU_PER_SECOND;
 /// Draws the screen; returns the rows the focused list shows.
 pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     let l = &app.live;
-    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+    let [head, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
     f.render_widget(Paragraph::new(head_lines(app)), head);
     match &l.phase {
         Phase::Failed(e) => {
@@ -55,59 +55,19 @@ fn head_lines(app: &App) -> Vec<Line<'static>> {
     let l = &app.live;
     let muted = Style::default().fg(t.muted);
     let table = l.table.clone().unwrap_or_else(|| "(no table)".into());
+    // What is going on first (it must fit 80 columns), then the stream.
     let mut first = vec![Span::styled(
         format!("live {table}"),
         Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
     )];
-    if let Some(v) = l.view() {
-        first.push(Span::styled(format!("  stream {}", v.label()), muted));
-    }
-    first.push(Span::styled(
-        format!(
-            "  from {}",
-            match l.start {
-                StartAt::Latest => "now",
-                StartAt::Oldest => "oldest kept",
-            }
-        ),
-        muted,
-    ));
-    let state = match &l.phase {
-        Phase::Idle => "stopped".to_string(),
-        Phase::Describing => format!("{} describing", spin(app)),
-        Phase::NoStream => "no stream".to_string(),
-        Phase::Enabling(v) => format!("{} enabling a {} stream", spin(app), v.label()),
-        Phase::Starting => format!("{} reading shards", spin(app)),
-        Phase::Following => format!(
-            "following {} shard{}{}",
-            l.shards.0,
-            if l.shards.0 == 1 { "" } else { "s" },
-            if l.shards.1 > 0 {
-                format!(" ({} finished)", l.shards.1)
-            } else {
-                String::new()
-            }
-        ),
-        Phase::Failed(_) => "failed".to_string(),
-    };
-    first.push(Span::styled(
-        format!("  {state}"),
-        Style::default().fg(t.accent),
-    ));
-    first.push(Span::styled(
-        format!(
-            "  {} changes (INSERT {} · MODIFY {} · REMOVE {})",
-            l.total, l.inserts, l.modifies, l.removes
-        ),
-        muted,
-    ));
     if l.paused {
+        first.push(Span::raw("  "));
         first.push(Span::styled(
             format!(
-                "  PAUSED {} held{}",
+                " PAUSED {} held{} ",
                 l.held.len(),
                 if l.dropped > 0 {
-                    format!(", {} dropped (buffer {HELD})", l.dropped)
+                    format!(", {} dropped", l.dropped)
                 } else {
                     String::new()
                 }
@@ -118,28 +78,71 @@ fn head_lines(app: &App) -> Vec<Line<'static>> {
                 .add_modifier(Modifier::BOLD),
         ));
     }
-    let mut second = Vec::new();
-    if !l.filter.is_empty() {
-        second.push(Span::styled(
-            format!("filter {}  ", l.filter.describe()),
-            Style::default().fg(t.accent),
-        ));
-    }
-    if let Some(missing) = l.view().and_then(ViewType::missing) {
-        second.push(Span::styled(
-            format!("{missing}  "),
-            Style::default().fg(t.warning),
-        ));
-    }
-    if let Some(n) = l.notices.front() {
-        second.push(Span::styled(n.clone(), Style::default().fg(t.warning)));
-    } else if second.is_empty() {
-        second.push(Span::styled(
-            "streams see writes only: reads never appear here",
+    let state = match &l.phase {
+        Phase::Idle => "stopped".to_string(),
+        Phase::Describing => format!("{} describing", spin(app)),
+        Phase::NoStream => "no stream".to_string(),
+        Phase::Enabling(v) => format!("{} enabling a {} stream", spin(app), v.label()),
+        Phase::Starting => format!("{} reading shards", spin(app)),
+        Phase::Following => format!(
+            "{} shard{}",
+            l.shards.0,
+            if l.shards.0 == 1 { "" } else { "s" },
+        ),
+        Phase::Failed(_) => "failed".to_string(),
+    };
+    first.push(Span::styled(
+        format!("  {state}"),
+        Style::default().fg(t.accent),
+    ));
+    if matches!(l.phase, Phase::Following | Phase::Starting) || l.total > 0 {
+        first.push(Span::styled(
+            format!(
+                "  {} changes (+{} ~{} -{})",
+                l.total, l.inserts, l.modifies, l.removes
+            ),
             muted,
         ));
     }
-    vec![Line::from(first), Line::from(second)]
+    let mut second = Vec::new();
+    if let Some(v) = l.view() {
+        second.push(Span::styled(format!("stream {}", v.label()), muted));
+    }
+    second.push(Span::styled(
+        format!(
+            "{}from {}",
+            if second.is_empty() { "" } else { " · " },
+            match l.start {
+                StartAt::Latest => "now",
+                StartAt::Oldest => "the oldest record kept",
+            }
+        ),
+        muted,
+    ));
+    if l.shards.1 > 0 {
+        second.push(Span::styled(
+            format!(
+                " · {} shard{} finished",
+                l.shards.1,
+                if l.shards.1 == 1 { "" } else { "s" }
+            ),
+            muted,
+        ));
+    }
+    if !l.filter.is_empty() {
+        second.push(Span::styled(
+            format!("  filter {}", l.filter.describe()),
+            Style::default().fg(t.accent),
+        ));
+    }
+    let third = if let Some(n) = l.notices.front() {
+        Line::styled(n.clone(), Style::default().fg(t.warning))
+    } else if let Some(missing) = l.view().and_then(ViewType::missing) {
+        Line::styled(missing, Style::default().fg(t.warning))
+    } else {
+        Line::styled("streams see writes only: reads never appear here", muted)
+    };
+    vec![Line::from(first), Line::from(second), third]
 }
 
 fn spin(app: &App) -> &'static str {
@@ -362,17 +365,27 @@ fn render_hot(f: &mut Frame, area: Rect, app: &App) -> usize {
         let share = format!("{:>3.0}%", k.share_of_writes * 100.0);
         let wcu = format!(" ~{} WCU/s", crate::metrics::alerts::num(k.wcu_per_s));
         let limit = k.wcu_per_s / PARTITION_WCU_PER_SECOND;
+        // Narrow: the key and its numbers; wide: its type and a bar of
+        // its share of the partition limit too.
+        let narrow = inner < 60;
         let bar_w = 8usize;
         let filled = ((limit.min(1.0)) * bar_w as f64).round() as usize;
-        let bar = format!(
-            " {}{}",
-            "█".repeat(filled),
-            "·".repeat(bar_w.saturating_sub(filled))
-        );
-        let ty = k.entity.as_deref().unwrap_or("—");
-        let fixed = share.len() + wcu.chars().count() + bar.chars().count() + 2;
-        let key = fit_text(&format!("{} {ty}", k.key), inner.saturating_sub(fixed));
+        let bar = if narrow {
+            String::new()
+        } else {
+            format!(
+                " {}{}",
+                "█".repeat(filled),
+                "·".repeat(bar_w.saturating_sub(filled))
+            )
+        };
+        let label = match (&k.entity, narrow) {
+            (Some(ty), false) => format!("{} {ty}", k.key),
+            _ => k.key.clone(),
+        };
+        let fixed = share.len() + wcu.chars().count() + bar.chars().count() + 1;
         let key_w = inner.saturating_sub(fixed);
+        let key = fit_text(&label, key_w);
         items.push(ListItem::new(Line::from(vec![
             Span::styled(format!("{key:<key_w$} "), Style::default().fg(t.key)),
             Span::styled(share, Style::default().fg(t.accent)),
@@ -391,12 +404,20 @@ fn render_hot(f: &mut Frame, area: Rect, app: &App) -> usize {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(focus_style(app, l.focus == Focus::HotKeys))
-        .title(format!(
-            " Hot write keys · last {} s · ~{} WCU/s · limit {} WCU/s per partition ",
-            crate::app::live::HOT_WINDOW.as_secs(),
-            crate::metrics::alerts::num(total_rate),
-            crate::metrics::alerts::num(PARTITION_WCU_PER_SECOND)
-        ));
+        .title(if area.width >= 70 {
+            format!(
+                " Hot write keys · last {} s · ~{} WCU/s · limit {} WCU/s per partition ",
+                crate::app::live::HOT_WINDOW.as_secs(),
+                crate::metrics::alerts::num(total_rate),
+                crate::metrics::alerts::num(PARTITION_WCU_PER_SECOND)
+            )
+        } else {
+            format!(
+                " Hot writes · {} s · ~{} WCU/s ",
+                crate::app::live::HOT_WINDOW.as_secs(),
+                crate::metrics::alerts::num(total_rate)
+            )
+        });
     let focused = l.focus == Focus::HotKeys && !l.hot.is_empty();
     let mut cursor = l.hot_list;
     cursor.selected += first_key;
@@ -414,14 +435,17 @@ fn render_offer(f: &mut Frame, area: Rect, app: &App) {
     let mut lines = vec![
         Line::raw(format!("`{table}` has no DynamoDB Stream.")),
         Line::styled(
-            "A stream keeps every write for 24 hours; dyntui reads it to show changes live",
+            "A stream keeps every write for 24 hours: dyntui reads it to show",
             muted,
         ),
         Line::styled(
-            "and find hot write keys without Contributor Insights. Reads are billed per",
+            "changes live and find hot write keys without Contributor Insights.",
             muted,
         ),
-        Line::styled("GetRecords call beyond the free tier.", muted),
+        Line::styled(
+            "Stream reads are billed per request beyond the free tier.",
+            muted,
+        ),
         Line::raw(""),
         Line::raw("View type:"),
     ];

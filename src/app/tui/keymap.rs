@@ -239,7 +239,7 @@ impl Action {
             Action::Metrics => "metrics",
             Action::CursorLeft | Action::CursorRight => "cursor",
             Action::NextRange | Action::PrevRange => "range",
-            Action::Focus => "keys/alerts",
+            Action::Focus => "switch list",
             Action::EnableInsights => "enable insights",
             Action::SaveSnapshot => "save snapshot",
             Action::Migrations => "migrations",

@@ -126,14 +126,14 @@ impl ViewType {
         match self {
             ViewType::NewAndOldImages => None,
             ViewType::KeysOnly => Some(
-                "KEYS_ONLY stream: records carry keys only, no item images, so there is no diff and write units are estimated from record sizes",
+                "KEYS_ONLY stream: keys only, no diffs; write units estimated from record sizes",
             ),
-            ViewType::NewImage => Some(
-                "NEW_IMAGE stream: no old images, so a MODIFY shows the new values without what they replaced",
-            ),
-            ViewType::OldImage => Some(
-                "OLD_IMAGE stream: no new images, so a MODIFY shows what was replaced without the new values",
-            ),
+            ViewType::NewImage => {
+                Some("NEW_IMAGE stream: no old images, so no before values in a MODIFY")
+            }
+            ViewType::OldImage => {
+                Some("OLD_IMAGE stream: no new images, so no after values in a MODIFY")
+            }
         }
     }
 }
