@@ -755,6 +755,7 @@ async fn an_idle_follower_polls_each_shard_at_its_back_off() {
     let f = fake.lock().unwrap();
     for s in ["s1", "s2"] {
         let polls = f.calls(&format!("Records {s}#"));
+        eprintln!("idle shard {s}: {polls} GetRecords in {SECS} virtual seconds");
         // 250 ms, 500 ms, 1 s, then every 2 s: about SECS / 2.
         let at_max = SECS / opts.idle_max.as_secs();
         assert!(polls as u64 <= at_max + 4, "{s}: {polls} polls in {SECS} s");
@@ -763,6 +764,7 @@ async fn an_idle_follower_polls_each_shard_at_its_back_off() {
     }
     // DescribeStream every 10 s (one page: two shards).
     let describes = f.calls("Describe") as u64;
+    eprintln!("{describes} DescribeStream in {SECS} virtual seconds");
     let every = opts.describe_every.as_secs();
     assert!(
         (SECS / every..=SECS / every + 2).contains(&describes),
