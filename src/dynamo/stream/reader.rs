@@ -379,7 +379,7 @@ impl Follower<'_> {
                 AwsError::new(
                     "StreamDisabled",
                     format!(
-                        "the stream {} is disabled and every record it kept has been read",
+                        "the stream {} has ended (disabled, or its table deleted) and every record it kept has been read",
                         self.arn
                     ),
                 )
