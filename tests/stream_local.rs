@@ -343,3 +343,81 @@ async fn five_hundred_concurrent_writes_arrive_exactly_once() {
         .collect();
     assert_eq!(order, (0..N).collect::<Vec<_>>());
 }
+
+async fn failed(rx: &mut mpsc::Receiver<StreamEvent>) -> dyntui::dynamo::error::AwsError {
+    loop {
+        if let StreamEvent::Failed(e) = next(rx).await {
+            return e;
+        }
+    }
+}
+
+#[tokio::test]
+async fn disabling_the_stream_ends_the_follower_with_a_reason() {
+    let db = db();
+    let name = table(&db, "stream-off", Some(ViewType::NewAndOldImages)).await;
+    let (arn, _) = stream_of(&db, &name)
+        .await
+        .expect("describe")
+        .expect("a stream");
+    let (mut rx, task) = start(&db, arn.clone(), StartAt::Latest);
+    ready(&mut rx).await;
+    put(&db, &name, item(&[("PK", s("before"))])).await;
+    assert_eq!(pks_of(&records(&mut rx, 1).await), [&s("before")]);
+    db.client()
+        .update_table()
+        .table_name(&name)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(false)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("disable the stream");
+    let e = failed(&mut rx).await;
+    eprintln!("{e}");
+    assert!(
+        ["StreamDisabled", "ResourceNotFoundException"].contains(&e.code.as_str()),
+        "{e}"
+    );
+    assert!(e.message.contains(&arn), "{e}");
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the follower returns")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn deleting_the_table_ends_the_follower_with_a_reason() {
+    let db = db();
+    let name = table(&db, "stream-gone", Some(ViewType::KeysOnly)).await;
+    let (arn, _) = stream_of(&db, &name)
+        .await
+        .expect("describe")
+        .expect("a stream");
+    let (mut rx, task) = start(&db, arn.clone(), StartAt::Latest);
+    ready(&mut rx).await;
+    db.client()
+        .delete_table()
+        .table_name(&name)
+        .send()
+        .await
+        .expect("delete table");
+    let e = failed(&mut rx).await;
+    eprintln!("{e}");
+    assert!(
+        ["StreamDisabled", "ResourceNotFoundException"].contains(&e.code.as_str()),
+        "{e}"
+    );
+    assert!(e.message.contains(&arn), "{e}");
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the follower returns")
+        .unwrap();
+}
+
+fn pks_of(r: &[ChangeRecord]) -> Vec<&AttributeValue> {
+    r.iter().map(|r| &r.keys["PK"]).collect()
+}

@@ -53,6 +53,7 @@ enum Fault {
     LimitExceeded,
     Throttling,
     Internal,
+    AccessDenied,
 }
 
 impl Fault {
@@ -64,6 +65,7 @@ impl Fault {
             Fault::LimitExceeded => "LimitExceededException",
             Fault::Throttling => "ThrottlingException",
             Fault::Internal => "InternalServerError",
+            Fault::AccessDenied => "AccessDeniedException",
         }
     }
     fn meta(self) -> ErrorMetadata {
@@ -104,7 +106,7 @@ impl Fault {
             Fault::Internal => GetRecordsError::InternalServerError(
                 InternalServerError::builder().message(msg).meta(m).build(),
             ),
-            Fault::Throttling => GetRecordsError::generic(m),
+            Fault::Throttling | Fault::AccessDenied => GetRecordsError::generic(m),
         }
     }
 }
@@ -755,6 +757,7 @@ async fn an_idle_follower_polls_each_shard_at_its_back_off() {
     let f = fake.lock().unwrap();
     for s in ["s1", "s2"] {
         let polls = f.calls(&format!("Records {s}#"));
+        eprintln!("idle shard {s}: {polls} GetRecords in {SECS} virtual seconds");
         // 250 ms, 500 ms, 1 s, then every 2 s: about SECS / 2.
         let at_max = SECS / opts.idle_max.as_secs();
         assert!(polls as u64 <= at_max + 4, "{s}: {polls} polls in {SECS} s");
@@ -763,6 +766,7 @@ async fn an_idle_follower_polls_each_shard_at_its_back_off() {
     }
     // DescribeStream every 10 s (one page: two shards).
     let describes = f.calls("Describe") as u64;
+    eprintln!("{describes} DescribeStream in {SECS} virtual seconds");
     let every = opts.describe_every.as_secs();
     assert!(
         (SECS / every..=SECS / every + 2).contains(&describes),
@@ -833,5 +837,42 @@ async fn shards_appearing_later_are_read_once_each() {
     );
     assert_eq!(its.len(), 6);
     drop(f);
+    run.task.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn access_denied_fails_at_once() {
+    let fake = fake();
+    {
+        let mut f = fake.lock().unwrap();
+        f.shard("s1", None);
+        f.fault(Op::Describe, "", Fault::AccessDenied, usize::MAX);
+    }
+    let mut run = start(&fake, StartAt::Latest, FollowOptions::default());
+    let e = run.failed().await;
+    assert_eq!(e.code, "AccessDeniedException");
+    assert_eq!(fake.lock().unwrap().calls("Describe"), 1, "not retried");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shard_gone_before_it_is_read_is_named_and_its_child_read() {
+    let fake = fake();
+    {
+        let mut f = fake.lock().unwrap();
+        f.shard("p", None);
+        f.write("p", "lost");
+        f.close("p");
+        f.shard("c", Some("p"));
+        f.write("c", "kept");
+        // The stream still lists `p`, but GetShardIterator no longer finds it.
+        f.fault(Op::Iterator, "p", Fault::NotFound, 1);
+    }
+    let mut run = start(&fake, StartAt::Oldest, FollowOptions::default());
+    let (got, notices, _) = run.records(1).await;
+    assert_eq!(pks(&got), ["kept"]);
+    assert!(
+        notices.iter().any(|n| n.contains("shard p ")),
+        "{notices:?}"
+    );
     run.task.abort();
 }

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, ListItem, Paragraph, Wrap};
 use super::widgets::{ConfirmText, SelectList, confirm_lines, fit_text};
 use super::{SPINNER, centered, popup, render_error};
 use crate::app::live::{Decoded, diff_text};
-use crate::app::tui::screens::live::{Focus, HELD, LiveState, Phase};
+use crate::app::tui::screens::live::{Focus, LiveState, Phase};
 use crate::app::tui::state::App;
 use crate::dynamo::stream::{EventName, StartAt, ViewType};
 use crate::dynamo::value;

@@ -379,7 +379,7 @@ impl Follower<'_> {
                 AwsError::new(
                     "StreamDisabled",
                     format!(
-                        "the stream {} is disabled and every record it kept has been read",
+                        "the stream {} has ended (disabled, or its table deleted) and every record it kept has been read",
                         self.arn
                     ),
                 )
@@ -548,6 +548,11 @@ impl Follower<'_> {
         let shard = self.cursors[i].shard.clone();
         match kind(&e) {
             ErrorKind::Expired => {
+                // Iterators last 15 minutes and a quiet shard is polled at
+                // least every `idle_max`, so this follows a suspended
+                // machine. With no record read yet, a LATEST iterator is
+                // renewed at LATEST: writes made while it was suspended
+                // are not read.
                 let c = &self.cursors[i];
                 let (ty, seq) = match &c.last_seq {
                     Some(s) => (ShardIteratorType::AfterSequenceNumber, Some(s.clone())),
