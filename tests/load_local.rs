@@ -303,3 +303,99 @@ async fn a_protected_table_needs_allow_and_confirmation() {
     assert!(r.ok, "{r}");
     assert_eq!(scan_all(&db, &t).await.iter().map(count).sum::<u64>(), 10);
 }
+
+#[tokio::test]
+async fn ctrl_c_stops_after_the_writes_in_flight() {
+    let t = unique("load-sigint");
+    let db = table(&t).await;
+    let state = tempfile::tempdir().unwrap();
+    let config = state.path().join("dyntui.toml");
+    std::fs::write(&config, "").unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_dyntui"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--endpoint-url")
+        .arg(common::endpoint())
+        .arg("--log-file")
+        .arg(state.path().join("dyntui.log"))
+        .args(["load", "--table", &t, "--rate", "50", "--for", "60s"])
+        .env("XDG_STATE_HOME", state.path())
+        .env_remove("DYNTUI_AUDIT_LOG")
+        .env("AWS_ACCESS_KEY_ID", "dummy")
+        .env("AWS_SECRET_ACCESS_KEY", "dummy")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dyntui");
+    // Mid-way: some writes have landed.
+    let began = std::time::Instant::now();
+    loop {
+        let n: u64 = scan_all(&db, &t).await.iter().map(count).sum();
+        if n >= 20 {
+            break;
+        }
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(30),
+            "no writes"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(kill.success());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Well before its 60 s, with the interrupted exit code.
+    assert!(
+        began.elapsed() < std::time::Duration::from_secs(30),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("stopped after"), "{stderr}");
+    // Every write done is counted in the audit entry: none was cut off.
+    let total: u64 = scan_all(&db, &t).await.iter().map(count).sum();
+    let audit = audit_lines(state.path());
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["summary"]["stopped"], true);
+    assert_eq!(audit[0]["summary"]["written"], total, "{stderr}");
+}
+
+#[tokio::test]
+async fn an_attribute_that_is_not_a_number_stops_the_load_with_the_reason() {
+    let t = unique("load-bad-attr");
+    let db = table(&t).await;
+    let state = tempfile::tempdir().unwrap();
+    // `name` holds a string: ADD cannot add 1 to it.
+    let r = run_bin(
+        state.path(),
+        &[
+            "load",
+            "--table",
+            &t,
+            "--writes",
+            "50",
+            "--attribute",
+            "name",
+        ],
+    );
+    assert!(!r.ok, "{r}");
+    assert!(r.stderr.contains("the load stopped:"), "{r}");
+    assert!(r.stderr.contains("ValidationException"), "{r}");
+    // Every item is as it was.
+    assert!(
+        scan_all(&db, &t)
+            .await
+            .iter()
+            .all(|it| it.get("name") == Some(&s("x")))
+    );
+    let audit = audit_lines(state.path());
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert!(audit[0]["summary"]["error"].is_string(), "{audit:?}");
+}
