@@ -1,7 +1,8 @@
 //! `dyntui load` against DynamoDB Local: the hot partition gets its share
 //! of the writes, every write lands on an existing item and none creates
-//! one, one audit entry records the run, and `--read-only` and protected
-//! tables refuse before anything is written.
+//! one, one audit entry records the run, `--read-only` and protected
+//! tables refuse before anything is written, Ctrl-C stops cleanly, and the
+//! table's stream shows the drill's hot key to the hot write key tracker.
 //!
 //! The binary runs with stdin from /dev/null (no terminal), its state dir
 //! (audit log) in a temporary directory, and the same dummy credentials and
@@ -17,7 +18,12 @@ use std::process::{Command, Stdio};
 
 use common::{db, demo_design, unique};
 use dyntui::dynamo::client::Dynamo;
+use dyntui::dynamo::stream::{
+    EventName, FollowOptions, StartAt, StreamEvent, ViewType, follow, stream_of,
+};
 use dyntui::dynamo::{AttributeValue, Item};
+use dyntui::metrics::alerts::{AlertConfig, Severity};
+use dyntui::metrics::hotwrites::{self, HotWrites};
 
 const HOT: &str = "CUSTOMER#hot";
 
@@ -71,8 +77,15 @@ fn s(v: &str) -> AttributeValue {
 /// A demo-shaped table: 5 items in the partition CUSTOMER#hot, one item in
 /// each of 30 others.
 async fn table(name: &str) -> Dynamo {
+    table_with(name, None).await
+}
+
+/// The same, with a stream of `view` when given.
+async fn table_with(name: &str, view: Option<ViewType>) -> Dynamo {
     let db = db();
-    demo_design(name).create(&db).await.expect("create table");
+    let mut design = demo_design(name);
+    design.stream = view;
+    design.create(&db).await.expect("create table");
     let mut items: Vec<(String, String)> =
         (0..5).map(|i| (HOT.into(), format!("ORDER#{i}"))).collect();
     items.extend((0..30).map(|i| (format!("CUSTOMER#c{i:03}"), "PROFILE".to_string())));
@@ -398,4 +411,83 @@ async fn an_attribute_that_is_not_a_number_stops_the_load_with_the_reason() {
     let audit = audit_lines(state.path());
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert!(audit[0]["summary"]["error"].is_string(), "{audit:?}");
+}
+
+/// The drill seen from the table's stream: the hot write key tracker finds
+/// the hot partition with its share, and the alert names it.
+#[tokio::test]
+async fn the_stream_of_a_load_shows_its_hot_key() {
+    let t = unique("load-stream");
+    let db = table_with(&t, Some(ViewType::NewAndOldImages)).await;
+    let state = tempfile::tempdir().unwrap();
+    let r = run_bin(
+        state.path(),
+        &[
+            "load",
+            "--table",
+            &t,
+            "--rate",
+            "200",
+            "--hot-share",
+            "0.5",
+            "--writes",
+            "200",
+        ],
+    );
+    assert!(r.ok, "{r}");
+
+    // Every record from the oldest: 35 puts, then the drill's 200 updates.
+    let (arn, _) = stream_of(&db, &t).await.unwrap().expect("a stream");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let follower = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let opts = FollowOptions {
+                idle_max: std::time::Duration::from_millis(500),
+                ..FollowOptions::default()
+            };
+            follow(db.streams(), db.context(), &arn, StartAt::Oldest, opts, tx).await;
+        })
+    };
+    let mut hot = HotWrites::new(std::time::Duration::from_secs(600));
+    let mut modifies = 0;
+    let mut last_ms = 0;
+    while modifies < 200 {
+        let ev = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
+            .await
+            .expect("stream records within 30 s")
+            .expect("the follower runs");
+        match ev {
+            StreamEvent::Records(rs) => {
+                for rec in rs.into_iter().filter(|r| r.event == EventName::Modify) {
+                    modifies += 1;
+                    let pk = match rec.keys.get("PK") {
+                        Some(AttributeValue::S(v)) => v.clone(),
+                        other => panic!("PK: {other:?}"),
+                    };
+                    last_ms = rec.time_ms.unwrap_or(last_ms).max(last_ms);
+                    let units = hotwrites::units_of(&rec);
+                    assert_eq!(units, 1.0, "a small item's update is one unit");
+                    hot.push(last_ms, pk, None, units);
+                }
+            }
+            StreamEvent::Failed(e) => panic!("failed: {e}"),
+            _ => {}
+        }
+    }
+    follower.abort();
+    assert_eq!(hot.total_writes(), 200);
+    let top = hot.top_keys(2);
+    assert_eq!(top[0].key, HOT);
+    assert!((top[0].share_of_writes - 0.5).abs() <= 0.10, "{top:?}");
+    let alerts = hotwrites::alerts(&hot, &AlertConfig::default(), last_ms);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0].severity, Severity::Warn);
+    assert!(
+        alerts[0]
+            .title
+            .starts_with(&format!("hot write key suspected: {HOT}, 50% of writes, ~")),
+        "{}",
+        alerts[0].title
+    );
 }

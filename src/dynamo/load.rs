@@ -446,30 +446,6 @@ async fn write_one(
     }
 }
 
-/// `90`, `90s`, `500ms`, `2m`, `1h`, `1.5m`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let (num, mul) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else if let Some(n) = t.strip_suffix('h') {
-        (n, 3600.0)
-    } else {
-        (t, 1.0)
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v * mul <= 7.0 * 86_400.0 => {
-            Ok(Duration::from_secs_f64(v * mul))
-        }
-        _ => Err(format!(
-            "`{text}` is not a duration: use e.g. 60s, 500ms, 5m or 1h (more than 0, at most a week)"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,17 +526,5 @@ mod tests {
         let e = plan(&info(), vec![key("A", "1")], None, 0.4).unwrap_err();
         assert!(e.contains("no other items for the other 60%"), "{e}");
         assert!(plan(&info(), vec![key("A", "1")], None, 1.0).is_ok());
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        for bad in ["", "0", "-1s", "soon", "8d", "100000h"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -14,8 +14,9 @@ use clap::Args;
 use crate::app::audit::{AuditEntry, AuditLog};
 use crate::app::cli::seed::{INTERRUPTED, confirm_table_name, stop_on_ctrl_c};
 use crate::app::config::Project;
+use crate::app::live::parse_duration;
 use crate::dynamo::client::Dynamo;
-use crate::dynamo::load::{self, LoadOptions, LoadReport, LoadStats, SAMPLE_ITEMS, parse_duration};
+use crate::dynamo::load::{self, LoadOptions, LoadReport, LoadStats, SAMPLE_ITEMS};
 use crate::dynamo::pattern::typed_value;
 use crate::dynamo::seed::WriteOptions;
 
