@@ -35,7 +35,7 @@ step "seeding the demo table"
 "$bin" --endpoint-url "$endpoint" seed demo --yes
 
 step "criterion and measurement benches"
-DYNTUI_TEST_ENDPOINT=$endpoint cargo bench --locked --bench decode --bench render --bench memory --bench startup -- --warm-up-time 1 --measurement-time 4
+DYNTUI_TEST_ENDPOINT=$endpoint cargo bench --locked --bench decode --bench render --bench memory --bench startup --bench hotwrites -- --warm-up-time 1 --measurement-time 4
 
 step "whole-process startup: dyntui tables"
 hyperfine --warmup 3 --runs 30 "$bin --endpoint-url $endpoint tables"

@@ -1838,6 +1838,10 @@ c = {}
             p.alerts.capacity_share,
             AlertConfig::default().capacity_share
         );
+        // The stream rule's threshold: 20 unless given.
+        assert_eq!(p.alerts.hot_write_min_writes, 20);
+        let p = Project::parse("dyntui.toml", "[alerts]\nhot_write_min_writes = 5\n").unwrap();
+        assert_eq!(p.alerts.hot_write_min_writes, 5);
         let e = Project::parse("dyntui.toml", "[alerts]\nlatency_p99 = 250.0\n").unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
         assert!(e.message.contains("latency_p99"), "{e}");

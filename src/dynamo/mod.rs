@@ -19,6 +19,7 @@ pub mod generate;
 pub mod hash;
 pub mod itemfile;
 pub mod keyshape;
+pub mod load;
 pub mod migrate;
 pub mod pages;
 pub mod pattern;

@@ -206,8 +206,8 @@ mod tests {
         );
     }
 
-    /// AWS's book item from "DynamoDB item sizes and formats" style
-    /// examples: every rule at once, counted by hand.
+    /// A book like those of AWS's ProductCatalog sample table: strings, a
+    /// number, a list and a boolean at once, counted by hand.
     #[test]
     fn a_whole_item_by_hand() {
         let book = item(&[

@@ -36,9 +36,15 @@ const MIN_SPAN_MS: i64 = 1000;
 /// a NEW_IMAGE stream) the record's size in bytes stands in, which counts
 /// the keys only and so understates large items.
 ///
+/// A deletion by TTL costs nothing (DynamoDB does not charge write
+/// capacity for expiring items): 0.
+///
 /// An estimate: writes to global secondary indexes, transactional writes'
 /// double cost and writes that changed nothing are not known from a stream.
 pub fn units_of(record: &ChangeRecord) -> f64 {
+    if record.by_ttl {
+        return 0.0;
+    }
     let old = record.old.as_ref().map(item_size);
     let new = match record.event {
         EventName::Remove => None,
@@ -286,9 +292,10 @@ pub fn alerts(hot: &HotWrites, cfg: &AlertConfig, now_ms: i64) -> Vec<Alert> {
     if total == 0 || total < cfg.hot_write_min_writes {
         return Vec::new();
     }
-    // At most 1 / share keys can each have `share` of the writes.
+    // At most 1 / share keys can each have `share` of the writes (one more
+    // for rounding; the filter below decides).
     let most = if cfg.skew_share > 0.0 {
-        ((1.0 / cfg.skew_share).floor() as usize).max(1)
+        (1.0 / cfg.skew_share).floor() as usize + 1
     } else {
         hot.key_count()
     };
@@ -401,6 +408,10 @@ mod tests {
         assert_eq!(units_of(&r), 2.0);
         let r = record(EventName::Remove, None, None, 40);
         assert_eq!(units_of(&r), 1.0);
+        // Expired by TTL: free.
+        let mut r = record(EventName::Remove, Some(sized(4000)), None, 9);
+        r.by_ttl = true;
+        assert_eq!(units_of(&r), 0.0);
     }
 
     /// 40% of writes on one key, the rest over 500 others, 100 writes a

@@ -5,6 +5,7 @@ pub mod complete;
 pub mod diagnose;
 pub mod edit;
 pub mod export;
+pub mod load;
 pub mod migrate;
 pub mod seed;
 pub mod tail;
@@ -189,6 +190,10 @@ pub enum Command {
     /// or the built-in `demo`), `--list`, and `--reset <set>` to remove exactly
     /// what a set wrote.
     Seed(crate::app::cli::seed::SeedArgs),
+    /// Write-load drill: `--rate` updates a second on existing items, a
+    /// `--hot-share` of them on one partition (ADD to a counter, never
+    /// creating items), to rehearse hot-key alerts on a test table.
+    Load(crate::app::cli::load::LoadArgs),
     /// On-call diagnosis of throttling: alerts and key figures from CloudWatch
     /// and Contributor Insights (or a snapshot). Exit code: 0 ok, 2 warning, 3 critical.
     Diagnose(crate::app::cli::diagnose::DiagnoseArgs),
@@ -533,6 +538,9 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             )
             .await;
         }
+        Command::Load(_) if conn.read_only => {
+            anyhow::bail!("--read-only: dyntui load writes to the table; nothing done");
+        }
         Command::Seed(_) | Command::Migrate(_) if conn.read_only => {
             let dry = matches!(&cmd, Command::Migrate(a) if a.dry_run || matches!(a.command, crate::app::cli::migrate::MigrateCommand::Status));
             let seed_list = matches!(&cmd, Command::Seed(a) if a.list);
@@ -744,6 +752,10 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         Command::Seed(args) => {
             drop(out);
             return crate::app::cli::seed::run(&db, project, args).await;
+        }
+        Command::Load(args) => {
+            drop(out);
+            return crate::app::cli::load::run(&db, project, args, conn.read_only).await;
         }
         Command::Diagnose(args) => {
             drop(out);
