@@ -85,7 +85,7 @@ fn head_lines(app: &App) -> Vec<Line<'static>> {
         Phase::Enabling(v) => format!("{} enabling a {} stream", spin(app), v.label()),
         Phase::Starting => format!("{} reading shards", spin(app)),
         Phase::Following => format!(
-            "{} shard{}",
+            "following {} shard{}",
             l.shards.0,
             if l.shards.0 == 1 { "" } else { "s" },
         ),
