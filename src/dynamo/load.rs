@@ -85,6 +85,8 @@ pub struct LoadStats {
     pub missing: AtomicU64,
     pub throttles: AtomicU64,
     pub retries: AtomicU64,
+    /// Wall time of every finished write, retries included (µs).
+    pub busy_us: AtomicU64,
 }
 
 impl LoadStats {
@@ -102,6 +104,8 @@ pub struct LoadReport {
     pub missing: u64,
     pub throttles: u64,
     pub retries: u64,
+    /// The mean time a write took, retries included (ms; 0 without writes).
+    pub mean_write_ms: f64,
     pub elapsed: Duration,
     /// Writes done per second over the run: what the table took, which is
     /// less than asked when it throttled or the writes were slow.
@@ -363,6 +367,14 @@ pub async fn run(
         missing: LoadStats::get(&stats.missing),
         throttles: LoadStats::get(&stats.throttles),
         retries: LoadStats::get(&stats.retries),
+        mean_write_ms: {
+            let n = writes + LoadStats::get(&stats.errors) + LoadStats::get(&stats.missing);
+            if n == 0 {
+                0.0
+            } else {
+                LoadStats::get(&stats.busy_us) as f64 / 1000.0 / n as f64
+            }
+        },
         elapsed,
         achieved_rate: writes as f64 / elapsed.as_secs_f64().max(0.001),
         stopped,
@@ -397,6 +409,11 @@ async fn write_one(
         ("#a".to_string(), opts.attribute.clone()),
         ("#pk".to_string(), plan.pk_name.clone()),
     ]);
+    let began = Instant::now();
+    let done = |stats: &LoadStats| {
+        let us = u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX);
+        stats.busy_us.fetch_add(us, Ordering::Relaxed);
+    };
     let mut attempt = 0;
     loop {
         let r = db
@@ -417,6 +434,7 @@ async fn write_one(
                 if hot {
                     stats.hot_writes.fetch_add(1, Ordering::Relaxed);
                 }
+                done(stats);
                 return Ok(());
             }
             Err(e) => {
@@ -426,6 +444,7 @@ async fn write_one(
                     .map(str::to_string);
                 if code.as_deref() == Some("ConditionalCheckFailedException") {
                     stats.missing.fetch_add(1, Ordering::Relaxed);
+                    done(stats);
                     return Ok(());
                 }
                 let e = AwsError::from_sdk(e, db.context(), Some(&plan.table));
@@ -440,6 +459,7 @@ async fn write_one(
                     continue;
                 }
                 stats.errors.fetch_add(1, Ordering::Relaxed);
+                done(stats);
                 return Err(e);
             }
         }

@@ -185,6 +185,7 @@ pub async fn run(
             summary["errors"] = rep.errors.into();
             summary["missing"] = rep.missing.into();
             summary["throttles"] = rep.throttles.into();
+            summary["meanWriteMs"] = ((rep.mean_write_ms * 10.0).round() / 10.0).into();
             summary["achievedRate"] = ((rep.achieved_rate * 10.0).round() / 10.0).into();
             summary["elapsedMs"] = (rep.elapsed.as_millis() as u64).into();
             summary["stopped"] = rep.stopped.into();
@@ -229,11 +230,15 @@ pub fn summary_line(table: &str, opts: &LoadOptions, rep: &LoadReport) -> String
         String::new()
     } else if rep.throttles > 0 {
         " (held back by throttling)".to_string()
-    } else {
+    } else if rep.mean_write_ms > 0.0 {
+        let c = opts.write.concurrency;
         format!(
-            " (held back by the writes in flight: at most {} at once; raise --concurrency)",
-            opts.write.concurrency
+            " (held back by write latency: a write took {} ms on average, so {c} in flight allow about {} writes/s; raise --concurrency if the table can take more)",
+            alerts_num(rep.mean_write_ms),
+            alerts_num(c as f64 * 1000.0 / rep.mean_write_ms)
         )
+    } else {
+        " (held back: no write finished)".to_string()
     };
     format!(
         "{} {} writes to {table} in {:.1} s ({} on the hot partition): {} writes/s achieved of {} asked{why}; {} errors, {} items gone, {} throttled, {} retries",
@@ -289,6 +294,7 @@ mod tests {
             missing: 0,
             throttles,
             retries: throttles,
+            mean_write_ms: 60.0,
             elapsed: Duration::from_secs_f64(secs),
             achieved_rate: writes as f64 / secs,
             stopped: false,
@@ -320,7 +326,7 @@ mod tests {
         );
         let line = summary_line("t", &opts(500.0), &report(2580, 10.0, 0));
         assert!(
-            line.contains("258 writes/s achieved of 500 asked (held back by the writes in flight: at most 16 at once; raise --concurrency)"),
+            line.contains("258 writes/s achieved of 500 asked (held back by write latency: a write took 60 ms on average, so 16 in flight allow about 267 writes/s; raise --concurrency if the table can take more)"),
             "{line}"
         );
         let line = summary_line("t", &opts(500.0), &report(2580, 10.0, 37));
