@@ -354,6 +354,23 @@ fn render_hot(f: &mut Frame, area: Rect, app: &App) -> usize {
             Style::default().fg(colour).add_modifier(Modifier::BOLD),
         )));
     }
+    if !l.by_entity.is_empty() {
+        let types: Vec<String> = l
+            .by_entity
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {:.0}%",
+                    e.entity.as_deref().unwrap_or("—"),
+                    e.share_of_writes * 100.0
+                )
+            })
+            .collect();
+        items.push(ListItem::new(Line::styled(
+            fit_text(&format!("by type: {}", types.join(" · ")), inner),
+            muted,
+        )));
+    }
     let first_key = items.len();
     if l.hot.is_empty() {
         items.push(ListItem::new(Span::styled(

@@ -131,6 +131,8 @@ pub struct LiveState {
     pub tracker: Option<Tracker>,
     /// Hot write keys as of the last change or tick.
     pub hot: Vec<KeyRate>,
+    /// Writes by entity type, as of the last change or tick.
+    pub by_entity: Vec<crate::metrics::hotwrites::EntityRate>,
     pub alerts: Vec<Alert>,
     /// Latest first.
     pub notices: VecDeque<String>,
@@ -407,6 +409,7 @@ impl LiveState {
         };
         tracker.expire(now);
         self.hot = tracker.hot.top_keys(10);
+        self.by_entity = tracker.hot.by_entity();
         self.hot_list.clamp(self.hot.len());
         let alerts = tracker.alerts(now);
         if alerts != self.alerts {

@@ -273,6 +273,10 @@ fn a_hot_write_key_raises_an_alert_for_the_metrics_view_and_opens_its_items() {
     let core = records(&mut st, &mut p, id, batch);
     assert_eq!(st.hot[0].key, "CUSTOMER#c00243");
     assert!((st.hot[0].share_of_writes - 0.5).abs() < 0.05);
+    // Per entity too: every write was an Order's.
+    assert_eq!(st.by_entity.len(), 1);
+    assert_eq!(st.by_entity[0].entity.as_deref(), Some("Order"));
+    assert_eq!(st.by_entity[0].writes, 100);
     let alert = match core.as_slice() {
         [Core::LiveAlerts { table, alerts }] => {
             assert_eq!(table, TABLE);
