@@ -380,7 +380,10 @@ fn render_hot(f: &mut Frame, area: Rect, app: &App) -> usize {
     }
     for k in &l.hot {
         let share = format!("{:>3.0}%", k.share_of_writes * 100.0);
-        let wcu = format!(" ~{} WCU/s", crate::metrics::alerts::num(k.wcu_per_s));
+        let wcu = format!(
+            " {:>6} WCU/s",
+            format!("~{}", crate::metrics::alerts::num(k.wcu_per_s))
+        );
         let limit = k.wcu_per_s / PARTITION_WCU_PER_SECOND;
         // Narrow: the key and its numbers; wide: its type and a bar of
         // its share of the partition limit too.
