@@ -116,10 +116,16 @@ pub struct LoadReport {
     pub first_error: Option<String>,
 }
 
-/// Keys of up to `max` items of `info`'s table (Scan pages of the key
-/// attributes only, at most a few pages).
-pub async fn sample_keys(db: &Dynamo, info: &TableInfo, max: usize) -> Result<Vec<Item>, AwsError> {
-    let (names, projection) = key_projection(info)?;
+/// A page of keys and where the next page starts.
+type KeyPage = (Vec<Item>, Option<Item>);
+
+/// Up to `max` items from at most [`SAMPLE_PAGES`] pages, `page` reading
+/// one (given its start and how many items are still wanted).
+async fn pages<F, Fut>(max: usize, page: F) -> Result<Vec<Item>, AwsError>
+where
+    F: Fn(Option<Item>, i32) -> Fut,
+    Fut: std::future::Future<Output = Result<KeyPage, AwsError>>,
+{
     let mut out = Vec::new();
     let mut start = None;
     for _ in 0..SAMPLE_PAGES {
@@ -127,25 +133,39 @@ pub async fn sample_keys(db: &Dynamo, info: &TableInfo, max: usize) -> Result<Ve
         if left == 0 {
             break;
         }
-        let r = db
-            .client()
-            .scan()
-            .table_name(&info.name)
-            .projection_expression(&projection)
-            .set_expression_attribute_names(Some(names.clone()))
-            .limit(i32::try_from(left).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(e, db.context(), Some(&info.name)))?;
-        out.extend(r.items.unwrap_or_default());
-        match r.last_evaluated_key {
+        let (items, next) = page(start.take(), i32::try_from(left).unwrap_or(i32::MAX)).await?;
+        out.extend(items);
+        match next {
             Some(k) if !k.is_empty() => start = Some(k),
             _ => break,
         }
     }
     out.truncate(max);
     Ok(out)
+}
+
+/// Keys of up to `max` items of `info`'s table (Scan pages of the key
+/// attributes only, at most a few pages).
+pub async fn sample_keys(db: &Dynamo, info: &TableInfo, max: usize) -> Result<Vec<Item>, AwsError> {
+    let (names, projection) = key_projection(info)?;
+    pages(max, |start, limit| {
+        let req = db
+            .client()
+            .scan()
+            .table_name(&info.name)
+            .projection_expression(&projection)
+            .set_expression_attribute_names(Some(names.clone()))
+            .limit(limit)
+            .set_exclusive_start_key(start);
+        async move {
+            let r = req
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(e, db.context(), Some(&info.name)))?;
+            Ok((r.items.unwrap_or_default(), r.last_evaluated_key))
+        }
+    })
+    .await
 }
 
 /// Keys of up to `max` items of the partition `pk` (a Query of the key
@@ -157,14 +177,8 @@ pub async fn partition_keys(
     max: usize,
 ) -> Result<Vec<Item>, AwsError> {
     let (names, projection) = key_projection(info)?;
-    let mut out = Vec::new();
-    let mut start = None;
-    for _ in 0..SAMPLE_PAGES {
-        let left = max.saturating_sub(out.len());
-        if left == 0 {
-            break;
-        }
-        let r = db
+    pages(max, |start, limit| {
+        let req = db
             .client()
             .query()
             .table_name(&info.name)
@@ -172,19 +186,17 @@ pub async fn partition_keys(
             .projection_expression(&projection)
             .set_expression_attribute_names(Some(names.clone()))
             .expression_attribute_values(":pk", pk.clone())
-            .limit(i32::try_from(left).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(e, db.context(), Some(&info.name)))?;
-        out.extend(r.items.unwrap_or_default());
-        match r.last_evaluated_key {
-            Some(k) if !k.is_empty() => start = Some(k),
-            _ => break,
+            .limit(limit)
+            .set_exclusive_start_key(start);
+        async move {
+            let r = req
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(e, db.context(), Some(&info.name)))?;
+            Ok((r.items.unwrap_or_default(), r.last_evaluated_key))
         }
-    }
-    out.truncate(max);
-    Ok(out)
+    })
+    .await
 }
 
 /// `#k0, #k1` and its names.

@@ -256,6 +256,31 @@ impl Follower<'_> {
         }
     }
 
+    /// Counts a throttle (retried as long as it lasts) or a failure, and
+    /// says how long to wait before the next try; a permanent error, or a
+    /// failure past `max_retries`, stops.
+    fn retry_after(
+        &self,
+        e: AwsError,
+        failures: &mut u32,
+        throttles: &mut u32,
+    ) -> Result<Duration, Stop> {
+        match kind(&e) {
+            ErrorKind::Throttled => {
+                *throttles += 1;
+                Ok(self.backoff(*throttles))
+            }
+            ErrorKind::Permanent => Err(Stop::Failed(e)),
+            _ => {
+                *failures += 1;
+                if *failures > self.opts.max_retries {
+                    return Err(Stop::Failed(e));
+                }
+                Ok(self.backoff(*failures))
+            }
+        }
+    }
+
     fn gone(&self, e: AwsError) -> Stop {
         let mut e = e;
         e.message = format!(
@@ -291,17 +316,9 @@ impl Follower<'_> {
                 Err(e) => {
                     match kind(&e) {
                         ErrorKind::NotFound => return Err(self.gone(e)),
-                        ErrorKind::Throttled => {
-                            throttles += 1;
-                            tokio::time::sleep(self.backoff(throttles)).await;
-                        }
-                        ErrorKind::Permanent => return Err(Stop::Failed(e)),
                         _ => {
-                            failures += 1;
-                            if failures > self.opts.max_retries {
-                                return Err(Stop::Failed(e));
-                            }
-                            tokio::time::sleep(self.backoff(failures)).await;
+                            let wait = self.retry_after(e, &mut failures, &mut throttles)?;
+                            tokio::time::sleep(wait).await;
                         }
                     }
                     continue;
@@ -429,17 +446,9 @@ impl Follower<'_> {
                     (ty, seq) = (ShardIteratorType::TrimHorizon, None);
                 }
                 ErrorKind::NotFound => return self.shard_gone(shard, e).await.map(|()| None),
-                ErrorKind::Throttled => {
-                    throttles += 1;
-                    tokio::time::sleep(self.backoff(throttles)).await;
-                }
-                ErrorKind::Permanent => return Err(Stop::Failed(e)),
                 _ => {
-                    failures += 1;
-                    if failures > self.opts.max_retries {
-                        return Err(Stop::Failed(e));
-                    }
-                    tokio::time::sleep(self.backoff(failures)).await;
+                    let wait = self.retry_after(e, &mut failures, &mut throttles)?;
+                    tokio::time::sleep(wait).await;
                 }
             }
         }
@@ -580,26 +589,15 @@ impl Follower<'_> {
                 self.next_describe = now;
                 Ok(())
             }
-            ErrorKind::Throttled => {
+            ErrorKind::Throttled | ErrorKind::Permanent | ErrorKind::Retry => {
+                let (mut failures, mut throttles) =
+                    (self.cursors[i].failures, self.cursors[i].throttles);
+                let text = e.to_string();
+                let wait = self.retry_after(e, &mut failures, &mut throttles)?;
                 let c = &mut self.cursors[i];
-                c.throttles += 1;
-                let n = c.throttles;
-                let wait = self.backoff(n);
-                self.cursors[i].next_poll = now + wait;
-                tracing::debug!("shard {shard}: throttled, next try in {wait:?}: {e}");
-                Ok(())
-            }
-            ErrorKind::Permanent => Err(Stop::Failed(e)),
-            ErrorKind::Retry => {
-                let c = &mut self.cursors[i];
-                c.failures += 1;
-                let n = c.failures;
-                if n > self.opts.max_retries {
-                    return Err(Stop::Failed(e));
-                }
-                let wait = self.backoff(n);
-                self.cursors[i].next_poll = now + wait;
-                tracing::debug!("shard {shard}: try {n} failed, next in {wait:?}: {e}");
+                (c.failures, c.throttles) = (failures, throttles);
+                c.next_poll = now + wait;
+                tracing::debug!("shard {shard}: next try in {wait:?}: {text}");
                 Ok(())
             }
         }
