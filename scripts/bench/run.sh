@@ -5,8 +5,9 @@
 # and measurement benches in release mode, times `dyntui tables` as a whole
 # process with hyperfine (installed with apt when missing), times the items
 # view's read of everything (G) against `dyntui export` on 100,000 items
-# (scripts/bench/load_all.sh, on the same DynamoDB Local), and stops
-# DynamoDB Local.
+# (scripts/bench/load_all.sh, on the same DynamoDB Local), stops
+# DynamoDB Local, and measures an idle `dyntui tail` (scripts/bench/idle_tail.sh,
+# on its own).
 set -euo pipefail
 
 LOG_PREFIX=bench
@@ -42,3 +43,6 @@ hyperfine --warmup 3 --runs 30 "$bin --endpoint-url $endpoint tables"
 
 step "items view, G (read everything) vs dyntui export"
 LOAD_BENCH_ENDPOINT=$endpoint "$SCRIPT_DIR/bench/load_all.sh"
+
+step "an idle dyntui tail (its own DynamoDB Local)"
+"$SCRIPT_DIR/bench/idle_tail.sh"
