@@ -214,7 +214,7 @@ pub async fn capture(
 /// Runs the command; returns the exit code by severity.
 pub async fn run(db: Option<&Dynamo>, project: &Project, args: DiagnoseArgs) -> anyhow::Result<u8> {
     let mut live = None;
-    let mut snap = match &args.snapshot {
+    let snap = match &args.snapshot {
         Some(p) => Snapshot::load(p).map_err(|e| anyhow::anyhow!(e))?,
         None => {
             let db = db.ok_or_else(|| anyhow::anyhow!("not connected"))?;
@@ -242,10 +242,6 @@ pub async fn run(db: Option<&Dynamo>, project: &Project, args: DiagnoseArgs) -> 
     if args.snapshot.is_some() && args.live.is_some() {
         anyhow::bail!("--live follows the table's stream now: it cannot be used with --snapshot");
     }
-    let snap = {
-        snap.alerts.sort_by_key(|a| std::cmp::Reverse(a.severity));
-        snap
-    };
     if let Some(p) = &args.save {
         snap.save(p).map_err(|e| anyhow::anyhow!(e))?;
         eprintln!("saved {}", p.display());
