@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{db, demo_design, endpoint, numeric_design, unique};
+use common::{db, demo_design_with_stream as demo_design, endpoint, numeric_design, unique};
 use dyntui::dynamo::client::Dynamo;
 use dyntui::dynamo::{AttributeValue, Item};
 
