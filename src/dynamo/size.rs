@@ -106,6 +106,114 @@ pub fn read_units(size: u64, strongly_consistent: bool) -> f64 {
     }
 }
 
+/// What one write of an item costs: its own write units, and one write
+/// to each global secondary index it appears in (it has the index's key
+/// attributes), sized by the index's projection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteCost {
+    /// The item's size in bytes.
+    pub size: u64,
+    /// Write units of the item itself.
+    pub units: u64,
+    /// (index, write units of its entry) for each GSI the item is in.
+    pub indexes: Vec<(String, u64)>,
+}
+
+impl WriteCost {
+    /// The item's units and its GSI writes together.
+    pub fn total(&self) -> u64 {
+        self.units + self.indexes.iter().map(|(_, u)| u).sum::<u64>()
+    }
+}
+
+/// The size of `item`'s entry in `index`: the table and index keys, plus
+/// every attribute (ALL) or the listed ones (INCLUDE); None when the item
+/// lacks one of the index's key attributes (it is not in the index).
+pub fn index_entry_size(
+    item: &Item,
+    info: &crate::dynamo::client::TableInfo,
+    index: &crate::dynamo::client::IndexInfo,
+) -> Option<u64> {
+    let index_keys: Vec<&str> = std::iter::once(index.pk.name.as_str())
+        .chain(index.sk.as_ref().map(|k| k.name.as_str()))
+        .collect();
+    if index_keys.iter().any(|k| !item.contains_key(*k)) {
+        return None;
+    }
+    let projection = index.projection.trim();
+    if projection.eq_ignore_ascii_case("ALL") {
+        return Some(item_size(item));
+    }
+    // KEYS_ONLY, or INCLUDE (a, b): the keys and the attributes listed.
+    let included: Vec<&str> = projection
+        .split_once('(')
+        .map(|(_, rest)| {
+            rest.trim_end_matches(')')
+                .split(',')
+                .map(str::trim)
+                .collect()
+        })
+        .unwrap_or_default();
+    let table_keys = info.key_names();
+    Some(
+        item.iter()
+            .filter(|(name, _)| {
+                let n = name.as_str();
+                index_keys.contains(&n) || table_keys.contains(&n) || included.contains(&n)
+            })
+            .map(|(name, v)| name.len() as u64 + value_size(v))
+            .sum(),
+    )
+}
+
+/// What one (non-transactional) write of `item` to `info`'s table costs.
+pub fn write_cost(item: &Item, info: &crate::dynamo::client::TableInfo) -> WriteCost {
+    let size = item_size(item);
+    WriteCost {
+        size,
+        units: write_units(size),
+        indexes: info
+            .indexes
+            .iter()
+            .filter(|i| i.global)
+            .filter_map(|i| {
+                index_entry_size(item, info, i).map(|s| (i.name.clone(), write_units(s)))
+            })
+            .collect(),
+    }
+}
+
+/// The item's size, its share of the 400 KB limit, and what reading and
+/// writing it costs: `1234 bytes (0.3% of the 400 KB limit) · read 1 RCU
+/// (0.5 eventually consistent) · write 2 WCU + GSI1 2 = 4 WCU` (GSI writes
+/// only when the table is known). The detail view and `dyntui get --size`
+/// print it.
+pub fn summary(item: &Item, info: Option<&crate::dynamo::client::TableInfo>) -> String {
+    let size = item_size(item);
+    let share = 100.0 * size as f64 / MAX_ITEM_BYTES as f64;
+    let write = match info.map(|i| write_cost(item, i)) {
+        Some(c) if !c.indexes.is_empty() => {
+            let gsis: Vec<String> = c
+                .indexes
+                .iter()
+                .map(|(name, u)| format!("{name} {u}"))
+                .collect();
+            format!("{} WCU + {} = {} WCU", c.units, gsis.join(", "), c.total())
+        }
+        _ => format!("{} WCU", write_units(size)),
+    };
+    format!(
+        "{size} bytes ({share:.1}% of the 400 KB limit) · read {} RCU ({} eventually consistent) · write {write}",
+        read_units(size, true),
+        read_units(size, false)
+    )
+}
+
+/// True when the item is at 80% or more of the 400 KB limit.
+pub fn near_limit(item: &Item) -> bool {
+    item_size(item) * 5 >= MAX_ITEM_BYTES * 4
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +343,95 @@ mod tests {
         assert_eq!(write_units(1025), 2);
         assert_eq!(write_units(0), 1);
         assert_eq!(write_units(MAX_ITEM_BYTES), 400);
+    }
+
+    fn index(name: &str, pk: &str, sk: &str, projection: &str) -> crate::dynamo::client::IndexInfo {
+        use crate::dynamo::client::{KeyDef, KeyKind};
+        let key = |n: &str| KeyDef {
+            name: n.into(),
+            kind: Some(KeyKind::S),
+        };
+        crate::dynamo::client::IndexInfo {
+            name: name.into(),
+            global: true,
+            pk: key(pk),
+            sk: Some(key(sk)),
+            projection: projection.into(),
+            status: None,
+            capacity: None,
+            item_count: None,
+            size_bytes: None,
+        }
+    }
+
+    #[test]
+    fn a_write_costs_one_more_write_per_gsi_the_item_is_in_sized_by_its_projection() {
+        use crate::dynamo::client::{KeyDef, KeyKind, TableInfo};
+        let key = |n: &str| KeyDef {
+            name: n.into(),
+            kind: Some(KeyKind::S),
+        };
+        let info = TableInfo {
+            pk: Some(key("PK")),
+            sk: Some(key("SK")),
+            indexes: vec![
+                index("GSI1", "GSI1PK", "GSI1SK", "ALL"),
+                index("GSI2", "GSI2PK", "GSI2SK", "KEYS_ONLY"),
+                index("GSI3", "GSI3PK", "GSI3SK", "INCLUDE (note)"),
+            ],
+            ..TableInfo::default()
+        };
+        let s = |v: &str| AttributeValue::S(v.into());
+        let mut item: Item = [
+            ("PK", s("A")),
+            ("SK", s("B")),
+            ("GSI1PK", s("C")),
+            ("GSI1SK", s("D")),
+            ("GSI3PK", s("E")),
+            ("GSI3SK", s("F")),
+            ("note", s("n")),
+            ("body", s(&"x".repeat(1500))),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let c = write_cost(&item, &info);
+        assert_eq!(c.size, item_size(&item));
+        assert_eq!(c.units, 2, "1,5xx bytes: 2 WCU");
+        // GSI1 projects everything (2 WCU); GSI2's keys are missing (not in
+        // it); GSI3 holds keys and `note` only (1 WCU).
+        assert_eq!(
+            c.indexes,
+            [("GSI1".to_string(), 2), ("GSI3".to_string(), 1)]
+        );
+        assert_eq!(c.total(), 5);
+        let gsi3 = index("GSI3", "GSI3PK", "GSI3SK", "INCLUDE (note)");
+        // PK B SK B GSI3PK E GSI3SK F note n: names and values.
+        assert_eq!(
+            index_entry_size(&item, &info, &gsi3),
+            Some(2 + 1 + 2 + 1 + 6 + 1 + 6 + 1 + 4 + 1)
+        );
+        item.insert("GSI2PK".into(), s("G"));
+        item.insert("GSI2SK".into(), s("H"));
+        let c = write_cost(&item, &info);
+        assert_eq!(c.indexes.len(), 3, "now in GSI2 too (keys only: 1 WCU)");
+        assert_eq!(c.indexes[1], ("GSI2".to_string(), 1));
+        let text = summary(&item, Some(&info));
+        assert!(
+            text.ends_with("· write 2 WCU + GSI1 2, GSI2 1, GSI3 1 = 6 WCU"),
+            "{text}"
+        );
+        assert!(
+            text.contains("read 1 RCU (0.5 eventually consistent)"),
+            "{text}"
+        );
+        assert!(!near_limit(&item));
+        item.insert("big".into(), s(&"y".repeat(330_000)));
+        assert!(near_limit(&item));
+        assert!(
+            summary(&item, None).contains("(80.9% of the 400 KB limit)"),
+            "{}",
+            summary(&item, None)
+        );
     }
 }

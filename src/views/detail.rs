@@ -174,6 +174,7 @@ pub fn lines_with_starts(d: &DetailState, t: &Theme) -> (Vec<Line<'static>>, Vec
         }
         out.push(Line::from(spans));
     }
+    out.push(size_line(d, t, label("Size")));
     out.push(Line::raw(""));
     let json = if d.show_types {
         value::item_to_dynamo(&d.row.item)
@@ -214,6 +215,24 @@ pub fn lines_with_starts(d: &DetailState, t: &Theme) -> (Vec<Line<'static>>, Vec
     }
     out.push(Line::raw("}"));
     (out, starts)
+}
+
+/// The item's size by DynamoDB's rules, how close it is to 400 KB, and
+/// what reading and writing it costs (with a write to each GSI it is in).
+fn size_line(d: &DetailState, t: &Theme, label: Span<'static>) -> Line<'static> {
+    use crate::dynamo::size::{near_limit, summary};
+    let colour = if near_limit(&d.row.item) {
+        t.warning
+    } else {
+        t.muted
+    };
+    Line::from(vec![
+        label,
+        Span::styled(
+            summary(&d.row.item, d.info.as_ref()),
+            Style::default().fg(colour),
+        ),
+    ])
 }
 
 /// Pretty JSON with colours: keys, strings, numbers, literals.

@@ -185,6 +185,11 @@ pub enum Command {
         /// Print DynamoDB JSON (with types) instead of plain JSON.
         #[arg(long)]
         dynamo_json: bool,
+        /// Also print, on stderr, the item's size by DynamoDB's rules, its
+        /// share of the 400 KB limit, and its read and write units (with a
+        /// write to each GSI it is in).
+        #[arg(long)]
+        size: bool,
     },
     /// Seed dev data: `dyntui seed <set>` (files or generators from dyntui.toml,
     /// or the built-in `demo`), `--list`, and `--reset <set>` to remove exactly
@@ -742,10 +747,16 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             table,
             key,
             dynamo_json,
+            size,
         } => {
-            let (_, key) = item_target(&db, &table, &key).await?;
+            let (info, key) = item_target(&db, &table, &key).await?;
             match db.get_item(&table, key).await.map_err(aws)? {
-                Some(item) => writeln!(out, "{}", item_json(&item, dynamo_json))?,
+                Some(item) => {
+                    writeln!(out, "{}", item_json(&item, dynamo_json))?;
+                    if size {
+                        eprintln!("size: {}", crate::dynamo::size::summary(&item, Some(&info)));
+                    }
+                }
                 None => anyhow::bail!("no item with that key in `{table}`"),
             }
         }
