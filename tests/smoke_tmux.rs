@@ -137,7 +137,7 @@ writeFileSync(f, JSON.stringify(item, null, 2));
     ]);
     let screen = wait_for(&session.0, "QUERY");
     assert!(screen.contains("CUSTOMER#c00001"), "{screen}");
-    wait_for(&session.0, "Customer");
+    wait_for(&session.0, "types of 2 loaded");
     tmux(&["send-keys", "-t", &session.0, "g", "Enter"]);
     let screen = wait_for(&session.0, "Entity");
     assert!(
@@ -356,7 +356,10 @@ fn a_copy_inside_tmux_with_set_clipboard_on_lands_in_its_paste_buffer() {
         "CUSTOMER#c00001",
         "Enter",
     ]);
-    wait_for(&session.0, "Customer");
+    // The scan's rows (a customer among them) stay on show until the
+    // query's answer: wait for the query's own rows.
+    wait_for(&session.0, "QUERY");
+    wait_for(&session.0, "types of 2 loaded");
     assert_eq!(buffer(), "", "no paste buffer before the copy");
 
     // y on the items list copies the item under the cursor (the customer).
@@ -408,11 +411,46 @@ fn wait_within(session: &str, needle: &str, limit: Duration) -> String {
     }
 }
 
+/// A small demo table with the demo's stream (seeding the whole demo into a
+/// table with a stream takes DynamoDB Local minutes).
+fn small_demo_with_stream(prefix: &str) -> String {
+    use dyntui::dynamo::demo::{DemoSize, generate};
+    use dyntui::dynamo::seed::{Progress, WriteOptions, write_all};
+    let table = common::unique(prefix);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let db = common::db();
+        common::demo_design_with_stream(&table)
+            .create(&db)
+            .await
+            .expect("create the table");
+        let items = generate(
+            42,
+            DemoSize {
+                customers: 30,
+                products: 6,
+                orders: 60,
+                reviews: 20,
+            },
+        );
+        write_all(
+            &db,
+            &table,
+            items,
+            &WriteOptions::default(),
+            std::sync::Arc::new(Progress::default()),
+        )
+        .await
+        .expect("write the items");
+    });
+    table
+}
+
 #[test]
 fn the_drill_shows_a_hot_write_key_live_and_opens_its_items() {
     let _server = Server::start();
     let endpoint = common::endpoint();
-    let table = seed_demo("drill");
+    let table = small_demo_with_stream("drill");
     let session = Session(format!("dyntui-drill-{}", std::process::id()));
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/dyntui.toml");
     let cmd = format!(

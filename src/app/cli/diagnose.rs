@@ -218,11 +218,7 @@ pub async fn run(db: Option<&Dynamo>, project: &Project, args: DiagnoseArgs) -> 
         Some(p) => Snapshot::load(p).map_err(|e| anyhow::anyhow!(e))?,
         None => {
             let db = db.ok_or_else(|| anyhow::anyhow!("not connected"))?;
-            let table = args
-                .table
-                .clone()
-                .or_else(|| project.default_table.clone())
-                .ok_or_else(|| anyhow::anyhow!("no table: pass --table"))?;
+            let table = crate::app::cli::table_or_default(args.table.clone(), project)?;
             let range = Range::parse(&args.since).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
             let mut snap = match args.live {
                 Some(d) if db.context().is_local() => {

@@ -310,11 +310,7 @@ fn rate(s: &Summary) -> String {
 
 /// `dyntui export`; returns the exit code ([`INTERRUPTED`] when stopped).
 pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow::Result<u8> {
-    let table = args
-        .table
-        .clone()
-        .or_else(|| project.default_table.clone())
-        .ok_or_else(|| anyhow::anyhow!("no table: pass --table"))?;
+    let table = crate::app::cli::table_or_default(args.table.clone(), project)?;
     let info = db
         .describe(&table)
         .await
@@ -394,11 +390,7 @@ pub async fn import(
     args: ImportArgs,
     read_only: bool,
 ) -> anyhow::Result<u8> {
-    let table = args
-        .table
-        .clone()
-        .or_else(|| project.default_table.clone())
-        .ok_or_else(|| anyhow::anyhow!("no table: pass --table"))?;
+    let table = crate::app::cli::table_or_default(args.table.clone(), project)?;
     check_writable(db, project, &table, read_only, &args.write)?;
     let check = export::check_file(&args.file).map_err(|e| anyhow::anyhow!(e))?;
     if let Some(p) = &check.problem

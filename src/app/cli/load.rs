@@ -81,13 +81,7 @@ pub async fn run(
     if !(args.rate.is_finite() && args.rate > 0.0) {
         anyhow::bail!("--rate must be more than 0 writes a second");
     }
-    let table = args
-        .table
-        .clone()
-        .or_else(|| project.default_table.clone())
-        .ok_or_else(|| {
-            anyhow::anyhow!("no table: pass --table, or set [project] default_table in dyntui.toml")
-        })?;
+    let table = crate::app::cli::table_or_default(args.table.clone(), project)?;
     if let Some(reason) = project.protection(&table, db.context().profile.as_deref()) {
         if !args.allow_protected {
             anyhow::bail!(

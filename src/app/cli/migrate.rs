@@ -103,11 +103,7 @@ fn print_report(r: &RunReport) {
 }
 
 pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::Result<()> {
-    let table = args
-        .table
-        .clone()
-        .or_else(|| project.default_table.clone())
-        .ok_or_else(|| anyhow::anyhow!("no table: pass --table, or set default_table"))?;
+    let table = crate::app::cli::table_or_default(args.table.clone(), project)?;
     let info = db
         .describe(&table)
         .await

@@ -1046,7 +1046,9 @@ pub fn decode_cursor(s: &str) -> anyhow::Result<Item> {
     value::item_from_dynamo(&v).map_err(|e| anyhow::anyhow!("--cursor: {e}"))
 }
 
-fn table_or_default(table: Option<String>, project: &Project) -> anyhow::Result<String> {
+/// `--table`, else the project's default table, else an error saying how to
+/// give one.
+pub(crate) fn table_or_default(table: Option<String>, project: &Project) -> anyhow::Result<String> {
     table
         .or_else(|| project.default_table.clone())
         .ok_or_else(|| {

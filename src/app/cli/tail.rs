@@ -146,11 +146,7 @@ pub async fn run(
     args: TailArgs,
     read_only: bool,
 ) -> anyhow::Result<u8> {
-    let table = args
-        .table
-        .clone()
-        .or_else(|| project.default_table.clone())
-        .ok_or_else(|| anyhow::anyhow!("no table: pass --table"))?;
+    let table = crate::app::cli::table_or_default(args.table.clone(), project)?;
     let mut info = crate::app::cli::describe(db, &table).await?;
     if info.stream_arn.is_none() {
         let Some(view) = args.enable_stream else {
