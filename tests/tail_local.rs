@@ -8,7 +8,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -42,6 +42,29 @@ struct Running {
     child: Child,
     stdout: std::thread::JoinHandle<String>,
     stderr: std::thread::JoinHandle<String>,
+    /// Lines printed on stdout so far.
+    lines: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Running {
+    /// Waits (at most 60 s) until stdout has `n` lines.
+    fn wait_lines(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.lines.load(std::sync::atomic::Ordering::Relaxed) < n && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Ctrl-C, as a user would stop it.
+    fn interrupt(&self) {
+        let ok = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -INT");
+    }
 }
 
 /// Starts `dyntui` with `args` and waits until it says it follows every
@@ -52,11 +75,19 @@ fn start_following(args: &[&str]) -> Running {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut out = child.stdout.take().unwrap();
+    let out = child.stdout.take().unwrap();
+    let lines = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = lines.clone();
     let stdout = std::thread::spawn(move || {
-        let mut s = String::new();
-        out.read_to_string(&mut s).unwrap();
-        s
+        let mut r = BufReader::new(out);
+        let mut all = String::new();
+        let mut line = String::new();
+        while r.read_line(&mut line).unwrap_or(0) > 0 {
+            all.push_str(&line);
+            line.clear();
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        all
     });
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -81,6 +112,7 @@ fn start_following(args: &[&str]) -> Running {
         child,
         stdout,
         stderr: rest,
+        lines,
     }
 }
 
@@ -144,6 +176,7 @@ fn finish(run: Running) -> (Option<i32>, String, String) {
         mut child,
         stdout,
         stderr,
+        ..
     } = run;
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
@@ -168,7 +201,8 @@ async fn tail_jsonl_prints_every_write_exactly_once_decoded_by_entity() {
     let db = db();
     let table = unique("tail");
     demo_design(&table).create(&db).await.unwrap();
-    let run = start_following(&["tail", "--table", &table, "-o", "jsonl", "--for", "8s"]);
+    // Until Ctrl-C: a busy machine may take long over the writes.
+    let run = start_following(&["tail", "--table", &table, "-o", "jsonl"]);
 
     // 120 inserts, 60 updates, 30 deletes from another task.
     let writer = {
@@ -189,6 +223,10 @@ async fn tail_jsonl_prints_every_write_exactly_once_decoded_by_entity() {
         })
     };
     writer.await.unwrap();
+    run.wait_lines(210);
+    // A moment for a duplicate to show, were there one.
+    std::thread::sleep(Duration::from_secs(3));
+    run.interrupt();
     let (code, out, err) = finish(run);
     assert_eq!(code, Some(0), "{err}");
 
@@ -354,7 +392,9 @@ async fn diagnose_live_finds_a_hot_write_key_without_contributor_insights() {
     }
     let hot = order("c00243", 1000);
     put(&db, &table, hot.clone()).await;
-    let run = start_following(&["diagnose", "--table", &table, "--live", "6s"]);
+    // Stopped with Ctrl-C once the writes are seen: it reports what it
+    // measured so far.
+    let run = start_following(&["diagnose", "--table", &table, "--live", "5m"]);
     // 100 updates: 45 on one customer's order, the rest spread.
     for n in 0..100usize {
         let target = if n % 20 < 9 {
@@ -364,6 +404,9 @@ async fn diagnose_live_finds_a_hot_write_key_without_contributor_insights() {
         };
         set_status(&db, &table, target, &format!("S{n}")).await;
     }
+    // Records reach the reader within its idle back-off (2 s at most).
+    std::thread::sleep(Duration::from_secs(5));
+    run.interrupt();
     let (code, out, err) = finish(run);
     assert_eq!(code, Some(2), "a warning: {out}\n{err}");
     assert!(out.contains("HOT WRITE KEYS"), "{out}");
