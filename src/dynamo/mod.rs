@@ -14,6 +14,7 @@ pub mod design;
 pub mod edit;
 pub mod entity;
 pub mod error;
+pub mod estimate;
 pub mod export;
 pub mod generate;
 pub mod hash;
