@@ -40,6 +40,36 @@ struct SettingsFile {
     theme: ThemeFile,
     #[serde(default)]
     keymap: BTreeMap<Mode, BTreeMap<Spanned<String>, Action>>,
+    #[serde(default)]
+    estimates: EstimatesFile,
+    /// Per region, replacing or adding to `config/prices.toml`.
+    #[serde(default)]
+    prices: BTreeMap<Spanned<String>, crate::dynamo::estimate::RegionPrices>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EstimatesFile {
+    confirm_above_units: Option<Spanned<f64>>,
+}
+
+/// Estimate settings after merging: the price table (embedded, then the
+/// user's `[prices.REGION]`) and when to ask before a read or write.
+#[derive(Debug, Clone)]
+pub struct Estimates {
+    pub prices: crate::dynamo::estimate::Prices,
+    /// Capacity units above which the items view asks before reading
+    /// everything, and bulk runs show their estimate as a warning.
+    pub confirm_above_units: f64,
+}
+
+impl Default for Estimates {
+    fn default() -> Self {
+        Estimates {
+            prices: crate::dynamo::estimate::Prices::embedded(),
+            confirm_above_units: 10_000.0,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,6 +151,7 @@ pub struct Settings {
     pub ui: Ui,
     pub theme: Theme,
     pub keymap: Keymap,
+    pub estimates: Estimates,
 }
 
 impl Settings {
@@ -133,6 +164,7 @@ impl Settings {
     pub fn load(files: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let mut ui = Ui::default();
         let mut theme = Theme::default();
+        let mut estimates = Estimates::default();
         let mut keys: BTreeMap<Mode, BTreeMap<Key, Action>> = BTreeMap::new();
         for (name, src) in files {
             let f: SettingsFile =
@@ -196,6 +228,31 @@ impl Settings {
             colour(&f.theme.number, &mut theme.number)?;
             colour(&f.theme.key, &mut theme.key)?;
             colour(&f.theme.muted, &mut theme.muted)?;
+            if let Some(v) = f.estimates.confirm_above_units {
+                let n = *v.get_ref();
+                if !n.is_finite() || n < 0.0 {
+                    return Err(ConfigError::at_span(
+                        name,
+                        src,
+                        Some(v.span()),
+                        format!("estimates.confirm_above_units must be 0 or more capacity units, got {n}"),
+                    ));
+                }
+                estimates.confirm_above_units = n;
+            }
+            for (region, p) in f.prices {
+                estimates
+                    .prices
+                    .set_region(region.get_ref(), p)
+                    .map_err(|m| {
+                        ConfigError::at_span(
+                            name,
+                            src,
+                            Some(region.span()),
+                            format!("prices.{}: {m}", region.get_ref()),
+                        )
+                    })?;
+            }
             for (mode, map) in f.keymap {
                 let slot = keys.entry(mode).or_default();
                 for (k, action) in map {
@@ -209,6 +266,7 @@ impl Settings {
             ui,
             theme,
             keymap: Keymap::new(keys),
+            estimates,
         })
     }
 

@@ -246,6 +246,20 @@ impl Dynamo {
         self
     }
 
+    /// The same connection, with every DynamoDB request's consumed
+    /// capacity added to `meter`.
+    pub fn metered(&self, meter: &crate::dynamo::meter::Meter) -> Dynamo {
+        let mut d = self.clone();
+        d.client = Client::from_conf(
+            self.client
+                .config()
+                .to_builder()
+                .interceptor(crate::dynamo::meter::MeterInterceptor(meter.clone()))
+                .build(),
+        );
+        d
+    }
+
     pub fn sdk_config(&self) -> &SdkConfig {
         &self.config
     }

@@ -21,6 +21,7 @@ pub mod hash;
 pub mod itemfile;
 pub mod keyshape;
 pub mod load;
+pub mod meter;
 pub mod migrate;
 pub mod pages;
 pub mod pattern;

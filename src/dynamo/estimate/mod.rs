@@ -23,6 +23,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod plan;
+
 use serde::{Deserialize, Serialize};
 
 use super::client::{IndexInfo, TableInfo};
@@ -33,7 +35,7 @@ use super::{AttributeValue, Item};
 pub const PAGE_BYTES: u64 = 1024 * 1024;
 
 /// The price table shipped with dyntui.
-pub const PRICES_TOML: &str = include_str!("../../config/prices.toml");
+pub const PRICES_TOML: &str = include_str!("../../../config/prices.toml");
 
 /// What an on-demand table with no maximum set can serve at first
 /// (DynamoDB's documented initial throughput of a new on-demand table).
@@ -271,9 +273,9 @@ impl WriteTally {
         }
     }
 
-    /// A put of an item where none was (seed, import, copy into an empty
-    /// table).
-    pub fn put(&mut self, info: &TableInfo, item: &Item) {
+    /// The whole item written (or deleted) at its size: the table and every
+    /// index whose entry it has.
+    fn whole(&mut self, info: &TableInfo, item: &Item) {
         let s = size::item_size(item);
         self.items += 1;
         self.bytes += s;
@@ -285,18 +287,16 @@ impl WriteTally {
         }
     }
 
+    /// A put of an item where none was (seed, import, copy into an empty
+    /// table).
+    pub fn put(&mut self, info: &TableInfo, item: &Item) {
+        self.whole(info, item);
+    }
+
     /// A delete of `item`.
     pub fn delete(&mut self, info: &TableInfo, item: &Item) {
-        let s = size::item_size(item);
-        self.items += 1;
+        self.whole(info, item);
         self.deletes += 1;
-        self.bytes += s;
-        self.units += size::write_units(s) as f64 * self.factor();
-        for i in &info.indexes {
-            if let Some(e) = size::index_entry_size(item, info, i) {
-                self.index(&i.name, size::write_units(e));
-            }
-        }
     }
 
     /// An update (or a put over) `before` that leaves `after`: the larger
@@ -308,10 +308,9 @@ impl WriteTally {
         }
         if info.key_of(before) != info.key_of(after) {
             // A key change is a delete of the old item and a put of the new.
-            self.delete(info, before);
-            self.deletes -= 1;
+            self.whole(info, before);
             self.items -= 1;
-            self.put(info, after);
+            self.whole(info, after);
             return;
         }
         let s = size::item_size(before).max(size::item_size(after));
@@ -342,6 +341,24 @@ impl WriteTally {
                 }
             };
             self.index(&i.name, units);
+        }
+    }
+
+    /// An item rewritten at its own size (a change of unknown shape): the
+    /// table and every index whose entry it has.
+    pub fn replace_same_size(&mut self, info: &TableInfo, item: &Item) {
+        self.whole(info, item);
+    }
+
+    /// Adds another tally (its units already weighted).
+    pub fn merge(&mut self, o: &WriteTally) {
+        self.items += o.items;
+        self.unchanged += o.unchanged;
+        self.deletes += o.deletes;
+        self.bytes += o.bytes;
+        self.units += o.units;
+        for (k, v) in &o.indexes {
+            *self.indexes.entry(k.clone()).or_default() += v;
         }
     }
 
@@ -760,30 +777,35 @@ fn duration(s: f64) -> String {
 pub struct Consumed {
     pub read_units: f64,
     pub write_units: f64,
-    /// Write (or read) units per secondary index (INDEXES).
+    /// Write units per secondary index (INDEXES).
     pub indexes: BTreeMap<String, f64>,
 }
 
 impl Consumed {
-    /// Adds one response's ConsumedCapacity.
+    /// Adds one response's ConsumedCapacity: a read's units (table and
+    /// indexes) to `read_units`, a write's table units to `write_units` and
+    /// its index units to `indexes`.
     pub fn add(&mut self, c: &aws_sdk_dynamodb::types::ConsumedCapacity, write: bool) {
-        let table = c
-            .table()
-            .and_then(|t| t.capacity_units())
-            .or(c.capacity_units())
-            .unwrap_or(0.0);
-        if write {
-            self.write_units += table;
-        } else {
-            self.read_units += table;
-        }
-        let indexes = c
+        let indexes: Vec<(&String, f64)> = c
             .global_secondary_indexes()
             .into_iter()
             .flatten()
-            .chain(c.local_secondary_indexes().into_iter().flatten());
-        for (name, cap) in indexes {
-            *self.indexes.entry(name.clone()).or_default() += cap.capacity_units().unwrap_or(0.0);
+            .chain(c.local_secondary_indexes().into_iter().flatten())
+            .map(|(n, cap)| (n, cap.capacity_units().unwrap_or(0.0)))
+            .collect();
+        let index_sum: f64 = indexes.iter().map(|(_, u)| u).sum();
+        let table = c
+            .table()
+            .and_then(|t| t.capacity_units())
+            .or(c.capacity_units().map(|t| t - index_sum))
+            .unwrap_or(0.0);
+        if write {
+            self.write_units += table;
+            for (name, u) in indexes {
+                *self.indexes.entry(name.clone()).or_default() += u;
+            }
+        } else {
+            self.read_units += table + index_sum;
         }
     }
 
