@@ -1705,6 +1705,7 @@ async fn migrations_run_in_progress_gauge_log_and_diffs() {
         resumed: false,
         dry_run: true,
         note: None,
+        writes: Default::default(),
     };
     assert!(app.update(Msg::Migrate(MigrateMsg::Finished(41, Ok(report)))));
     assert!(app.migrate.run.is_none());
@@ -1734,6 +1735,7 @@ async fn migrations_finished_dry_run_shows_the_report_and_diffs() {
         resumed: false,
         dry_run: true,
         note: None,
+        writes: Default::default(),
     };
     assert!(app.update(Msg::Migrate(MigrateMsg::Finished(41, Ok(report)))));
     assert!(app.migrate.run.is_none());

@@ -116,6 +116,54 @@ impl TableDesign {
         out
     }
 
+    /// The table as DescribeTable would show it once created (empty), for
+    /// estimates of what is written into it.
+    pub fn info(&self) -> super::client::TableInfo {
+        use super::client::{IndexInfo, KeyDef, TableInfo};
+        let key = |k: &KeyAttr| KeyDef::new(k.name.clone(), k.kind);
+        let projection = |p: &Projection| match p {
+            Projection::All => "ALL".to_string(),
+            Projection::KeysOnly => "KEYS_ONLY".to_string(),
+            Projection::Include(a) => format!("INCLUDE ({})", a.join(", ")),
+        };
+        let index = |i: &IndexDesign, global: bool| IndexInfo {
+            name: i.name.clone(),
+            global,
+            pk: key(&i.partition_key),
+            sk: i.sort_key.as_ref().map(key),
+            projection: projection(&i.projection),
+            status: None,
+            capacity: if global {
+                i.provisioned.or(self.provisioned)
+            } else {
+                None
+            },
+            item_count: Some(0),
+            size_bytes: Some(0),
+        };
+        TableInfo {
+            name: self.name.clone(),
+            status: "NEW".into(),
+            pk: Some(key(&self.partition_key)),
+            sk: self.sort_key.as_ref().map(key),
+            indexes: self
+                .gsis
+                .iter()
+                .map(|i| index(i, true))
+                .chain(self.lsis.iter().map(|i| index(i, false)))
+                .collect(),
+            billing_mode: if self.provisioned.is_some() {
+                "PROVISIONED".into()
+            } else {
+                "PAY_PER_REQUEST".into()
+            },
+            capacity: self.provisioned,
+            item_count: Some(0),
+            size_bytes: Some(0),
+            ..TableInfo::default()
+        }
+    }
+
     /// Creates the table and waits until it is ACTIVE (and TTL is set).
     pub async fn create(&self, db: &Dynamo) -> Result<(), AwsError> {
         let mut req = db

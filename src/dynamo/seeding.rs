@@ -228,6 +228,34 @@ pub fn validate_set(
     Ok(v)
 }
 
+/// The items a run of `set` writes, as it writes them (valid ones, with the
+/// seed marker; the marker's run id is a placeholder of the same length),
+/// for its estimate.
+pub fn planned_items(
+    set: &SeedSet,
+    decode: &DecodeConfig,
+    schema: &KeySchema,
+    base_dir: &Path,
+    settings: &SeedSettings,
+) -> Result<impl Iterator<Item = Item> + use<>, String> {
+    let marker = settings
+        .marker_attribute
+        .as_ref()
+        .map(|a| (a.clone(), format!("{}#{}", set.name, "0".repeat(26))));
+    let schema = schema.clone();
+    Ok(set
+        .items(decode, &schema, base_dir)?
+        .filter_map(move |r| match r {
+            Ok((_, mut item)) if validate_item(&item, &schema).is_ok() => {
+                if let Some((attr, value)) = &marker {
+                    item.insert(attr.clone(), AttributeValue::S(value.clone()));
+                }
+                Some(item)
+            }
+            _ => None,
+        }))
+}
+
 /// An item whose key an earlier item of the set already has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {

@@ -74,6 +74,8 @@ pub struct ExportArgs {
     /// Default: csv for a .csv file, else dynamodb.
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
+    #[command(flatten)]
+    pub explain: crate::app::cli::explain::ExplainArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -93,6 +95,8 @@ pub struct ImportArgs {
     pub rate: WriteRate,
     #[command(flatten)]
     pub write: WriteArgs,
+    #[command(flatten)]
+    pub explain: crate::app::cli::explain::ExplainArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -134,6 +138,8 @@ pub struct CopyArgs {
     pub rate: WriteRate,
     #[command(flatten)]
     pub write: WriteArgs,
+    #[command(flatten)]
+    pub explain: crate::app::cli::explain::ExplainArgs,
 }
 
 fn decoder_for(project: &Project, info: &TableInfo) -> Decoder {
@@ -322,6 +328,25 @@ pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow:
         Some(FormatArg::Csv) => ExportFormat::Csv,
         None => ExportFormat::for_path(&args.output),
     };
+    let estimates = crate::app::cli::explain::settings()?;
+    let estimate = crate::dynamo::estimate::plan::read_estimate(
+        db,
+        &info,
+        &req,
+        format!("export of {}", req.describe()),
+        &estimates.prices,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(f) = args.explain.explain {
+        crate::app::cli::explain::print(&mut std::io::stdout(), f, &[estimate], None)?;
+        return Ok(0);
+    }
+    let meter = crate::dynamo::meter::Meter::default();
+    let metered = db.metered(&meter);
+    let db = &metered;
+    eprintln!("estimate: {}", estimate.line());
+    crate::app::cli::explain::warn_above(&estimates, std::slice::from_ref(&estimate));
     if req.is_scan() && args.select.segments > 1 {
         eprintln!(
             "{}, {} parallel segments",
@@ -377,6 +402,7 @@ pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow:
                 files.join(", ")
             }
         );
+        crate::app::cli::explain::report(&meter, std::slice::from_ref(&estimate));
     }
     Ok(if s.stopped { INTERRUPTED } else { 0 })
 }
@@ -391,7 +417,9 @@ pub async fn import(
     read_only: bool,
 ) -> anyhow::Result<u8> {
     let table = crate::app::cli::table_or_default(args.table.clone(), project)?;
-    check_writable(db, project, &table, read_only, &args.write)?;
+    if args.explain.explain.is_none() {
+        check_writable(db, project, &table, read_only, &args.write)?;
+    }
     let check = export::check_file(&args.file).map_err(|e| anyhow::anyhow!(e))?;
     if let Some(p) = &check.problem
         && !args.allow_truncated
@@ -456,6 +484,32 @@ pub async fn import(
             args.file.display()
         );
     }
+    let Some(target) = existing
+        .clone()
+        .or_else(|| design.as_ref().map(|d| d.info()))
+    else {
+        anyhow::bail!("table `{table}` does not exist and has no design");
+    };
+    let estimates = crate::app::cli::explain::settings()?;
+    let no_marker = SeedSettings {
+        marker_attribute: None,
+        ..project.seeding.clone()
+    };
+    let items = seeding::planned_items(&set, &project.decode, &schema, &base, &no_marker)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let estimate = crate::dynamo::estimate::plan::puts(
+        db,
+        &target,
+        items,
+        format!("import of {} into {table}", args.file.display()),
+        &estimates.prices,
+    );
+    if let Some(f) = args.explain.explain {
+        crate::app::cli::explain::print(&mut std::io::stdout(), f, &[estimate], None)?;
+        return Ok(0);
+    }
+    eprintln!("estimate: {}", estimate.line());
+    crate::app::cli::explain::warn_above(&estimates, std::slice::from_ref(&estimate));
     if !crate::app::cli::seed::confirm(
         &format!("import {} items into `{table}`?", v.good),
         args.write.yes,
@@ -485,12 +539,11 @@ pub async fn import(
         Counting::Write(progress.clone(), wcu_per_item),
     );
     // Imports are exact copies: no seed marker.
-    let settings = SeedSettings {
-        marker_attribute: None,
-        ..project.seeding.clone()
-    };
+    let settings = no_marker;
+    let meter = crate::dynamo::meter::Meter::default();
+    let metered = db.metered(&meter);
     let r = seeding::run(
-        db,
+        &metered,
         &set,
         &table,
         &project.decode,
@@ -540,6 +593,14 @@ pub async fn import(
             String::new()
         }
     );
+    crate::app::cli::explain::report(
+        &meter,
+        if out.resumed_from_batch > 0 {
+            &[]
+        } else {
+            std::slice::from_ref(&estimate)
+        },
+    );
     Ok(0)
 }
 
@@ -581,7 +642,9 @@ pub async fn copy(
     if src.context() == dst.context() && args.from_table == to_table {
         anyhow::bail!("the source and the destination are the same table");
     }
-    check_writable(&dst, project, &to_table, read_only, &args.write)?;
+    if args.explain.explain.is_none() {
+        check_writable(&dst, project, &to_table, read_only, &args.write)?;
+    }
     let mut rules = if args.redact || !args.redact_attrs.is_empty() {
         project.redact.clone()
     } else {
@@ -633,6 +696,35 @@ pub async fn copy(
             None => String::new(),
         }
     );
+    let settings = crate::app::cli::explain::settings()?;
+    let mut estimates = crate::dynamo::estimate::plan::copy(
+        &src,
+        &info,
+        &req,
+        redactor.is_some(),
+        &dst,
+        &dst_info,
+        &settings.prices,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(t) = &args.select.entity
+        && let Some(w) = estimates.last_mut()
+    {
+        w.notes.push(format!(
+            "only {t} items are written, but the sample counts every item the request returns: the writes are an upper bound"
+        ));
+    }
+    if let Some(f) = args.explain.explain {
+        crate::app::cli::explain::print(&mut std::io::stdout(), f, &estimates, None)?;
+        return Ok(0);
+    }
+    for e in &estimates {
+        eprintln!("estimate: {}: {}", e.operation, e.line());
+    }
+    crate::app::cli::explain::warn_above(&settings, &estimates);
+    let meter = crate::dynamo::meter::Meter::default();
+    let (src, dst) = (src.metered(&meter), dst.metered(&meter));
     if !crate::app::cli::seed::confirm(&format!("write into `{to_table}`?"), args.write.yes)? {
         anyhow::bail!("nothing written");
     }
@@ -700,6 +792,9 @@ pub async fn copy(
         rate(&s),
         s.rate_note()
     );
+    if !s.stopped {
+        crate::app::cli::explain::report(&meter, &estimates);
+    }
     Ok(if s.stopped { INTERRUPTED } else { 0 })
 }
 

@@ -62,6 +62,18 @@ pub struct MigrateArgs {
     /// a prompt.
     #[arg(long, global = true, value_name = "TABLE")]
     pub confirm_table: Option<String>,
+    /// Print what the run would read and write (capacity units, time at
+    /// the table's capacity, price) from a sample, and run nothing;
+    /// `--explain json` for JSON
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        num_args = 0..=1,
+        default_missing_value = "text",
+        value_name = "FORMAT"
+    )]
+    pub explain: Option<crate::app::cli::explain::ExplainFormat>,
 }
 
 #[derive(Debug, Subcommand, Clone)]
@@ -205,6 +217,40 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         println!("nothing to run: every migration is applied");
         return Ok(());
     }
+    let type_attribute = project
+        .decode
+        .type_attribute
+        .clone()
+        .unwrap_or_else(|| "Type".into());
+    let settings = crate::app::cli::explain::settings()?;
+    let mut estimates = Vec::new();
+    for m in &todo {
+        let plan = match (direction, &m.down) {
+            (Direction::Down, Some(d)) => d,
+            _ => &m.up,
+        };
+        estimates.push(
+            crate::dynamo::estimate::plan::migration(
+                db,
+                &info,
+                m,
+                plan,
+                &type_attribute,
+                args.dry_run,
+                &settings.prices,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?,
+        );
+    }
+    if let Some(f) = args.explain {
+        crate::app::cli::explain::print(&mut std::io::stdout(), f, &estimates, None)?;
+        return Ok(());
+    }
+    for e in &estimates {
+        eprintln!("estimate: {}: {}", e.operation, e.line());
+    }
+    crate::app::cli::explain::warn_above(&settings, &estimates);
     if !args.dry_run {
         check_protection(
             db,
@@ -248,11 +294,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
     let opts = RunOptions {
         segments: args.segments.max(1),
         dry_run: args.dry_run,
-        type_attribute: project
-            .decode
-            .type_attribute
-            .clone()
-            .unwrap_or_else(|| "Type".into()),
+        type_attribute,
         write: WriteOptions {
             rate_limit_wcu: args.rate_limit.filter(|r| *r > 0.0),
             ..WriteOptions::default()
@@ -264,7 +306,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         ..RunOptions::default()
     };
     let total = info.item_count.unwrap_or(0).max(0) as u64;
-    for m in todo {
+    for (m, estimate) in todo.into_iter().zip(&estimates) {
         eprintln!(
             "{} {}{}",
             match (args.dry_run, direction) {
@@ -284,7 +326,8 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         o.events = Some(view.sink());
         let audit =
             MigrationAudit::attach(db.context(), &info, &mut o, |w| eprintln!("warning: {w}"));
-        let r = migrate::run(db, &info, m, &o, stop.clone()).await;
+        let meter = crate::dynamo::meter::Meter::default();
+        let r = migrate::run(&db.metered(&meter), &info, m, &o, stop.clone()).await;
         view.finish();
         if let Some(a) = audit
             && let Err(e) = a.finish(m, &r)
@@ -293,6 +336,28 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         }
         let r = r.map_err(|e| anyhow::anyhow!(e))?;
         print_report(&r);
+        if r.dry_run {
+            println!(
+                "{}: the run would write {} items: {} write units (table {} + {})",
+                r.id,
+                r.writes.items,
+                crate::dynamo::estimate::units(r.writes.total()),
+                crate::dynamo::estimate::units(r.writes.units),
+                if r.writes.indexes.is_empty() {
+                    "no index writes".to_string()
+                } else {
+                    r.writes
+                        .indexes
+                        .iter()
+                        .map(|(n, u)| format!("{n} {}", crate::dynamo::estimate::units(*u)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            );
+        }
+        if !r.stopped && !r.resumed {
+            crate::app::cli::explain::report(&meter, std::slice::from_ref(estimate));
+        }
         if r.stopped {
             anyhow::bail!("stopped; run the same command again to resume");
         }

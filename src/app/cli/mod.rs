@@ -4,6 +4,7 @@
 pub mod complete;
 pub mod diagnose;
 pub mod edit;
+pub mod explain;
 pub mod export;
 pub mod load;
 pub mod migrate;
@@ -134,6 +135,8 @@ pub enum Command {
         table: String,
         #[command(flatten)]
         items: ItemsArgs,
+        #[command(flatten)]
+        explain: crate::app::cli::explain::ExplainArgs,
     },
     /// Run a saved access pattern (`dyntui query customer-orders --param customerId=c00001`),
     /// or an ad-hoc query by partition key (`--pk`, optional `--sk`).
@@ -162,9 +165,8 @@ pub enum Command {
         /// Continue after the cursor a previous run printed.
         #[arg(long)]
         cursor: Option<String>,
-        /// Print the compiled request (DynamoDB JSON request) to stderr first.
-        #[arg(long)]
-        explain: bool,
+        #[command(flatten)]
+        explain: crate::app::cli::explain::ExplainArgs,
         #[command(flatten)]
         items: ItemsArgs,
         #[command(flatten)]
@@ -547,8 +549,8 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             anyhow::bail!("--read-only: dyntui load writes to the table; nothing done");
         }
         Command::Seed(_) | Command::Migrate(_) if conn.read_only => {
-            let dry = matches!(&cmd, Command::Migrate(a) if a.dry_run || matches!(a.command, crate::app::cli::migrate::MigrateCommand::Status));
-            let seed_list = matches!(&cmd, Command::Seed(a) if a.list);
+            let dry = matches!(&cmd, Command::Migrate(a) if a.dry_run || a.explain.is_some() || matches!(a.command, crate::app::cli::migrate::MigrateCommand::Status));
+            let seed_list = matches!(&cmd, Command::Seed(a) if a.list || a.explain.explain.is_some());
             if !dry && !seed_list {
                 anyhow::bail!("--read-only: this command writes; nothing done");
             }
@@ -607,9 +609,39 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                 serde_json::to_string_pretty(&describe_json(&info))?
             )?;
         }
-        Command::Scan { table, items } => {
+        Command::Scan {
+            table,
+            items,
+            explain,
+        } => {
             let req = items_request(&table, &items, RequestKind::Scan, true)?;
-            stream_items(&db, &req, &items, &mut out, None, Pages::All).await?;
+            let info = describe(&db, &table).await?;
+            let settings = crate::app::cli::explain::settings()?;
+            let mut e = crate::dynamo::estimate::plan::read_estimate(
+                &db,
+                &info,
+                &req,
+                format!("Scan of {}", describe_target(&req)),
+                &settings.prices,
+            )
+            .await
+            .map_err(aws)?;
+            if let (Some(max), None) = (items.max_items, &req.filter) {
+                e.cap_items(max as u64);
+            }
+            if let Some(f) = explain.explain {
+                crate::app::cli::explain::print(&mut out, f, &[e], None)?;
+                return Ok(0);
+            }
+            let meter = crate::dynamo::meter::Meter::default();
+            let metered = db.metered(&meter);
+            stream_items(&metered, &req, &items, &mut out, None, Pages::All).await?;
+            out.flush()?;
+            let capped_by_filter = items.max_items.is_some() && req.filter.is_some();
+            crate::app::cli::explain::report(
+                &meter,
+                if capped_by_filter { &[] } else { std::slice::from_ref(&e) },
+            );
         }
         Command::Query {
             pattern,
@@ -714,9 +746,40 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                     items_request(&table, &items, kind, !desc)?
                 }
             };
-            if explain {
-                eprintln!("{}", serde_json::to_string_pretty(&req.to_json_request())?);
+            let settings = crate::app::cli::explain::settings()?;
+            let estimate = if explain.explain.is_some() || all {
+                Some(
+                    crate::dynamo::estimate::plan::read_estimate(
+                        &db,
+                        &info,
+                        &req,
+                        format!("Query of {}", describe_target(&req)),
+                        &settings.prices,
+                    )
+                    .await
+                    .map_err(aws)?,
+                )
+            } else {
+                None
+            };
+            if let (Some(f), Some(e)) = (explain.explain, &estimate) {
+                let mut e = e.clone();
+                if !all {
+                    e.notes.push(
+                        "without --all the command prints the first page with items; this is the whole result"
+                            .into(),
+                    );
+                }
+                crate::app::cli::explain::print(
+                    &mut out,
+                    f,
+                    &[e],
+                    Some(("request", req.to_json_request())),
+                )?;
+                return Ok(0);
             }
+            let meter = crate::dynamo::meter::Meter::default();
+            let db = db.metered(&meter);
             let start = cursor.as_deref().map(decode_cursor).transpose()?;
             let pages = if all {
                 Pages::All
@@ -728,6 +791,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             if let Some(k) = next {
                 eprintln!("next page: --cursor {}", encode_cursor(&k));
             }
+            let whole = all && cursor.is_none() && items.max_items.is_none();
+            crate::app::cli::explain::report(
+                &meter,
+                estimate.as_slice().get(..usize::from(whole)).unwrap_or_default(),
+            );
         }
         Command::Patterns { command } => match command {
             PatternsCommand::List { output } => list_patterns(project, output, &mut out)?,
@@ -879,6 +947,14 @@ fn items_request(
         forward,
         projection: Vec::new(),
     })
+}
+
+/// `orders` or `orders (index GSI1)`.
+fn describe_target(req: &ItemsRequest) -> String {
+    match &req.index {
+        Some(i) => format!("{} (index {i})", req.table),
+        None => req.table.clone(),
+    }
 }
 
 fn item_json(item: &Item, dynamo: bool) -> String {

@@ -49,6 +49,8 @@ pub struct SeedArgs {
     /// The table name, typed to confirm work on a protected table without a prompt.
     #[arg(long, value_name = "TABLE")]
     pub confirm_table: Option<String>,
+    #[command(flatten)]
+    pub explain: crate::app::cli::explain::ExplainArgs,
 }
 
 /// How fast batched writes go (seed, import, copy).
@@ -280,7 +282,11 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
     let settings = &project.seeding;
     let design = design_for(project, &table, &set);
     let protected = project.protected_tables.contains(&table);
-    if let Some(reason) = settings.protection(&table, db.context().profile.as_deref(), protected) {
+    let explain = args.explain.explain.filter(|_| !args.reset);
+    if explain.is_none()
+        && let Some(reason) =
+            settings.protection(&table, db.context().profile.as_deref(), protected)
+    {
         if !args.allow_protected {
             anyhow::bail!(
                 "refusing to {} `{table}`: {reason}. Pass --allow-protected and confirm the table name if you mean it.",
@@ -371,9 +377,34 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
             );
         }
     }
+    let Some(target) = existing
+        .clone()
+        .or_else(|| design.as_ref().map(|d| d.info()))
+    else {
+        anyhow::bail!("table `{table}` does not exist and has no design");
+    };
+    let estimates = crate::app::cli::explain::settings()?;
+    let items = seeding::planned_items(&set, &project.decode, &schema, &base, settings)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let estimate = crate::dynamo::estimate::plan::puts(
+        db,
+        &target,
+        items,
+        format!("seed `{}` into {table}", set.name),
+        &estimates.prices,
+    );
+    if let Some(f) = explain {
+        crate::app::cli::explain::print(&mut std::io::stdout(), f, &[estimate], None)?;
+        return Ok(0);
+    }
+    eprintln!("estimate: {}", estimate.line());
+    crate::app::cli::explain::warn_above(&estimates, std::slice::from_ref(&estimate));
     if existing.is_none() {
         create_from_design(db, &table, design.as_ref(), args.yes).await?;
     }
+    let meter = crate::dynamo::meter::Meter::default();
+    let metered = db.metered(&meter);
+    let db = &metered;
     let state_dir = seeding::state_dir();
     let fingerprint = set.fingerprint(&base).map_err(|e| anyhow::anyhow!(e))?;
     match Resume::find(state_dir.as_deref(), &set, &table, &fingerprint) {
@@ -448,6 +479,11 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
             },
             out.run_id
         );
+        if out.resumed_from_batch == 0 {
+            crate::app::cli::explain::report(&meter, std::slice::from_ref(&estimate));
+        } else {
+            crate::app::cli::explain::report(&meter, &[]);
+        }
     }
     Ok(if rep.stopped { INTERRUPTED } else { 0 })
 }

@@ -415,6 +415,31 @@ pub struct Estimate {
     pub notes: Vec<String>,
 }
 
+impl Estimate {
+    /// The read stops after the page that brings `max` items
+    /// (`--max-items` without a filter): whole pages are still read.
+    pub fn cap_items(&mut self, max: u64) {
+        if let Some(r) = &mut self.read
+            && r.items > max
+            && r.pages > 0
+        {
+            let per_page = r.items.div_ceil(r.pages).max(1);
+            let pages = max.div_ceil(per_page).min(r.pages);
+            let share = pages as f64 / r.pages as f64;
+            r.items = (pages * per_page).min(r.items);
+            r.bytes = (r.bytes as f64 * share).round() as u64;
+            r.units *= share;
+            r.pages = pages;
+            r.at_most = None;
+            self.notes.push(format!(
+                "--max-items {max} stops after the page that brings them: {} whole {} read",
+                count(pages),
+                if pages == 1 { "page is" } else { "pages are" }
+            ));
+        }
+    }
+}
+
 fn set(v: i64) -> Option<f64> {
     (v > 0).then_some(v as f64)
 }
@@ -488,8 +513,9 @@ impl Estimate {
                 }
                 None => {
                     self.capacity = format!(
-                        "on-demand: no maximum set; timed at a new on-demand table's {} RRU/s and {} WRU/s (DynamoDB scales past that)",
-                        ON_DEMAND_INITIAL.0, ON_DEMAND_INITIAL.1
+                        "on-demand with no maximum: timed at a new on-demand table's {} RRU/s and {} WRU/s (DynamoDB scales past that)",
+                        count(ON_DEMAND_INITIAL.0 as u64),
+                        count(ON_DEMAND_INITIAL.1 as u64)
                     );
                     Some((Some(ON_DEMAND_INITIAL.0), Some(ON_DEMAND_INITIAL.1)))
                 }
@@ -520,16 +546,18 @@ impl Estimate {
                 None => return,
             }
         }
-        // A GSI with its own provisioned capacity can be the bottleneck.
+        // Each GSI takes its writes at its own capacity (provisioned), or
+        // at the table's limit (on-demand): the slowest one sets the pace.
         for (name, units) in &writes.indexes {
-            if let Some((_, iw)) = info
+            let own = info
                 .indexes
                 .iter()
                 .find(|i| &i.name == name)
                 .and_then(|i| i.capacity)
                 .filter(|(_, iw)| *iw > 0)
-            {
-                secs = secs.max(units / iw as f64);
+                .map(|(_, iw)| iw as f64);
+            if let Some(limit) = own.or(w) {
+                secs = secs.max(units / limit);
             }
         }
         self.seconds = Some(secs);
@@ -616,7 +644,7 @@ impl Estimate {
         let od = self.on_demand();
         if let Some(r) = &self.read {
             out += &format!(
-                "  reads:  {} items, {} in {} {} ({}) of {}{}\n",
+                "  reads:  {} items, {} in {} {} ({}) of {}\n",
                 count(r.items),
                 bytes(r.bytes),
                 count(r.pages),
@@ -625,11 +653,6 @@ impl Estimate {
                 r.index
                     .as_deref()
                     .map_or("the table".to_string(), |i| format!("index {i}")),
-                if r.kind == "Scan" {
-                    " (a filter does not reduce what is read)"
-                } else {
-                    ""
-                }
             );
             out += &format!(
                 "          {} {} ({}{})\n",
@@ -742,7 +765,8 @@ fn bytes(b: u64) -> String {
     }
 }
 
-/// `$0.000028`, `$12.40`: small prices keep two significant digits.
+/// `$0.000028`, `$0.012`, `$12.40`: prices under a dollar keep two
+/// significant digits.
 pub fn money(p: f64, currency: &str) -> String {
     let sym = if currency == "USD" { "$" } else { "" };
     let suffix = if currency == "USD" {
@@ -753,15 +777,17 @@ pub fn money(p: f64, currency: &str) -> String {
     if p == 0.0 {
         return format!("{sym}0{suffix}");
     }
-    if p >= 0.01 {
+    if p >= 1.0 {
         return format!("{sym}{p:.2}{suffix}");
     }
-    let digits = (-p.log10().floor()) as usize + 1;
+    let digits = ((-p.log10().floor()) as usize + 1).max(2);
     format!("{sym}{p:.digits$}{suffix}")
 }
 
 fn duration(s: f64) -> String {
-    if s < 1.0 {
+    if s < 0.1 {
+        "under 0.1 s".to_string()
+    } else if s < 1.0 {
         format!("{s:.1} s")
     } else if s < 120.0 {
         format!("{} s", s.round())
@@ -1063,6 +1089,8 @@ mod tests {
     fn money_keeps_two_significant_digits_of_small_prices() {
         assert_eq!(money(0.0000276, "USD"), "$0.000028");
         assert_eq!(money(12.4, "USD"), "$12.40");
+        assert_eq!(money(0.0116, "USD"), "$0.012");
+        assert_eq!(money(0.25, "USD"), "$0.25");
         assert_eq!(money(0.0, "USD"), "$0");
         assert_eq!(count(1_803_035), "1,803,035");
         assert_eq!(units(221.0), "221");

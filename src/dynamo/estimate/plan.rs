@@ -6,15 +6,34 @@
 use super::{Estimate, Prices, ReadBound, ReadPart, WriteTally, count};
 use crate::dynamo::client::{Dynamo, TableInfo};
 use crate::dynamo::error::AwsError;
-use crate::dynamo::migrate::{Action, Migration, apply_ops};
+use crate::dynamo::migrate::{Action, Migration, Plan, apply_ops};
 use crate::dynamo::request::{ItemsRequest, RequestKind};
 use crate::dynamo::{Item, size};
 
 /// Items a Query's probe reads: its first page, at most this many.
 pub const PROBE_ITEMS: i32 = 100;
 
-/// Items sampled from a table (spread over 4 Scan segments).
-pub const SAMPLE_ITEMS: u32 = 400;
+/// Items sampled from a table, the first pages of [`SAMPLE_SEGMENTS`] Scan
+/// segments spread over the key space. A page starts where a segment
+/// starts, at the start of a partition, where items that sort first (a
+/// customer's profile before its orders) are over-represented: pieces of
+/// 64 items keep that bias small on the demo, where 256 pieces of 4 items
+/// counted half as many orders again as there are.
+pub const SAMPLE_ITEMS: u32 = 1024;
+
+/// Scan segments a sample is taken from.
+pub const SAMPLE_SEGMENTS: i32 = 16;
+
+/// Sample requests in flight at once.
+const SAMPLE_CONCURRENCY: usize = 16;
+
+/// A run's journal entry per changed item in the ledger (a JSON key hash
+/// and value hash, about this many bytes), saved with each page.
+pub const JOURNAL_ENTRY_BYTES: u64 = 90;
+
+/// Items per page of a migration run (its journal must fit in a ledger
+/// item).
+pub use crate::dynamo::migrate::RUN_PAGE_ITEMS;
 
 /// Items and bytes of the table, or of one of its indexes, as
 /// DescribeTable reports them, and where that came from.
@@ -50,6 +69,8 @@ pub struct Sample {
     pub consumed: f64,
     /// True when the sample read everything the request reads.
     pub complete: bool,
+    /// (kept, read) per segment, for the sampling error.
+    pub pieces: Vec<(u64, u64)>,
 }
 
 impl Sample {
@@ -61,17 +82,40 @@ impl Sample {
             self.items.len() as f64 / self.scanned as f64
         }
     }
+
+    /// The standard error of [`Sample::kept_share`] relative to it, from how
+    /// much the pieces disagree (a ratio estimate over clusters); None when
+    /// there are fewer than two pieces or nothing was kept.
+    pub fn relative_error(&self) -> Option<f64> {
+        let pieces: Vec<&(u64, u64)> = self.pieces.iter().filter(|(_, n)| *n > 0).collect();
+        let k = pieces.len() as f64;
+        let share = self.kept_share();
+        if pieces.len() < 2 || share == 0.0 {
+            return None;
+        }
+        let mean_n = self.scanned as f64 / k;
+        let ss: f64 = pieces
+            .iter()
+            .map(|(kept, n)| (*kept as f64 - share * *n as f64).powi(2))
+            .sum();
+        let se = (ss / (k * (k - 1.0))).sqrt() / mean_n;
+        Some(se / share)
+    }
 }
 
-/// Up to `n` items of `req`: a Scan reads the first page of each of 4
-/// segments (spread over the key space), a Query its first page.
+/// Up to `n` items of `req`: a Scan reads the first page of each of
+/// [`SAMPLE_SEGMENTS`] segments (spread over the key space), a Query its
+/// first page.
 pub async fn sample(db: &Dynamo, req: &ItemsRequest, n: u32) -> Result<Sample, AwsError> {
+    use futures::StreamExt;
     let mut s = Sample {
         complete: true,
         ..Sample::default()
     };
     let segments: Vec<Option<(i32, i32)>> = if req.is_scan() {
-        (0..4).map(|i| Some((i, 4))).collect()
+        (0..SAMPLE_SEGMENTS)
+            .map(|i| Some((i, SAMPLE_SEGMENTS)))
+            .collect()
     } else {
         vec![None]
     };
@@ -79,11 +123,17 @@ pub async fn sample(db: &Dynamo, req: &ItemsRequest, n: u32) -> Result<Sample, A
     let mut r = req.clone();
     r.page_size = Some(per);
     r.projection.clear();
-    for seg in segments {
-        let page = db.fetch_page_segment(&r, seg, None).await?;
+    let r = &r;
+    let mut pages = futures::stream::iter(segments)
+        .map(|seg| async move { db.fetch_page_segment(r, seg, None).await })
+        .buffered(SAMPLE_CONCURRENCY);
+    while let Some(page) = pages.next().await {
+        let page = page?;
         s.scanned += page.scanned.max(0) as u64;
         s.consumed += page.consumed.unwrap_or(0.0);
         s.complete &= page.next.is_none();
+        s.pieces
+            .push((page.items.len() as u64, page.scanned.max(0) as u64));
         s.items.extend(page.items);
     }
     Ok(s)
@@ -200,16 +250,16 @@ pub async fn read_estimate(
 }
 
 /// Puts of known items into `info`'s table (seed, import).
-pub fn puts<'a>(
+pub fn puts<I: std::borrow::Borrow<Item>>(
     db: &Dynamo,
     info: &TableInfo,
-    items: impl IntoIterator<Item = &'a Item>,
+    items: impl IntoIterator<Item = I>,
     operation: impl Into<String>,
     prices: &Prices,
 ) -> Estimate {
     let mut w = WriteTally::default();
     for it in items {
-        w.put(info, it);
+        w.put(info, it.borrow());
     }
     let mut e = Estimate::new(
         operation,
@@ -291,20 +341,28 @@ fn sample_basis(s: &Sample) -> String {
         )
     } else {
         format!(
-            "a sample of {} items read, {} kept by the filter, scaled to the table ({} read units)",
+            "a sample of {} items read in {} pieces, {} kept by the filter, scaled to the table ({} read units){}",
             count(s.scanned),
+            s.pieces.len(),
             count(s.items.len() as u64),
-            super::units(s.consumed)
+            super::units(s.consumed),
+            s.relative_error()
+                .map(|e| format!("; sampling error about ±{:.0}%", 100.0 * e))
+                .unwrap_or_default()
         )
     }
 }
 
 /// What a migration's changes to `items` cost: updates, deletes, and moves
 /// to a new key (a transaction: twice).
-pub fn migration_writes(info: &TableInfo, m: &Migration, items: &[Item]) -> (WriteTally, Vec<String>) {
+pub fn migration_writes(
+    info: &TableInfo,
+    plan: &Plan,
+    items: &[Item],
+) -> (WriteTally, Vec<String>) {
     let mut w = WriteTally::default();
     let mut notes = Vec::new();
-    match &m.up.action {
+    match &plan.action {
         Action::Ops(ops) => {
             for before in items {
                 let (after, _) = apply_ops(ops, before);
@@ -333,27 +391,68 @@ pub fn migration_writes(info: &TableInfo, m: &Migration, items: &[Item]) -> (Wri
     (w, notes)
 }
 
-/// A migration: the read of what it selects (a Scan of the table, or a
-/// Query of one partition) and the writes of its changes, from a sample.
+/// The ledger writes of a run that changes `changed` of `read` items: per
+/// page of [`RUN_PAGE_ITEMS`], the journal of that page's changes; and a
+/// few small records (the claim, the end).
+pub fn ledger_units(read: u64, changed: u64) -> f64 {
+    let pages = read.div_ceil(RUN_PAGE_ITEMS as u64).max(1);
+    let per_page = changed as f64 / pages as f64;
+    let journal = (per_page * JOURNAL_ENTRY_BYTES as f64).ceil() as u64;
+    pages as f64 * size::write_units(journal + 200) as f64 + 4.0
+}
+
+/// A migration (its up or down part): the read of what it selects (a
+/// strongly consistent Scan with its filter, in pages of
+/// [`RUN_PAGE_ITEMS`]), and for a run (not a dry run) the writes of its
+/// changes, from a sample, with the ledger's journal.
 pub async fn migration(
     db: &Dynamo,
     info: &TableInfo,
     m: &Migration,
-    req: &ItemsRequest,
+    plan: &Plan,
+    type_attribute: &str,
+    dry_run: bool,
     prices: &Prices,
-) -> Result<Estimate, AwsError> {
-    let (part, mut basis, mut notes) = read(db, info, req, false).await?;
-    let s = sample(db, req, SAMPLE_ITEMS).await?;
-    let (w, more) = migration_writes(info, m, &s.items);
+) -> Result<Estimate, String> {
+    let filter = crate::dynamo::migrate::plan_filter(plan, info, type_attribute)
+        .map_err(|e| format!("{}: select: {e}", m.path.display()))?;
+    let mut req = ItemsRequest::scan(&info.name);
+    req.filter = filter;
+    if !dry_run {
+        req.page_size = Some(RUN_PAGE_ITEMS);
+    }
+    let aws = |e: AwsError| e.to_string();
+    let (part, mut basis, mut notes) = read(db, info, &req, true).await.map_err(aws)?;
+    if dry_run {
+        let mut e = Estimate::new(
+            format!("dry run of migration {} on {}", m.id, info.name),
+            info,
+            region(db).as_deref(),
+            prices,
+            Some(part),
+            None,
+        );
+        basis.push("a dry run reads and transforms only; it reports what a run would write".into());
+        e.basis = basis;
+        e.notes = notes;
+        return Ok(e);
+    }
+    let s = sample(db, &req, SAMPLE_ITEMS).await.map_err(aws)?;
+    let (w, more) = migration_writes(info, plan, &s.items);
     notes.extend(more);
-    let w = if s.complete || s.items.is_empty() {
+    let mut w = if s.complete || s.items.is_empty() {
         w
     } else {
         let expected = part.items as f64 * s.kept_share();
         w.scaled(expected / s.items.len() as f64)
     };
+    if w.items > 0 {
+        w.units += ledger_units(part.items, w.items);
+        notes.push(format!(
+            "the table's write units include the ledger's journal: about {JOURNAL_ENTRY_BYTES} bytes per changed item, saved with each page of {RUN_PAGE_ITEMS} items"
+        ));
+    }
     basis.push(sample_basis(&s));
-    notes.push("the ledger's own records (a few small writes per page) are left out".into());
     let mut e = Estimate::new(
         format!("migration {} on {}", m.id, info.name),
         info,

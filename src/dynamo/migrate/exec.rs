@@ -324,6 +324,9 @@ pub struct RunReport {
     pub dry_run: bool,
     /// A note for the report (a command script not started in a dry run).
     pub note: Option<String>,
+    /// The write units of the items changed (dry run: that a run would
+    /// write), by DynamoDB's rules: the estimate a run is compared with.
+    pub writes: crate::dynamo::estimate::WriteTally,
 }
 
 fn quote(v: &str) -> String {
@@ -340,7 +343,7 @@ pub fn scan_filter(
     plan_filter(&m.up, info, type_attribute)
 }
 
-fn plan_filter(
+pub fn plan_filter(
     plan: &Plan,
     info: &TableInfo,
     type_attribute: &str,
@@ -394,6 +397,8 @@ struct Ctx<'a> {
     run_key: String,
     /// One per segment: progress records are written in order.
     persist_locks: Vec<tokio::sync::Mutex<()>>,
+    /// Write units of the changes counted so far.
+    writes: Mutex<crate::dynamo::estimate::WriteTally>,
 }
 
 /// One item's outcome, ready to write.
@@ -643,6 +648,23 @@ impl Ctx<'_> {
     }
 
     fn count(&self, p: &Pending, counts: &Mutex<Counts>) {
+        {
+            let mut w = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+            match &p.outcome {
+                Outcome::Unchanged => {}
+                Outcome::Delete => w.delete(self.info, &p.before),
+                Outcome::Change(after) if self.moved(&p.before, after) => {
+                    // A move is a transaction: twice the units.
+                    let mut t = crate::dynamo::estimate::WriteTally {
+                        transactional: true,
+                        ..Default::default()
+                    };
+                    t.replace(self.info, &p.before, after);
+                    w.merge(&t);
+                }
+                Outcome::Change(after) => w.replace(self.info, &p.before, after),
+            }
+        }
         let mut c = counts.lock().unwrap_or_else(|e| e.into_inner());
         if p.incomplete {
             c.incomplete += 1;
@@ -1173,6 +1195,7 @@ pub async fn run(
                     resumed: false,
                     dry_run: true,
                     note: Some(note),
+                    writes: Default::default(),
                 });
             }
         };
@@ -1210,6 +1233,7 @@ pub async fn run(
             resumed: false,
             dry_run: opts.dry_run,
             note: None,
+            writes: Default::default(),
         });
     }
 
@@ -1313,6 +1337,7 @@ pub async fn run(
         claim: claim.as_ref(),
         run_key: cp_id.clone(),
         persist_locks: (0..total).map(|_| tokio::sync::Mutex::new(())).collect(),
+        writes: Mutex::new(Default::default()),
     };
     let state = Mutex::new(checkpoint);
     let work = futures::future::join_all(
@@ -1330,6 +1355,7 @@ pub async fn run(
     let error = results.into_iter().find_map(Result::err);
     let finished = st.segments.iter().all(|s| s.done);
     let diffs = ctx.diffs.into_inner().unwrap_or_else(|e| e.into_inner());
+    let writes = ctx.writes.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(c) = &claim {
         entry.counts = counts;
         entry.ended_at = Some(now());
@@ -1377,5 +1403,6 @@ pub async fn run(
         resumed,
         dry_run: opts.dry_run,
         note: None,
+        writes,
     })
 }
