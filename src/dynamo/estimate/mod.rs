@@ -611,7 +611,7 @@ impl Estimate {
         if let Some(r) = &self.read {
             let what = match &r.at_most {
                 Some(b) => format!(
-                    "≥ {} {} (≤ {} for the whole {})",
+                    "≈ {} {} (≤ {} for the whole {})",
                     units(r.units),
                     unit(self.on_demand(), true),
                     units(b.units),
@@ -671,7 +671,7 @@ impl Estimate {
             );
             if let Some(b) = &r.at_most {
                 out += &format!(
-                    "          at least that: the first page did not reach the end; at most {} for all {} items\n",
+                    "          more than one page: the rest is estimated (see below); at most {} for all {} items\n",
                     units(b.units),
                     count(b.items)
                 );
