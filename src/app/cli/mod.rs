@@ -633,6 +633,7 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                 crate::app::cli::explain::print(&mut out, f, &[e], None)?;
                 return Ok(0);
             }
+            eprintln!("estimate: {}", e.line());
             let meter = crate::dynamo::meter::Meter::default();
             let metered = db.metered(&meter);
             stream_items(&metered, &req, &items, &mut out, None, Pages::All).await?;
@@ -777,6 +778,9 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                     Some(("request", req.to_json_request())),
                 )?;
                 return Ok(0);
+            }
+            if let Some(e) = &estimate {
+                eprintln!("estimate: {}", e.line());
             }
             let meter = crate::dynamo::meter::Meter::default();
             let db = db.metered(&meter);

@@ -177,6 +177,9 @@ pub struct ReadPart {
     /// When only a lower bound is known (a Query whose first page did not
     /// reach its end): the most it can read, the whole table or index.
     pub at_most: Option<ReadBound>,
+    /// True when these figures are only what the first page read (more
+    /// pages follow, and a sample could not say how many).
+    pub lower_bound: bool,
 }
 
 /// The most a read can cost.
@@ -206,6 +209,7 @@ impl ReadPart {
             units,
             strongly_consistent: strong,
             at_most: None,
+            lower_bound: false,
         }
     }
 }
@@ -431,6 +435,7 @@ impl Estimate {
             r.units *= share;
             r.pages = pages;
             r.at_most = None;
+            r.lower_bound = false;
             self.notes.push(format!(
                 "--max-items {max} stops after the page that brings them: {} whole {} read",
                 count(pages),
@@ -611,7 +616,8 @@ impl Estimate {
         if let Some(r) = &self.read {
             let what = match &r.at_most {
                 Some(b) => format!(
-                    "≈ {} {} (≤ {} for the whole {})",
+                    "{} {} {} (≤ {} for the whole {})",
+                    if r.lower_bound { "≥" } else { "≈" },
                     units(r.units),
                     unit(self.on_demand(), true),
                     units(b.units),
@@ -633,7 +639,11 @@ impl Estimate {
             parts.push(money(p, &self.currency));
         }
         if let Some(s) = self.seconds {
-            parts.push(format!("~{}", duration(s)));
+            parts.push(if s < 0.1 {
+                duration(s)
+            } else {
+                format!("~{}", duration(s))
+            });
         }
         parts.join(" · ")
     }
@@ -671,7 +681,12 @@ impl Estimate {
             );
             if let Some(b) = &r.at_most {
                 out += &format!(
-                    "          more than one page: the rest is estimated (see below); at most {} for all {} items\n",
+                    "          {}; at most {} for all {} items\n",
+                    if r.lower_bound {
+                        "at least that: more pages follow, and a sample could not say how many"
+                    } else {
+                        "more than one page: the rest is estimated from a sample (see below)"
+                    },
                     units(b.units),
                     count(b.items)
                 );
@@ -871,12 +886,24 @@ impl Consumed {
         if let Some(e) = estimate {
             let est = e.read_units() + e.write_units();
             let got = self.total();
-            let off = if est > 0.0 {
-                format!("{:+.0}%", 100.0 * (got - est) / est)
-            } else {
-                "n/a".into()
-            };
-            out += &format!(" (estimated {}, {off})", units(est));
+            let bound = e.read.as_ref().and_then(|r| r.at_most.as_ref().map(|b| (r, b)));
+            match bound {
+                Some((r, b)) if r.lower_bound => {
+                    out += &format!(
+                        " (estimated at least {} and at most {})",
+                        units(est),
+                        units(b.units + e.write_units())
+                    );
+                }
+                _ => {
+                    let off = if est > 0.0 {
+                        format!("{:+.0}%", 100.0 * (got - est) / est)
+                    } else {
+                        "n/a".into()
+                    };
+                    out += &format!(" (estimated {}, {off})", units(est));
+                }
+            }
         }
         out
     }

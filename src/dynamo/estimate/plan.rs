@@ -265,6 +265,7 @@ pub async fn read(
                             .unwrap_or_default()
                     ));
                 } else {
+                    part.lower_bound = true;
                     notes.push(format!(
                         "the query reads more than its first {} items; a sample of the {} found too few of them to say how many more",
                         count(got),
