@@ -106,17 +106,11 @@ async fn estimates_are_within_10_percent_of_what_dynamodb_local_consumed() {
 
     // Export, then import into a new table.
     let file = h.join("demo.jsonl");
-    let r = run(
-        &["export", "-t", &table, "-o", file.to_str().unwrap()],
-        h,
-    );
+    let r = run(&["export", "-t", &table, "-o", file.to_str().unwrap()], h);
     within_10_percent("export", &r);
     let copy = unique("est-import");
     demo_design(&copy).create(&db).await.unwrap();
-    let r = run(
-        &["import", file.to_str().unwrap(), "-t", &copy, "--yes"],
-        h,
-    );
+    let r = run(&["import", file.to_str().unwrap(), "-t", &copy, "--yes"], h);
     within_10_percent("import", &r);
 
     // A migration: a strongly consistent scan, the changed orders with
@@ -138,7 +132,8 @@ async fn estimates_are_within_10_percent_of_what_dynamodb_local_consumed() {
     );
     within_10_percent("migration dry run", &r);
     assert!(
-        r.stdout.contains("the run would write 1500 items: 4,500 write units"),
+        r.stdout
+            .contains("the run would write 1500 items: 4,500 write units"),
         "{}",
         r.stdout
     );

@@ -480,6 +480,41 @@ async fn items_next_page_failed() {
     snap("items_next_page_failed", &app);
 }
 
+/// Before `G`, the head line says what reading everything would cost;
+/// the title shows what the pages read consumed beside their estimate.
+#[tokio::test]
+async fn items_estimate_before_and_after() {
+    let mut app = scanned();
+    let items = app.items.as_mut().unwrap();
+    items.done = false;
+    items.stats.pages = 1;
+    items.stats.scanned = 200;
+    items.stats.consumed = 9.5;
+    items.stats.estimated = Some(9.0);
+    snap("items_estimate_before_and_after", &app);
+}
+
+/// `G` on a table whose read is above `[estimates] confirm_above_units`
+/// asks first.
+#[tokio::test]
+async fn items_read_all_confirmation() {
+    let mut app = scanned();
+    let mut info = demo_info();
+    info.item_count = Some(40_000_000);
+    info.size_bytes = Some(40_000_000 * 366);
+    let estimate = dyntui::dynamo::estimate::plan::describe_only(
+        &info,
+        &ItemsRequest::scan(TABLE),
+        Some("us-east-1"),
+        &app.settings.estimates.prices,
+    );
+    app.input = Some(Input::ReadAll {
+        estimate: Box::new(estimate),
+        confirm: dyntui::app::tui::widgets::Confirm::yes_no(),
+    });
+    snap("items_read_all_confirmation", &app);
+}
+
 #[tokio::test]
 async fn items_scan_small_terminal() {
     let app = scanned();

@@ -235,7 +235,9 @@ impl Settings {
                         name,
                         src,
                         Some(v.span()),
-                        format!("estimates.confirm_above_units must be 0 or more capacity units, got {n}"),
+                        format!(
+                            "estimates.confirm_above_units must be 0 or more capacity units, got {n}"
+                        ),
                     ));
                 }
                 estimates.confirm_above_units = n;

@@ -92,6 +92,42 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 r,
             );
         }
+        Some(Input::ReadAll { estimate, .. }) => {
+            let r = centered(area, 84, 8);
+            let block = popup(f, r, "Read everything?", app);
+            let what = match estimate.read.as_ref().map(|p| p.kind.as_str()) {
+                Some("Scan") => format!(
+                    "G reads all of {} again (a parallel Scan from the start).",
+                    estimate.table
+                ),
+                _ => "G reads the rest of this Query, page after page.".to_string(),
+            };
+            let lines = vec![
+                Line::styled(
+                    what,
+                    Style::default().fg(t.warning).add_modifier(Modifier::BOLD),
+                ),
+                Line::raw(estimate.line()),
+                Line::styled(
+                    format!(
+                        "That is above [estimates] confirm_above_units ({} capacity units).",
+                        crate::dynamo::estimate::units(app.settings.estimates.confirm_above_units)
+                    ),
+                    Style::default().fg(t.muted),
+                ),
+                Line::raw(""),
+                Line::styled(
+                    "y read it · n/esc keep the rows loaded",
+                    Style::default().fg(t.muted),
+                ),
+            ];
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(block),
+                r,
+            );
+        }
         Some(Input::ContextsFilter) => line_box(
             f,
             area,
@@ -212,7 +248,7 @@ fn pattern_form(f: &mut Frame, area: Rect, app: &App, form: &PatternForm) {
         return;
     };
     let p = &sp.pattern;
-    let h = (form.values.len() as u16) * 2 + 8;
+    let h = (form.values.len() as u16) * 2 + 9;
     let r = centered(area, 78, h);
     let table = app.pattern_table().unwrap_or_else(|| "?".into());
     let title = format!("Run {} on {table}", p.name);
@@ -227,6 +263,47 @@ fn pattern_form(f: &mut Frame, area: Rect, app: &App, form: &PatternForm) {
             Style::default().fg(t.warning),
         ));
     }
+    // Its cost with these parameters, from the table's description.
+    let estimate = app.pattern_table_info().and_then(|info| {
+        crate::app::tui::screens::patterns::form_estimate(
+            &app.project,
+            form,
+            &table,
+            &info,
+            app.ctx.region.as_deref(),
+            &app.settings.estimates.prices,
+        )
+    });
+    lines.push(
+        match estimate
+            .as_ref()
+            .and_then(|e| e.read.as_ref().map(|r| (e, r)))
+        {
+            Some((e, r)) => match &r.at_most {
+                Some(b) => Line::styled(
+                    format!(
+                        "Cost: reads what the key condition selects, at most {} {} (all of {})",
+                        crate::dynamo::estimate::units(b.units),
+                        if e.on_demand() { "RRU" } else { "RCU" },
+                        r.index.as_deref().unwrap_or(&e.table),
+                    ),
+                    Style::default().fg(t.muted),
+                ),
+                None => {
+                    let above =
+                        e.units_for_threshold() > app.settings.estimates.confirm_above_units;
+                    Line::styled(
+                        format!("Cost to read it all: {}", e.line()),
+                        Style::default().fg(if above { t.warning } else { t.muted }),
+                    )
+                }
+            },
+            None => Line::styled(
+                "Cost: shown once the parameters are filled and the table is described",
+                Style::default().fg(t.muted),
+            ),
+        },
+    );
     lines.push(Line::raw(""));
     if form.values.is_empty() {
         lines.push(Line::raw("No parameters. Enter runs it."));

@@ -61,6 +61,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
             SPINNER[app.spinner % SPINNER.len()]
         )));
     }
+    // Before `G`: what reading everything left would cost.
+    if let Some(text) = whole_read_text(app, items) {
+        spans.push(Span::styled(
+            format!("  {text}"),
+            Style::default().fg(t.muted),
+        ));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), head);
 
     // Counts per type over what is loaded (said), the table's approximate
@@ -117,6 +124,32 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
         return None;
     }
     Some(render_table(f, body, app, items))
+}
+
+/// What `G` would read, from DescribeTable: `G reads all: ≈ 221 RRU
+/// reading 6,626 items · $0.000028` for a Scan; the most the rest of a
+/// Query can read. None once everything is loaded.
+fn whole_read_text(app: &App, items: &ItemsState) -> Option<String> {
+    let info = items.info.as_ref()?;
+    if items.done {
+        return None;
+    }
+    let e = crate::dynamo::estimate::plan::describe_only(
+        info,
+        &items.request,
+        app.ctx.region.as_deref(),
+        &app.settings.estimates.prices,
+    );
+    let r = e.read.as_ref()?;
+    Some(match &r.at_most {
+        Some(b) => format!(
+            "G reads the rest: at most {} {} (the whole {})",
+            crate::dynamo::estimate::units(b.units),
+            if e.on_demand() { "RRU" } else { "RCU" },
+            if r.index.is_some() { "index" } else { "table" }
+        ),
+        None => format!("G reads all: {}", e.line()),
+    })
 }
 
 /// The columns shown: how to fill each cell.
@@ -351,7 +384,7 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) -> usi
     let marking = !items.marks.is_empty();
     let st = &items.stats;
     let title = format!(
-        " {} / {}{} · scanned {} · {} page{} · {:.1} RCU · last {} ms{}{} ",
+        " {} / {}{} · scanned {} · {} page{} · {:.1} RCU{} · last {} ms{}{} ",
         sel + 1,
         items.view.len(),
         if items.view.len() == items.rows.len() {
@@ -363,6 +396,9 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, items: &ItemsState) -> usi
         st.pages,
         if st.pages == 1 { "" } else { "s" },
         st.consumed,
+        st.estimated
+            .map(|e| format!(" (est. {})", crate::dynamo::estimate::units(e)))
+            .unwrap_or_default(),
         st.last_ms,
         if items.done {
             " · all loaded"

@@ -141,6 +141,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         }
         Some(Input::QuickEdit { .. }) => " enter review the change · esc cancel".to_string(),
         Some(Input::Overwrite { .. }) => " y replace it · n/esc keep it".to_string(),
+        Some(Input::ReadAll { .. }) => {
+            " y read everything · n/esc keep the rows loaded".to_string()
+        }
         Some(Input::Unlock { .. }) => {
             " type the table name · enter unlock · esc cancel".to_string()
         }

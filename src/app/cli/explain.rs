@@ -90,13 +90,13 @@ pub fn report(meter: &Meter, estimates: &[Estimate]) {
         [] => consumed.beside(None),
         [one] => consumed.beside(Some(one)),
         many => {
+            // One estimate standing for all: their units together.
             let mut sum = many[0].clone();
             sum.read = None;
-            sum.write = None;
-            let units: f64 = many.iter().map(|e| e.read_units() + e.write_units()).sum();
-            let mut w = crate::dynamo::estimate::WriteTally::default();
-            w.units = units;
-            sum.write = Some(w);
+            sum.write = Some(crate::dynamo::estimate::WriteTally {
+                units: many.iter().map(|e| e.read_units() + e.write_units()).sum(),
+                ..Default::default()
+            });
             consumed.beside(Some(&sum))
         }
     };

@@ -550,7 +550,8 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Seed(_) | Command::Migrate(_) if conn.read_only => {
             let dry = matches!(&cmd, Command::Migrate(a) if a.dry_run || a.explain.is_some() || matches!(a.command, crate::app::cli::migrate::MigrateCommand::Status));
-            let seed_list = matches!(&cmd, Command::Seed(a) if a.list || a.explain.explain.is_some());
+            let seed_list =
+                matches!(&cmd, Command::Seed(a) if a.list || a.explain.explain.is_some());
             if !dry && !seed_list {
                 anyhow::bail!("--read-only: this command writes; nothing done");
             }
@@ -641,7 +642,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             let capped_by_filter = items.max_items.is_some() && req.filter.is_some();
             crate::app::cli::explain::report(
                 &meter,
-                if capped_by_filter { &[] } else { std::slice::from_ref(&e) },
+                if capped_by_filter {
+                    &[]
+                } else {
+                    std::slice::from_ref(&e)
+                },
             );
         }
         Command::Query {
@@ -798,7 +803,10 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             let whole = all && cursor.is_none() && items.max_items.is_none();
             crate::app::cli::explain::report(
                 &meter,
-                estimate.as_slice().get(..usize::from(whole)).unwrap_or_default(),
+                estimate
+                    .as_slice()
+                    .get(..usize::from(whole))
+                    .unwrap_or_default(),
             );
         }
         Command::Patterns { command } => match command {

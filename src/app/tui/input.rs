@@ -49,6 +49,12 @@ pub enum Input {
     AuditFilter,
     /// The live screen's key filter (`NAME=VALUE` or text), applied as typed.
     LiveKeyFilter(String),
+    /// `G` would read more than `[estimates] confirm_above_units`: read
+    /// everything anyway?
+    ReadAll {
+        estimate: Box<crate::dynamo::estimate::Estimate>,
+        confirm: Confirm,
+    },
 }
 
 /// The query form: index, partition key value, sort-key condition, filter.

@@ -1497,6 +1497,10 @@ impl App {
                 on_screen!(self.live, Effect::Live, |st, cx| st
                     .on_filter_key(&mut cx, text, &k));
             }
+            Input::ReadAll { estimate, confirm } => {
+                on_screen!(self.items?, |e| Effect::Items(Box::new(e)), |st, cx| st
+                    .on_read_all_key(&mut cx, estimate, confirm, &k));
+            }
         }
     }
 }

@@ -58,13 +58,19 @@ pub struct RegionPrices {
 impl RegionPrices {
     fn check(&self) -> Result<(), String> {
         for (name, v) in [
-            ("on_demand_read_per_million", self.on_demand_read_per_million),
+            (
+                "on_demand_read_per_million",
+                self.on_demand_read_per_million,
+            ),
             (
                 "on_demand_write_per_million",
                 self.on_demand_write_per_million,
             ),
             ("provisioned_read_per_hour", self.provisioned_read_per_hour),
-            ("provisioned_write_per_hour", self.provisioned_write_per_hour),
+            (
+                "provisioned_write_per_hour",
+                self.provisioned_write_per_hour,
+            ),
         ] {
             if !v.is_finite() || v < 0.0 {
                 return Err(format!("{name} must be a price of 0 or more, got {v}"));
@@ -667,7 +673,11 @@ impl Estimate {
             out += &format!(
                 "          {} {} ({}{})\n",
                 units(r.units),
-                if od { "read request units" } else { "read capacity units" },
+                if od {
+                    "read request units"
+                } else {
+                    "read capacity units"
+                },
                 if r.strongly_consistent {
                     "strongly consistent"
                 } else {
@@ -724,7 +734,11 @@ impl Estimate {
             out += &format!(
                 "          {} {} on the table + {} = {}\n",
                 units(w.units),
-                if od { "write request units" } else { "write capacity units" },
+                if od {
+                    "write request units"
+                } else {
+                    "write capacity units"
+                },
                 idx.join(", "),
                 units(w.total())
             );
@@ -750,9 +764,10 @@ impl Estimate {
     }
 }
 
-/// Capacity units for display: whole units plainly, else one decimal.
+/// Capacity units for display: whole units plainly (and from 1,000 on,
+/// rounded), else one decimal.
 pub fn units(u: f64) -> String {
-    if (u - u.round()).abs() < 1e-9 {
+    if u >= 1000.0 || (u - u.round()).abs() < 1e-9 {
         count(u.round() as u64)
     } else {
         format!("{u:.1}")
@@ -761,15 +776,7 @@ pub fn units(u: f64) -> String {
 
 /// `6,626`.
 pub fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    super::itemfile::thousands(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 fn bytes(b: u64) -> String {
@@ -886,7 +893,10 @@ impl Consumed {
         if let Some(e) = estimate {
             let est = e.read_units() + e.write_units();
             let got = self.total();
-            let bound = e.read.as_ref().and_then(|r| r.at_most.as_ref().map(|b| (r, b)));
+            let bound = e
+                .read
+                .as_ref()
+                .and_then(|r| r.at_most.as_ref().map(|b| (r, b)));
             match bound {
                 Some((r, b)) if r.lower_bound => {
                     out += &format!(
@@ -987,7 +997,10 @@ mod tests {
             "as_of='x'\nsource='y'\ncurrency='USD'\n[regions.r]\non_demand_read_per_million=-1\non_demand_write_per_million=1\nprovisioned_read_per_hour=1\nprovisioned_write_per_hour=1\n",
         )
         .unwrap_err();
-        assert!(e.contains("regions.r") && e.contains("on_demand_read_per_million"), "{e}");
+        assert!(
+            e.contains("regions.r") && e.contains("on_demand_read_per_million"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -1092,9 +1105,20 @@ mod tests {
         let mut prices = Prices::embedded();
         let i = info("PAY_PER_REQUEST");
         let read = ReadPart::new("Scan", None, 10, 1000, None, false);
-        let e = Estimate::new("x", &i, Some("xx-nowhere-1"), &prices, Some(read.clone()), None);
+        let e = Estimate::new(
+            "x",
+            &i,
+            Some("xx-nowhere-1"),
+            &prices,
+            Some(read.clone()),
+            None,
+        );
         assert_eq!(e.price, None);
-        assert!(e.price_note.contains("no price for xx-nowhere-1"), "{}", e.price_note);
+        assert!(
+            e.price_note.contains("no price for xx-nowhere-1"),
+            "{}",
+            e.price_note
+        );
         assert!(e.text().contains("price:  unknown"), "{}", e.text());
         prices
             .set_region(
@@ -1109,7 +1133,11 @@ mod tests {
             .unwrap();
         let e = Estimate::new("x", &i, Some("xx-nowhere-1"), &prices, Some(read), None);
         assert_eq!(e.price, Some(0.5 / 1e6));
-        assert!(e.price_note.contains("from your config"), "{}", e.price_note);
+        assert!(
+            e.price_note.contains("from your config"),
+            "{}",
+            e.price_note
+        );
     }
 
     #[test]
@@ -1122,6 +1150,7 @@ mod tests {
         assert_eq!(count(1_803_035), "1,803,035");
         assert_eq!(units(221.0), "221");
         assert_eq!(units(0.5), "0.5");
+        assert_eq!(units(1_787_709.5), "1,787,710");
     }
 
     #[test]

@@ -58,6 +58,51 @@ pub fn extent(info: &TableInfo, index: Option<&str>) -> (u64, u64, String) {
     )
 }
 
+/// The average item (index entry) size DescribeTable reports, when it
+/// reports items.
+pub fn avg_item_bytes(info: &TableInfo, index: Option<&str>) -> Option<f64> {
+    let (items, bytes, _) = extent(info, index);
+    (items > 0).then(|| bytes as f64 / items as f64)
+}
+
+/// What reading `req` to its end costs by DescribeTable alone, with no
+/// request sent (the items view, the patterns form): a Scan's whole read in
+/// 1 MB pages; for a Query only its bounds, at least one request and at
+/// most the whole table or index (its first page says more).
+pub fn describe_only(
+    info: &TableInfo,
+    req: &ItemsRequest,
+    region: Option<&str>,
+    prices: &Prices,
+) -> Estimate {
+    let index = req.index.as_deref();
+    let (items, bytes, described) = extent(info, index);
+    let mut notes = Vec::new();
+    filter_notes(req, &mut notes);
+    let part = match &req.kind {
+        RequestKind::Scan => ReadPart::new("Scan", index, items, bytes, None, false),
+        RequestKind::Query { .. } => {
+            let mut p = ReadPart::new("Query", index, 0, 0, None, false);
+            p.lower_bound = true;
+            let (units, _) = super::read_cost(items, bytes, None, false);
+            p.at_most = Some(ReadBound { items, units });
+            p
+        }
+    };
+    let what = if req.is_scan() { "Scan" } else { "Query" };
+    let mut e = Estimate::new(
+        format!("{what} of {}", req.table),
+        info,
+        region,
+        prices,
+        Some(part),
+        None,
+    );
+    e.basis.push(described);
+    e.notes = notes;
+    e
+}
+
 /// Items sampled from a request's first pages.
 #[derive(Debug, Clone, Default)]
 pub struct Sample {
@@ -259,7 +304,11 @@ pub async fn read(
                         "{} of {} items of a sample of {} match the key condition{}",
                         count(hits.items.len() as u64),
                         count(s.scanned),
-                        if index.is_some() { "the index" } else { "the table" },
+                        if index.is_some() {
+                            "the index"
+                        } else {
+                            "the table"
+                        },
                         hits.relative_error()
                             .map(|e| format!(" (sampling error about ±{:.0}%)", 100.0 * e))
                             .unwrap_or_default()
@@ -298,7 +347,11 @@ pub fn key_matches(kind: &RequestKind, item: &Item) -> bool {
         match (a, b) {
             (V::S(a), V::S(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
             (V::B(a), V::B(b)) => Some(a.as_ref().cmp(b.as_ref())),
-            (V::N(a), V::N(b)) => a.trim().parse::<f64>().ok()?.partial_cmp(&b.trim().parse::<f64>().ok()?),
+            (V::N(a), V::N(b)) => a
+                .trim()
+                .parse::<f64>()
+                .ok()?
+                .partial_cmp(&b.trim().parse::<f64>().ok()?),
             _ => None,
         }
     };
@@ -319,7 +372,8 @@ pub fn key_matches(kind: &RequestKind, item: &Item) -> bool {
         C::Gt(b) => is(b, &[Ordering::Greater]),
         C::Ge(b) => is(b, &[Ordering::Greater, Ordering::Equal]),
         C::Between(a, b) => {
-            is(a, &[Ordering::Greater, Ordering::Equal]) && is(b, &[Ordering::Less, Ordering::Equal])
+            is(a, &[Ordering::Greater, Ordering::Equal])
+                && is(b, &[Ordering::Less, Ordering::Equal])
         }
         C::BeginsWith(p) => match (v, p) {
             (V::S(v), V::S(p)) => v.starts_with(p.as_str()),
@@ -377,9 +431,8 @@ pub fn puts<I: std::borrow::Borrow<Item>>(
         Some(w),
     );
     e.basis.push("the items to write, sized one by one".into());
-    e.notes.push(
-        "an item that replaces an existing one costs by the larger of the two sizes".into(),
-    );
+    e.notes
+        .push("an item that replaces an existing one costs by the larger of the two sizes".into());
     e
 }
 
@@ -399,7 +452,9 @@ pub async fn copy(
     if redacting {
         part.units *= 2.0;
         part.pages *= 2;
-        notes.push("redaction reads the source twice (the first pass learns the values to replace)".into());
+        notes.push(
+            "redaction reads the source twice (the first pass learns the values to replace)".into(),
+        );
     }
     let s = sample(src, req, SAMPLE_ITEMS).await?;
     let mut w = WriteTally::default();
@@ -492,7 +547,9 @@ pub fn migration_writes(
             notes.push("a transform script is not run to estimate: every selected item is counted as rewritten at its size (a dry run counts what it changes)".into());
         }
         Action::Command(_) => {
-            notes.push("a command script does its own reads and writes: they are not estimated".into());
+            notes.push(
+                "a command script does its own reads and writes: they are not estimated".into(),
+            );
         }
     }
     (w, notes)

@@ -34,8 +34,8 @@ mod script;
 
 pub use exec::{
     EventSink, Inflight, MigrationCheckpoint, PageHook, RUN_PAGE_ITEMS, RunEvent, RunOptions,
-    RunReport, SegmentState, WriteSink, checkpoint_scope, checkpoint_scope_of, run, run_by,
-    plan_filter, scan_filter,
+    RunReport, SegmentState, WriteSink, checkpoint_scope, checkpoint_scope_of, plan_filter, run,
+    run_by, scan_filter,
 };
 pub use ledger::{
     Counts, FileStatus, Ledger, LedgerEntry, Progress, RunLease, file_status, status,

@@ -268,6 +268,30 @@ impl PatternsState {
     }
 }
 
+/// What running the form's pattern would read with the parameters filled
+/// so far, by DescribeTable alone (None until they resolve and compile).
+pub fn form_estimate(
+    project: &Project,
+    form: &PatternForm,
+    table: &str,
+    info: &crate::dynamo::client::TableInfo,
+    region: Option<&str>,
+    prices: &crate::dynamo::estimate::Prices,
+) -> Option<crate::dynamo::estimate::Estimate> {
+    let sp = project.pattern(&form.name)?;
+    let given: BTreeMap<String, String> = form
+        .values
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .cloned()
+        .collect();
+    let values = sp.pattern.resolve(&given).ok()?;
+    let req = sp.pattern.compile(table, info, &values).ok()?;
+    Some(crate::dynamo::estimate::plan::describe_only(
+        info, &req, region, prices,
+    ))
+}
+
 /// Checks each parameter's value against its declared type.
 fn check_form(project: &Project, form: &mut PatternForm) {
     let Some(sp) = project.pattern(&form.name) else {

@@ -16,11 +16,13 @@ use crate::app::tui::request::{ReqId, Request};
 use crate::app::tui::task::Tracked;
 use crate::app::tui::widgets::ListCursor;
 use crate::app::tui::widgets::edit_line;
+use crate::app::tui::widgets::{Answer, Confirm};
 use crate::dynamo::client::{Page, TableInfo};
 use crate::dynamo::compact::{self, CompactItem};
 use crate::dynamo::edit::Change;
 use crate::dynamo::entity::{Classified, Decoder, EntityId};
 use crate::dynamo::error::{AwsError, ConnContext};
+use crate::dynamo::estimate::{Estimate, plan, read_cost};
 use crate::dynamo::export::{ReadOptions, segments_of};
 use crate::dynamo::request::{
     Filter, ItemsRequest, QueryTextError, RequestKind, SortCondition, SortOp, SortText,
@@ -161,6 +163,10 @@ pub struct Stats {
     pub last_ms: u128,
     /// Parallel segments of the last read of everything (0: none yet).
     pub segments: u32,
+    /// What the pages read were estimated to cost before they ran: each
+    /// page's items read at DescribeTable's average size, rounded to 4 KB
+    /// (None without a description to size them).
+    pub estimated: Option<f64>,
 }
 
 pub struct ItemsState {
@@ -590,6 +596,52 @@ impl ItemsState {
         self.fetch_next_page(cx);
     }
 
+    /// What reading everything left would cost (`G`), from DescribeTable:
+    /// a Scan reads the whole table or index again (its segments start
+    /// from the beginning); a Query from where it is, at most the rest of
+    /// the table or index. None when everything is loaded or the table is
+    /// not described yet.
+    pub fn remaining_estimate(&self, cx: &ItemsCx) -> Option<Estimate> {
+        let info = self.info.as_ref()?;
+        if self.done {
+            return None;
+        }
+        Some(plan::describe_only(
+            info,
+            &self.request,
+            cx.conn.region.as_deref(),
+            &cx.settings.estimates.prices,
+        ))
+    }
+
+    /// `G`: reads every page left, the cursor following the last row.
+    fn load_everything(&mut self, cx: &mut ItemsCx) {
+        self.follow_bottom = true;
+        self.want_all = true;
+        // A page in flight gives way to the read of everything.
+        if self.all.is_none() {
+            cx.cancel(&mut self.page);
+        }
+        self.maybe_prefetch(cx);
+    }
+
+    /// The answer to "read everything?" (asked above the threshold).
+    pub fn on_read_all_key(
+        &mut self,
+        cx: &mut ItemsCx,
+        estimate: Box<Estimate>,
+        mut confirm: Confirm,
+        k: &KeyEvent,
+    ) {
+        match confirm.on_key(k) {
+            Answer::Yes => self.load_everything(cx),
+            Answer::No => cx.flash(Level::Info, "not read; the loaded rows stay"),
+            Answer::Pending | Answer::Refused(_) => {
+                *cx.input = Some(Input::ReadAll { estimate, confirm })
+            }
+        }
+    }
+
     /// Asks for the page after the last one loaded, unless one is in
     /// flight; after `G`, for everything left.
     pub fn fetch_next_page(&mut self, cx: &mut ItemsCx) {
@@ -681,6 +733,15 @@ impl ItemsState {
     }
 
     fn count_page(&mut self, page: &Page) {
+        if let Some(avg) = self
+            .info
+            .as_ref()
+            .and_then(|i| plan::avg_item_bytes(i, self.request.index.as_deref()))
+        {
+            let scanned = page.scanned.max(0) as u64;
+            let (units, _) = read_cost(scanned, (avg * scanned as f64).round() as u64, None, false);
+            *self.stats.estimated.get_or_insert(0.0) += units;
+        }
         self.stats.pages += 1;
         self.stats.count += page.count.max(0) as u64;
         self.stats.scanned += page.scanned.max(0) as u64;
@@ -814,15 +875,24 @@ impl ItemsState {
         let page = cx.page_rows();
         if self.cursor.on_action(action, n, page) {
             // `G` keeps loading pages to the real bottom, the cursor on
-            // the last row; any other move stops following it.
-            self.follow_bottom = action == Action::Bottom;
-            if self.follow_bottom && !self.done {
-                self.want_all = true;
-                // A page in flight gives way to the read of everything.
-                if self.all.is_none() {
-                    cx.cancel(&mut self.page);
+            // the last row; any other move stops following it. Above the
+            // configured capacity, it asks first.
+            self.follow_bottom = false;
+            if action == Action::Bottom && !self.done && !self.want_all {
+                match self.remaining_estimate(cx) {
+                    Some(e)
+                        if e.units_for_threshold() > cx.settings.estimates.confirm_above_units =>
+                    {
+                        *cx.input = Some(Input::ReadAll {
+                            estimate: Box::new(e),
+                            confirm: Confirm::yes_no(),
+                        });
+                    }
+                    _ => self.load_everything(cx),
                 }
+                return;
             }
+            self.follow_bottom = action == Action::Bottom;
             self.maybe_prefetch(cx);
             return;
         }

@@ -655,3 +655,81 @@ fn pages_a_filter_left_empty_are_read_past_until_items_or_the_budget() {
     assert!(st.rows.is_empty() && !st.done);
     assert_eq!(st.stats.scanned, 12_000);
 }
+
+// ------------------------------------------------------------- estimates
+
+/// A described on-demand table of `items` items of 2 KB each.
+fn sized(items: i64) -> TableInfo {
+    TableInfo {
+        billing_mode: "PAY_PER_REQUEST".into(),
+        item_count: Some(items),
+        size_bytes: Some(items * 2048),
+        ..info()
+    }
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), crossterm::event::KeyModifiers::NONE)
+}
+
+#[test]
+fn g_asks_before_a_read_above_the_threshold_and_reads_on_yes() {
+    let mut parts = Parts::new();
+    parts.settings.estimates.confirm_above_units = 1_000.0;
+    let mut st = browsed(&mut parts, 10);
+    // 10M items of 2 KB: about 2.5M read units for the whole table.
+    st.info = Some(sized(10_000_000));
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Bottom);
+    assert!(cx.fx.is_empty(), "nothing read before the answer");
+    drop(cx);
+    let Some(Input::ReadAll { estimate, confirm }) = parts.input.take() else {
+        panic!("asks first: {:?}", parts.input);
+    };
+    assert!(estimate.read_units() > 2_000_000.0, "{}", estimate.line());
+    assert!(!st.want_all);
+    // `n` keeps the loaded rows and reads nothing.
+    let mut cx = parts.cx();
+    st.on_read_all_key(&mut cx, estimate.clone(), confirm.clone(), &key('n'));
+    assert!(cx.fx.is_empty());
+    drop(cx);
+    assert!(parts.input.is_none() && !st.want_all);
+    // `y` reads everything.
+    let mut cx = parts.cx();
+    st.on_read_all_key(&mut cx, estimate, confirm, &key('y'));
+    let (_, request, _, _) = read_all(&cx.fx);
+    assert_eq!(request.page_size, None);
+    assert!(st.want_all && st.follow_bottom);
+}
+
+#[test]
+fn g_reads_at_once_below_the_threshold() {
+    let mut parts = Parts::new();
+    parts.settings.estimates.confirm_above_units = 1_000.0;
+    let mut st = browsed(&mut parts, 10);
+    // 1,000 items of 2 KB: 250 read units.
+    st.info = Some(sized(1_000));
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Bottom);
+    read_all(&cx.fx);
+    drop(cx);
+    assert!(parts.input.is_none());
+}
+
+#[test]
+fn each_page_adds_its_estimate_beside_what_it_consumed() {
+    let mut parts = Parts::new();
+    let mut st = view(&parts);
+    st.info = Some(sized(100_000));
+    let mut cx = parts.cx();
+    st.restart(&mut cx);
+    let (id, _) = fetch(&cx.fx);
+    let mut p = page(orders(0, 200), None);
+    p.consumed = Some(50.0);
+    let mut cx = parts.cx();
+    st.update(&mut cx, ItemsMsg::Page(id, Ok(p)));
+    // 200 items of 2 KB read: 400 KB, 100 units of 4 KB, half for an
+    // eventually consistent read.
+    assert_eq!(st.stats.estimated, Some(50.0));
+    assert_eq!(st.stats.consumed, 50.0);
+}
