@@ -720,20 +720,36 @@ fn query_prints_the_pattern_items_and_pages_with_a_cursor() {
     );
     assert_eq!(cursor_of(&r.stderr), None, "{}", r.stderr);
 
-    // --explain shows the compiled request first.
+    // --explain shows the compiled request and the estimate, and runs
+    // nothing: no items on stdout.
     let mut args = base.clone();
     args.push("--explain");
     let r = run_bin(&args);
     assert!(r.ok, "{}", r.stderr);
-    assert_eq!(r.stdout.lines().collect::<Vec<_>>(), want);
+    assert!(!r.stdout.contains("\"orderId\""), "{}", r.stdout);
     for part in [
         "\"KeyConditionExpression\": \"#pk = :pk AND begins_with(#sk, :sk)\"",
         "\"ScanIndexForward\": false",
         "\"Limit\": 25",
         "\"S\": \"CUSTOMER#c00001\"",
+        "estimate: Query of",
+        "nothing was run (--explain)",
     ] {
-        assert!(r.stderr.contains(part), "`{part}` not in\n{}", r.stderr);
+        assert!(r.stdout.contains(part), "`{part}` not in\n{}", r.stdout);
     }
+    // As JSON: the request beside the estimates.
+    let mut args = base.clone();
+    args.extend(["--explain", "json"]);
+    let r = run_bin(&args);
+    assert!(r.ok, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v["request"]["Limit"], 25, "{v}");
+    assert_eq!(v["estimates"][0]["read"]["kind"], "Query", "{v}");
+    assert_eq!(
+        v["estimates"][0]["read"]["items"].as_u64(),
+        Some(want.len() as u64),
+        "the probe read the whole result: {v}"
+    );
 
     // --page-size 1 without --all: one item and a cursor; the cursor run
     // gives the next item (or nothing after the last one).

@@ -1353,6 +1353,50 @@ mod tests {
     }
 
     #[test]
+    fn user_prices_add_regions_and_the_threshold_is_read() {
+        let user = "[estimates]\nconfirm_above_units = 500\n[prices.eu-west-1]\non_demand_read_per_million = 0.2\non_demand_write_per_million = 0.9\nprovisioned_read_per_hour = 0.0002\nprovisioned_write_per_hour = 0.001\n";
+        let s = Settings::load(&[("default", DEFAULT_TOML), ("user.toml", user)]).unwrap();
+        assert_eq!(s.estimates.confirm_above_units, 500.0);
+        let p = &s.estimates.prices;
+        assert_eq!(
+            p.region("eu-west-1").map(|r| r.on_demand_write_per_million),
+            Some(0.9)
+        );
+        assert_eq!(p.overridden, vec!["eu-west-1".to_string()]);
+        // The embedded regions stay.
+        assert!(p.region("us-east-1").is_some());
+        assert_eq!(
+            Settings::defaults().unwrap().estimates.confirm_above_units,
+            10_000.0
+        );
+    }
+
+    #[test]
+    fn bad_prices_are_located() {
+        // A missing field, a negative price, a negative threshold.
+        let e = Settings::load(&[(
+            "u.toml",
+            "[prices.eu-west-1]\non_demand_read_per_million = 0.1\n",
+        )])
+        .unwrap_err();
+        assert_eq!(e.file, "u.toml");
+        assert!(e.message.contains("on_demand_write_per_million"), "{e}");
+        let e = Settings::load(&[(
+            "u.toml",
+            "[prices.r]\non_demand_read_per_million = -1\non_demand_write_per_million = 1\nprovisioned_read_per_hour = 1\nprovisioned_write_per_hour = 1\n",
+        )])
+        .unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+        assert!(
+            e.message.contains("prices.r: on_demand_read_per_million"),
+            "{e}"
+        );
+        let e =
+            Settings::load(&[("u.toml", "[estimates]\nconfirm_above_units = -5\n")]).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
     fn bad_values_are_located() {
         let e = Settings::load(&[("u.toml", "[ui]\npage_size = 0\n")]).unwrap_err();
         assert_eq!((e.line, e.column), (Some(2), Some(13)));
