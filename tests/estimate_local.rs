@@ -185,6 +185,95 @@ async fn explain_prints_the_estimate_and_runs_nothing() {
     assert!(r.stdout.contains("nothing was run"), "{}", r.stdout);
     assert!(!r.stdout.contains("\"PK\""), "{}", r.stdout);
 
+    // Export, import, copy and a migration explained: each prints its
+    // estimate and nothing is read into a file or written anywhere.
+    let file = h.join("never.jsonl");
+    let r = run(
+        &[
+            "export",
+            "-t",
+            &table,
+            "-o",
+            file.to_str().unwrap(),
+            "--explain",
+        ],
+        h,
+    );
+    assert!(
+        r.ok && r.stdout.contains("estimate: export of"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(!file.exists() && !h.join("never.jsonl.partial").exists());
+    let seed_file = h.join("one.jsonl");
+    std::fs::write(
+        &seed_file,
+        "{\"PK\":{\"S\":\"C#1\"},\"SK\":{\"S\":\"C#1\"},\"GSI1PK\":{\"S\":\"E#1\"},\"GSI1SK\":{\"S\":\"E#1\"}}\n",
+    )
+    .unwrap();
+    let r = run(
+        &[
+            "import",
+            seed_file.to_str().unwrap(),
+            "-t",
+            &table,
+            "--allow-truncated",
+            "--explain",
+            "json",
+        ],
+        h,
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["estimates"][0]["write"]["items"], 1, "{v}");
+    assert_eq!(v["estimates"][0]["write"]["indexes"]["GSI1"], 1.0, "{v}");
+    let to = unique("est-explain-to");
+    demo_design(&to).create(&db).await.unwrap();
+    let r = run(
+        &[
+            "copy",
+            "--from-table",
+            &table,
+            "--to-table",
+            &to,
+            "--explain",
+        ],
+        h,
+    );
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("estimate: read ") && r.stdout.contains("estimate: write the copy into"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("total: "), "{}", r.stdout);
+    let dir = h.join("migrations");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("001_orders.toml"), MIGRATION).unwrap();
+    let r = run(
+        &[
+            "migrate",
+            "-t",
+            &table,
+            "--dir",
+            dir.to_str().unwrap(),
+            "up",
+            "--explain",
+        ],
+        h,
+    );
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("estimate: migration 001_orders"),
+        "{}",
+        r.stdout
+    );
+    for t in [&table, &to] {
+        let info = db.describe(t).await.unwrap();
+        assert_eq!(info.item_count, Some(0), "{t}: --explain wrote nothing");
+    }
+
     // A region without a price: said, not guessed.
     let r = Command::new(env!("CARGO_BIN_EXE_dyntui"))
         .args(["--endpoint-url", &endpoint(), "--region", "xx-nowhere-1"])
