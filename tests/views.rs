@@ -93,6 +93,7 @@ fn demo_info() -> TableInfo {
         billing_mode: "PAY_PER_REQUEST".into(),
         capacity: None,
         on_demand_max: None,
+        warm: None,
         item_count: Some(6_412),
         size_bytes: Some(2_348_113),
         stream: Some("NEW_AND_OLD_IMAGES".into()),

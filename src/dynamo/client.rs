@@ -569,6 +569,9 @@ pub struct TableInfo {
     pub capacity: Option<(i64, i64)>,
     /// On-demand maximum (read, write) request units, when set.
     pub on_demand_max: Option<(i64, i64)>,
+    /// Warm throughput (read, write units per second): what the table can
+    /// serve at once, when DynamoDB reports it.
+    pub warm: Option<(i64, i64)>,
     pub item_count: Option<i64>,
     pub size_bytes: Option<i64>,
     pub stream: Option<String>,
@@ -682,6 +685,10 @@ impl TableInfo {
                     o.max_write_request_units().unwrap_or(-1),
                 ))
                 .filter(|(r, w)| *r > 0 || *w > 0)
+            }),
+            warm: t.warm_throughput().and_then(|w| {
+                Some((w.read_units_per_second()?, w.write_units_per_second()?))
+                    .filter(|(r, w)| *r > 0 && *w > 0)
             }),
             billing_mode: billing,
             item_count: t.item_count(),

@@ -522,14 +522,24 @@ impl Estimate {
                     );
                     Some((set(r), set(w)))
                 }
-                None => {
-                    self.capacity = format!(
-                        "on-demand with no maximum: timed at a new on-demand table's {} RRU/s and {} WRU/s (DynamoDB scales past that)",
-                        count(ON_DEMAND_INITIAL.0 as u64),
-                        count(ON_DEMAND_INITIAL.1 as u64)
-                    );
-                    Some((Some(ON_DEMAND_INITIAL.0), Some(ON_DEMAND_INITIAL.1)))
-                }
+                None => match info.warm {
+                    Some((r, w)) => {
+                        self.capacity = format!(
+                            "the table's warm throughput of {} RRU/s and {} WRU/s (DynamoDB scales past that on demand)",
+                            count(r.max(0) as u64),
+                            count(w.max(0) as u64)
+                        );
+                        Some((set(r), set(w)))
+                    }
+                    None => {
+                        self.capacity = format!(
+                            "on-demand with no maximum: timed at a new on-demand table's {} RRU/s and {} WRU/s (DynamoDB scales past that)",
+                            count(ON_DEMAND_INITIAL.0 as u64),
+                            count(ON_DEMAND_INITIAL.1 as u64)
+                        );
+                        Some((Some(ON_DEMAND_INITIAL.0), Some(ON_DEMAND_INITIAL.1)))
+                    }
+                },
             }
         } else {
             match info.capacity {
@@ -1085,6 +1095,23 @@ mod tests {
         assert!(e.price_note.contains("on-demand"), "{}", e.price_note);
         // Timed at a new on-demand table's throughput: 4M / 12,000 RRU/s.
         assert!((e.seconds.unwrap() - 4_000_000.0 / 12_000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn on_demand_time_is_at_the_warm_throughput_when_reported() {
+        let mut i = info("PAY_PER_REQUEST");
+        i.warm = Some((24_000, 8_000));
+        let read = ReadPart::new("Scan", None, 48_000, 48_000 * 4096, None, true);
+        let e = Estimate::new(
+            "x",
+            &i,
+            Some("us-east-1"),
+            &Prices::embedded(),
+            Some(read),
+            None,
+        );
+        assert_eq!(e.seconds, Some(2.0), "48,000 units at 24,000 RRU/s");
+        assert!(e.capacity.contains("warm throughput"), "{}", e.capacity);
     }
 
     #[test]
