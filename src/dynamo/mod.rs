@@ -7,6 +7,7 @@ pub use aws_sdk_dynamodb::types::AttributeValue;
 /// One DynamoDB item, as the SDK returns it.
 pub type Item = HashMap<String, AttributeValue>;
 
+pub mod awsexport;
 pub mod client;
 pub mod compact;
 pub mod demo;

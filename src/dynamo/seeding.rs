@@ -160,17 +160,37 @@ impl SeedSet {
             )),
             SeedSource::Builtin(other) => Err(format!("unknown built-in seed set `{other}`")),
             SeedSource::Files(files) => {
-                let mut readers = Vec::new();
+                let mut readers: Vec<SeedItems> = Vec::new();
                 for f in files {
                     let path = base_dir.join(f);
+                    // An AWS export folder (ExportTableToPointInTime's
+                    // layout), checked against its manifest when imported.
+                    if let Some(dir) = super::awsexport::find(&path)? {
+                        let export = super::awsexport::AwsExport::open(&dir)?;
+                        let name = dir.display().to_string();
+                        readers.push(Box::new(export.items().map(move |r| {
+                            r.map_err(|message| ItemFileError {
+                                file: name.clone(),
+                                line: 0,
+                                message,
+                            })
+                        })));
+                        continue;
+                    }
                     let reader = ItemFile::open(&path).map_err(|e| e.to_string())?;
-                    readers.push((path.display().to_string(), reader));
+                    let name = path.display().to_string();
+                    // An export's end marker is not an item (exports are seed files too).
+                    readers.push(Box::new(
+                        reader
+                            .filter(|res| {
+                                !matches!(res, Ok((_, item)) if super::export::is_trailer(item))
+                            })
+                            .map(move |res| {
+                                res.map(|(line, item)| (format!("{name}:{line}"), item))
+                            }),
+                    ));
                 }
-                // An export's end marker is not an item (exports are seed files too).
-                Ok(Box::new(readers.into_iter().flat_map(|(name, r)| {
-                    r.filter(|res| !matches!(res, Ok((_, item)) if super::export::is_trailer(item)))
-                        .map(move |res| res.map(|(line, item)| (format!("{name}:{line}"), item)))
-                })))
+                Ok(Box::new(readers.into_iter().flatten()))
             }
             SeedSource::Generators(specs) => {
                 let g = Generator::new(
@@ -398,6 +418,19 @@ impl SeedSet {
                 let mut parts = Vec::new();
                 for f in files {
                     let path = base_dir.join(f);
+                    // An AWS export folder: its manifests name and sum
+                    // every data file.
+                    if let Some(dir) = super::awsexport::find(&path)? {
+                        let mut h = Fnv64::new();
+                        for m in [super::awsexport::SUMMARY, super::awsexport::FILES] {
+                            let p = dir.join(m);
+                            h.write(
+                                &std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?,
+                            );
+                        }
+                        parts.push(format!("{} export {}", f.display(), h.hex()));
+                        continue;
+                    }
                     let mut file = std::fs::File::open(&path)
                         .map_err(|e| format!("{}: cannot open the file: {e}", path.display()))?;
                     let (mut h, mut size) = (Fnv64::new(), 0u64);

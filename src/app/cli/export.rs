@@ -80,7 +80,10 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct ImportArgs {
-    /// A file written by `dyntui export` (JSON lines, plain or DynamoDB JSON).
+    /// A file written by `dyntui export` (JSON lines, plain or DynamoDB
+    /// JSON), or an AWS export folder (ExportTableToPointInTime in DynamoDB
+    /// JSON: the folder with manifest-summary.json, or the downloaded
+    /// prefix above its AWSDynamoDB/ folder).
     pub file: PathBuf,
     #[arg(long, short = 't')]
     pub table: Option<String>,
@@ -420,30 +423,54 @@ pub async fn import(
     if args.explain.explain.is_none() {
         check_writable(db, project, &table, read_only, &args.write)?;
     }
-    let check = export::check_file(&args.file).map_err(|e| anyhow::anyhow!(e))?;
-    if let Some(p) = &check.problem
-        && !args.allow_truncated
+    // An AWS export folder is checked against its manifest (every data
+    // file's MD5 and item count); a file, by dyntui's end marker.
+    let (lines, cut_line) = match crate::dynamo::awsexport::find(&args.file)
+        .map_err(|e| anyhow::anyhow!(e))?
     {
-        anyhow::bail!("{p}");
-    }
-    // A plain export lost its types: sets were written as arrays and binary
-    // as base64, and would come back as lists and strings.
-    if check
-        .trailer
-        .as_ref()
-        .is_some_and(|t| t.format == ExportFormat::Plain.name())
-    {
-        if !args.allow_plain {
-            anyhow::bail!(
-                "{} is a plain JSON export: its sets were written as arrays and its binary as base64, so they would be imported as lists and strings. Export again with --format dynamodb (the default) for an exact copy, or pass --allow-plain to import it as it is; nothing written",
-                args.file.display()
+        Some(dir) => {
+            let e =
+                crate::dynamo::awsexport::AwsExport::open(&dir).map_err(|e| anyhow::anyhow!(e))?;
+            let n = e
+                .verify()
+                .map_err(|e| anyhow::anyhow!("{e}; nothing written"))?;
+            eprintln!(
+                "AWS export {} of {} ({}): {n} items in {} data files, checked against its manifest",
+                e.export_arn,
+                e.table_arn,
+                e.export_time,
+                e.files.len()
             );
+            (n, None)
         }
-        eprintln!(
-            "warning: {} is a plain JSON export: sets are imported as lists and binary as base64 strings",
-            args.file.display()
-        );
-    }
+        None => {
+            let check = export::check_file(&args.file).map_err(|e| anyhow::anyhow!(e))?;
+            if let Some(p) = &check.problem
+                && !args.allow_truncated
+            {
+                anyhow::bail!("{p}");
+            }
+            // A plain export lost its types: sets were written as arrays and
+            // binary as base64, and would come back as lists and strings.
+            if check
+                .trailer
+                .as_ref()
+                .is_some_and(|t| t.format == ExportFormat::Plain.name())
+            {
+                if !args.allow_plain {
+                    anyhow::bail!(
+                        "{} is a plain JSON export: its sets were written as arrays and its binary as base64, so they would be imported as lists and strings. Export again with --format dynamodb (the default) for an exact copy, or pass --allow-plain to import it as it is; nothing written",
+                        args.file.display()
+                    );
+                }
+                eprintln!(
+                    "warning: {} is a plain JSON export: sets are imported as lists and binary as base64 strings",
+                    args.file.display()
+                );
+            }
+            (check.lines, check.cut_line)
+        }
+    };
     let path = std::fs::canonicalize(&args.file).unwrap_or(args.file.clone());
     let set = SeedSet {
         // The checkpoint of an interrupted import belongs to this file as
@@ -452,7 +479,7 @@ pub async fn import(
             "import:{}:{}:{}",
             path.display().to_string().replace('#', "_"),
             std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
-            check.lines
+            lines
         ),
         description: String::new(),
         table: Some(table.clone()),
@@ -468,7 +495,7 @@ pub async fn import(
     let v = seeding::validate_set(&set, &project.decode, &schema, &base)
         .map_err(|e| anyhow::anyhow!(e))?;
     // A cut-off last line is the one error --allow-truncated accepts.
-    let cut = check.cut_line.map(|l| format!("{}:{l}:", path.display()));
+    let cut = cut_line.map(|l| format!("{}:{l}:", path.display()));
     let other: Vec<&String> = v
         .errors
         .iter()
@@ -525,7 +552,7 @@ pub async fn import(
     let stop = stop_on_ctrl_c();
     let opts = RunOptions {
         write: args.rate.options(),
-        skip_invalid: check.cut_line.is_some(),
+        skip_invalid: cut_line.is_some(),
         state_dir: seeding::state_dir(),
     };
     let wcu_per_item = if v.good > 0 {

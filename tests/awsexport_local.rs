@@ -1,0 +1,180 @@
+//! AWS's export layout (ExportTableToPointInTime, DynamoDB JSON) imported
+//! into DynamoDB Local: an export folder written here from AWS's
+//! documented format (manifest-summary.json, manifest-files.json with each
+//! data file's item count and MD5, gzip data files of `{"Item": ...}`
+//! lines) arrives exactly, every type; a manifest that does not match is
+//! refused, naming the file, and nothing is written.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine;
+use common::items::{rich, snapshot};
+use common::{db, demo_design, endpoint, unique};
+use dyntui::dynamo::{AttributeValue, Item, value};
+use md5::{Digest, Md5};
+
+fn gz(items: &[Item]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for it in items {
+        let line = serde_json::json!({ "Item": value::item_to_dynamo(it) });
+        writeln!(e, "{line}").unwrap();
+    }
+    e.finish().unwrap()
+}
+
+/// An export of `files` (data file name, items) under
+/// `root/AWSDynamoDB/<id>/`, as a download of its S3 prefix looks.
+fn write_export(root: &Path, files: &[(&str, Vec<Item>)]) -> std::path::PathBuf {
+    let id = "01733011200000-a1b2c3d4";
+    let dir = root.join("AWSDynamoDB").join(id);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let mut list = String::new();
+    let mut total = 0;
+    for (name, items) in files {
+        let bytes = gz(items);
+        std::fs::write(dir.join("data").join(name), &bytes).unwrap();
+        let md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(&bytes));
+        list += &serde_json::json!({
+            "itemCount": items.len(),
+            "md5Checksum": md5,
+            "etag": "0123456789abcdef-1",
+            "dataFileS3Key": format!("exports/AWSDynamoDB/{id}/data/{name}"),
+        })
+        .to_string();
+        list.push('\n');
+        total += items.len();
+    }
+    std::fs::write(dir.join("manifest-files.json"), list).unwrap();
+    let summary = serde_json::json!({
+        "version": "2020-06-30",
+        "exportArn": format!("arn:aws:dynamodb:us-east-1:123456789012:table/orders/export/{id}"),
+        "startTime": "2026-12-01T00:00:00.000Z",
+        "endTime": "2026-12-01T00:05:00.000Z",
+        "tableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+        "tableId": "0000-1111",
+        "exportTime": "2026-12-01T00:00:00.000Z",
+        "s3Bucket": "bucket",
+        "s3Prefix": "exports",
+        "s3SseAlgorithm": "AES256",
+        "s3SseKmsKeyId": null,
+        "manifestFilesS3Key": format!("exports/AWSDynamoDB/{id}/manifest-files.json"),
+        "billedSizeBytes": 1234,
+        "itemCount": total,
+        "outputFormat": "DYNAMODB_JSON",
+    });
+    std::fs::write(dir.join("manifest-summary.json"), summary.to_string()).unwrap();
+    dir
+}
+
+fn items(from: usize, n: usize) -> Vec<Item> {
+    (from..from + n)
+        .map(|i| {
+            let mut it = rich(&format!("THING#{i:04}"), "A");
+            it.insert(
+                "bin".into(),
+                AttributeValue::B(vec![0u8, 255, i as u8].into()),
+            );
+            it
+        })
+        .collect()
+}
+
+fn import(path: &Path, table: &str, home: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dyntui"))
+        .args(["--endpoint-url", &endpoint(), "--log-file"])
+        .arg(home.join("log"))
+        .arg("import")
+        .arg(path)
+        .args(["-t", table, "--yes"])
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("AWS_ACCESS_KEY_ID", "dummy")
+        .env("AWS_SECRET_ACCESS_KEY", "dummy")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aws_export_folder_imports_exactly_every_type() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let all: Vec<Item> = items(0, 60);
+    write_export(
+        root.path(),
+        &[
+            ("a1b2.json.gz", all[..25].to_vec()),
+            ("c3d4.json.gz", all[25..].to_vec()),
+        ],
+    );
+    let db = db();
+    let table = unique("awsexport");
+    demo_design(&table).create(&db).await.unwrap();
+    // The downloaded prefix is named; the export folder under it is found.
+    let out = import(root.path(), &table, home.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("60 items in 2 data files, checked against its manifest"),
+        "{stderr}"
+    );
+    // Exactly what was exported: every type, numbers as written, binary.
+    let got = snapshot(&db, &table).await;
+    let src = db_snapshot_of(&all);
+    assert_eq!(got, src);
+}
+
+/// The snapshot text of items as [`snapshot`] makes it from a table.
+fn db_snapshot_of(items: &[Item]) -> std::collections::BTreeMap<String, String> {
+    items
+        .iter()
+        .map(|it| {
+            let key = format!("{:?}|{:?}", it.get("PK"), it.get("SK"));
+            let mut sorted: Vec<(&String, &AttributeValue)> = it.iter().collect();
+            sorted.sort_by_key(|(k, _)| k.as_str());
+            let text = sorted
+                .iter()
+                .map(|(k, v)| format!("{k}={}", value::to_dynamo(v)))
+                .collect::<Vec<_>>()
+                .join(",");
+            (key, text)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_whose_manifest_does_not_match_is_refused_and_nothing_written() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let dir = write_export(root.path(), &[("a1b2.json.gz", items(0, 10))]);
+    // The manifest says 11 items for a file of 10.
+    let list = std::fs::read_to_string(dir.join("manifest-files.json")).unwrap();
+    std::fs::write(
+        dir.join("manifest-files.json"),
+        list.replace("\"itemCount\":10", "\"itemCount\":11"),
+    )
+    .unwrap();
+    let summary = std::fs::read_to_string(dir.join("manifest-summary.json")).unwrap();
+    std::fs::write(
+        dir.join("manifest-summary.json"),
+        summary.replace("\"itemCount\":10", "\"itemCount\":11"),
+    )
+    .unwrap();
+    let db = db();
+    let table = unique("awsexport-bad");
+    demo_design(&table).create(&db).await.unwrap();
+    let out = import(&dir, &table, home.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("a1b2.json.gz: holds 10 items but manifest-files.json says 11"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing written"), "{stderr}");
+    assert!(snapshot(&db, &table).await.is_empty());
+}
