@@ -178,3 +178,85 @@ async fn an_export_whose_manifest_does_not_match_is_refused_and_nothing_written(
     assert!(stderr.contains("nothing written"), "{stderr}");
     assert!(snapshot(&db, &table).await.is_empty());
 }
+
+/// `aws dynamodb scan --output json` of the items.
+fn scan_output(items: &[Item]) -> String {
+    serde_json::to_string_pretty(&serde_json::json!({
+        "Items": items.iter().map(value::item_to_dynamo).collect::<Vec<_>>(),
+        "Count": items.len(),
+        "ScannedCount": items.len(),
+        "ConsumedCapacity": null,
+    }))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_tools_files_import_an_aws_cli_scan_exactly_and_lines_with_a_note() {
+    let home = tempfile::tempdir().unwrap();
+    let db = db();
+
+    // The AWS CLI's scan output: every type, exactly; its Count checked.
+    let all = items(100, 30);
+    let file = home.path().join("scan.json");
+    std::fs::write(&file, scan_output(&all)).unwrap();
+    let table = unique("cliscan");
+    demo_design(&table).create(&db).await.unwrap();
+    let out = import(&file, &table, home.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("an `aws dynamodb scan` output"), "{stderr}");
+    assert_eq!(snapshot(&db, &table).await, db_snapshot_of(&all));
+
+    // A Count that does not match: refused, nothing written.
+    let bad = home.path().join("bad-scan.json");
+    std::fs::write(
+        &bad,
+        scan_output(&all).replace("\"Count\": 30", "\"Count\": 31"),
+    )
+    .unwrap();
+    let other = unique("cliscan-bad");
+    demo_design(&other).create(&db).await.unwrap();
+    let out = import(&bad, &other, home.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("says Count 31 but holds 30 items"),
+        "{stderr}"
+    );
+    assert!(snapshot(&db, &other).await.is_empty());
+
+    // DynamoDB JSON lines from another tool (no dyntui markers): imported,
+    // with a note that they cannot be checked for truncation.
+    let lines = home.path().join("other.jsonl");
+    let text: String = all
+        .iter()
+        .map(|it| format!("{}\n", value::item_to_dynamo(it)))
+        .collect();
+    std::fs::write(&lines, text).unwrap();
+    let third = unique("otherlines");
+    demo_design(&third).create(&db).await.unwrap();
+    let out = import(&lines, &third, home.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("is not a dyntui export")
+            && stderr.contains("cannot be checked for truncation"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&db, &third).await, db_snapshot_of(&all));
+
+    // dyntui's own export cut short (its header, no end marker): refused.
+    let cut = home.path().join("cut.jsonl");
+    let head = "{\"_dyntui_export_start\":{\"version\":1,\"format\":\"dynamodb\"}}\n";
+    std::fs::write(&cut, format!("{head}{}\n", value::item_to_dynamo(&all[0]))).unwrap();
+    let fourth = unique("cut");
+    demo_design(&fourth).create(&db).await.unwrap();
+    let out = import(&cut, &fourth, home.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("is truncated: it is a dyntui export"),
+        "{stderr}"
+    );
+    assert!(snapshot(&db, &fourth).await.is_empty());
+}

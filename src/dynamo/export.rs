@@ -7,11 +7,14 @@
 //! backoff; a read rate limit (read units per second) spaces the requests.
 //!
 //! Export files are JSON Lines, DynamoDB JSON by default (every type
-//! exact) or plain JSON, ending with one trailer line
+//! exact) or plain JSON, starting with one header line
+//! `{"_dyntui_export_start": {...}}` and ending with one trailer line
 //! `{"_dyntui_export": {...}}` that records the item count. The file is
 //! written as `NAME.partial` and renamed when complete, and `dyntui import`
-//! refuses a file without its trailer: a killed export is reported as
-//! truncated rather than imported in part. CSV writes one file per entity
+//! refuses a dyntui export without its trailer: a killed export is reported
+//! as truncated rather than imported in part. A file of items with neither
+//! line (written by another tool) is imported with a note that it cannot be
+//! checked for truncation. CSV writes one file per entity
 //! type with that type's columns.
 //!
 //! Copying streams the items read from one connection into batched writes
@@ -41,6 +44,10 @@ use super::{Item, value};
 
 /// The attribute of the trailer line.
 pub const TRAILER: &str = "_dyntui_export";
+
+/// The attribute of the header line: the file is dyntui's export, so a
+/// missing trailer means it was cut.
+pub const HEADER: &str = "_dyntui_export_start";
 
 /// Pages buffered between the readers and the consumer, per segment.
 const PAGES_IN_FLIGHT: usize = 2;
@@ -299,9 +306,13 @@ fn trailer_line(table: &str, format: ExportFormat, items: u64) -> String {
     v.to_string()
 }
 
-/// True for the trailer line read as an item.
+fn header_line(format: ExportFormat) -> String {
+    serde_json::json!({ HEADER: { "version": 1, "format": format.name() } }).to_string()
+}
+
+/// True for the trailer (or header) line read as an item.
 pub fn is_trailer(item: &Item) -> bool {
-    item.len() == 1 && item.contains_key(TRAILER)
+    item.len() == 1 && (item.contains_key(TRAILER) || item.contains_key(HEADER))
 }
 
 /// Where a file is written until it is complete.
@@ -434,23 +445,27 @@ struct JsonSink {
 
 impl JsonSink {
     fn new(out: &Path, format: ExportFormat, to_stdout: bool) -> Result<JsonSink, String> {
-        if to_stdout {
-            return Ok(JsonSink {
+        let mut sink = if to_stdout {
+            JsonSink {
                 out: BufWriter::with_capacity(WRITE_BUFFER, Box::new(std::io::stdout())),
                 format,
                 line: Vec::with_capacity(4096),
                 paths: None,
-            });
-        }
-        let partial = partial_path(out);
-        let f = std::fs::File::create(&partial)
-            .map_err(|e| format!("{}: cannot create: {e}", partial.display()))?;
-        Ok(JsonSink {
-            out: BufWriter::with_capacity(WRITE_BUFFER, Box::new(f)),
-            format,
-            line: Vec::with_capacity(4096),
-            paths: Some((partial, out.to_path_buf())),
-        })
+            }
+        } else {
+            let partial = partial_path(out);
+            let f = std::fs::File::create(&partial)
+                .map_err(|e| format!("{}: cannot create: {e}", partial.display()))?;
+            JsonSink {
+                out: BufWriter::with_capacity(WRITE_BUFFER, Box::new(f)),
+                format,
+                line: Vec::with_capacity(4096),
+                paths: Some((partial, out.to_path_buf())),
+            }
+        };
+        writeln!(sink.out, "{}", header_line(format))
+            .map_err(|e| format!("{}: {e}", sink.name()))?;
+        Ok(sink)
     }
 
     fn name(&self) -> String {
@@ -728,6 +743,22 @@ pub struct FileCheck {
     pub problem: Option<String>,
     /// The 1-based line of a cut-off last line, if any.
     pub cut_line: Option<u64>,
+    /// What the check could not say (a file of another tool's).
+    pub note: Option<String>,
+}
+
+/// True when the file starts as the output of `aws dynamodb scan --output
+/// json` does: `{"Items": [`.
+fn is_scan_output(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    let Some(rest) = t.strip_prefix('{') else {
+        return false;
+    };
+    let Some(rest) = rest.trim_start().strip_prefix("\"Items\"") else {
+        return false;
+    };
+    rest.trim_start().starts_with(':')
 }
 
 /// Checks that `path` is a complete export: its last line is the trailer
@@ -737,6 +768,31 @@ pub fn check_file(path: &Path) -> Result<FileCheck, String> {
     let mut f =
         std::fs::File::open(path).map_err(|e| format!("{name}: cannot open the file: {e}"))?;
     let len = f.metadata().map_err(|e| format!("{name}: {e}"))?.len();
+    // The first line: dyntui's header, or the AWS CLI's scan output.
+    let mut head = Vec::new();
+    (&mut f)
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .map_err(|e| format!("{name}: {e}"))?;
+    if is_scan_output(&head) {
+        return Ok(FileCheck {
+            lines: 0,
+            trailer: None,
+            problem: None,
+            cut_line: None,
+            note: Some(format!(
+                "{name} is an `aws dynamodb scan` output: its Count is checked against the items as they are read"
+            )),
+        });
+    }
+    let header = head
+        .split(|&b| b == b'\n')
+        .map(|l| String::from_utf8_lossy(l).trim().to_string())
+        .find(|l| !l.is_empty())
+        .and_then(|l| serde_json::from_str::<Value>(l.trim_start_matches('\u{feff}')).ok())
+        .is_some_and(|v| v.get(HEADER).is_some());
+    f.seek(SeekFrom::Start(0))
+        .map_err(|e| format!("{name}: {e}"))?;
     // Count lines (non-blank) quickly.
     let mut reader = std::io::BufReader::with_capacity(1 << 20, &mut f);
     let mut lines = 0u64;
@@ -799,31 +855,36 @@ pub fn check_file(path: &Path) -> Result<FileCheck, String> {
                     .to_string(),
             })
     };
-    let item_lines = if trailer.is_some() {
-        lines.saturating_sub(1)
-    } else {
-        lines
-    };
+    let item_lines = lines
+        .saturating_sub(u64::from(trailer.is_some()))
+        .saturating_sub(u64::from(header));
     let cut_line = cut.then_some(line_no + 1);
     let problem = match (&trailer, cut) {
         (_, true) => Some(format!(
             "{name} is truncated: line {} is cut off and there is no end marker ({item_lines} complete item lines before it); was the export stopped? Export again, or pass --allow-truncated to import the complete lines only",
             line_no + 1
         )),
-        (None, false) => Some(format!(
-            "{name} is truncated or not a dyntui export: its last line is not the `{TRAILER}` end marker ({item_lines} item lines); export again, or pass --allow-truncated to import the lines it has"
+        (None, false) if header => Some(format!(
+            "{name} is truncated: it is a dyntui export, but its last line is not the `{TRAILER}` end marker ({item_lines} item lines); export again, or pass --allow-truncated to import the lines it has"
         )),
+        (None, false) => None,
         (Some(t), false) if t.items != item_lines => Some(format!(
             "{name}: the end marker says {} items but the file has {item_lines} item lines (line {last_start_line} is the marker); the file was changed or cut",
             t.items
         )),
         _ => None,
     };
+    let note = (trailer.is_none() && !header && !cut).then(|| {
+        format!(
+            "{name} is not a dyntui export (it has neither dyntui's first line nor its end marker): it cannot be checked for truncation, so its {item_lines} lines are imported as they are"
+        )
+    });
     Ok(FileCheck {
         lines: item_lines,
         trailer,
         problem,
         cut_line,
+        note,
     })
 }
 

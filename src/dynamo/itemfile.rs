@@ -7,7 +7,10 @@
 //! * **JSON Lines**: one item per line; blank lines are skipped; `\n` or
 //!   `\r\n` line endings.
 //! * **A JSON array of items** (the file starts with `[`), pretty-printed or
-//!   not. The array is never read whole: a small scanner that tracks string,
+//!   not. The output of `aws dynamodb scan --output json` (an object whose
+//!   first member is the `"Items"` array) is read the same way, and its
+//!   `Count` is checked against the items read; an output with a
+//!   `NextToken` is only a part of the table and is refused. The array is never read whole: a small scanner that tracks string,
 //!   escape and bracket state finds where each element ends, and only that
 //!   element is handed to serde_json. Memory stays flat whatever the file
 //!   size (it grows only with the largest single item).
@@ -25,7 +28,7 @@
 //! `truncated: the file ends inside an item`.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -108,6 +111,11 @@ pub struct ItemFile {
     buf: Vec<u8>,
     /// Open brackets of the element being scanned.
     stack: Vec<u8>,
+    /// The array is the `"Items"` member of an object (`aws dynamodb scan
+    /// --output json`): what follows it is the object's other members.
+    wrapped: bool,
+    /// Array elements read so far.
+    elements: u64,
 }
 
 impl std::fmt::Debug for ItemFile {
@@ -148,6 +156,8 @@ impl ItemFile {
             col: 1,
             buf: Vec::new(),
             stack: Vec::new(),
+            wrapped: false,
+            elements: 0,
         }
     }
 
@@ -244,10 +254,95 @@ impl ItemFile {
                 self.state = State::ArrayElement { first: true };
                 Ok(())
             }
+            Ok(Some(b'{')) if self.items_member() => {
+                self.state = State::ArrayElement { first: true };
+                self.wrapped = true;
+                Ok(())
+            }
             Ok(Some(_)) => {
                 self.state = State::Lines;
                 Ok(())
             }
+        }
+    }
+
+    /// At a `{` that opens `{"Items": [` (the AWS CLI's scan output): moves
+    /// past the `[` and says so; otherwise moves nothing.
+    fn items_member(&mut self) -> bool {
+        let Ok(chunk) = self.reader.fill_buf() else {
+            return false;
+        };
+        let mut i = 1; // past `{`
+        let ws = |c: &[u8], mut i: usize| {
+            while i < c.len() && c[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            i
+        };
+        i = ws(chunk, i);
+        if !chunk[i..].starts_with(b"\"Items\"") {
+            return false;
+        }
+        i = ws(chunk, i + 7);
+        if chunk.get(i) != Some(&b':') {
+            return false;
+        }
+        i = ws(chunk, i + 1);
+        if chunk.get(i) != Some(&b'[') {
+            return false;
+        }
+        let used = i + 1;
+        let newlines = chunk[..used].iter().filter(|&&b| b == b'\n').count();
+        let col = match chunk[..used].iter().rposition(|&b| b == b'\n') {
+            Some(nl) => used - nl,
+            None => self.col + used,
+        };
+        self.reader.consume(used);
+        self.line += newlines;
+        self.col = col;
+        true
+    }
+
+    /// After the `"Items"` array of the AWS CLI's output: the rest of the
+    /// object, whose `Count` must match the items read; a `NextToken` means
+    /// the output holds only part of the table.
+    fn wrapped_tail(&mut self) -> Option<ItemFileError> {
+        let mut rest = String::new();
+        if let Err(e) = self.reader.read_to_string(&mut rest) {
+            return Some(self.io_error(&e));
+        }
+        let rest = rest.trim();
+        let object = match rest.strip_prefix(',') {
+            Some(members) => format!("{{{members}"),
+            None => format!("{{{rest}"),
+        };
+        let v: Value = match serde_json::from_str(&object) {
+            Ok(v) => v,
+            Err(e) => {
+                return Some(self.error(
+                    self.line,
+                    format!(
+                        "truncated or not an `aws dynamodb scan` output: after the items: {}",
+                        json_reason(&e)
+                    ),
+                ));
+            }
+        };
+        if v.get("NextToken").is_some_and(|t| !t.is_null()) {
+            return Some(self.error(
+                0,
+                "this scan output has a NextToken: it holds only part of the table (it was cut by --max-items or --page-size); scan again without them",
+            ));
+        }
+        match v.get("Count").and_then(Value::as_u64) {
+            Some(n) if n != self.elements => Some(self.error(
+                0,
+                format!(
+                    "the scan output says Count {n} but holds {} items",
+                    self.elements
+                ),
+            )),
+            _ => None,
         }
     }
 
@@ -421,6 +516,7 @@ impl ItemFile {
             Some(_) => {}
         }
         let (start_line, start_col) = (self.line, self.col);
+        self.elements += 1;
         let scan = match self.scan_element() {
             Err(e) => return Some(Err(self.io_error(&e))),
             Ok(scan) => scan,
@@ -511,6 +607,10 @@ impl Iterator for ItemFile {
                         self.line,
                         "truncated: the file ends inside the array, before its closing `]`",
                     )));
+                }
+                State::ArrayTail if self.wrapped => {
+                    self.state = State::Done;
+                    return self.wrapped_tail().map(Err);
                 }
                 State::ArrayTail => {
                     self.state = State::Done;
@@ -1527,5 +1627,72 @@ mod tests {
         assert_eq!(count, LINES);
         let sch = schema(("PK", "S"), Some(("SK", "S")));
         assert_eq!(validate_file(&path, &sch).unwrap(), (LINES, vec![]));
+    }
+}
+
+#[cfg(test)]
+mod scan_output_tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn read_all(text: &str) -> Vec<Result<(usize, Item), ItemFileError>> {
+        ItemFile::from_reader("scan.json", Cursor::new(text.as_bytes().to_vec())).collect()
+    }
+
+    const OUTPUT: &str = r#"{
+    "Items": [
+        {
+            "PK": {"S": "A"},
+            "n": {"N": "1.50"}
+        },
+        {
+            "PK": {"S": "B"},
+            "ss": {"SS": ["x", "y"]}
+        }
+    ],
+    "Count": 2,
+    "ScannedCount": 2,
+    "ConsumedCapacity": null
+}
+"#;
+
+    #[test]
+    fn the_aws_cli_scan_output_is_read_with_its_lines() {
+        let got = read_all(OUTPUT);
+        assert_eq!(got.len(), 2, "{got:?}");
+        let (line, first) = got[0].clone().unwrap();
+        assert_eq!(line, 3, "the item's own line");
+        assert_eq!(first.get("n"), Some(&AttributeValue::N("1.50".into())));
+        let (line, second) = got[1].clone().unwrap();
+        assert_eq!(line, 7);
+        assert_eq!(
+            second.get("ss"),
+            Some(&AttributeValue::Ss(vec!["x".into(), "y".into()]))
+        );
+    }
+
+    #[test]
+    fn a_count_that_does_not_match_or_a_next_token_is_an_error() {
+        let got = read_all(&OUTPUT.replace("\"Count\": 2", "\"Count\": 3"));
+        let e = got.last().unwrap().clone().unwrap_err();
+        assert!(e.message.contains("says Count 3 but holds 2 items"), "{e}");
+        let got = read_all(&OUTPUT.replace(
+            "\"ConsumedCapacity\": null",
+            "\"ConsumedCapacity\": null, \"NextToken\": \"eyJ4Ijo=\"",
+        ));
+        let e = got.last().unwrap().clone().unwrap_err();
+        assert!(e.message.contains("NextToken"), "{e}");
+        // Cut after the items: the rest is not JSON.
+        let cut = &OUTPUT[..OUTPUT.find("\"ScannedCount\"").unwrap()];
+        let got = read_all(cut);
+        let e = got.last().unwrap().clone().unwrap_err();
+        assert!(e.message.contains("truncated"), "{e}");
+    }
+
+    #[test]
+    fn an_object_that_is_not_a_scan_output_stays_json_lines() {
+        let got = read_all("{\"PK\":{\"S\":\"A\"}}\n{\"PK\":{\"S\":\"B\"}}\n");
+        assert_eq!(got.len(), 2);
+        assert!(got.iter().all(Result::is_ok), "{got:?}");
     }
 }

@@ -450,6 +450,9 @@ pub async fn import(
             {
                 anyhow::bail!("{p}");
             }
+            if let Some(n) = &check.note {
+                eprintln!("note: {n}");
+            }
             // A plain export lost its types: sets were written as arrays and
             // binary as base64, and would come back as lists and strings.
             if check

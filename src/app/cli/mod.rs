@@ -634,7 +634,10 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                 crate::app::cli::explain::print(&mut out, f, &[e], None)?;
                 return Ok(0);
             }
-            eprintln!("estimate: {}", e.line());
+            // On a terminal only: `dyntui scan | head` keeps stderr quiet.
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprintln!("estimate: {}", e.line());
+            }
             let meter = crate::dynamo::meter::Meter::default();
             let metered = db.metered(&meter);
             stream_items(&metered, &req, &items, &mut out, None, Pages::All).await?;
@@ -784,7 +787,9 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
                 )?;
                 return Ok(0);
             }
-            if let Some(e) = &estimate {
+            if let Some(e) = &estimate
+                && std::io::IsTerminal::is_terminal(&std::io::stderr())
+            {
                 eprintln!("estimate: {}", e.line());
             }
             let meter = crate::dynamo::meter::Meter::default();
