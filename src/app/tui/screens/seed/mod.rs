@@ -523,10 +523,8 @@ impl SeedState {
                         if !rep.stopped
                             && let Some(run) = &run
                         {
-                            let estimate = run
-                                .estimate
-                                .as_ref()
-                                .filter(|_| o.resumed_from_batch == 0);
+                            let estimate =
+                                run.estimate.as_ref().filter(|_| o.resumed_from_batch == 0);
                             lines.push(run.meter.consumed().beside(estimate));
                         }
                         self.last = Some(match &o.checkpoint_warning {

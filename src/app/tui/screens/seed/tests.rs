@@ -510,14 +510,20 @@ fn the_confirmation_estimates_the_run_and_shows_it_when_it_arrives() {
     let mut cx = parts.cx();
     st.on_action(&mut cx, Action::Open);
     let id = estimate_id(&cx.fx);
-    let c = st.confirm.as_ref().unwrap_or_else(|| panic!("confirmation"));
+    let c = st
+        .confirm
+        .as_ref()
+        .unwrap_or_else(|| panic!("confirmation"));
     assert_eq!(c.estimate.text(), Some(("estimating…".to_string(), false)));
     let e = write_estimate("shop", 4, 4.0);
     let mut cx = parts.cx();
     // An answer to another attempt changes nothing.
     assert!(!st.update(&mut cx, SeedMsg::Estimated(id + 1_000_000, Ok(e.clone()))));
     assert!(st.update(&mut cx, SeedMsg::Estimated(id, Ok(e.clone()))));
-    let c = st.confirm.as_ref().unwrap_or_else(|| panic!("confirmation"));
+    let c = st
+        .confirm
+        .as_ref()
+        .unwrap_or_else(|| panic!("confirmation"));
     assert_eq!(c.estimate.estimate(), Some(&e));
     assert!(!c.estimate.above());
     assert_eq!(c.estimate.text(), Some((e.line(), false)));
@@ -567,7 +573,10 @@ fn an_estimate_above_the_threshold_is_marked_and_a_failed_one_does_not_block() {
     let e = write_estimate("shop", 400, 400.0);
     let mut cx = parts.cx();
     assert!(st.update(&mut cx, SeedMsg::Estimated(id, Ok(e.clone()))));
-    let c = st.confirm.as_ref().unwrap_or_else(|| panic!("confirmation"));
+    let c = st
+        .confirm
+        .as_ref()
+        .unwrap_or_else(|| panic!("confirmation"));
     assert!(c.estimate.above());
     let (text, warn) = c.estimate.text().unwrap_or_default();
     assert!(warn && text.starts_with(&e.line()), "{text}");
@@ -582,7 +591,10 @@ fn an_estimate_above_the_threshold_is_marked_and_a_failed_one_does_not_block() {
         other => panic!("{other:?}"),
     };
     assert!(st.update(&mut cx, SeedMsg::Estimated(id, Err("throttled".into()))));
-    let c = st.confirm.as_ref().unwrap_or_else(|| panic!("confirmation"));
+    let c = st
+        .confirm
+        .as_ref()
+        .unwrap_or_else(|| panic!("confirmation"));
     assert_eq!(
         c.estimate.text(),
         Some(("no estimate: throttled".to_string(), true))
