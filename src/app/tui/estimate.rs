@@ -63,3 +63,10 @@ impl ConfirmEstimate {
         }
     }
 }
+
+/// Two confirmations' estimates are alike when they show the same.
+impl PartialEq for ConfirmEstimate {
+    fn eq(&self, o: &Self) -> bool {
+        self.threshold == o.threshold && self.estimate() == o.estimate() && self.text() == o.text()
+    }
+}
