@@ -40,7 +40,7 @@ pub struct ExportSource {
 pub enum ExportMsg {
     Done(ReqId, Result<Summary, String>),
     /// The estimate of reading the view's request, for the confirmation.
-    Estimated(ReqId, Result<Estimate, String>),
+    Estimated(ReqId, Result<Box<Estimate>, String>),
 }
 
 #[derive(Debug)]
@@ -265,7 +265,7 @@ impl ExportState {
                 return self
                     .confirm
                     .as_mut()
-                    .is_some_and(|c| c.estimate.settle(id, r));
+                    .is_some_and(|c| c.estimate.settle(id, r.map(|e| *e)));
             }
         };
         if !self.job.accept(id) {
@@ -373,6 +373,7 @@ pub async fn perform(e: ExportEffect, deps: Deps, reply: Reply<ExportMsg>) {
                     &prices,
                 )
                 .await
+                .map(Box::new)
                 .map_err(|e| e.to_string()),
                 Err(e) => Err(e),
             };
@@ -517,9 +518,12 @@ mod tests {
         let mut cx = parts.cx();
         assert!(!st.update(
             &mut cx,
-            ExportMsg::Estimated(id + 1_000_000, Ok(small.clone()))
+            ExportMsg::Estimated(id + 1_000_000, Ok(Box::new(small.clone())))
         ));
-        assert!(st.update(&mut cx, ExportMsg::Estimated(id, Ok(small.clone()))));
+        assert!(st.update(
+            &mut cx,
+            ExportMsg::Estimated(id, Ok(Box::new(small.clone())))
+        ));
         let c = st
             .confirm
             .as_ref()
@@ -536,7 +540,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let id = estimate_id(&cx.fx);
         let big = read_estimate(5_000.0);
-        assert!(st.update(&mut cx, ExportMsg::Estimated(id, Ok(big.clone()))));
+        assert!(st.update(&mut cx, ExportMsg::Estimated(id, Ok(Box::new(big.clone())))));
         let c = st
             .confirm
             .as_ref()

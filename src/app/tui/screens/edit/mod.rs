@@ -112,7 +112,7 @@ pub enum Modal {
         kind: BulkKind,
         changes: Vec<Change>,
         /// What the writes will cost (the marked items, sized one by one).
-        estimate: ConfirmEstimate,
+        estimate: Box<ConfirmEstimate>,
         /// y/n, or the table name typed (a protected table).
         confirm: Confirm,
     },
@@ -417,7 +417,7 @@ impl EditState {
             let kind = BulkKind::Delete;
             self.modal = Some(Modal::Bulk {
                 confirm: bulk_confirm(cx, &table),
-                estimate: bulk_estimate(cx, &info, &kind, &changes),
+                estimate: Box::new(bulk_estimate(cx, &info, &kind, &changes)),
                 info,
                 kind,
                 changes,
@@ -479,7 +479,7 @@ impl EditState {
                     let kind = BulkKind::Set(text.trim().to_string());
                     self.modal = Some(Modal::Bulk {
                         confirm: bulk_confirm(cx, &info.name),
-                        estimate: bulk_estimate(cx, &info, &kind, &changes),
+                        estimate: Box::new(bulk_estimate(cx, &info, &kind, &changes)),
                         info,
                         kind,
                         changes,

@@ -41,18 +41,17 @@ pub async fn perform(e: MigrateEffect, deps: Deps, reply: Reply<MigrateMsg>) {
             prices,
         } => {
             let r = match deps.db() {
-                Ok(db) => {
-                    estimate_run(
-                        db,
-                        &info,
-                        &migration,
-                        direction,
-                        &type_attribute,
-                        dry_writes,
-                        &prices,
-                    )
-                    .await
-                }
+                Ok(db) => estimate_run(
+                    db,
+                    &info,
+                    &migration,
+                    direction,
+                    &type_attribute,
+                    dry_writes,
+                    &prices,
+                )
+                .await
+                .map(Box::new),
                 Err(e) => Err(e),
             };
             reply.send(MigrateMsg::Estimated(id, r));

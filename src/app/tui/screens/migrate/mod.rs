@@ -127,7 +127,7 @@ pub enum MigrateMsg {
     Events(ReqId, Batch),
     Finished(ReqId, Result<RunReport, String>),
     /// The estimate of a run, for its confirmation.
-    Estimated(ReqId, Result<Estimate, String>),
+    Estimated(ReqId, Result<Box<Estimate>, String>),
 }
 
 /// What the migrations view wants done.
@@ -916,7 +916,7 @@ impl MigrateState {
                 let Some(c) = self.confirm.as_mut() else {
                     return false;
                 };
-                c.estimate.settle(id, r)
+                c.estimate.settle(id, r.map(|e| *e))
             }
         }
     }

@@ -556,8 +556,14 @@ fn the_run_confirmation_shows_its_estimate_marked_above_the_threshold() {
     assert_eq!(c.estimate.text(), Some(("estimating…".to_string(), false)));
     let mut cx = parts.cx();
     let small = write_estimate(10.0);
-    assert!(!st.update(&mut cx, MigrateMsg::Estimated(id + 1000, Ok(small.clone()))));
-    assert!(st.update(&mut cx, MigrateMsg::Estimated(id, Ok(small.clone()))));
+    assert!(!st.update(
+        &mut cx,
+        MigrateMsg::Estimated(id + 1000, Ok(Box::new(small.clone())))
+    ));
+    assert!(st.update(
+        &mut cx,
+        MigrateMsg::Estimated(id, Ok(Box::new(small.clone())))
+    ));
     let c = st.confirm.as_ref().expect("a confirmation");
     assert_eq!(c.estimate.text(), Some((small.line(), false)));
     assert!(!c.estimate.above());
@@ -570,7 +576,10 @@ fn the_run_confirmation_shows_its_estimate_marked_above_the_threshold() {
         other => panic!("{other:?}"),
     };
     let big = write_estimate(400.0);
-    assert!(st.update(&mut cx, MigrateMsg::Estimated(id, Ok(big.clone()))));
+    assert!(st.update(
+        &mut cx,
+        MigrateMsg::Estimated(id, Ok(Box::new(big.clone())))
+    ));
     let c = st.confirm.as_ref().expect("a confirmation");
     assert!(c.estimate.above());
     let (text, warn) = c.estimate.text().unwrap_or_default();

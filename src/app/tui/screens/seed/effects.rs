@@ -83,7 +83,7 @@ pub async fn perform(e: SeedEffect, deps: Deps, reply: Reply<SeedMsg>) {
             base,
             prices,
         } => {
-            let r: Result<Estimate, String> = async {
+            let r: Result<Box<Estimate>, String> = async {
                 let db = deps.db()?.clone();
                 let info = match (create, design) {
                     (true, Some(d)) => d.info(),
@@ -95,13 +95,13 @@ pub async fn perform(e: SeedEffect, deps: Deps, reply: Reply<SeedMsg>) {
                 // as the run validates them.
                 tokio::task::spawn_blocking(move || {
                     let items = seeding::planned_items(&set, &decode, &schema, &base, &settings)?;
-                    Ok(plan::puts(
+                    Ok(Box::new(plan::puts(
                         &db,
                         &info,
                         items,
                         format!("seed `{}` into {table}", set.name),
                         &prices,
-                    ))
+                    )))
                 })
                 .await
                 .map_err(|e| e.to_string())?

@@ -41,7 +41,7 @@ pub enum SeedMsg {
     ResetCount(ReqId, Result<usize, String>),
     ResetDone(ReqId, Result<WriteReport, String>),
     /// The estimate of a seed run, for its confirmation.
-    Estimated(ReqId, Result<Estimate, String>),
+    Estimated(ReqId, Result<Box<Estimate>, String>),
 }
 
 /// What the seed view wants done.
@@ -569,7 +569,7 @@ impl SeedState {
                 let Some(c) = self.confirm.as_mut() else {
                     return false;
                 };
-                if !c.estimate.settle(id, r) {
+                if !c.estimate.settle(id, r.map(|e| *e)) {
                     return false;
                 }
             }

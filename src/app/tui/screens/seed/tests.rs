@@ -518,8 +518,11 @@ fn the_confirmation_estimates_the_run_and_shows_it_when_it_arrives() {
     let e = write_estimate("shop", 4, 4.0);
     let mut cx = parts.cx();
     // An answer to another attempt changes nothing.
-    assert!(!st.update(&mut cx, SeedMsg::Estimated(id + 1_000_000, Ok(e.clone()))));
-    assert!(st.update(&mut cx, SeedMsg::Estimated(id, Ok(e.clone()))));
+    assert!(!st.update(
+        &mut cx,
+        SeedMsg::Estimated(id + 1_000_000, Ok(Box::new(e.clone())))
+    ));
+    assert!(st.update(&mut cx, SeedMsg::Estimated(id, Ok(Box::new(e.clone())))));
     let c = st
         .confirm
         .as_ref()
@@ -572,7 +575,7 @@ fn an_estimate_above_the_threshold_is_marked_and_a_failed_one_does_not_block() {
     let id = estimate_id(&cx.fx);
     let e = write_estimate("shop", 400, 400.0);
     let mut cx = parts.cx();
-    assert!(st.update(&mut cx, SeedMsg::Estimated(id, Ok(e.clone()))));
+    assert!(st.update(&mut cx, SeedMsg::Estimated(id, Ok(Box::new(e.clone())))));
     let c = st
         .confirm
         .as_ref()
