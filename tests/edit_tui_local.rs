@@ -591,10 +591,18 @@ async fn export_from_the_tui_writes_the_view_or_the_marked_items() {
     h.key(KeyCode::Char(':'));
     h.typed(&format!("export {}", all.display()));
     h.key(KeyCode::Enter);
+    // Reading the view asks first, with the read's estimate.
+    assert!(h.app.export.confirm.is_some(), "{:?}", h.app.flash);
+    h.settle().await;
+    let c = h.app.export.confirm.as_ref().expect("still asking");
+    let e = c.estimate.estimate().expect("the read's estimate arrived");
+    assert_eq!(e.read.as_ref().map(|r| r.items), Some(5));
+    h.key(KeyCode::Char('y'));
     assert!(h.app.export.running(), "{:?}", h.app.flash);
     h.settle().await;
     assert!(
-        h.app.flash.as_ref().unwrap().1.contains("exported 5 items"),
+        h.app.flash.as_ref().unwrap().1.contains("exported 5 items")
+            && h.app.flash.as_ref().unwrap().1.contains("consumed"),
         "{:?}",
         h.app.flash
     );

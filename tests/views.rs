@@ -2483,3 +2483,139 @@ mod live {
         snap_sized("live_no_stream_confirm_80x24", &app, 80, 24);
     }
 }
+
+// ------------------------------------------------------------ estimates in confirmations
+
+mod confirm_estimates {
+    use super::*;
+    use dyntui::app::tui::estimate::ConfirmEstimate;
+    use dyntui::app::tui::screens::edit::Modal;
+    use dyntui::dynamo::estimate::{Estimate, Prices, ReadPart, WriteTally, plan};
+    use dyntui::dynamo::seeding;
+    use ratatui::style::Color;
+
+    /// The foreground colour of the first cell showing `text`.
+    fn colour(app: &App, text: &str) -> Color {
+        colour_of(&draw(app, 120, 30), text)
+    }
+
+    #[tokio::test]
+    async fn seed_confirmation_shows_the_runs_estimate() {
+        let mut app = tables_with_demo(demo_info());
+        press(&mut app, KeyCode::Char('s'));
+        for _ in 0..2 {
+            press(&mut app, KeyCode::Char('j'));
+        }
+        press(&mut app, KeyCode::Enter);
+        let c = app.seed.confirm.as_ref().expect("confirmation open");
+        assert_eq!(
+            c.estimate.text().map(|t| t.0).as_deref(),
+            Some("estimating…")
+        );
+        // The estimate as the seed effect makes it: the set's items, sized.
+        let set = app.seed.selected_set().cloned().expect("a set");
+        let schema = seeding::key_schema(&demo_info()).expect("keys");
+        let items = seeding::planned_items(
+            &set,
+            &app.project.decode,
+            &schema,
+            std::path::Path::new("."),
+            &app.project.seeding,
+        )
+        .expect("items");
+        let e = plan::puts(
+            &offline_dynamo(),
+            &demo_info(),
+            items,
+            format!("seed `{}` into {TABLE}", set.name),
+            &app.settings.estimates.prices,
+        );
+        let threshold = app.settings.estimates.confirm_above_units;
+        let line = e.line();
+        app.seed.confirm.as_mut().expect("open").estimate = ConfirmEstimate::ready(e, threshold);
+        snap("seed_confirm_estimate", &app);
+        assert_ne!(colour(&app, &line), app.settings.theme.warning);
+    }
+
+    #[tokio::test]
+    async fn migration_run_confirmation_above_the_threshold_is_a_warning() {
+        let mut app = migrations_app(demo_info());
+        app.settings.estimates.confirm_above_units = 5_000.0;
+        press(&mut app, KeyCode::Char('G'));
+        press(&mut app, KeyCode::Enter);
+        // A run that reads the table (strongly consistent, pages of 1,000)
+        // and rewrites 6,412 items with their index entries.
+        let read = ReadPart::new("Scan", None, 6_412, 2_348_113, Some(1_000), true);
+        let write = WriteTally {
+            items: 6_412,
+            bytes: 2_348_113,
+            units: 6_412.0 + 144.0,
+            indexes: [("GSI1".to_string(), 5_980.0)].into(),
+            ..WriteTally::default()
+        };
+        let e = Estimate::new(
+            format!("migration 007_orders_by_month on {TABLE}"),
+            &demo_info(),
+            Some("us-east-1"),
+            &Prices::embedded(),
+            Some(read),
+            Some(write),
+        );
+        let c = app.migrate.confirm.as_mut().expect("confirmation open");
+        c.estimate = ConfirmEstimate::ready(e, 5_000.0);
+        assert!(c.estimate.above());
+        snap("migrate_confirm_estimate_above", &app);
+        assert_eq!(
+            colour(&app, "above your confirm_above_units"),
+            app.settings.theme.warning
+        );
+    }
+
+    #[tokio::test]
+    async fn export_confirmation_shows_the_reads_estimate() {
+        let mut app = scanned();
+        app.start_export("orders.jsonl").expect("asks");
+        assert!(!app.export.running(), "nothing read before the answer");
+        let c = app.export.confirm.as_ref().expect("confirmation open");
+        assert_eq!(
+            c.estimate.text().map(|t| t.0).as_deref(),
+            Some("estimating…")
+        );
+        snap("export_confirm_estimating", &app);
+        // The table read in 1 MB pages, eventually consistent.
+        let read = ReadPart::new("Scan", None, 6_412, 2_348_113, None, false);
+        let e = Estimate::new(
+            format!("export of Scan {TABLE}"),
+            &demo_info(),
+            Some("us-east-1"),
+            &Prices::embedded(),
+            Some(read),
+            None,
+        );
+        let threshold = app.settings.estimates.confirm_above_units;
+        app.export.confirm.as_mut().expect("open").estimate = ConfirmEstimate::ready(e, threshold);
+        snap("export_confirm_estimate", &app);
+        press(&mut app, KeyCode::Char('n'));
+        assert!(app.export.confirm.is_none() && !app.export.running());
+    }
+
+    #[tokio::test]
+    async fn bulk_delete_confirmation_shows_the_estimate_of_its_writes() {
+        let mut app = scanned();
+        for _ in 0..3 {
+            press(&mut app, KeyCode::Char(' '));
+        }
+        press(&mut app, KeyCode::Char('d'));
+        let Some(Modal::Bulk { estimate, .. }) = app.edit.modal.as_ref() else {
+            panic!("a bulk confirmation");
+        };
+        // Computed at once from the marked items: three deletes, each with
+        // its index entries.
+        let w = estimate
+            .estimate()
+            .and_then(|e| e.write.clone())
+            .expect("an estimate");
+        assert_eq!((w.items, w.deletes), (3, 3));
+        snap("edit_bulk_delete_confirm_estimate", &app);
+    }
+}

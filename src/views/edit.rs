@@ -8,7 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::widgets::{ConfirmText, confirm_lines};
+use super::widgets::{ConfirmText, confirm_lines, estimate_line};
 use super::{SPINNER, centered, popup};
 use crate::app::config::Theme;
 use crate::app::tui::screens::edit::{BULK_PREVIEW, Modal, diff_lines};
@@ -174,6 +174,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             info,
             kind,
             changes,
+            estimate,
             confirm,
         } => {
             let needs_name = confirm.name.is_some();
@@ -181,6 +182,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 format!("{} in {}", kind.describe(changes.len()), info.name),
                 Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
             ));
+            lines.extend(estimate_line(estimate, t));
             lines.push(Line::raw(""));
             for c in changes.iter().take(BULK_PREVIEW) {
                 let key = c
@@ -225,6 +227,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 ),
                 Style::default().add_modifier(Modifier::BOLD),
             ));
+            if !o.consumed.is_empty() {
+                lines.push(Line::styled(
+                    o.consumed.clone(),
+                    Style::default().fg(t.muted),
+                ));
+            }
             if !o.conflicts.is_empty() {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(

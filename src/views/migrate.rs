@@ -9,7 +9,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 
-use super::widgets::{CellText, Column, ConfirmText, DataTable, TableRow, Width, confirm_lines};
+use super::widgets::{
+    CellText, Column, ConfirmText, DataTable, TableRow, Width, confirm_lines, estimate_line,
+};
 use super::{SPINNER, centered, popup};
 use crate::app::config::Theme;
 use crate::app::tui::keymap::{Action, Mode};
@@ -818,6 +820,7 @@ fn render_confirm(f: &mut Frame, area: Rect, app: &App) {
         Direction::Up => format!("Run {} on `{}`?", c.id, c.table),
         Direction::Down => format!("Revert {} on `{}` with its [down] part?", c.id, c.table),
     })];
+    lines.extend(estimate_line(&c.estimate, t));
     if let Some(p) = m.and_then(|m| m.plan(c.direction)) {
         lines.push(Line::styled(plan_text(p), Style::default().fg(t.muted)));
     }

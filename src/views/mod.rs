@@ -14,6 +14,7 @@ pub mod audit;
 pub mod contexts;
 pub mod detail;
 pub mod edit;
+pub mod export;
 pub mod help;
 pub mod input;
 pub mod items;
@@ -75,6 +76,7 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
         status::render(f, status, app);
     }
     edit::render(f, body, app);
+    export::render_confirm(f, body, app);
     if app.input.is_some() {
         input::render(f, body, app);
     }

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, ListItem, Paragraph, Wrap};
 
-use super::widgets::{ConfirmText, SelectList, confirm_lines};
+use super::widgets::{ConfirmText, SelectList, confirm_lines, estimate_line};
 use super::{centered, popup};
 use crate::app::tui::state::{App, Level};
 use crate::dynamo::seeding::SeedSource;
@@ -178,7 +178,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     }
 
     if let Some(c) = &app.seed.confirm {
-        let r = centered(area, 76, 9);
+        let r = centered(area, 76, 10);
         let title = if c.reset {
             "Reset seed data"
         } else {
@@ -199,6 +199,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
             }
         } else {
             lines.push(Line::raw(format!("Seed `{}` into `{}`?", c.set, c.table)));
+            lines.extend(estimate_line(&c.estimate, t));
             if c.creates {
                 lines.push(Line::styled(
                     format!(

@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, List, ListItem, ListState, Row, Table, TableState};
 
 use crate::app::config::Theme;
+use crate::app::tui::estimate::ConfirmEstimate;
 use crate::app::tui::widgets::{Confirm, ListCursor};
 
 /// The style of the selected row of a list or a table.
@@ -397,6 +398,19 @@ pub fn confirm_lines(c: &Confirm, t: &Theme, text: ConfirmText<'_>, out: &mut Ve
     {
         out.push(Line::styled(e.clone(), Style::default().fg(t.error)));
     }
+}
+
+/// The estimate line of a confirmation (none when no estimate is asked):
+/// in the warning colour above `[estimates] confirm_above_units`, or when
+/// it failed.
+pub fn estimate_line(e: &ConfirmEstimate, t: &Theme) -> Option<Line<'static>> {
+    let (text, warn) = e.text()?;
+    let style = if warn {
+        Style::default().fg(t.warning)
+    } else {
+        Style::default().fg(t.muted)
+    };
+    Some(Line::styled(text, style))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 
 pub mod cx;
 pub mod effects;
+pub mod estimate;
 pub mod input;
 pub mod keymap;
 pub mod msg;

@@ -860,6 +860,11 @@ impl App {
                 .on_confirm_key(&mut cx, &k));
             return;
         }
+        if self.export.confirm.is_some() {
+            on_screen!(self.export, Effect::Export, |st, cx| st
+                .on_confirm_key(&mut cx, &k));
+            return;
+        }
         if self.edit.modal.is_some() {
             on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |st, cx| st
                 .on_modal_key(&mut cx, &k));

@@ -1,19 +1,27 @@
 //! Export from the TUI (`:export FILE`): the marked items, else everything
 //! the items view's request selects (every page, with its type filter), in
 //! the background with the same code as `dyntui export`. The format follows
-//! the file name (`.csv`: CSV per type; else DynamoDB JSON lines).
+//! the file name (`.csv`: CSV per type; else DynamoDB JSON lines). Reading
+//! the view's request asks first, with the read's estimate (as `dyntui
+//! export` makes it); marked items are already read and export at once.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crossterm::event::KeyEvent;
+
 use crate::app::tui::cx::{Cx, Level};
+use crate::app::tui::estimate::ConfirmEstimate;
 use crate::app::tui::request::{ReqId, Request};
 use crate::app::tui::task::{Deps, Reply, Tracked};
+use crate::app::tui::widgets::{Answer, Confirm};
 use crate::dynamo::Item;
 use crate::dynamo::client::TableInfo;
 use crate::dynamo::entity::{Decoder, EntityId};
+use crate::dynamo::estimate::{Estimate, Prices, plan};
 use crate::dynamo::export::{self, ExportFormat, ReadOptions, ReadProgress, Summary};
+use crate::dynamo::meter::Meter;
 use crate::dynamo::request::ItemsRequest;
 
 /// What the items view exports (passed by the application).
@@ -31,6 +39,8 @@ pub struct ExportSource {
 #[derive(Debug)]
 pub enum ExportMsg {
     Done(ReqId, Result<Summary, String>),
+    /// The estimate of reading the view's request, for the confirmation.
+    Estimated(ReqId, Result<Box<Estimate>, String>),
 }
 
 #[derive(Debug)]
@@ -56,14 +66,27 @@ pub enum ExportEffect {
         format: ExportFormat,
         progress: Arc<ReadProgress>,
         stop: Arc<AtomicBool>,
+        /// Sums the capacity the export consumes.
+        meter: Meter,
+    },
+    /// Estimates reading every page of the request (`dyntui export`'s
+    /// estimate).
+    Estimate {
+        id: ReqId,
+        request: Box<ItemsRequest>,
+        info: Box<TableInfo>,
+        prices: Box<Prices>,
     },
 }
 
 impl Tracked for ExportEffect {
     /// An export is stopped with its flag (it leaves a `.partial` file),
-    /// never aborted.
+    /// never aborted; an estimate is aborted with its confirmation.
     fn request_id(&self) -> Option<ReqId> {
-        None
+        match self {
+            ExportEffect::Estimate { id, .. } => Some(*id),
+            ExportEffect::Items { .. } | ExportEffect::Request { .. } => None,
+        }
     }
 }
 
@@ -77,11 +100,28 @@ pub struct ExportRun {
     pub stop: Arc<AtomicBool>,
 }
 
+/// The question before reading the view's request into a file.
+#[derive(Debug)]
+pub struct ExportConfirm {
+    /// The file, as typed.
+    pub path: String,
+    pub table: String,
+    /// What is read: `Scan of orders`, `Query ...`.
+    pub what: String,
+    pub source: Box<ExportSource>,
+    /// What reading it costs (estimated on a task).
+    pub estimate: ConfirmEstimate,
+    pub ask: Confirm,
+}
+
 /// The export in progress, if any.
 #[derive(Debug, Default)]
 pub struct ExportState {
     pub job: Request<(), String>,
     pub run: Option<ExportRun>,
+    pub confirm: Option<ExportConfirm>,
+    /// The run's meter and its confirmation's estimate.
+    pub metered: Option<(Meter, Option<Estimate>)>,
 }
 
 impl ExportState {
@@ -100,6 +140,74 @@ impl ExportState {
             return Err("an export is already running".into());
         }
         let source = source.ok_or("open a table first (:table NAME)")?;
+        if source.marked.is_empty() {
+            return self.ask(cx, source, path);
+        }
+        self.run_source(cx, source, path, None)
+    }
+
+    /// Asks before reading the view's request, estimating the read.
+    fn ask(&mut self, cx: &mut ExportCx, source: ExportSource, path: &str) -> Result<(), String> {
+        if !cx.online {
+            return Err("not connected".into());
+        }
+        let mut req = source.request.clone();
+        req.page_size = None;
+        let mut estimate = ConfirmEstimate::new(cx.settings.estimates.confirm_above_units);
+        let info = Box::new(source.info.clone());
+        let prices = Box::new(cx.settings.estimates.prices.clone());
+        let what = req.describe();
+        cx.start(&mut estimate.slot, |id| ExportEffect::Estimate {
+            id,
+            request: Box::new(req),
+            info,
+            prices,
+        });
+        self.confirm = Some(ExportConfirm {
+            path: path.to_string(),
+            table: source.info.name.clone(),
+            what,
+            source: Box::new(source),
+            estimate,
+            ask: Confirm::yes_no(),
+        });
+        Ok(())
+    }
+
+    /// Keys typed while the confirmation is open.
+    pub fn on_confirm_key(&mut self, cx: &mut ExportCx, k: &KeyEvent) {
+        let Some(c) = self.confirm.as_mut() else {
+            return;
+        };
+        match c.ask.on_key(k) {
+            Answer::Pending => {}
+            Answer::Refused(e) => cx.flash(Level::Error, e),
+            Answer::No => {
+                if let Some(mut c) = self.confirm.take() {
+                    cx.cancel(&mut c.estimate.slot);
+                }
+            }
+            Answer::Yes => {
+                let Some(mut c) = self.confirm.take() else {
+                    return;
+                };
+                cx.cancel(&mut c.estimate.slot);
+                let estimate = c.estimate.estimate().cloned();
+                if let Err(e) = self.run_source(cx, *c.source, &c.path, estimate) {
+                    cx.flash(Level::Error, e);
+                }
+            }
+        }
+    }
+
+    /// Starts the export (marked items, or every page of the request).
+    fn run_source(
+        &mut self,
+        cx: &mut ExportCx,
+        source: ExportSource,
+        path: &str,
+        estimate: Option<Estimate>,
+    ) -> Result<(), String> {
         let path = PathBuf::from(shellexpand_home(path));
         let format = ExportFormat::for_path(&path);
         let progress = Arc::new(ReadProgress::default());
@@ -125,6 +233,8 @@ impl ExportState {
             req.page_size = None;
             what = req.describe();
             let (p, pr, st) = (path.clone(), progress.clone(), stop.clone());
+            let meter = Meter::default();
+            self.metered = Some((meter.clone(), estimate));
             cx.start(&mut self.job, |id| ExportEffect::Request {
                 id,
                 request: Box::new(req),
@@ -135,6 +245,7 @@ impl ExportState {
                 format,
                 progress: pr,
                 stop: st,
+                meter,
             });
         }
         tracing::info!("exporting {what} to {} ({})", path.display(), format.name());
@@ -148,11 +259,24 @@ impl ExportState {
     }
 
     pub fn update(&mut self, cx: &mut ExportCx, msg: ExportMsg) -> bool {
-        let ExportMsg::Done(id, r) = msg;
+        let (id, r) = match msg {
+            ExportMsg::Done(id, r) => (id, r),
+            ExportMsg::Estimated(id, r) => {
+                return self
+                    .confirm
+                    .as_mut()
+                    .is_some_and(|c| c.estimate.settle(id, r.map(|e| *e)));
+            }
+        };
         if !self.job.accept(id) {
             return false;
         }
         self.run = None;
+        let consumed = self
+            .metered
+            .take()
+            .map(|(m, e)| format!(" · {}", m.consumed().beside(e.as_ref())))
+            .unwrap_or_default();
         match r {
             Ok(s) if s.stopped => cx.flash(
                 Level::Warn,
@@ -164,7 +288,7 @@ impl ExportState {
             Ok(s) => cx.flash(
                 Level::Info,
                 format!(
-                    "exported {} items to {}",
+                    "exported {} items to {}{consumed}",
                     s.items,
                     s.files
                         .iter()
@@ -212,11 +336,12 @@ pub async fn perform(e: ExportEffect, deps: Deps, reply: Reply<ExportMsg>) {
             format,
             progress,
             stop,
+            meter,
         } => {
             let r = match deps.db() {
                 Ok(db) => {
                     export::export(
-                        db,
+                        &db.metered(&meter),
                         &info,
                         &request,
                         *decoder,
@@ -232,6 +357,27 @@ pub async fn perform(e: ExportEffect, deps: Deps, reply: Reply<ExportMsg>) {
                 Err(e) => Err(e),
             };
             reply.send(ExportMsg::Done(id, r));
+        }
+        ExportEffect::Estimate {
+            id,
+            request,
+            info,
+            prices,
+        } => {
+            let r = match deps.db() {
+                Ok(db) => plan::read_estimate(
+                    db,
+                    &info,
+                    &request,
+                    format!("export of {}", request.describe()),
+                    &prices,
+                )
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            reply.send(ExportMsg::Estimated(id, r));
         }
     }
 }
@@ -249,6 +395,8 @@ mod tests {
     use super::*;
     use crate::app::tui::cx::testing::Parts;
     use crate::dynamo::entity::TableKeys;
+    use crate::dynamo::estimate::ReadPart;
+    use crossterm::event::KeyCode;
 
     fn source(marked: usize) -> ExportSource {
         let info = TableInfo {
@@ -286,6 +434,9 @@ mod tests {
         let mut cx = parts.cx();
         st.start(&mut cx, Some(source(0)), "out.csv")
             .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!st.running(), "asks first");
+        let mut cx = parts.cx();
+        st.on_confirm_key(&mut cx, &KeyEvent::from(KeyCode::Char('y')));
         let id = match cx.fx.as_slice() {
             [
                 ExportEffect::Request {
@@ -322,5 +473,128 @@ mod tests {
             Err("open a table first (:table NAME)".to_string())
         );
         assert!(!st.running());
+    }
+
+    fn read_estimate(units: f64) -> Estimate {
+        let info = crate::app::tui::cx::testing::keyed_table("shop");
+        let mut part = ReadPart::new("Scan", None, 1000, 400_000, None, false);
+        part.units = units;
+        Estimate::new(
+            "export of Scan shop",
+            &info,
+            Some("us-east-1"),
+            &Prices::embedded(),
+            Some(part),
+            None,
+        )
+    }
+
+    fn estimate_id(fx: &[ExportEffect]) -> ReqId {
+        match fx {
+            [ExportEffect::Estimate { id, request, .. }] => {
+                assert_eq!(request.page_size, None, "the export's request: every page");
+                *id
+            }
+            other => panic!("expected an estimate, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn exporting_the_view_asks_first_with_the_reads_estimate_marked_above_the_threshold() {
+        let mut parts = Parts::new();
+        parts.settings.estimates.confirm_above_units = 100.0;
+        let mut st = ExportState::default();
+        let mut cx = parts.cx();
+        st.start(&mut cx, Some(source(0)), "out.jsonl")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let id = estimate_id(&cx.fx);
+        assert!(!st.running());
+        let c = st
+            .confirm
+            .as_ref()
+            .unwrap_or_else(|| panic!("a confirmation"));
+        assert_eq!(c.estimate.text(), Some(("estimating…".to_string(), false)));
+        let small = read_estimate(50.0);
+        let mut cx = parts.cx();
+        assert!(!st.update(
+            &mut cx,
+            ExportMsg::Estimated(id + 1_000_000, Ok(Box::new(small.clone())))
+        ));
+        assert!(st.update(
+            &mut cx,
+            ExportMsg::Estimated(id, Ok(Box::new(small.clone())))
+        ));
+        let c = st
+            .confirm
+            .as_ref()
+            .unwrap_or_else(|| panic!("a confirmation"));
+        assert_eq!(c.estimate.text(), Some((small.line(), false)));
+        // n closes it, aborting nothing more (the estimate is in).
+        st.on_confirm_key(&mut cx, &KeyEvent::from(KeyCode::Char('n')));
+        assert!(st.confirm.is_none() && !st.running());
+
+        // A larger read is marked; y exports, and the end says what the
+        // read consumed beside it.
+        let mut cx = parts.cx();
+        st.start(&mut cx, Some(source(0)), "out.jsonl")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let id = estimate_id(&cx.fx);
+        let big = read_estimate(5_000.0);
+        assert!(st.update(&mut cx, ExportMsg::Estimated(id, Ok(Box::new(big.clone())))));
+        let c = st
+            .confirm
+            .as_ref()
+            .unwrap_or_else(|| panic!("a confirmation"));
+        assert!(c.estimate.above());
+        let (text, warn) = c.estimate.text().unwrap_or_default();
+        assert!(
+            warn && text.contains("above your confirm_above_units"),
+            "{text}"
+        );
+        let mut cx = parts.cx();
+        st.on_confirm_key(&mut cx, &KeyEvent::from(KeyCode::Enter));
+        let id = match cx.fx.as_slice() {
+            [ExportEffect::Request { id, .. }] => *id,
+            other => panic!("{other:?}"),
+        };
+        let summary = Summary {
+            items: 3,
+            files: vec![PathBuf::from("out.jsonl")],
+            ..Summary::default()
+        };
+        let mut cx = parts.cx();
+        assert!(st.update(&mut cx, ExportMsg::Done(id, Ok(summary))));
+        let expected = format!(
+            "exported 3 items to out.jsonl · {}",
+            crate::dynamo::estimate::Consumed::default().beside(Some(&big))
+        );
+        assert!(
+            matches!(&*cx.flash, Some((Level::Info, m)) if *m == expected),
+            "{:?}",
+            cx.flash
+        );
+    }
+
+    #[test]
+    fn a_failed_estimate_is_shown_and_does_not_block_the_export() {
+        let mut parts = Parts::new();
+        let mut st = ExportState::default();
+        let mut cx = parts.cx();
+        st.start(&mut cx, Some(source(0)), "out.jsonl")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let id = estimate_id(&cx.fx);
+        assert!(st.update(&mut cx, ExportMsg::Estimated(id, Err("throttled".into()))));
+        let c = st
+            .confirm
+            .as_ref()
+            .unwrap_or_else(|| panic!("a confirmation"));
+        assert_eq!(
+            c.estimate.text(),
+            Some(("no estimate: throttled".to_string(), true))
+        );
+        let mut cx = parts.cx();
+        st.on_confirm_key(&mut cx, &KeyEvent::from(KeyCode::Char('y')));
+        assert!(matches!(cx.fx.as_slice(), [ExportEffect::Request { .. }]));
+        assert!(st.running());
     }
 }

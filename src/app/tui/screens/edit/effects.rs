@@ -85,11 +85,13 @@ pub async fn perform(e: EditEffect, deps: Deps, reply: Reply<EditMsg>) {
             kind,
             groups,
             progress,
+            meter,
         } => {
             let info = *info;
             let opts = WriteOptions::default();
+            let metered = db.metered(&meter);
             let w = Writer {
-                db,
+                db: &metered,
                 info: &info,
                 opts: &opts,
                 limiter: None,

@@ -23,6 +23,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use crate::app::editor::EditorRequest;
 use crate::app::project::writes::guard_of;
 use crate::app::tui::cx::{Core, Cx, Level};
+use crate::app::tui::estimate::ConfirmEstimate;
 use crate::app::tui::input::Input;
 use crate::app::tui::keymap::Action;
 use crate::app::tui::request::{ReqId, Request};
@@ -32,6 +33,8 @@ use crate::app::tui::widgets::{Answer, Confirm};
 use crate::dynamo::Item;
 use crate::dynamo::client::TableInfo;
 use crate::dynamo::edit::{self, BulkReport, Change, ChangeKind, EditFormat};
+use crate::dynamo::estimate::{Estimate, WriteTally};
+use crate::dynamo::meter::Meter;
 use crate::dynamo::write::{Guard, key_text};
 
 pub mod effects;
@@ -81,6 +84,8 @@ pub struct BulkOutcome {
     pub conflicts: Vec<String>,
     /// (key, message).
     pub errors: Vec<(String, String)>,
+    /// What the writes consumed, beside their estimate.
+    pub consumed: String,
 }
 
 /// The dialog in front of the view.
@@ -106,6 +111,8 @@ pub enum Modal {
         info: TableInfo,
         kind: BulkKind,
         changes: Vec<Change>,
+        /// What the writes will cost (the marked items, sized one by one).
+        estimate: Box<ConfirmEstimate>,
         /// y/n, or the table name typed (a protected table).
         confirm: Confirm,
     },
@@ -165,6 +172,8 @@ pub enum EditEffect {
         groups: Vec<(Guard, Vec<Change>)>,
         /// Items done so far (read by the view).
         progress: Arc<AtomicUsize>,
+        /// Sums the capacity the writes consume.
+        meter: Meter,
     },
 }
 
@@ -210,6 +219,8 @@ pub struct EditState {
     /// Bulk progress: items done so far (shared with the task).
     pub progress: Arc<AtomicUsize>,
     pub total: usize,
+    /// The bulk write in flight: what it consumes and its estimate.
+    pub bulk_meter: Option<(Meter, Option<Estimate>)>,
 }
 
 impl EditState {
@@ -402,11 +413,13 @@ impl EditState {
                     before: Some(item),
                     after: None,
                 })
-                .collect();
+                .collect::<Vec<Change>>();
+            let kind = BulkKind::Delete;
             self.modal = Some(Modal::Bulk {
                 confirm: bulk_confirm(cx, &table),
+                estimate: Box::new(bulk_estimate(cx, &info, &kind, &changes)),
                 info,
-                kind: BulkKind::Delete,
+                kind,
                 changes,
             });
             return;
@@ -463,10 +476,12 @@ impl EditState {
             KeyCode::Esc => {}
             KeyCode::Enter => match bulk_set_changes(&front, &text) {
                 Ok((info, changes)) => {
+                    let kind = BulkKind::Set(text.trim().to_string());
                     self.modal = Some(Modal::Bulk {
                         confirm: bulk_confirm(cx, &info.name),
+                        estimate: Box::new(bulk_estimate(cx, &info, &kind, &changes)),
                         info,
-                        kind: BulkKind::Set(text.trim().to_string()),
+                        kind,
                         changes,
                     });
                 }
@@ -640,15 +655,20 @@ impl EditState {
                 info,
                 kind,
                 changes,
+                estimate,
                 mut confirm,
             } => match confirm.on_key(k) {
-                Answer::Yes => self.write_bulk(cx, info, kind, changes),
+                Answer::Yes => {
+                    let estimate = estimate.estimate().cloned();
+                    self.write_bulk(cx, info, kind, changes, estimate)
+                }
                 Answer::No => cx.flash(Level::Info, "nothing written"),
                 Answer::Pending | Answer::Refused(_) => {
                     self.modal = Some(Modal::Bulk {
                         info,
                         kind,
                         changes,
+                        estimate,
                         confirm,
                     })
                 }
@@ -703,6 +723,7 @@ impl EditState {
         info: TableInfo,
         kind: BulkKind,
         changes: Vec<Change>,
+        estimate: Option<Estimate>,
     ) {
         if !cx.online {
             cx.flash(Level::Error, "not connected");
@@ -727,12 +748,15 @@ impl EditState {
         self.progress.store(0, Ordering::Relaxed);
         self.what = kind.describe(total);
         let progress = self.progress.clone();
+        let meter = Meter::default();
+        self.bulk_meter = Some((meter.clone(), estimate));
         cx.start(&mut self.write, |id| EditEffect::Bulk {
             id,
             info: Box::new(info),
             kind,
             groups,
             progress,
+            meter,
         });
     }
 
@@ -796,11 +820,16 @@ impl EditState {
                 ..
             } => {
                 let key = |i: &Item| key_text(&info, i);
+                let consumed = match self.bulk_meter.take() {
+                    Some((meter, estimate)) => meter.consumed().beside(estimate.as_ref()),
+                    None => String::new(),
+                };
                 let outcome = BulkOutcome {
                     kind,
                     written: report.done.len(),
                     conflicts: report.conflicts.iter().map(|(b, _)| key(b)).collect(),
                     errors: report.errors.clone(),
+                    consumed,
                 };
                 // Conflicts show the item as it is now.
                 let written: Vec<(Item, Option<Item>)> =
@@ -826,6 +855,35 @@ fn bulk_confirm(cx: &EditCx, table: &str) -> Confirm {
     } else {
         Confirm::yes_no()
     }
+}
+
+/// The estimate of a bulk write: its changes sized one by one (the larger
+/// of each item's old and new sizes, the index entries they change).
+fn bulk_estimate(
+    cx: &EditCx,
+    info: &TableInfo,
+    kind: &BulkKind,
+    changes: &[Change],
+) -> ConfirmEstimate {
+    let mut w = WriteTally::default();
+    for c in changes {
+        match (&c.before, &c.after) {
+            (Some(b), Some(a)) => w.replace(info, b, a),
+            (Some(b), None) => w.delete(info, b),
+            (None, Some(a)) => w.put(info, a),
+            (None, None) => {}
+        }
+    }
+    let mut e = Estimate::new(
+        format!("{} in {}", kind.describe(changes.len()), info.name),
+        info,
+        cx.conn.region.as_deref(),
+        &cx.settings.estimates.prices,
+        None,
+        Some(w),
+    );
+    e.basis.push("the marked items, sized one by one".into());
+    ConfirmEstimate::ready(e, cx.settings.estimates.confirm_above_units)
 }
 
 /// Says that the write was made but not recorded.

@@ -230,3 +230,91 @@ fn what_the_editor_saved_is_reviewed_and_unparsable_text_is_kept() {
     assert!(st.modal.is_none());
     assert!(matches!(&*cx.flash, Some((Level::Info, m)) if m.starts_with("no change")));
 }
+
+#[test]
+fn a_bulk_confirmation_carries_the_estimate_of_its_writes_marked_above_the_threshold() {
+    let mut parts = parts();
+    parts.conn.region = Some("us-east-1".into());
+    let mut st = EditState::default();
+    let f = Front {
+        marked: vec![item("O#1"), item("O#2"), item("O#3")],
+        ..front("shop", "O#1")
+    };
+    let mut cx = parts.cx();
+    st.start_delete(&mut cx, f.clone(), Action::Delete);
+    let Some(Modal::Bulk { estimate, .. }) = &st.modal else {
+        panic!("a bulk confirmation: {:?}", st.modal);
+    };
+    let e = estimate
+        .estimate()
+        .cloned()
+        .unwrap_or_else(|| panic!("known at once: {estimate:?}"));
+    // Three small items deleted: a write unit each.
+    let w = e.write.clone().unwrap_or_default();
+    assert_eq!((w.items, w.deletes, w.total()), (3, 3, 3.0));
+    assert!(e.price.is_some(), "priced in the session's region");
+    assert!(!estimate.above());
+    assert_eq!(estimate.text(), Some((e.line(), false)));
+
+    // Above the threshold, the line says so.
+    st.modal = None;
+    parts.settings.estimates.confirm_above_units = 2.0;
+    let mut cx = parts.cx();
+    st.start_delete(&mut cx, f.clone(), Action::Delete);
+    let Some(Modal::Bulk { estimate, .. }) = &st.modal else {
+        panic!("a bulk confirmation");
+    };
+    assert!(estimate.above());
+    let (text, warn) = estimate.text().unwrap_or_default();
+    assert!(
+        warn && text.contains("above your confirm_above_units"),
+        "{text}"
+    );
+
+    // The outcome says what was consumed beside the estimate.
+    st.on_modal_key(&mut cx, &key(KeyCode::Char('y')));
+    let id = match cx.fx.as_slice() {
+        [EditEffect::Bulk { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    let mut cx = parts.cx();
+    assert!(st.update(
+        &mut cx,
+        EditMsg::Bulk {
+            id,
+            info: info("shop"),
+            kind: BulkKind::Delete,
+            report: BulkReport::default(),
+            audit_error: None,
+        }
+    ));
+    let Some(Modal::BulkDone(o)) = &st.modal else {
+        panic!("done: {:?}", st.modal);
+    };
+    assert_eq!(
+        o.consumed,
+        crate::dynamo::estimate::Consumed::default().beside(Some(&e))
+    );
+}
+
+#[test]
+fn a_bulk_set_is_estimated_by_the_larger_size_of_each_item() {
+    let mut parts = parts();
+    let mut st = EditState::default();
+    let f = Front {
+        marked: vec![item("O#1"), item("O#2")],
+        ..front("shop", "O#1")
+    };
+    let mut cx = parts.cx();
+    let long = "x".repeat(1500);
+    st.on_bulk_set_key(&mut cx, f, format!("status={long}"), &key(KeyCode::Enter));
+    let Some(Modal::Bulk { estimate, .. }) = &st.modal else {
+        panic!("a bulk confirmation: {:?} {:?}", st.modal, cx.input);
+    };
+    let w = estimate
+        .estimate()
+        .and_then(|e| e.write.clone())
+        .unwrap_or_default();
+    // Each item grows past 1 KB: two write units each, no deletes.
+    assert_eq!((w.items, w.deletes, w.total()), (2, 0, 4.0));
+}

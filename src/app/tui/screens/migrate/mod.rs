@@ -23,11 +23,14 @@ use crossterm::event::KeyEvent;
 
 use crate::app::project::migrations;
 use crate::app::tui::cx::{Core, Cx, Level, Screen};
+use crate::app::tui::estimate::ConfirmEstimate;
 use crate::app::tui::keymap::{Action, Mode};
 use crate::app::tui::request::{Loadable, ReqId, Request};
 use crate::app::tui::task::Tracked;
 use crate::app::tui::widgets::{Answer, Confirm, ListCursor};
 use crate::dynamo::client::TableInfo;
+use crate::dynamo::estimate::{Estimate, Prices, WriteTally, count, units};
+use crate::dynamo::meter::Meter;
 use crate::dynamo::migrate::{
     self, Counts, Direction, FileStatus, ItemDiff, LedgerEntry, Migration, MigrationCheckpoint,
     RunEvent, RunReport,
@@ -123,6 +126,8 @@ pub enum MigrateMsg {
     /// Events of a run (run id).
     Events(ReqId, Batch),
     Finished(ReqId, Result<RunReport, String>),
+    /// The estimate of a run, for its confirmation.
+    Estimated(ReqId, Result<Box<Estimate>, String>),
 }
 
 /// What the migrations view wants done.
@@ -137,6 +142,17 @@ pub enum MigrateEffect {
     /// Run a migration (or a dry run of it): its events come back in
     /// batches, then its result.
     Run(Box<RunRequest>),
+    /// Estimate a run of `migration`: its read and, from a sample, its
+    /// writes; or the writes a dry run of it counted (`dry_writes`, exact).
+    Estimate {
+        id: ReqId,
+        info: Box<TableInfo>,
+        migration: Box<Migration>,
+        direction: Direction,
+        type_attribute: String,
+        dry_writes: Option<WriteTally>,
+        prices: Box<Prices>,
+    },
 }
 
 /// A run to start: what the run's options are built from.
@@ -156,6 +172,8 @@ pub struct RunRequest {
     pub state_dir: Option<PathBuf>,
     /// Set to stop the run cleanly after its pages in flight.
     pub stop: Arc<AtomicBool>,
+    /// Sums the capacity the run consumes.
+    pub meter: Meter,
 }
 
 impl Tracked for MigrateEffect {
@@ -163,6 +181,7 @@ impl Tracked for MigrateEffect {
         match self {
             MigrateEffect::Load { id, .. } => Some(*id),
             MigrateEffect::Run(r) => Some(r.id),
+            MigrateEffect::Estimate { id, .. } => Some(*id),
         }
     }
 }
@@ -183,6 +202,8 @@ pub struct MigrateConfirm {
     pub force: bool,
     /// Why `force` is set.
     pub warning: Option<String>,
+    /// What the run will cost (estimated on a task).
+    pub estimate: ConfirmEstimate,
 }
 
 impl MigrateConfirm {
@@ -260,6 +281,41 @@ pub struct MigrateState {
     /// First line of the diff preview shown.
     pub diff_scroll: usize,
     pub back_to: Option<Screen>,
+    /// What the last complete dry run counted a run would write, for the
+    /// run's estimate: the migration (id and checksum), its direction and
+    /// the table.
+    pub dry_writes: Option<(DryRunOf, WriteTally)>,
+    /// The run in flight's meter (what it consumes) and its confirmation's
+    /// estimate, reported beside each other when it ends.
+    pub metered: Option<(ReqId, Meter, Option<Estimate>)>,
+}
+
+/// Which migration a dry run was of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DryRunOf {
+    pub id: String,
+    pub checksum: String,
+    pub direction: Direction,
+    pub table: String,
+}
+
+/// `a run would write 1,500 items: 1,620 write units (table 1,500 + GSI1 120)`.
+pub fn would_write_line(w: &WriteTally) -> String {
+    format!(
+        "a run would write {} items: {} write units (table {} + {})",
+        count(w.items),
+        units(w.total()),
+        units(w.units),
+        if w.indexes.is_empty() {
+            "no index writes".to_string()
+        } else {
+            w.indexes
+                .iter()
+                .map(|(n, u)| format!("{n} {}", units(*u)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    )
 }
 
 impl MigrateState {
@@ -624,6 +680,32 @@ impl MigrateState {
             Some(why) => Confirm::typed(table.clone(), why),
             None => Confirm::yes_no(),
         };
+        let mut estimate = ConfirmEstimate::new(cx.settings.estimates.confirm_above_units);
+        if cx.online {
+            let of = DryRunOf {
+                id: m.id.clone(),
+                checksum: m.checksum.clone(),
+                direction,
+                table: table.clone(),
+            };
+            let dry_writes = self
+                .dry_writes
+                .as_ref()
+                .filter(|(d, _)| *d == of)
+                .map(|(_, w)| w.clone());
+            let info = listing.info.clone();
+            let type_attribute = type_attribute(cx);
+            let prices = Box::new(cx.settings.estimates.prices.clone());
+            cx.start(&mut estimate.slot, |id| MigrateEffect::Estimate {
+                id,
+                info: Box::new(info),
+                migration: Box::new(m.clone()),
+                direction,
+                type_attribute,
+                dry_writes,
+                prices,
+            });
+        }
         self.confirm = Some(MigrateConfirm {
             id: m.id.clone(),
             direction,
@@ -632,6 +714,7 @@ impl MigrateState {
             notes,
             force,
             warning,
+            estimate,
         });
     }
 
@@ -642,15 +725,25 @@ impl MigrateState {
         };
         match c.answer.on_key(k) {
             Answer::Pending => {}
-            Answer::No => self.confirm = None,
+            Answer::No => {
+                if let Some(mut c) = self.confirm.take() {
+                    cx.cancel(&mut c.estimate.slot);
+                }
+            }
             Answer::Refused(e) => cx.flash(Level::Error, e),
             Answer::Yes => {
-                let Some(c) = self.confirm.take() else {
+                let Some(mut c) = self.confirm.take() else {
                     return;
                 };
+                cx.cancel(&mut c.estimate.slot);
                 let m = self.migrations().iter().find(|m| m.id == c.id).cloned();
                 match m {
-                    Some(m) => self.start_run(cx, &m, c.direction, false, c.force),
+                    Some(m) => {
+                        self.start_run(cx, &m, c.direction, false, c.force);
+                        if let Some((_, _, cost)) = self.metered.as_mut() {
+                            *cost = c.estimate.estimate().cloned();
+                        }
+                    }
                     None => cx.flash(Level::Error, format!("{} is no longer listed", c.id)),
                 }
             }
@@ -674,6 +767,7 @@ impl MigrateState {
         };
         let id = crate::app::tui::request::next_id();
         let stop = Arc::new(AtomicBool::new(false));
+        let meter = Meter::default();
         self.log.clear();
         self.diffs.clear();
         self.log_scroll = 0;
@@ -703,6 +797,7 @@ impl MigrateState {
             counts: Counts::default(),
             stop: stop.clone(),
         });
+        self.metered = Some((id, meter.clone(), None));
         cx.effect(MigrateEffect::Run(Box::new(RunRequest {
             id,
             info,
@@ -710,14 +805,10 @@ impl MigrateState {
             direction,
             dry_run,
             force,
-            type_attribute: cx
-                .project
-                .decode
-                .type_attribute
-                .clone()
-                .unwrap_or_else(|| "Type".into()),
+            type_attribute: type_attribute(cx),
             state_dir: seeding::state_dir(),
             stop,
+            meter,
         })));
     }
 
@@ -775,6 +866,34 @@ impl MigrateState {
                     }
                 }
                 self.push_log(report_line(&outcome));
+                if let Ok(r) = &outcome.result {
+                    if r.dry_run && !r.stopped {
+                        self.push_log(would_write_line(&r.writes));
+                        // Kept for the estimate of a run of the same file.
+                        self.dry_writes = self.table.clone().and_then(|table| {
+                            let m = self.migrations().iter().find(|m| m.id == r.id)?;
+                            Some((
+                                DryRunOf {
+                                    id: m.id.clone(),
+                                    checksum: m.checksum.clone(),
+                                    direction: r.direction,
+                                    table,
+                                },
+                                r.writes.clone(),
+                            ))
+                        });
+                    } else if !r.dry_run {
+                        // The table changed: a dry run's count is stale.
+                        self.dry_writes = None;
+                    }
+                    // What a resumed run consumed is only its rest.
+                    if !r.stopped
+                        && !r.resumed
+                        && let Some((_, meter, cost)) = self.metered.take_if(|(i, _, _)| *i == id)
+                    {
+                        self.push_log(meter.consumed().beside(cost.as_ref()));
+                    }
+                }
                 if let Ok(r) = &outcome.result
                     && r.stopped
                     && !r.dry_run
@@ -793,8 +912,23 @@ impl MigrateState {
                 }
                 true
             }
+            MigrateMsg::Estimated(id, r) => {
+                let Some(c) = self.confirm.as_mut() else {
+                    return false;
+                };
+                c.estimate.settle(id, r.map(|e| *e))
+            }
         }
     }
+}
+
+/// The attribute `select.type` compares with.
+fn type_attribute(cx: &MigrateCx) -> String {
+    cx.project
+        .decode
+        .type_attribute
+        .clone()
+        .unwrap_or_else(|| "Type".into())
 }
 
 /// The key that stops a run, for messages.

@@ -87,9 +87,14 @@ fn opened(parts: &mut Parts) -> MigrateState {
     st
 }
 
-/// The run effect asked for, if any.
+/// The run effect asked for, if any (a confirmation's estimate asked for
+/// meanwhile aside).
 fn run_of(fx: &[MigrateEffect]) -> Option<&RunRequest> {
-    match fx {
+    let runs: Vec<&MigrateEffect> = fx
+        .iter()
+        .filter(|e| !matches!(e, MigrateEffect::Estimate { .. }))
+        .collect();
+    match runs.as_slice() {
         [MigrateEffect::Run(r)] => Some(r),
         _ => None,
     }
@@ -180,7 +185,11 @@ fn enter_on_a_pending_migration_asks_and_y_asks_for_a_run_up() {
     st.on_action(&mut cx, down);
     assert_eq!(st.cursor.selected, 1);
     st.on_action(&mut cx, enter);
-    assert!(cx.fx.is_empty(), "nothing runs before the answer");
+    assert!(
+        matches!(cx.fx.as_slice(), [MigrateEffect::Estimate { .. }]),
+        "nothing runs before the answer, only its estimate: {:?}",
+        cx.fx
+    );
     let c = st.confirm.as_ref().expect("a confirmation");
     assert_eq!(
         (c.id.as_str(), c.direction, c.table.as_str()),
@@ -311,8 +320,13 @@ fn esc_and_n_close_the_confirmation_without_a_run() {
         assert!(st.confirm.is_some());
         st.on_confirm_key(&mut cx, &key(k));
         assert!(st.confirm.is_none(), "{k:?} closes it");
-        assert!(cx.fx.is_empty() && st.run.is_none());
-        assert!(cx.core.is_empty(), "{k:?} stays on the screen");
+        assert!(run_of(&cx.fx).is_none() && st.run.is_none());
+        // Its estimate is aborted; the screen stays.
+        assert!(
+            matches!(cx.core.as_slice(), [Core::Abort(_)]),
+            "{k:?} stays on the screen: {:?}",
+            cx.core
+        );
     }
 }
 
@@ -486,4 +500,169 @@ fn files_no_folder_errors_and_ready() {
         panic!("ready expected")
     };
     assert_eq!(ms.len(), 1);
+}
+
+/// A write estimate of `units` write units on `t`.
+fn write_estimate(units: f64) -> Estimate {
+    let w = WriteTally {
+        items: units as u64,
+        units,
+        ..WriteTally::default()
+    };
+    Estimate::new(
+        "migration on t",
+        &info(),
+        Some("us-east-1"),
+        &Prices::embedded(),
+        None,
+        Some(w),
+    )
+}
+
+/// The estimate asked for by a confirmation: its id and the dry run's
+/// writes it is to use.
+fn estimate_of(fx: &[MigrateEffect]) -> (ReqId, Option<WriteTally>) {
+    match fx {
+        [
+            MigrateEffect::Estimate {
+                id,
+                migration,
+                direction,
+                dry_writes,
+                ..
+            },
+        ] => {
+            assert_eq!(
+                (migration.id.as_str(), *direction),
+                ("001_applied", Direction::Up)
+            );
+            (*id, dry_writes.clone())
+        }
+        other => panic!("expected an estimate, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_run_confirmation_shows_its_estimate_marked_above_the_threshold() {
+    let mut parts = Parts::new();
+    parts.settings.estimates.confirm_above_units = 50.0;
+    let mut st = opened(&mut parts);
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::RunMigration);
+    // No dry run before: the run is estimated from a sample.
+    let (id, dry) = estimate_of(&cx.fx);
+    assert_eq!(dry, None);
+    let c = st.confirm.as_ref().expect("a confirmation");
+    assert_eq!(c.estimate.text(), Some(("estimating…".to_string(), false)));
+    let mut cx = parts.cx();
+    let small = write_estimate(10.0);
+    assert!(!st.update(
+        &mut cx,
+        MigrateMsg::Estimated(id + 1000, Ok(Box::new(small.clone())))
+    ));
+    assert!(st.update(
+        &mut cx,
+        MigrateMsg::Estimated(id, Ok(Box::new(small.clone())))
+    ));
+    let c = st.confirm.as_ref().expect("a confirmation");
+    assert_eq!(c.estimate.text(), Some((small.line(), false)));
+    assert!(!c.estimate.above());
+    // Asked again, a larger run is marked.
+    let mut cx = parts.cx();
+    st.on_confirm_key(&mut cx, &key(KeyCode::Esc));
+    st.on_action(&mut cx, Action::RunMigration);
+    let id = match cx.fx.as_slice() {
+        [MigrateEffect::Estimate { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    let big = write_estimate(400.0);
+    assert!(st.update(
+        &mut cx,
+        MigrateMsg::Estimated(id, Ok(Box::new(big.clone())))
+    ));
+    let c = st.confirm.as_ref().expect("a confirmation");
+    assert!(c.estimate.above());
+    let (text, warn) = c.estimate.text().unwrap_or_default();
+    assert!(warn && text.starts_with(&big.line()), "{text}");
+    assert!(text.contains("above your confirm_above_units"), "{text}");
+    // The run ends with what it consumed beside the estimate.
+    let mut cx = parts.cx();
+    st.on_confirm_key(&mut cx, &key(KeyCode::Char('y')));
+    let run = run_of(&cx.fx).expect("a run").id;
+    let mut cx = parts.cx();
+    let report = RunReport {
+        id: "001_applied".into(),
+        direction: Direction::Up,
+        counts: Counts::default(),
+        diffs: Vec::new(),
+        stopped: false,
+        resumed: false,
+        dry_run: false,
+        note: None,
+        writes: WriteTally::default(),
+    };
+    assert!(st.update(&mut cx, MigrateMsg::Finished(run, Ok(report))));
+    assert_eq!(
+        st.log.back().cloned(),
+        Some(crate::dynamo::estimate::Consumed::default().beside(Some(&big)))
+    );
+}
+
+#[test]
+fn a_dry_run_reports_what_a_run_would_write_and_the_run_is_estimated_from_it() {
+    let mut parts = Parts::new();
+    let mut st = opened(&mut parts);
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::DryRun);
+    let id = run_of(&cx.fx).expect("a dry run").id;
+    let writes = WriteTally {
+        items: 1500,
+        units: 1500.0,
+        indexes: [("GSI1".to_string(), 120.0)].into(),
+        ..WriteTally::default()
+    };
+    let report = RunReport {
+        id: "001_applied".into(),
+        direction: Direction::Up,
+        counts: Counts::default(),
+        diffs: Vec::new(),
+        stopped: false,
+        resumed: false,
+        dry_run: true,
+        note: None,
+        writes: writes.clone(),
+    };
+    let mut cx = parts.cx();
+    assert!(st.update(&mut cx, MigrateMsg::Finished(id, Ok(report))));
+    assert!(
+        st.log
+            .iter()
+            .any(|l| l
+                == "a run would write 1,500 items: 1,620 write units (table 1,500 + GSI1 120)"),
+        "{:?}",
+        st.log
+    );
+    // The run's confirmation uses the dry run's exact writes.
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::RunMigration);
+    let (_, dry) = estimate_of(&cx.fx);
+    assert_eq!(dry, Some(writes));
+    // A dry run of another migration does not count for this one.
+    let mut cx = parts.cx();
+    st.on_confirm_key(&mut cx, &key(KeyCode::Esc));
+    st.on_action(&mut cx, Action::Bottom);
+    st.on_action(&mut cx, Action::RunMigration);
+    match cx.fx.as_slice() {
+        [
+            MigrateEffect::Estimate {
+                migration,
+                dry_writes,
+                ..
+            },
+        ] => {
+            assert_eq!(migration.id, "002_pending");
+            assert_eq!(*dry_writes, None);
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -5,6 +5,7 @@
 use crate::app::audit::{AUDIT_KEYS, key_names, record_run, record_seed_run};
 use crate::app::tui::task::{Deps, Reply};
 use crate::dynamo::client::TableInfo;
+use crate::dynamo::estimate::{Estimate, plan};
 use crate::dynamo::seed::WriteOptions;
 use crate::dynamo::seeding::{self, RunOptions, SeedOutcome, key_schema, validate_set};
 
@@ -71,6 +72,43 @@ pub async fn perform(e: SeedEffect, deps: Deps, reply: Reply<SeedMsg>) {
             .await;
             reply.send(SeedMsg::ResetDone(id, r));
         }
+        SeedEffect::Estimate {
+            id,
+            set,
+            table,
+            create,
+            design,
+            decode,
+            settings,
+            base,
+            prices,
+        } => {
+            let r: Result<Box<Estimate>, String> = async {
+                let db = deps.db()?.clone();
+                let info = match (create, design) {
+                    (true, Some(d)) => d.info(),
+                    (true, None) => return Err("no design to create the table from".into()),
+                    (false, _) => db.describe(&table).await.map_err(|e| e.to_string())?,
+                };
+                let schema = key_schema(&info).ok_or("the table has no key schema")?;
+                // Reading every item may read large files: off the UI thread,
+                // as the run validates them.
+                tokio::task::spawn_blocking(move || {
+                    let items = seeding::planned_items(&set, &decode, &schema, &base, &settings)?;
+                    Ok(Box::new(plan::puts(
+                        &db,
+                        &info,
+                        items,
+                        format!("seed `{}` into {table}", set.name),
+                        &prices,
+                    )))
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            }
+            .await;
+            reply.send(SeedMsg::Estimated(id, r));
+        }
         SeedEffect::Seed {
             id,
             set,
@@ -82,9 +120,11 @@ pub async fn perform(e: SeedEffect, deps: Deps, reply: Reply<SeedMsg>) {
             base,
             progress,
             stop,
+            meter,
         } => {
             let r: Result<SeedOutcome, String> = async {
-                let db = deps.db()?;
+                let metered = deps.db()?.metered(&meter);
+                let db = &metered;
                 if create {
                     let d = design.ok_or("no design to create the table from")?;
                     d.create(db).await.map_err(|e| e.to_string())?;

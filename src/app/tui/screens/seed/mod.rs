@@ -16,12 +16,15 @@ use crossterm::event::KeyEvent;
 
 use crate::app::project::seed_sets::{design_for, seed_sets};
 use crate::app::tui::cx::{Core, Cx, Level, Screen};
+use crate::app::tui::estimate::ConfirmEstimate;
 use crate::app::tui::keymap::Action;
 use crate::app::tui::request::{Loadable, ReqId, Request};
 use crate::app::tui::task::Tracked;
 use crate::app::tui::widgets::{Answer, Confirm, ListCursor};
 use crate::dynamo::design::TableDesign;
 use crate::dynamo::entity::DecodeConfig;
+use crate::dynamo::estimate::{Estimate, Prices};
+use crate::dynamo::meter::Meter;
 use crate::dynamo::seed::{Progress, WriteReport};
 use crate::dynamo::seeding::{self, Checkpoint, SeedOutcome, SeedSet, SeedSettings, SeedSource};
 
@@ -37,6 +40,8 @@ pub enum SeedMsg {
     Done(ReqId, Result<SeedOutcome, String>),
     ResetCount(ReqId, Result<usize, String>),
     ResetDone(ReqId, Result<WriteReport, String>),
+    /// The estimate of a seed run, for its confirmation.
+    Estimated(ReqId, Result<Box<Estimate>, String>),
 }
 
 /// What the seed view wants done.
@@ -58,6 +63,19 @@ pub enum SeedEffect {
         progress: Arc<Progress>,
         stop: Arc<AtomicBool>,
     },
+    /// Estimates seeding `set` into `table` (from `design` when the table
+    /// is to be created): the items it writes, sized one by one.
+    Estimate {
+        id: ReqId,
+        set: Box<SeedSet>,
+        table: String,
+        create: bool,
+        design: Option<Box<TableDesign>>,
+        decode: Box<DecodeConfig>,
+        settings: Box<SeedSettings>,
+        base: PathBuf,
+        prices: Box<Prices>,
+    },
     /// Seeds `set` into `table` (creating it from `design` first when
     /// `create`).
     Seed {
@@ -72,6 +90,8 @@ pub enum SeedEffect {
         base: PathBuf,
         progress: Arc<Progress>,
         stop: Arc<AtomicBool>,
+        /// Sums the capacity the run consumes.
+        meter: Meter,
     },
 }
 
@@ -80,6 +100,7 @@ impl Tracked for SeedEffect {
         match self {
             SeedEffect::Count { id, .. }
             | SeedEffect::Reset { id, .. }
+            | SeedEffect::Estimate { id, .. }
             | SeedEffect::Seed { id, .. } => Some(*id),
         }
     }
@@ -97,6 +118,8 @@ pub struct SeedConfirm {
     pub creates: bool,
     /// Reset: how many items would be deleted (counted on a task).
     pub count: Request<usize, String>,
+    /// Seeding: what the run will write (estimated on a task).
+    pub estimate: ConfirmEstimate,
     /// y/n, or for a protected table its name typed.
     pub ask: Confirm,
 }
@@ -118,6 +141,10 @@ pub struct SeedRun {
     pub progress: Arc<Progress>,
     pub stop: Arc<AtomicBool>,
     pub started: Instant,
+    /// Sums what the run consumes (seeding).
+    pub meter: Meter,
+    /// The confirmation's estimate, reported beside what was consumed.
+    pub estimate: Option<Estimate>,
 }
 
 /// Where seeding goes, as the application knows it when the view opens.
@@ -278,6 +305,7 @@ impl SeedState {
             table: table.clone(),
             creates: missing,
             count: Request::default(),
+            estimate: ConfirmEstimate::new(cx.settings.estimates.confirm_above_units),
             ask: match protected {
                 Some(why) => Confirm::typed(table.clone(), why),
                 None => Confirm::yes_no(),
@@ -301,6 +329,20 @@ impl SeedState {
                 table,
                 marker,
             });
+        } else if cx.online {
+            let design = design_for(cx.project, &table, &set);
+            let prices = cx.settings.estimates.prices.clone();
+            cx.start(&mut c.estimate.slot, |id| SeedEffect::Estimate {
+                id,
+                set: Box::new(set.clone()),
+                table,
+                create: missing,
+                design: design.map(Box::new),
+                decode: Box::new(cx.project.decode.clone()),
+                settings: Box::new(cx.project.seeding.clone()),
+                base: base_dir(cx.project.path.as_deref()),
+                prices: Box::new(prices),
+            });
         }
         self.confirm = Some(c);
     }
@@ -309,6 +351,7 @@ impl SeedState {
     fn close_confirm(&mut self, cx: &mut SeedCx) {
         if let Some(mut c) = self.confirm.take() {
             cx.cancel(&mut c.count);
+            cx.cancel(&mut c.estimate.slot);
         }
     }
 
@@ -327,13 +370,15 @@ impl SeedState {
                     return;
                 }
                 let count = c.count.ready().copied().unwrap_or(0) as u64;
-                let Some(c) = self.confirm.take() else {
+                let Some(mut c) = self.confirm.take() else {
                     return;
                 };
+                cx.cancel(&mut c.estimate.slot);
                 if c.reset {
                     self.start_reset(cx, &c.set, &c.table, count);
                 } else {
-                    self.start_seed(cx, &c.set, &c.table, c.creates);
+                    let estimate = c.estimate.estimate().cloned();
+                    self.start_seed(cx, &c.set, &c.table, c.creates, estimate);
                 }
             }
         }
@@ -349,6 +394,8 @@ impl SeedState {
             progress: Arc::new(Progress::default()),
             stop: Arc::new(AtomicBool::new(false)),
             started: Instant::now(),
+            meter: Meter::default(),
+            estimate: None,
         }
     }
 
@@ -373,7 +420,14 @@ impl SeedState {
         self.run = Some(run);
     }
 
-    fn start_seed(&mut self, cx: &mut SeedCx, set_name: &str, table: &str, create: bool) {
+    fn start_seed(
+        &mut self,
+        cx: &mut SeedCx,
+        set_name: &str,
+        table: &str,
+        create: bool,
+        estimate: Option<Estimate>,
+    ) {
         if !cx.online {
             cx.flash(Level::Error, "not connected");
             return;
@@ -384,8 +438,9 @@ impl SeedState {
         let set = self.sets[i].clone();
         let total = self.sizes.get(i).copied().flatten().unwrap_or(0);
         let design = design_for(cx.project, table, &set);
-        let run = self.begin(false, &set.name, table, total);
-        let (progress, stop) = (run.progress.clone(), run.stop.clone());
+        let mut run = self.begin(false, &set.name, table, total);
+        run.estimate = estimate;
+        let (progress, stop, meter) = (run.progress.clone(), run.stop.clone(), run.meter.clone());
         cx.start(&mut self.job, |id| SeedEffect::Seed {
             id,
             set: Box::new(set),
@@ -397,6 +452,7 @@ impl SeedState {
             base: base_dir(cx.project.path.as_deref()),
             progress,
             stop,
+            meter,
         });
         self.run = Some(run);
     }
@@ -462,9 +518,21 @@ impl SeedState {
                                 }
                             )
                         };
+                        let mut lines = vec![line];
+                        // What a resumed run consumed is only its rest.
+                        if !rep.stopped
+                            && let Some(run) = &run
+                        {
+                            let estimate =
+                                run.estimate.as_ref().filter(|_| o.resumed_from_batch == 0);
+                            lines.push(run.meter.consumed().beside(estimate));
+                        }
                         self.last = Some(match &o.checkpoint_warning {
-                            Some(w) => (Level::Warn, vec![line, format!("warning: {w}")]),
-                            None => (Level::Info, vec![line]),
+                            Some(w) => {
+                                lines.push(format!("warning: {w}"));
+                                (Level::Warn, lines)
+                            }
+                            None => (Level::Info, lines),
                         });
                         self.refresh_checkpoints(cx);
                         // The table exists now (it may have been created).
@@ -495,6 +563,14 @@ impl SeedState {
                 if let Some(e) = failed {
                     self.confirm = None;
                     self.last = Some((Level::Error, vec![e]));
+                }
+            }
+            SeedMsg::Estimated(id, r) => {
+                let Some(c) = self.confirm.as_mut() else {
+                    return false;
+                };
+                if !c.estimate.settle(id, r.map(|e| *e)) {
+                    return false;
                 }
             }
             SeedMsg::ResetDone(id, r) => {

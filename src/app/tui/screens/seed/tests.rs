@@ -71,8 +71,13 @@ fn typed(st: &mut SeedState, parts: &mut Parts, text: &str) {
     assert!(cx.fx.is_empty());
 }
 
+/// The run asked for (a confirmation's estimate asked for meanwhile aside).
 fn run_id(fx: &[SeedEffect]) -> ReqId {
-    match fx {
+    let runs: Vec<&SeedEffect> = fx
+        .iter()
+        .filter(|e| !matches!(e, SeedEffect::Estimate { .. }))
+        .collect();
+    match runs.as_slice() {
         [SeedEffect::Seed { id, .. } | SeedEffect::Reset { id, .. }] => *id,
         other => panic!("expected a run, got {other:?}"),
     }
@@ -108,7 +113,11 @@ fn enter_on_a_set_asks_for_confirmation_then_y_asks_for_a_seed_run() {
     let mut cx = parts.cx();
     st.on_action(&mut cx, Action::Down);
     st.on_action(&mut cx, Action::Open);
-    assert!(cx.fx.is_empty(), "nothing runs before the answer");
+    assert!(
+        matches!(cx.fx.as_slice(), [SeedEffect::Estimate { .. }]),
+        "nothing runs before the answer, only its estimate: {:?}",
+        cx.fx
+    );
     let c = st
         .confirm
         .as_ref()
@@ -146,7 +155,9 @@ fn n_and_esc_close_the_confirmation_and_nothing_runs() {
         assert!(st.confirm.is_some());
         st.on_confirm_key(&mut cx, &key(k));
         assert!(st.confirm.is_none(), "{k:?} closes");
-        assert!(cx.fx.is_empty());
+        // Only the confirmation's estimate was asked for, and it is aborted.
+        assert!(matches!(cx.fx.as_slice(), [SeedEffect::Estimate { .. }]));
+        assert!(matches!(cx.core.as_slice(), [Core::Abort(_)]));
         assert!(st.run.is_none());
     }
 }
@@ -291,13 +302,21 @@ fn a_missing_table_is_created_from_a_design_or_refused_without_one() {
     st.on_action(&mut cx, Action::Open);
     assert!(st.confirm.as_ref().is_some_and(|c| c.creates));
     st.on_confirm_key(&mut cx, &key(KeyCode::Enter));
+    // Estimated from the design, then run.
     assert!(matches!(
         cx.fx.as_slice(),
-        [SeedEffect::Seed {
-            create: true,
-            design: Some(_),
-            ..
-        }]
+        [
+            SeedEffect::Estimate {
+                create: true,
+                design: Some(_),
+                ..
+            },
+            SeedEffect::Seed {
+                create: true,
+                design: Some(_),
+                ..
+            }
+        ]
     ));
 }
 
@@ -426,7 +445,7 @@ fn the_first_stop_sets_the_flag_and_keys_do_not_leave_a_run() {
     st.on_action(&mut cx, Action::Open);
     st.on_confirm_key(&mut cx, &key(KeyCode::Enter));
     let stop = match cx.fx.as_slice() {
-        [SeedEffect::Seed { stop, .. }] => stop.clone(),
+        [SeedEffect::Estimate { .. }, SeedEffect::Seed { stop, .. }] => stop.clone(),
         other => panic!("{other:?}"),
     };
     assert!(st.stop_run(), "the first ctrl-c stops the run");
@@ -454,4 +473,136 @@ fn esc_leaves_for_the_screen_it_came_from_and_page_keys_use_the_viewport() {
     assert_eq!(st.selected_set().map(|s| s.name.as_str()), Some("set29"));
     st.on_action(&mut cx, Action::Back);
     assert!(matches!(cx.core.as_slice(), [Core::Go(Screen::Items)]));
+}
+
+/// A write estimate of `items` items of `units` write units on `table`.
+fn write_estimate(table: &str, items: u64, units: f64) -> Estimate {
+    let info = crate::app::tui::cx::testing::keyed_table(table);
+    let w = crate::dynamo::estimate::WriteTally {
+        items,
+        units,
+        ..Default::default()
+    };
+    Estimate::new(
+        format!("seed into {table}"),
+        &info,
+        Some("us-east-1"),
+        &Prices::embedded(),
+        None,
+        Some(w),
+    )
+}
+
+fn estimate_id(fx: &[SeedEffect]) -> ReqId {
+    match fx {
+        [SeedEffect::Estimate { id, set, table, .. }] => {
+            assert_eq!((set.name.as_str(), table.as_str()), ("demo", "shop"));
+            *id
+        }
+        other => panic!("expected an estimate, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_confirmation_estimates_the_run_and_shows_it_when_it_arrives() {
+    let mut parts = parts_with(vec![generated("demo", 4)]);
+    let mut st = opened(&mut parts, target("shop", &["shop"]));
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Open);
+    let id = estimate_id(&cx.fx);
+    let c = st
+        .confirm
+        .as_ref()
+        .unwrap_or_else(|| panic!("confirmation"));
+    assert_eq!(c.estimate.text(), Some(("estimating…".to_string(), false)));
+    let e = write_estimate("shop", 4, 4.0);
+    let mut cx = parts.cx();
+    // An answer to another attempt changes nothing.
+    assert!(!st.update(
+        &mut cx,
+        SeedMsg::Estimated(id + 1_000_000, Ok(Box::new(e.clone())))
+    ));
+    assert!(st.update(&mut cx, SeedMsg::Estimated(id, Ok(Box::new(e.clone())))));
+    let c = st
+        .confirm
+        .as_ref()
+        .unwrap_or_else(|| panic!("confirmation"));
+    assert_eq!(c.estimate.estimate(), Some(&e));
+    assert!(!c.estimate.above());
+    assert_eq!(c.estimate.text(), Some((e.line(), false)));
+    // y runs with the estimate, reported beside what the run consumed.
+    let mut cx = parts.cx();
+    st.on_confirm_key(&mut cx, &key(KeyCode::Char('y')));
+    let run_id = run_id(&cx.fx);
+    assert_eq!(st.run.as_ref().and_then(|r| r.estimate.as_ref()), Some(&e));
+    let outcome = SeedOutcome {
+        run_id: "r1".into(),
+        resumed_from_batch: 0,
+        skipped_invalid: 0,
+        report: WriteReport {
+            written: 4,
+            retries: 0,
+            throttles: 0,
+            elapsed_ms: 5,
+            stopped: false,
+            batches_done: 1,
+            rate_found_wcu: None,
+            throttled_at_wcu: None,
+        },
+        checkpoint_warning: None,
+    };
+    let mut cx = parts.cx();
+    assert!(st.update(&mut cx, SeedMsg::Done(run_id, Ok(outcome))));
+    let (_, lines) = st.last.as_ref().unwrap_or_else(|| panic!("an outcome"));
+    assert_eq!(
+        lines.get(1).map(String::as_str),
+        Some(
+            crate::dynamo::estimate::Consumed::default()
+                .beside(Some(&e))
+                .as_str()
+        ),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn an_estimate_above_the_threshold_is_marked_and_a_failed_one_does_not_block() {
+    let mut parts = parts_with(vec![generated("demo", 4)]);
+    parts.settings.estimates.confirm_above_units = 100.0;
+    let mut st = opened(&mut parts, target("shop", &["shop"]));
+    let mut cx = parts.cx();
+    st.on_action(&mut cx, Action::Open);
+    let id = estimate_id(&cx.fx);
+    let e = write_estimate("shop", 400, 400.0);
+    let mut cx = parts.cx();
+    assert!(st.update(&mut cx, SeedMsg::Estimated(id, Ok(Box::new(e.clone())))));
+    let c = st
+        .confirm
+        .as_ref()
+        .unwrap_or_else(|| panic!("confirmation"));
+    assert!(c.estimate.above());
+    let (text, warn) = c.estimate.text().unwrap_or_default();
+    assert!(warn && text.starts_with(&e.line()), "{text}");
+    assert!(text.contains("above your confirm_above_units"), "{text}");
+
+    // Asked again, the estimate fails: the error shows, y still runs.
+    let mut cx = parts.cx();
+    st.on_confirm_key(&mut cx, &key(KeyCode::Esc));
+    st.on_action(&mut cx, Action::Open);
+    let id = match cx.fx.as_slice() {
+        [SeedEffect::Estimate { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert!(st.update(&mut cx, SeedMsg::Estimated(id, Err("throttled".into()))));
+    let c = st
+        .confirm
+        .as_ref()
+        .unwrap_or_else(|| panic!("confirmation"));
+    assert_eq!(
+        c.estimate.text(),
+        Some(("no estimate: throttled".to_string(), true))
+    );
+    let mut cx = parts.cx();
+    st.on_confirm_key(&mut cx, &key(KeyCode::Char('y')));
+    run_id(&cx.fx);
 }

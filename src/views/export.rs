@@ -1,0 +1,40 @@
+//! The question before exporting the items view's request: what is read,
+//! into which file, and the read's estimate.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::widgets::{ConfirmText, confirm_lines, estimate_line};
+use super::{centered, popup};
+use crate::app::tui::state::App;
+
+/// Draws the export confirmation, when one is open.
+pub fn render_confirm(f: &mut Frame, area: Rect, app: &App) {
+    let Some(c) = &app.export.confirm else {
+        return;
+    };
+    let t = &app.settings.theme;
+    let mut lines = vec![Line::raw(format!(
+        "Export every item of {} to {}?",
+        c.what, c.path
+    ))];
+    lines.extend(estimate_line(&c.estimate, t));
+    lines.push(Line::styled(
+        "Every page is read; the file is written as it goes (a stop leaves a .partial file).",
+        Style::default().fg(t.muted),
+    ));
+    confirm_lines(&c.ask, t, ConfirmText::table_name(&c.ask, t), &mut lines);
+    let inner = 84u16.min(area.width).saturating_sub(2).max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let r = centered(area, 84, rows as u16 + 2);
+    let block = popup(f, r, "Export", app);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        r,
+    );
+}
