@@ -1771,7 +1771,14 @@ async fn migrations_finished_dry_run_shows_the_report_and_diffs() {
         resumed: false,
         dry_run: true,
         note: None,
-        writes: Default::default(),
+        // The 1,368 changed orders: one unit each, and one for GSI2.
+        writes: dyntui::dynamo::estimate::WriteTally {
+            items: 1_368,
+            bytes: 1_368 * 410,
+            units: 1_368.0,
+            indexes: [("GSI2".to_string(), 1_368.0)].into_iter().collect(),
+            ..Default::default()
+        },
     };
     assert!(app.update(Msg::Migrate(MigrateMsg::Finished(41, Ok(report)))));
     assert!(app.migrate.run.is_none());
