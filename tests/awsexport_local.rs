@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use base64::Engine;
-use common::items::{rich, snapshot};
+use common::items::{rich, snapshot, snapshot_of};
 use common::{db, demo_design, endpoint, unique};
 use dyntui::dynamo::{AttributeValue, Item, value};
 use md5::{Digest, Md5};
@@ -125,26 +125,8 @@ async fn an_aws_export_folder_imports_exactly_every_type() {
     );
     // Exactly what was exported: every type, numbers as written, binary.
     let got = snapshot(&db, &table).await;
-    let src = db_snapshot_of(&all);
+    let src = snapshot_of(&all);
     assert_eq!(got, src);
-}
-
-/// The snapshot text of items as [`snapshot`] makes it from a table.
-fn db_snapshot_of(items: &[Item]) -> std::collections::BTreeMap<String, String> {
-    items
-        .iter()
-        .map(|it| {
-            let key = format!("{:?}|{:?}", it.get("PK"), it.get("SK"));
-            let mut sorted: Vec<(&String, &AttributeValue)> = it.iter().collect();
-            sorted.sort_by_key(|(k, _)| k.as_str());
-            let text = sorted
-                .iter()
-                .map(|(k, v)| format!("{k}={}", value::to_dynamo(v)))
-                .collect::<Vec<_>>()
-                .join(",");
-            (key, text)
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,7 +187,7 @@ async fn other_tools_files_import_an_aws_cli_scan_exactly_and_lines_with_a_note(
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("an `aws dynamodb scan` output"), "{stderr}");
-    assert_eq!(snapshot(&db, &table).await, db_snapshot_of(&all));
+    assert_eq!(snapshot(&db, &table).await, snapshot_of(&all));
 
     // A Count that does not match: refused, nothing written.
     let bad = home.path().join("bad-scan.json");
@@ -243,7 +225,7 @@ async fn other_tools_files_import_an_aws_cli_scan_exactly_and_lines_with_a_note(
             && stderr.contains("cannot be checked for truncation"),
         "{stderr}"
     );
-    assert_eq!(snapshot(&db, &third).await, db_snapshot_of(&all));
+    assert_eq!(snapshot(&db, &third).await, snapshot_of(&all));
 
     // dyntui's own export cut short (its header, no end marker): refused.
     let cut = home.path().join("cut.jsonl");

@@ -118,18 +118,21 @@ async fn estimates_are_within_10_percent_of_what_dynamodb_local_consumed() {
     let dir = h.join("migrations");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("001_orders.toml"), MIGRATION).unwrap();
-    let r = run(
-        &[
-            "migrate",
-            "-t",
-            &table,
-            "--dir",
-            dir.to_str().unwrap(),
-            "up",
-            "--dry-run",
-        ],
-        h,
-    );
+    let migrate = |last: &str| {
+        run(
+            &[
+                "migrate",
+                "-t",
+                &table,
+                "--dir",
+                dir.to_str().unwrap(),
+                "up",
+                last,
+            ],
+            h,
+        )
+    };
+    let r = migrate("--dry-run");
     within_10_percent("migration dry run", &r);
     assert!(
         r.stdout
@@ -137,18 +140,7 @@ async fn estimates_are_within_10_percent_of_what_dynamodb_local_consumed() {
         "{}",
         r.stdout
     );
-    let r = run(
-        &[
-            "migrate",
-            "-t",
-            &table,
-            "--dir",
-            dir.to_str().unwrap(),
-            "up",
-            "--yes",
-        ],
-        h,
-    );
+    let r = migrate("--yes");
     within_10_percent("migration", &r);
 }
 

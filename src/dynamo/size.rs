@@ -126,14 +126,14 @@ impl WriteCost {
     }
 }
 
-/// The size of `item`'s entry in `index`: the table and index keys, plus
-/// every attribute (ALL) or the listed ones (INCLUDE); None when the item
-/// lacks one of the index's key attributes (it is not in the index).
-pub fn index_entry_size(
-    item: &Item,
+/// `item`'s entry in `index`: the table and index keys, plus every
+/// attribute (ALL) or the listed ones (INCLUDE); None when the item lacks
+/// one of the index's key attributes (it is not in the index).
+pub fn index_entry<'a>(
+    item: &'a Item,
     info: &crate::dynamo::client::TableInfo,
     index: &crate::dynamo::client::IndexInfo,
-) -> Option<u64> {
+) -> Option<std::collections::BTreeMap<&'a str, &'a AttributeValue>> {
     let index_keys: Vec<&str> = std::iter::once(index.pk.name.as_str())
         .chain(index.sk.as_ref().map(|k| k.name.as_str()))
         .collect();
@@ -141,9 +141,7 @@ pub fn index_entry_size(
         return None;
     }
     let projection = index.projection.trim();
-    if projection.eq_ignore_ascii_case("ALL") {
-        return Some(item_size(item));
-    }
+    let all = projection.eq_ignore_ascii_case("ALL");
     // KEYS_ONLY, or INCLUDE (a, b): the keys and the attributes listed.
     let included: Vec<&str> = projection
         .split_once('(')
@@ -159,11 +157,29 @@ pub fn index_entry_size(
         item.iter()
             .filter(|(name, _)| {
                 let n = name.as_str();
-                index_keys.contains(&n) || table_keys.contains(&n) || included.contains(&n)
+                all || index_keys.contains(&n) || table_keys.contains(&n) || included.contains(&n)
             })
-            .map(|(name, v)| name.len() as u64 + value_size(v))
-            .sum(),
+            .map(|(n, v)| (n.as_str(), v))
+            .collect(),
     )
+}
+
+/// The size of an index entry (as [`index_entry`] gives it).
+pub fn entry_size(entry: &std::collections::BTreeMap<&str, &AttributeValue>) -> u64 {
+    entry
+        .iter()
+        .map(|(name, v)| name.len() as u64 + value_size(v))
+        .sum()
+}
+
+/// The size of `item`'s entry in `index` (see [`index_entry`]); None when
+/// the item is not in the index.
+pub fn index_entry_size(
+    item: &Item,
+    info: &crate::dynamo::client::TableInfo,
+    index: &crate::dynamo::client::IndexInfo,
+) -> Option<u64> {
+    index_entry(item, info, index).map(|e| entry_size(&e))
 }
 
 /// What one (non-transactional) write of `item` to `info`'s table costs.

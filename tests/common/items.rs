@@ -30,7 +30,20 @@ pub async fn snapshot(db: &Dynamo, t: &str) -> BTreeMap<String, String> {
             .send()
             .await
             .expect("scan");
-        for it in r.items.unwrap_or_default() {
+        out.extend(snapshot_of(&r.items.unwrap_or_default()));
+        match r.last_evaluated_key {
+            Some(k) if !k.is_empty() => start = Some(k),
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Items as [`snapshot`] shows a table's: by key text, as DynamoDB JSON.
+pub fn snapshot_of(items: &[Item]) -> BTreeMap<String, String> {
+    items
+        .iter()
+        .map(|it| {
             let key = format!("{:?}|{:?}", it.get("PK"), it.get("SK"));
             let mut sorted: Vec<(&String, &AttributeValue)> = it.iter().collect();
             sorted.sort_by_key(|(k, _)| k.as_str());
@@ -39,14 +52,9 @@ pub async fn snapshot(db: &Dynamo, t: &str) -> BTreeMap<String, String> {
                 .map(|(k, v)| format!("{k}={}", value::to_dynamo(v)))
                 .collect::<Vec<_>>()
                 .join(",");
-            out.insert(key, text);
-        }
-        match r.last_evaluated_key {
-            Some(k) if !k.is_empty() => start = Some(k),
-            _ => break,
-        }
-    }
-    out
+            (key, text)
+        })
+        .collect()
 }
 
 pub async fn get(db: &Dynamo, t: &str, pk: &str, sk: &str) -> Item {

@@ -514,26 +514,24 @@ pub async fn import(
             args.file.display()
         );
     }
-    let Some(target) = existing
-        .clone()
-        .or_else(|| design.as_ref().map(|d| d.info()))
-    else {
-        anyhow::bail!("table `{table}` does not exist and has no design");
-    };
+    let target = crate::app::cli::seed::target_info(existing.as_ref(), design.as_ref(), &table)?;
     let estimates = crate::app::cli::explain::settings()?;
     let no_marker = SeedSettings {
         marker_attribute: None,
         ..project.seeding.clone()
     };
-    let items = seeding::planned_items(&set, &project.decode, &schema, &base, &no_marker)
-        .map_err(|e| anyhow::anyhow!(e))?;
-    let estimate = crate::dynamo::estimate::plan::puts(
+    let estimate = crate::dynamo::estimate::plan::seed_set(
         db,
         &target,
-        items,
+        &set,
+        &project.decode,
+        &schema,
+        &base,
+        &no_marker,
         format!("import of {} into {table}", args.file.display()),
         &estimates.prices,
-    );
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
     if let Some(f) = args.explain.explain {
         crate::app::cli::explain::print(&mut std::io::stdout(), f, &[estimate], None)?;
         return Ok(0);

@@ -377,22 +377,20 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
             );
         }
     }
-    let Some(target) = existing
-        .clone()
-        .or_else(|| design.as_ref().map(|d| d.info()))
-    else {
-        anyhow::bail!("table `{table}` does not exist and has no design");
-    };
+    let target = target_info(existing.as_ref(), design.as_ref(), &table)?;
     let estimates = crate::app::cli::explain::settings()?;
-    let items = seeding::planned_items(&set, &project.decode, &schema, &base, settings)
-        .map_err(|e| anyhow::anyhow!(e))?;
-    let estimate = crate::dynamo::estimate::plan::puts(
+    let estimate = crate::dynamo::estimate::plan::seed_set(
         db,
         &target,
-        items,
+        &set,
+        &project.decode,
+        &schema,
+        &base,
+        settings,
         format!("seed `{}` into {table}", set.name),
         &estimates.prices,
-    );
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
     if let Some(f) = explain {
         crate::app::cli::explain::print(&mut std::io::stdout(), f, &[estimate], None)?;
         return Ok(0);
@@ -486,6 +484,19 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         }
     }
     Ok(if rep.stopped { INTERRUPTED } else { 0 })
+}
+
+/// The table a run writes into, as DescribeTable shows it, or as it will be
+/// once created from its design (for the run's estimate).
+pub fn target_info(
+    existing: Option<&crate::dynamo::client::TableInfo>,
+    design: Option<&crate::dynamo::design::TableDesign>,
+    table: &str,
+) -> anyhow::Result<crate::dynamo::client::TableInfo> {
+    existing
+        .cloned()
+        .or_else(|| design.map(|d| d.info()))
+        .ok_or_else(|| anyhow::anyhow!("table `{table}` does not exist and has no design"))
 }
 
 /// A progress bar on a terminal, plain lines otherwise.

@@ -27,9 +27,9 @@ pub mod plan;
 
 use serde::{Deserialize, Serialize};
 
-use super::client::{IndexInfo, TableInfo};
+use super::Item;
+use super::client::TableInfo;
 use super::size::{self, READ_UNIT_BYTES};
-use super::{AttributeValue, Item};
 
 /// The most a Query or Scan page reads.
 pub const PAGE_BYTES: u64 = 1024 * 1024;
@@ -238,40 +238,6 @@ pub struct WriteTally {
     pub transactional: bool,
 }
 
-/// An item's entry in an index (its projected attributes), None when the
-/// item lacks the index's keys.
-fn entry<'a>(
-    item: &'a Item,
-    info: &TableInfo,
-    index: &IndexInfo,
-) -> Option<BTreeMap<&'a str, &'a AttributeValue>> {
-    size::index_entry_size(item, info, index)?;
-    let projection = index.projection.trim();
-    let all = projection.eq_ignore_ascii_case("ALL");
-    let included: Vec<&str> = projection
-        .split_once('(')
-        .map(|(_, rest)| {
-            rest.trim_end_matches(')')
-                .split(',')
-                .map(str::trim)
-                .collect()
-        })
-        .unwrap_or_default();
-    let keys = info.key_names();
-    Some(
-        item.iter()
-            .filter(|(n, _)| {
-                let n = n.as_str();
-                all || keys.contains(&n)
-                    || n == index.pk.name
-                    || index.sk.as_ref().is_some_and(|k| k.name == n)
-                    || included.contains(&n)
-            })
-            .map(|(n, v)| (n.as_str(), v))
-            .collect(),
-    )
-}
-
 impl WriteTally {
     fn factor(&self) -> f64 {
         if self.transactional { 2.0 } else { 1.0 }
@@ -328,12 +294,11 @@ impl WriteTally {
         self.bytes += size::item_size(after);
         self.units += size::write_units(s) as f64 * self.factor();
         for i in &info.indexes {
-            let (b, a) = (entry(before, info, i), entry(after, info, i));
-            let size_of = |e: &BTreeMap<&str, &AttributeValue>| -> u64 {
-                e.iter()
-                    .map(|(n, v)| n.len() as u64 + size::value_size(v))
-                    .sum()
-            };
+            let (b, a) = (
+                size::index_entry(before, info, i),
+                size::index_entry(after, info, i),
+            );
+            let size_of = size::entry_size;
             let units = match (&b, &a) {
                 (None, None) => 0,
                 (Some(b), None) => size::write_units(size_of(b)),
@@ -941,8 +906,9 @@ pub fn relative_error(estimated: f64, measured: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dynamo::AttributeValue;
     use crate::dynamo::client::KeyDef;
-    use crate::dynamo::client::KeyKind;
+    use crate::dynamo::client::{IndexInfo, KeyKind};
 
     fn s(v: &str) -> AttributeValue {
         AttributeValue::S(v.into())

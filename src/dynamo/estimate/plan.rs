@@ -436,6 +436,26 @@ pub fn puts<I: std::borrow::Borrow<Item>>(
     e
 }
 
+/// A seed set's (or an import's) run into `info`'s table: every item it
+/// writes, as it writes them (with the seed marker when `settings` has
+/// one), sized one by one. Reads the whole set: large files belong off the
+/// UI thread.
+#[allow(clippy::too_many_arguments)]
+pub fn seed_set(
+    db: &Dynamo,
+    info: &TableInfo,
+    set: &crate::dynamo::seeding::SeedSet,
+    decode: &crate::dynamo::entity::DecodeConfig,
+    schema: &crate::dynamo::itemfile::KeySchema,
+    base_dir: &std::path::Path,
+    settings: &crate::dynamo::seeding::SeedSettings,
+    operation: impl Into<String>,
+    prices: &Prices,
+) -> Result<Estimate, String> {
+    let items = crate::dynamo::seeding::planned_items(set, decode, schema, base_dir, settings)?;
+    Ok(puts(db, info, items, operation, prices))
+}
+
 /// A copy of `req`'s items into `dst`: the read of the source (twice when
 /// redacting: a first pass learns the values to replace) and the writes
 /// into the destination, sized from a sample of the source.

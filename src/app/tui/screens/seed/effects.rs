@@ -94,14 +94,18 @@ pub async fn perform(e: SeedEffect, deps: Deps, reply: Reply<SeedMsg>) {
                 // Reading every item may read large files: off the UI thread,
                 // as the run validates them.
                 tokio::task::spawn_blocking(move || {
-                    let items = seeding::planned_items(&set, &decode, &schema, &base, &settings)?;
-                    Ok(Box::new(plan::puts(
+                    plan::seed_set(
                         &db,
                         &info,
-                        items,
+                        &set,
+                        &decode,
+                        &schema,
+                        &base,
+                        &settings,
                         format!("seed `{}` into {table}", set.name),
                         &prices,
-                    )))
+                    )
+                    .map(Box::new)
                 })
                 .await
                 .map_err(|e| e.to_string())?
