@@ -617,7 +617,11 @@ async fn export_from_the_tui_writes_the_view_or_the_marked_items() {
     h.key(KeyCode::Enter);
     h.settle().await;
     let text = std::fs::read_to_string(&marked).expect("written");
-    assert_eq!(text.lines().count(), 3, "two items and the end marker");
+    assert_eq!(
+        text.lines().count(),
+        4,
+        "the header, two items and the end marker"
+    );
     assert!(
         text.contains("12345678901234567890123456789012345678"),
         "exact numbers"

@@ -516,8 +516,8 @@ fn export_import_and_copy_survive_throttles_500s_and_resets() {
     let lines = std::fs::read_to_string(&file).expect("the export file");
     assert_eq!(
         lines.lines().count(),
-        N + 1,
-        "every item once plus the end marker"
+        N + 2,
+        "the header, every item once, and the end marker"
     );
     drop(proxy);
 
