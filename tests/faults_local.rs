@@ -117,6 +117,7 @@ async fn seed(
             write,
             skip_invalid: false,
             state_dir: Some(state.to_path_buf()),
+            redactor: None,
         },
         progress,
         Arc::new(AtomicBool::new(false)),

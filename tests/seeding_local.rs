@@ -142,6 +142,7 @@ async fn run_lib(
             write,
             skip_invalid: false,
             state_dir: state_dir.map(Path::to_path_buf),
+            redactor: None,
         },
         progress,
         stop,

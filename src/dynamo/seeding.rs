@@ -541,6 +541,10 @@ pub struct RunOptions {
     pub skip_invalid: bool,
     /// Where checkpoints live (None = no resume).
     pub state_dir: Option<PathBuf>,
+    /// Replaces personal data in each item before it is written (an
+    /// import with `--redact`). Its fake values must not depend on the
+    /// run, so a resumed run writes the same ones.
+    pub redactor: Option<Arc<super::redact::Redactor>>,
 }
 
 /// The outcome of a run.
@@ -598,6 +602,7 @@ pub async fn run(
     let skipped_in = skipped.clone();
     let skip_invalid = opts.skip_invalid;
     let schema_in = schema.clone();
+    let redactor = opts.redactor.clone();
     let writes = items.enumerate().filter_map(move |(i, r)| {
         let ok = match r {
             Ok((_, item))
@@ -614,6 +619,9 @@ pub async fn run(
             skipped_in.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         ok.map(|mut item| {
+            if let Some(r) = &redactor {
+                r.redact(&mut item);
+            }
             if let Some((attr, value)) = &marker {
                 item.insert(attr.clone(), AttributeValue::S(value.clone()));
             }

@@ -95,6 +95,8 @@ pub struct ImportArgs {
     #[arg(long)]
     pub allow_plain: bool,
     #[command(flatten)]
+    pub redact: RedactArgs,
+    #[command(flatten)]
     pub rate: WriteRate,
     #[command(flatten)]
     pub write: WriteArgs,
@@ -127,15 +129,8 @@ pub struct CopyArgs {
     pub to_endpoint: Option<String>,
     #[command(flatten)]
     pub select: Selection,
-    /// Replace the `[redact]` attributes of dyntui.toml with fake values.
-    #[arg(long)]
-    pub redact: bool,
-    /// More attributes to redact: ATTRIBUTE=KIND (name, email, phone, ...); implies --redact.
-    #[arg(long = "redact-attr", value_name = "ATTR=KIND")]
-    pub redact_attrs: Vec<String>,
-    /// The same seed gives the same fake values in every run (default: new each run).
-    #[arg(long)]
-    pub redact_seed: Option<u64>,
+    #[command(flatten)]
+    pub redact: RedactArgs,
     /// Batched writes on the destination.
     #[command(flatten)]
     pub rate: WriteRate,
@@ -143,6 +138,60 @@ pub struct CopyArgs {
     pub write: WriteArgs,
     #[command(flatten)]
     pub explain: crate::app::cli::explain::ExplainArgs,
+}
+
+/// Redaction of personal data on the way into a table (copy, import).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RedactArgs {
+    /// Replace the `[redact]` attributes of dyntui.toml with fake values.
+    #[arg(long)]
+    pub redact: bool,
+    /// More attributes to redact: ATTRIBUTE=KIND (name, email, phone, ...); implies --redact.
+    #[arg(long = "redact-attr", value_name = "ATTR=KIND")]
+    pub redact_attrs: Vec<String>,
+    /// The same seed gives the same fake values in every run (default: a
+    /// new one for each copy; for an import, one drawn from the file, so a
+    /// resumed import writes the same fake values).
+    #[arg(long)]
+    pub redact_seed: Option<u64>,
+}
+
+impl RedactArgs {
+    /// The redactor the flags ask for (None: no redaction), with `seed`
+    /// when `--redact-seed` is not given.
+    pub fn redactor(
+        &self,
+        project: &Project,
+        seed: Option<u64>,
+    ) -> anyhow::Result<Option<Redactor>> {
+        let mut rules = if self.redact || !self.redact_attrs.is_empty() {
+            project.redact.clone()
+        } else {
+            Vec::new()
+        };
+        rules.extend(Redactor::parse_rules(&self.redact_attrs).map_err(|e| anyhow::anyhow!(e))?);
+        if self.redact && rules.is_empty() {
+            anyhow::bail!(
+                "--redact: no attributes to redact; add a [redact] table to dyntui.toml (email = \"email\") or --redact-attr"
+            );
+        }
+        Ok((!rules.is_empty()).then(|| Redactor::new(rules, self.redact_seed.or(seed))))
+    }
+}
+
+/// `, redacting email (email), name (name)` for a run's first line.
+fn redacting_text(r: Option<&Redactor>) -> String {
+    match r {
+        Some(r) => format!(
+            ", redacting {}",
+            r.rules()
+                .iter()
+                .map(|(a, k)| format!("{a} ({})", k.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => String::new(),
+    }
 }
 
 fn decoder_for(project: &Project, info: &TableInfo) -> Decoder {
@@ -538,6 +587,28 @@ pub async fn import(
     }
     eprintln!("estimate: {}", estimate.line());
     crate::app::cli::explain::warn_above(&estimates, std::slice::from_ref(&estimate));
+    // Redaction: the file's fake values are drawn from the file itself
+    // (unless --redact-seed), so a resumed import writes the same ones; a
+    // first pass learns every original, as copy does.
+    let file_seed = crate::dynamo::hash::fnv64(
+        set.fingerprint(&base)
+            .map_err(|e| anyhow::anyhow!(e))?
+            .as_bytes(),
+    );
+    let redactor = match args.redact.redactor(project, Some(file_seed))? {
+        Some(mut r) => {
+            for it in set
+                .items(&project.decode, &schema, &base)
+                .map_err(|e| anyhow::anyhow!(e))?
+                .flatten()
+            {
+                r.learn(&it.1);
+            }
+            eprintln!("importing{}", redacting_text(Some(&r)));
+            Some(Arc::new(r))
+        }
+        None => None,
+    };
     if !crate::app::cli::seed::confirm(
         &format!("import {} items into `{table}`?", v.good),
         args.write.yes,
@@ -555,6 +626,7 @@ pub async fn import(
         write: args.rate.options(),
         skip_invalid: cut_line.is_some(),
         state_dir: seeding::state_dir(),
+        redactor,
     };
     let wcu_per_item = if v.good > 0 {
         v.wcu / v.good as f64
@@ -673,18 +745,7 @@ pub async fn copy(
     if args.explain.explain.is_none() {
         check_writable(&dst, project, &to_table, read_only, &args.write)?;
     }
-    let mut rules = if args.redact || !args.redact_attrs.is_empty() {
-        project.redact.clone()
-    } else {
-        Vec::new()
-    };
-    rules.extend(Redactor::parse_rules(&args.redact_attrs).map_err(|e| anyhow::anyhow!(e))?);
-    if args.redact && rules.is_empty() {
-        anyhow::bail!(
-            "--redact: no attributes to redact; add a [redact] table to dyntui.toml (email = \"email\") or --redact-attr"
-        );
-    }
-    let redactor = (!rules.is_empty()).then(|| Redactor::new(rules, args.redact_seed));
+    let redactor = args.redact.redactor(project, None)?;
     let info = src
         .describe(&args.from_table)
         .await
@@ -712,17 +773,7 @@ pub async fn copy(
         req.describe(),
         src.context().describe(),
         dst.context().describe(),
-        match &redactor {
-            Some(r) => format!(
-                ", redacting {}",
-                r.rules()
-                    .iter()
-                    .map(|(a, k)| format!("{a} ({})", k.name()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            None => String::new(),
-        }
+        redacting_text(redactor.as_ref())
     );
     let settings = crate::app::cli::explain::settings()?;
     let mut estimates = crate::dynamo::estimate::plan::copy(

@@ -423,6 +423,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: SeedArgs) -> anyhow::Resu
         write,
         skip_invalid: args.skip_invalid,
         state_dir,
+        redactor: None,
     };
     let bar = ProgressView::start("writing", v.good, progress.clone());
     let r = seeding::run(

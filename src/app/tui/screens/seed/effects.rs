@@ -158,6 +158,7 @@ pub async fn perform(e: SeedEffect, deps: Deps, reply: Reply<SeedMsg>) {
                     write: WriteOptions::default(),
                     skip_invalid: false,
                     state_dir: seeding::state_dir(),
+                    redactor: None,
                 };
                 progress.keys.track(key_names(&schema), AUDIT_KEYS);
                 let r = seeding::run(
