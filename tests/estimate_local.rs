@@ -1,5 +1,6 @@
 //! Estimates against what DynamoDB Local reports it consumed: the real
-//! binary seeds the demo, scans, queries, exports, imports and migrates,
+//! binary seeds the demo, scans, queries, exports, imports, copies and
+//! migrates,
 //! each run ending with `consumed ... (estimated ..., ±N%)`; every estimate
 //! is within 10%. `--explain` prints the estimate and runs nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -112,6 +113,22 @@ async fn estimates_are_within_10_percent_of_what_dynamodb_local_consumed() {
     demo_design(&copy).create(&db).await.unwrap();
     let r = run(&["import", file.to_str().unwrap(), "-t", &copy, "--yes"], h);
     within_10_percent("import", &r);
+
+    // Copy: the source's Scan, and the writes sized from a sample of it.
+    let copied = unique("est-copy");
+    demo_design(&copied).create(&db).await.unwrap();
+    let r = run(
+        &[
+            "copy",
+            "--from-table",
+            &table,
+            "--to-table",
+            &copied,
+            "--yes",
+        ],
+        h,
+    );
+    within_10_percent("copy", &r);
 
     // A migration: a strongly consistent scan, the changed orders with
     // their index writes (from a sample), and the ledger's journal.
