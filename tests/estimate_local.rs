@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/faults.rs"]
+mod faults;
 
 use std::path::Path;
 use std::process::Command;
@@ -319,5 +321,52 @@ async fn explain_prints_the_estimate_and_runs_nothing() {
     assert!(
         out.contains("price:  $0.50 (on-demand, xx-nowhere-1 prices from your config)"),
         "{out}"
+    );
+}
+
+/// A role that may Scan but not DescribeTable: the scan runs without its
+/// estimate (which needs the description); `--explain` says why it cannot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_runs_when_the_table_cannot_be_described() {
+    let home = tempfile::tempdir().unwrap();
+    let db = db();
+    let table = unique("est-nodescribe");
+    demo_design(&table).create(&db).await.unwrap();
+    common::items::put(&db, &table, common::items::rich("A#1", "A")).await;
+    let proxy = faults::FaultProxy::start(
+        faults::Faults {
+            error_500: 1.0,
+            ..faults::Faults::default()
+        }
+        .only(&["DescribeTable"]),
+    );
+    let scan = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dyntui"))
+            .args(["--endpoint-url", &proxy.url(), "--attempt-timeout", "2"])
+            .arg("--log-file")
+            .arg(home.path().join("log"))
+            .args(["scan", "-t", &table])
+            .args(extra)
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("AWS_ACCESS_KEY_ID", "dummy")
+            .env("AWS_SECRET_ACCESS_KEY", "dummy")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap()
+    };
+    let out = scan(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("A#1"));
+    assert!(
+        stderr.contains("consumed 0.5 read capacity units"),
+        "{stderr}"
+    );
+    let out = scan(&["--explain"]);
+    assert!(!out.status.success(), "--explain needs the description");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("InternalServerError"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -616,26 +616,41 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             explain,
         } => {
             let req = items_request(&table, &items, RequestKind::Scan, true)?;
-            let info = describe(&db, &table).await?;
             let settings = crate::app::cli::explain::settings()?;
-            let mut e = crate::dynamo::estimate::plan::read_estimate(
-                &db,
-                &info,
-                &req,
-                format!("Scan of {}", describe_target(&req)),
-                &settings.prices,
-            )
-            .await
-            .map_err(aws)?;
-            if let (Some(max), None) = (items.max_items, &req.filter) {
-                e.cap_items(max as u64);
+            // The estimate needs DescribeTable; a run goes on without it
+            // (a role allowed to Scan but not to describe), --explain not.
+            let estimate = async {
+                let info = describe(&db, &table).await?;
+                let mut e = crate::dynamo::estimate::plan::read_estimate(
+                    &db,
+                    &info,
+                    &req,
+                    format!("Scan of {}", describe_target(&req)),
+                    &settings.prices,
+                )
+                .await
+                .map_err(aws)?;
+                if let (Some(max), None) = (items.max_items, &req.filter) {
+                    e.cap_items(max as u64);
+                }
+                anyhow::Ok(e)
             }
-            if let Some(f) = explain.explain {
-                crate::app::cli::explain::print(&mut out, f, &[e], None)?;
-                return Ok(0);
-            }
+            .await;
+            let estimate = match (explain.explain, estimate) {
+                (Some(f), e) => {
+                    crate::app::cli::explain::print(&mut out, f, &[e?], None)?;
+                    return Ok(0);
+                }
+                (None, Ok(e)) => Some(e),
+                (None, Err(e)) => {
+                    tracing::info!("no estimate for the scan: {e:#}");
+                    None
+                }
+            };
             // On a terminal only: `dyntui scan | head` keeps stderr quiet.
-            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            if let Some(e) = &estimate
+                && std::io::IsTerminal::is_terminal(&std::io::stderr())
+            {
                 eprintln!("estimate: {}", e.line());
             }
             let meter = crate::dynamo::meter::Meter::default();
@@ -645,10 +660,9 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
             let capped_by_filter = items.max_items.is_some() && req.filter.is_some();
             crate::app::cli::explain::report(
                 &meter,
-                if capped_by_filter {
-                    &[]
-                } else {
-                    std::slice::from_ref(&e)
+                match &estimate {
+                    Some(e) if !capped_by_filter => std::slice::from_ref(e),
+                    _ => &[],
                 },
             );
         }
