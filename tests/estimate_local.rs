@@ -155,7 +155,7 @@ async fn estimates_are_within_10_percent_of_what_dynamodb_local_consumed() {
     within_10_percent("migration dry run", &r);
     assert!(
         r.stdout
-            .contains("the run would write 1500 items: 4,500 write units"),
+            .contains("001_orders: a run would write 1,500 items: 4,500 write units"),
         "{}",
         r.stdout
     );

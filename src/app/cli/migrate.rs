@@ -337,23 +337,7 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         let r = r.map_err(|e| anyhow::anyhow!(e))?;
         print_report(&r);
         if r.dry_run {
-            println!(
-                "{}: the run would write {} items: {} write units (table {} + {})",
-                r.id,
-                r.writes.items,
-                crate::dynamo::estimate::units(r.writes.total()),
-                crate::dynamo::estimate::units(r.writes.units),
-                if r.writes.indexes.is_empty() {
-                    "no index writes".to_string()
-                } else {
-                    r.writes
-                        .indexes
-                        .iter()
-                        .map(|(n, u)| format!("{n} {}", crate::dynamo::estimate::units(*u)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            );
+            println!("{}: {}", r.id, r.writes.would_write());
         }
         if !r.stopped && !r.resumed {
             crate::app::cli::explain::report(&meter, std::slice::from_ref(estimate));

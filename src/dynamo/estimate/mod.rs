@@ -337,6 +337,26 @@ impl WriteTally {
         }
     }
 
+    /// `a run would write 1,500 items: 4,500 write units (table 1,500 +
+    /// GSI1 1,500, GSI2 1,500)`: what a dry run says of the run.
+    pub fn would_write(&self) -> String {
+        format!(
+            "a run would write {} items: {} write units (table {} + {})",
+            count(self.items),
+            units(self.total()),
+            units(self.units),
+            if self.indexes.is_empty() {
+                "no index writes".to_string()
+            } else {
+                self.indexes
+                    .iter()
+                    .map(|(n, u)| format!("{n} {}", units(*u)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        )
+    }
+
     /// Table and index units together.
     pub fn total(&self) -> f64 {
         self.units + self.indexes.values().sum::<f64>()

@@ -650,6 +650,65 @@ pub async fn migration(
     Ok(e)
 }
 
+/// The estimate of a run of `m` in `direction`: as [`migration`] makes it
+/// (the read, and the writes from a sample); or, after a dry run of the
+/// same file (`dry_writes`), the read with the writes the dry run counted,
+/// exact, and the ledger's journal.
+pub async fn migration_run(
+    db: &Dynamo,
+    info: &TableInfo,
+    m: &Migration,
+    direction: crate::dynamo::migrate::Direction,
+    type_attribute: &str,
+    dry_writes: Option<WriteTally>,
+    prices: &Prices,
+) -> Result<Estimate, String> {
+    let plan = m
+        .plan(direction)
+        .ok_or_else(|| format!("{} has no [down] part", m.id))?;
+    let Some(mut w) = dry_writes else {
+        return migration(db, info, m, plan, type_attribute, false, prices).await;
+    };
+    let read = migration(db, info, m, plan, type_attribute, true, prices).await?;
+    // A run reads in pages of RUN_PAGE_ITEMS (a dry run at 1 MB).
+    let part = read.read.as_ref().map(|r| {
+        let mut p = ReadPart::new(
+            &r.kind,
+            r.index.as_deref(),
+            r.items,
+            r.bytes,
+            u32::try_from(RUN_PAGE_ITEMS).ok(),
+            r.strongly_consistent,
+        );
+        p.at_most = r.at_most.clone();
+        p.lower_bound = r.lower_bound;
+        p
+    });
+    let selected = part.as_ref().map_or(0, |r| r.items);
+    if w.items > 0 {
+        w.units += ledger_units(selected, w.items);
+    }
+    let mut e = Estimate::new(
+        format!("migration {} on {}", m.id, info.name),
+        info,
+        read.region.as_deref(),
+        prices,
+        part,
+        Some(w),
+    );
+    e.basis = read
+        .basis
+        .into_iter()
+        .filter(|b| !b.starts_with("a dry run reads"))
+        .collect();
+    e.basis.push(
+        "the writes the dry run of this migration counted, item by item, with the ledger's journal"
+            .into(),
+    );
+    e.notes = read.notes;
+    Ok(e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,8 @@ use crate::app::audit::MigrationAudit;
 use crate::app::project::migrations;
 use crate::app::tui::task::{Deps, Reply};
 use crate::dynamo::client::{Dynamo, TableInfo};
-use crate::dynamo::estimate::{self, Estimate, Prices, WriteTally};
-use crate::dynamo::migrate::{self, Direction, EventSink, Migration, RunEvent, RunOptions};
+use crate::dynamo::estimate;
+use crate::dynamo::migrate::{self, EventSink, RunEvent, RunOptions};
 
 use super::{Batch, FLUSH_EVERY, Files, Listing, MigrateEffect, MigrateMsg, RunRequest};
 
@@ -41,7 +41,7 @@ pub async fn perform(e: MigrateEffect, deps: Deps, reply: Reply<MigrateMsg>) {
             prices,
         } => {
             let r = match deps.db() {
-                Ok(db) => estimate_run(
+                Ok(db) => estimate::plan::migration_run(
                     db,
                     &info,
                     &migration,
@@ -57,64 +57,6 @@ pub async fn perform(e: MigrateEffect, deps: Deps, reply: Reply<MigrateMsg>) {
             reply.send(MigrateMsg::Estimated(id, r));
         }
     }
-}
-
-/// The estimate of a run: as `dyntui migrate` makes it (the read, and the
-/// writes from a sample); or, after a dry run of the same file, the read
-/// with the writes the dry run counted (exact) and the ledger's journal.
-async fn estimate_run(
-    db: &Dynamo,
-    info: &TableInfo,
-    m: &Migration,
-    direction: Direction,
-    type_attribute: &str,
-    dry_writes: Option<WriteTally>,
-    prices: &Prices,
-) -> Result<Estimate, String> {
-    let plan = m
-        .plan(direction)
-        .ok_or_else(|| format!("{} has no [down] part", m.id))?;
-    let Some(mut w) = dry_writes else {
-        return estimate::plan::migration(db, info, m, plan, type_attribute, false, prices).await;
-    };
-    let read = estimate::plan::migration(db, info, m, plan, type_attribute, true, prices).await?;
-    // A run reads in pages of RUN_PAGE_ITEMS (a dry run at 1 MB).
-    let part = read.read.as_ref().map(|r| {
-        let mut p = estimate::ReadPart::new(
-            &r.kind,
-            r.index.as_deref(),
-            r.items,
-            r.bytes,
-            u32::try_from(estimate::plan::RUN_PAGE_ITEMS).ok(),
-            r.strongly_consistent,
-        );
-        p.at_most = r.at_most.clone();
-        p.lower_bound = r.lower_bound;
-        p
-    });
-    let selected = part.as_ref().map_or(0, |r| r.items);
-    if w.items > 0 {
-        w.units += estimate::plan::ledger_units(selected, w.items);
-    }
-    let mut e = Estimate::new(
-        format!("migration {} on {}", m.id, info.name),
-        info,
-        read.region.as_deref(),
-        prices,
-        part,
-        Some(w),
-    );
-    e.basis = read
-        .basis
-        .into_iter()
-        .filter(|b| !b.starts_with("a dry run reads"))
-        .collect();
-    e.basis.push(
-        "the writes the dry run of this migration counted, item by item, with the ledger's journal"
-            .into(),
-    );
-    e.notes = read.notes;
-    Ok(e)
 }
 
 /// Describes the table, reads and checks the files, and reads the ledger.

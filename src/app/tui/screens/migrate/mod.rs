@@ -29,7 +29,7 @@ use crate::app::tui::request::{Loadable, ReqId, Request};
 use crate::app::tui::task::Tracked;
 use crate::app::tui::widgets::{Answer, Confirm, ListCursor};
 use crate::dynamo::client::TableInfo;
-use crate::dynamo::estimate::{Estimate, Prices, WriteTally, count, units};
+use crate::dynamo::estimate::{Estimate, Prices, WriteTally};
 use crate::dynamo::meter::Meter;
 use crate::dynamo::migrate::{
     self, Counts, Direction, FileStatus, ItemDiff, LedgerEntry, Migration, MigrationCheckpoint,
@@ -297,25 +297,6 @@ pub struct DryRunOf {
     pub checksum: String,
     pub direction: Direction,
     pub table: String,
-}
-
-/// `a run would write 1,500 items: 1,620 write units (table 1,500 + GSI1 120)`.
-pub fn would_write_line(w: &WriteTally) -> String {
-    format!(
-        "a run would write {} items: {} write units (table {} + {})",
-        count(w.items),
-        units(w.total()),
-        units(w.units),
-        if w.indexes.is_empty() {
-            "no index writes".to_string()
-        } else {
-            w.indexes
-                .iter()
-                .map(|(n, u)| format!("{n} {}", units(*u)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    )
 }
 
 impl MigrateState {
@@ -868,7 +849,7 @@ impl MigrateState {
                 self.push_log(report_line(&outcome));
                 if let Ok(r) = &outcome.result {
                     if r.dry_run && !r.stopped {
-                        self.push_log(would_write_line(&r.writes));
+                        self.push_log(r.writes.would_write());
                         // Kept for the estimate of a run of the same file.
                         self.dry_writes = self.table.clone().and_then(|table| {
                             let m = self.migrations().iter().find(|m| m.id == r.id)?;
