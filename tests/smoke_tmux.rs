@@ -289,6 +289,13 @@ sleep 600
 /// Seeds the demo data into a new table named after `prefix`.
 fn seed_demo(prefix: &str) -> String {
     let table = common::unique(prefix);
+    // The demo's design without its stream: DynamoDB Local writes several
+    // times slower to a streamed table, and several of these tests seed at
+    // once (a seed timed out that way). These tests do not read the stream.
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(common::demo_design(&table).create(&common::db()))
+        .expect("create the table");
     let seed = Command::new(bin())
         .args([
             "--endpoint-url",
