@@ -55,6 +55,19 @@ pub struct MigrateArgs {
     /// the run over once it has expired.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub lease: u64,
+    /// Share the run with other workers: start this same command on as
+    /// many machines or processes as you like (a Kubernetes Job, an AWS
+    /// Batch array, SSH). The scan is cut into at least four segments per
+    /// worker; each worker claims segments in the ledger with a lease it
+    /// renews, and takes over the segments of a worker that died once its
+    /// lease expires. `migrate status` shows the workers. Runs `up` only.
+    #[arg(long, global = true, value_name = "N")]
+    pub workers: Option<u32>,
+    /// This worker's name in the ledger (default: <host>-<pid>); unique
+    /// among live workers. A name ending in a number (pod-2,
+    /// $JOB_COMPLETION_INDEX) starts on its own share of the segments.
+    #[arg(long, global = true, value_name = "NAME", requires = "workers")]
+    pub worker_id: Option<String>,
     /// Allow writes to a protected table (its name must be confirmed).
     #[arg(long, global = true)]
     pub unlock: bool,
@@ -154,6 +167,18 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
                 );
                 if let Some(err) = e.as_ref().and_then(|e| e.error.as_ref()) {
                     println!("    error: {}", err.lines().next().unwrap_or_default());
+                }
+                if e.is_some() {
+                    let ledger = migrate::Ledger::new(&info).map_err(|e| anyhow::anyhow!(e))?;
+                    if let Some(job) = ledger
+                        .job_status(db, m)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(e))?
+                    {
+                        for line in job.lines(migrate::now_ms()) {
+                            println!("    {line}");
+                        }
+                    }
                 }
             }
             return Ok(());
@@ -303,6 +328,9 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         direction,
         force: args.force,
         lease: std::time::Duration::from_secs(args.lease.max(1)),
+        workers: args
+            .workers
+            .map(|n| migrate::Workers::new(n, args.worker_id.clone())),
         ..RunOptions::default()
     };
     let total = info.item_count.unwrap_or(0).max(0) as u64;

@@ -144,7 +144,7 @@ pub fn checkpoint_scope_of(cx: &crate::dynamo::error::ConnContext, table: &str) 
     )
 }
 
-fn checkpoint_id(m: &Migration, dir: Direction) -> String {
+pub(super) fn checkpoint_id(m: &Migration, dir: Direction) -> String {
     match dir {
         Direction::Up => m.id.clone(),
         Direction::Down => format!("{}.down", m.id),
@@ -257,6 +257,9 @@ pub struct RunOptions {
     pub lease: std::time::Duration,
     /// Each item written (the audit log).
     pub on_write: Option<WriteSink>,
+    /// Share the run with other workers (processes, on this machine or
+    /// others): segments are claimed in the ledger one at a time.
+    pub workers: Option<super::workers::Workers>,
 }
 
 impl Default for RunOptions {
@@ -277,6 +280,7 @@ impl Default for RunOptions {
             force: false,
             lease: std::time::Duration::from_secs(60),
             on_write: None,
+            workers: None,
         }
     }
 }
@@ -379,7 +383,7 @@ pub(crate) fn item_hash(item: &Item) -> String {
     )
 }
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     db: &'a Dynamo,
     info: &'a TableInfo,
     m: &'a Migration,
@@ -387,7 +391,7 @@ struct Ctx<'a> {
     opts: &'a RunOptions,
     ledger: &'a Ledger,
     limiter: Option<RateLimiter>,
-    diffs: Mutex<Vec<ItemDiff>>,
+    pub(super) diffs: Mutex<Vec<ItemDiff>>,
     /// Environment of scripts.
     env: Vec<(String, String)>,
     key_names: Vec<String>,
@@ -398,7 +402,7 @@ struct Ctx<'a> {
     /// One per segment: progress records are written in order.
     persist_locks: Vec<tokio::sync::Mutex<()>>,
     /// Write units of the changes counted so far.
-    writes: Mutex<crate::dynamo::estimate::WriteTally>,
+    pub(super) writes: Mutex<crate::dynamo::estimate::WriteTally>,
 }
 
 /// One item's outcome, ready to write.
@@ -408,11 +412,54 @@ struct Pending {
     incomplete: bool,
 }
 
+impl<'a> Ctx<'a> {
+    /// The context of one run (`claim` None for a dry run); `run_key`:
+    /// where its progress records live in the ledger.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new(
+        db: &'a Dynamo,
+        info: &'a TableInfo,
+        m: &'a Migration,
+        plan: &'a Plan,
+        opts: &'a RunOptions,
+        ledger: &'a Ledger,
+        claim: Option<&'a RunClaim>,
+        run_key: &str,
+        total: u32,
+    ) -> Ctx<'a> {
+        Ctx {
+            db,
+            info,
+            m,
+            plan,
+            opts,
+            ledger,
+            limiter: opts.write.rate_limit_wcu.map(RateLimiter::new),
+            diffs: Mutex::new(Vec::new()),
+            env: script_env(db, &info.name, m, opts.direction, opts.dry_run),
+            key_names: info
+                .pk
+                .iter()
+                .chain(info.sk.iter())
+                .map(|k| k.name.clone())
+                .collect(),
+            claim,
+            run_key: run_key.to_string(),
+            persist_locks: (0..total).map(|_| tokio::sync::Mutex::new(())).collect(),
+            writes: Mutex::new(Default::default()),
+        }
+    }
+}
+
 impl Ctx<'_> {
     fn emit(&self, e: RunEvent) {
         if let Some(sink) = &self.opts.events {
             sink(e);
         }
+    }
+
+    pub(super) fn emit_log(&self, line: String) {
+        self.emit(RunEvent::Log(line));
     }
 
     /// The key condition of a Query selection: the partition, and the
@@ -495,6 +542,7 @@ impl Ctx<'_> {
             started_at: cp.started_at.clone(),
             run_id: claim.run_id.clone(),
             state: cp.segments[seg as usize].clone(),
+            lease: claim.segment_lease(seg),
         };
         let owned = retry(&self.opts.write, || {
             self.ledger
@@ -823,7 +871,7 @@ impl Ctx<'_> {
     }
 
     /// One scan segment, from its checkpointed position, page by page.
-    async fn segment(
+    pub(super) async fn segment(
         &self,
         seg: u32,
         total: u32,
@@ -1007,19 +1055,46 @@ fn dead_runs() -> Vec<String> {
 }
 
 /// A run's claim: its id, its lease, and whether it still holds it.
-struct RunClaim {
-    run_id: String,
+pub(super) struct RunClaim {
+    pub(super) run_id: String,
     lease_ms: u64,
     /// Until when (ms since the epoch) the last renewal holds.
     valid_until: AtomicU64,
     /// Another run took this one over.
-    lost: AtomicBool,
+    pub(super) lost: AtomicBool,
     /// The run recorded its end: it is not a dead run.
-    recorded: AtomicBool,
+    pub(super) recorded: AtomicBool,
+    /// A worker of a run shared by workers: its leases are on segments.
+    pub(super) shared: Option<SharedHold>,
+}
+
+/// What a worker of a shared run holds: a lease per segment it works on.
+pub(super) struct SharedHold {
+    /// The worker's name.
+    pub(super) worker: String,
+    /// The ledger key of the run's segment records.
+    pub(super) ns: String,
+    /// The run's job id in the ledger entry.
+    pub(super) job_id: String,
+    /// Segments held now: until when, and the worker each was taken over
+    /// from.
+    pub(super) held: Mutex<BTreeMap<u32, Held>>,
+    /// Why the shared run ended elsewhere (another worker failed it).
+    pub(super) ended: Mutex<Option<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Held {
+    pub(super) until_ms: u64,
+    pub(super) taken_from: Option<String>,
 }
 
 impl RunClaim {
     fn new(lease: std::time::Duration) -> RunClaim {
+        Self::with(lease, None)
+    }
+
+    fn with(lease: std::time::Duration, shared: Option<SharedHold>) -> RunClaim {
         let lease_ms = (lease.as_millis() as u64).max(1000);
         RunClaim {
             run_id: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
@@ -1027,7 +1102,17 @@ impl RunClaim {
             valid_until: AtomicU64::new(now_ms() + lease_ms),
             lost: AtomicBool::new(false),
             recorded: AtomicBool::new(false),
+            shared,
         }
+    }
+
+    /// The claim of a worker of a shared run (it holds no segment yet).
+    pub(super) fn worker(lease: std::time::Duration, hold: SharedHold) -> RunClaim {
+        Self::with(lease, Some(hold))
+    }
+
+    pub(super) fn lease_ms(&self) -> u64 {
+        self.lease_ms
     }
 
     fn lease(&self) -> RunLease {
@@ -1037,20 +1122,61 @@ impl RunClaim {
         }
     }
 
-    fn lost_message(&self, id: &str) -> String {
-        format!(
-            "another run took over migration {id} (this was run {}); this run stopped without writing more",
-            self.run_id
-        )
+    /// The lease written with a segment's progress (a shared run).
+    fn segment_lease(&self, seg: u32) -> Option<super::ledger::SegmentLease> {
+        let sh = self.shared.as_ref()?;
+        let held = sh.held.lock().unwrap_or_else(|e| e.into_inner());
+        let h = held.get(&seg)?;
+        Some(super::ledger::SegmentLease {
+            worker: sh.worker.clone(),
+            until_ms: h.until_ms,
+            taken_from: h.taken_from.clone(),
+        })
+    }
+
+    /// Until when this run may write: its lease, or the earliest lease of
+    /// the segments a worker holds.
+    fn valid_until(&self) -> u64 {
+        match &self.shared {
+            Some(sh) => sh
+                .held
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .values()
+                .map(|h| h.until_ms)
+                .min()
+                .unwrap_or(u64::MAX),
+            None => self.valid_until.load(Ordering::SeqCst),
+        }
+    }
+
+    pub(super) fn lost_message(&self, id: &str) -> String {
+        match &self.shared {
+            Some(sh) => format!(
+                "another worker took over a segment of migration {id} from worker {} (its lease expired); this worker stopped without writing more",
+                sh.worker
+            ),
+            None => format!(
+                "another run took over migration {id} (this was run {}); this run stopped without writing more",
+                self.run_id
+            ),
+        }
     }
 
     /// Whether this run may still write: it holds the claim, and its lease
     /// is not about to expire (a quarter of it must remain).
-    fn check(&self, id: &str) -> Result<(), String> {
+    pub(super) fn check(&self, id: &str) -> Result<(), String> {
         if self.lost.load(Ordering::SeqCst) {
             return Err(self.lost_message(id));
         }
-        if now_ms() + self.lease_ms / 4 > self.valid_until.load(Ordering::SeqCst) {
+        if let Some(why) = self
+            .shared
+            .as_ref()
+            .and_then(|sh| sh.ended.lock().unwrap_or_else(|e| e.into_inner()).clone())
+        {
+            return Err(why);
+        }
+        if now_ms().saturating_add(self.lease_ms / 4) > self.valid_until() {
             return Err(format!(
                 "run {} of migration {id} could not renew its lease in the ledger for {} s; it stops so that no other run writes the same items (run again to resume)",
                 self.run_id,
@@ -1065,13 +1191,13 @@ impl RunClaim {
     async fn keep(&self, db: &Dynamo, ledger: &Ledger, id: &str) {
         loop {
             tokio::time::sleep(std::time::Duration::from_millis(self.lease_ms / 3)).await;
+            let bound = std::time::Duration::from_millis(self.lease_ms / 4);
+            if let Some(sh) = &self.shared {
+                self.keep_segments(db, ledger, id, sh, bound).await;
+                continue;
+            }
             let lease = self.lease();
-            match tokio::time::timeout(
-                std::time::Duration::from_millis(self.lease_ms / 4),
-                ledger.renew(db, id, &lease),
-            )
-            .await
-            {
+            match tokio::time::timeout(bound, ledger.renew(db, id, &lease)).await {
                 Ok(Ok(true)) => self.valid_until.store(lease.until_ms, Ordering::SeqCst),
                 Ok(Ok(false)) => {
                     self.lost.store(true, Ordering::SeqCst);
@@ -1083,8 +1209,73 @@ impl RunClaim {
         }
     }
 
+    /// A worker's renewal: each segment it holds, and a look at the shared
+    /// run (another worker may have failed it).
+    async fn keep_segments(
+        &self,
+        db: &Dynamo,
+        ledger: &Ledger,
+        id: &str,
+        sh: &SharedHold,
+        bound: std::time::Duration,
+    ) {
+        let segs: Vec<u32> = sh
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .copied()
+            .collect();
+        for seg in segs {
+            let until = now_ms() + self.lease_ms;
+            match tokio::time::timeout(
+                bound,
+                ledger.renew_segment(db, &sh.ns, seg, &self.run_id, until),
+            )
+            .await
+            {
+                Ok(Ok(true)) => {
+                    if let Some(h) = sh
+                        .held
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get_mut(&seg)
+                    {
+                        h.until_ms = until;
+                    }
+                }
+                // A segment let go meanwhile is not renewed; one that
+                // another worker owns now is lost.
+                Ok(Ok(false)) => {
+                    if sh
+                        .held
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .contains_key(&seg)
+                    {
+                        self.lost.store(true, Ordering::SeqCst);
+                    }
+                }
+                Ok(Err(_)) | Err(_) => {}
+            }
+        }
+        // Applied: the lanes see every segment done and end by themselves.
+        if let Ok(Ok(Some(job))) = tokio::time::timeout(bound, ledger.job(db, id)).await
+            && (job.id != sh.job_id || !matches!(job.status.as_str(), "running" | "applied"))
+        {
+            *sh.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!(
+                "migration {id} is {} in the ledger{}: this worker stopped",
+                job.status,
+                job.error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+
     /// Runs `work` while keeping the lease.
-    async fn hold<T>(
+    pub(super) async fn hold<T>(
         &self,
         db: &Dynamo,
         ledger: &Ledger,
@@ -1155,6 +1346,11 @@ pub async fn run(
             m.path.display()
         )
     })?;
+    if let Some(w) = &opts.workers
+        && !opts.dry_run
+    {
+        return super::workers::run_shared(db, info, m, plan, opts, w, stop).await;
+    }
     let ledger = Ledger::new(info)?;
     let (running, finished_word) = status_words(opts.direction);
     let cp_id = checkpoint_id(m, opts.direction);
@@ -1312,33 +1508,24 @@ pub async fn run(
                 started_at: checkpoint.started_at.clone(),
                 run_id: c.run_id.clone(),
                 state: st.clone(),
+                lease: None,
             };
             retry(&opts.write, || ledger.put_progress(db, &cp_id, &rec, true))
                 .await
                 .map_err(|e| format!("cannot save the run's progress in the ledger: {e}"))?;
         }
     }
-    let ctx = Ctx {
+    let ctx = Ctx::new(
         db,
         info,
         m,
         plan,
         opts,
-        ledger: &ledger,
-        limiter: opts.write.rate_limit_wcu.map(RateLimiter::new),
-        diffs: Mutex::new(Vec::new()),
-        env,
-        key_names: info
-            .pk
-            .iter()
-            .chain(info.sk.iter())
-            .map(|k| k.name.clone())
-            .collect(),
-        claim: claim.as_ref(),
-        run_key: cp_id.clone(),
-        persist_locks: (0..total).map(|_| tokio::sync::Mutex::new(())).collect(),
-        writes: Mutex::new(Default::default()),
-    };
+        &ledger,
+        claim.as_ref(),
+        &cp_id,
+        total,
+    );
     let state = Mutex::new(checkpoint);
     let work = futures::future::join_all(
         (0..total).map(|seg| ctx.segment(seg, total, &req, &state, &stop)),

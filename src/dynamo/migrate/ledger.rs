@@ -142,6 +142,11 @@ impl Ledger {
         k
     }
 
+    /// The table the ledger lives in.
+    pub(super) fn table(&self) -> &str {
+        &self.table
+    }
+
     /// True for ledger items (never selected for migration).
     pub fn is_ledger_item(&self, item: &Item) -> bool {
         matches!(item.get(&self.pk), Some(AttributeValue::S(v)) if v == LEDGER_PK || v.starts_with(&format!("{LEDGER_PK}#")))
@@ -185,7 +190,7 @@ impl Ledger {
         }))
     }
 
-    fn item_of(&self, e: &LedgerEntry) -> Item {
+    pub(super) fn item_of(&self, e: &LedgerEntry) -> Item {
         let mut item = self.key(&e.id);
         item.insert("id".into(), s(&e.id));
         item.insert("checksum".into(), s(&e.checksum));
@@ -286,9 +291,13 @@ impl Ledger {
             }
         }
         if force {
-            cond.push_str(" OR attribute_not_exists(#lease) OR #lease < :now");
+            // A run shared by workers is joined (`--workers`), never forced.
+            cond.push_str(
+                " OR ((attribute_not_exists(#lease) OR #lease < :now) AND attribute_not_exists(#job))",
+            );
             req = req
                 .expression_attribute_names("#lease", "leaseUntil")
+                .expression_attribute_names("#job", "jobId")
                 .expression_attribute_values(":now", n(now_ms()));
         }
         match req.condition_expression(cond).send().await {
@@ -307,6 +316,9 @@ impl Ledger {
                     // This claim was sent again after its answer was lost:
                     // it is ours.
                     return Ok(());
+                }
+                if let Ok(Some(job)) = self.job(db, &e.id).await {
+                    return Err(job.refusal(&e.id));
                 }
                 let done = match self.load_progress(db, run_key).await {
                     Ok(Some(ps)) => ps.iter().map(|p| p.state.counts.done()).sum(),
@@ -370,7 +382,7 @@ impl Ledger {
         conditional(r, db, &self.table)
     }
 
-    fn progress_key(&self, run_key: &str, seg: u32) -> Item {
+    pub(super) fn progress_key(&self, run_key: &str, seg: u32) -> Item {
         self.key(&format!("{run_key}#progress#{seg}"))
     }
 
@@ -405,6 +417,14 @@ impl Ledger {
         item.insert("startedAt".into(), s(&p.started_at));
         item.insert("runId".into(), s(&p.run_id));
         item.insert("state".into(), s(&state));
+        item.insert("done".into(), AttributeValue::Bool(p.state.done));
+        if let Some(l) = &p.lease {
+            item.insert("worker".into(), s(&l.worker));
+            item.insert("leaseUntil".into(), n(l.until_ms));
+            if let Some(from) = &l.taken_from {
+                item.insert("takenFrom".into(), s(from));
+            }
+        }
         let mut req = db
             .client()
             .put_item()
@@ -446,7 +466,7 @@ impl Ledger {
         Ok(Some(all))
     }
 
-    async fn get_progress(
+    pub(crate) async fn get_progress(
         &self,
         db: &Dynamo,
         run_key: &str,
@@ -468,6 +488,20 @@ impl Ledger {
         let state = serde_json::from_str(&st("state")).map_err(|e| {
             format!("the ledger's progress of {run_key} (segment {seg}) is not readable: {e}")
         })?;
+        let lease = match it.get("worker") {
+            Some(AttributeValue::S(w)) => Some(SegmentLease {
+                worker: w.clone(),
+                until_ms: match it.get("leaseUntil") {
+                    Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
+                    _ => 0,
+                },
+                taken_from: match it.get("takenFrom") {
+                    Some(AttributeValue::S(v)) => Some(v.clone()),
+                    _ => None,
+                },
+            }),
+            _ => None,
+        };
         Ok(Some(Progress {
             seg: num("seg").unwrap_or(seg),
             total: num("total").unwrap_or(0),
@@ -475,6 +509,7 @@ impl Ledger {
             started_at: st("startedAt"),
             run_id: st("runId"),
             state,
+            lease,
         }))
     }
 
@@ -507,7 +542,7 @@ impl Ledger {
 }
 
 /// A conditional write's outcome: `Ok(false)` when its condition failed.
-fn conditional<T, E, R>(
+pub(super) fn conditional<T, E, R>(
     r: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
     db: &Dynamo,
     table: &str,
@@ -544,6 +579,20 @@ pub struct Progress {
     /// The run that wrote it.
     pub run_id: String,
     pub state: SegmentState,
+    /// The worker that holds the segment (a run shared by workers).
+    pub lease: Option<SegmentLease>,
+}
+
+/// A worker's hold on one segment of a shared run, renewed while it works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentLease {
+    /// The worker's name (`--worker-id`).
+    pub worker: String,
+    /// Milliseconds since the epoch.
+    pub until_ms: u64,
+    /// The worker that held the segment before, when its lease expired
+    /// and this worker took the segment over.
+    pub taken_from: Option<String>,
 }
 
 /// The run that holds a migration's claim and until when (milliseconds
@@ -561,7 +610,7 @@ pub(crate) fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn time_of_ms(ms: u64) -> String {
+pub(super) fn time_of_ms(ms: u64) -> String {
     aws_smithy_types::DateTime::from_millis(ms as i64)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default()

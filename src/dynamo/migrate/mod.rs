@@ -31,15 +31,18 @@ use super::{AttributeValue, Item, value};
 mod exec;
 mod ledger;
 mod script;
+mod workers;
 
 pub use exec::{
     EventSink, Inflight, MigrationCheckpoint, PageHook, RUN_PAGE_ITEMS, RunEvent, RunOptions,
     RunReport, SegmentState, WriteSink, checkpoint_scope, checkpoint_scope_of, plan_filter, run,
     run_by, scan_filter,
 };
+pub(crate) use ledger::now_ms;
 pub use ledger::{
-    Counts, FileStatus, Ledger, LedgerEntry, Progress, RunLease, file_status, status,
+    Counts, FileStatus, Ledger, LedgerEntry, Progress, RunLease, SegmentLease, file_status, status,
 };
+pub use workers::{Job, JobStatus, SegmentView, Workers};
 
 /// The partition key value of ledger items (tables with a sort key), and the
 /// prefix of it (tables without one: `_dyntui#migrations#<id>`).
