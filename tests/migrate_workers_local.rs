@@ -376,7 +376,7 @@ async fn three_worker_processes_with_one_killed_migrate_100000_items_exactly_onc
     let start = |id: &str| {
         dyntui(home.path())
             .args(["migrate", "run", "001", "--table", &t, "--yes"])
-            .args(["--workers", "3", "--worker-id", id, "--lease", "3"])
+            .args(["--workers", "3", "--worker-id", id, "--lease", "10"])
             .arg("--dir")
             .arg(dir.path())
             .stdout(Stdio::piped())

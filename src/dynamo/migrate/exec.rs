@@ -2,7 +2,7 @@
 //! ops or a script), conditional writes, the ledger, checkpoints; or a
 //! command script.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -529,6 +529,7 @@ impl Ctx<'_> {
             return Ok(());
         };
         claim.check(&self.m.id)?;
+        claim.check_segment(seg)?;
         let _order = self.persist_locks[seg as usize].lock().await;
         let cp = state.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(dir) = &self.opts.state_dir {
@@ -551,8 +552,7 @@ impl Ctx<'_> {
         .await
         .map_err(|e| format!("cannot save the run's progress in the ledger: {e}"))?;
         if !owned {
-            claim.lost.store(true, Ordering::SeqCst);
-            return Err(claim.lost_message(&self.m.id));
+            return Err(claim.lose(seg, &self.m.id));
         }
         Ok(())
     }
@@ -1081,6 +1081,9 @@ pub(super) struct SharedHold {
     pub(super) held: Mutex<BTreeMap<u32, Held>>,
     /// Why the shared run ended elsewhere (another worker failed it).
     pub(super) ended: Mutex<Option<String>>,
+    /// Segments this worker gave up: another worker took it over, or its
+    /// lease was about to expire. The worker goes on with other segments.
+    pub(super) dropped: Mutex<BTreeSet<u32>>,
 }
 
 #[derive(Debug, Clone)]
@@ -1134,19 +1137,64 @@ impl RunClaim {
         })
     }
 
-    /// Until when this run may write: its lease, or the earliest lease of
-    /// the segments a worker holds.
+    /// Until when this run may write (a run in one process).
     fn valid_until(&self) -> u64 {
+        self.valid_until.load(Ordering::SeqCst)
+    }
+
+    /// Records that this run no longer holds its claim, or (a worker) the
+    /// segment `seg`; returns the message.
+    fn lose(&self, seg: u32, id: &str) -> String {
         match &self.shared {
-            Some(sh) => sh
-                .held
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .values()
-                .map(|h| h.until_ms)
-                .min()
-                .unwrap_or(u64::MAX),
-            None => self.valid_until.load(Ordering::SeqCst),
+            Some(sh) => {
+                sh.held
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&seg);
+                sh.dropped
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(seg);
+                format!(
+                    "another worker took segment {seg} of migration {id} over from worker {} (its lease expired); this worker wrote no more of it",
+                    sh.worker
+                )
+            }
+            None => {
+                self.lost.store(true, Ordering::SeqCst);
+                self.lost_message(id)
+            }
+        }
+    }
+
+    /// A worker may write more of `seg` only while a quarter of its lease
+    /// on it remains; otherwise it gives the segment up.
+    fn check_segment(&self, seg: u32) -> Result<(), String> {
+        let Some(sh) = &self.shared else {
+            return Ok(());
+        };
+        let until = sh
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&seg)
+            .map(|h| h.until_ms);
+        match until {
+            Some(u) if now_ms().saturating_add(self.lease_ms / 4) <= u => Ok(()),
+            _ => {
+                sh.held
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&seg);
+                sh.dropped
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(seg);
+                Err(format!(
+                    "worker {} could not renew its lease on segment {seg} in time; it gives the segment up (another worker, or this one, resumes it from its record)",
+                    sh.worker
+                ))
+            }
         }
     }
 
@@ -1176,7 +1224,7 @@ impl RunClaim {
         {
             return Err(why);
         }
-        if now_ms().saturating_add(self.lease_ms / 4) > self.valid_until() {
+        if self.shared.is_none() && now_ms() + self.lease_ms / 4 > self.valid_until() {
             return Err(format!(
                 "run {} of migration {id} could not renew its lease in the ledger for {} s; it stops so that no other run writes the same items (run again to resume)",
                 self.run_id,
@@ -1253,7 +1301,7 @@ impl RunClaim {
                         .unwrap_or_else(|e| e.into_inner())
                         .contains_key(&seg)
                     {
-                        self.lost.store(true, Ordering::SeqCst);
+                        let _ = self.lose(seg, id);
                     }
                 }
                 Ok(Err(_)) | Err(_) => {}

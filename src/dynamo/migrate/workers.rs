@@ -635,7 +635,11 @@ impl Worker<'_> {
             let until_ms = now_ms() + self.claim.lease_ms();
             // A segment that another worker began and left (it died, or
             // stopped) is taken over from its record.
-            let taken_from = p.lease.as_ref().map(|l| l.worker.clone());
+            let taken_from = p
+                .lease
+                .as_ref()
+                .filter(|_| p.run_id != self.claim.run_id)
+                .map(|l| l.worker.clone());
             let lease = SegmentLease {
                 worker: self.w.id.clone(),
                 until_ms,
@@ -725,8 +729,27 @@ impl Worker<'_> {
             self.worked
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(seg, minus(&after, &before));
-            r?;
+                .entry(seg)
+                .or_default()
+                .add(&minus(&after, &before));
+            if let Err(e) = r {
+                let dropped = self
+                    .hold()
+                    .dropped
+                    .lock()
+                    .unwrap_or_else(|x| x.into_inner())
+                    .remove(&seg);
+                if !dropped {
+                    return Err(e);
+                }
+                // Given up (lease lost or expiring): the segment's record
+                // says where it stands; whoever claims it next resumes it.
+                self.ledger
+                    .let_go(self.db, &self.ns, seg, &self.claim.run_id)
+                    .await;
+                self.ctx.emit_log(format!("{e}; going on"));
+                continue;
+            }
             if !done {
                 // Stopped mid-segment: let another worker go on at once.
                 self.held().remove(&seg);
@@ -822,6 +845,7 @@ pub(super) async fn run_shared(
             job_id: job.id.clone(),
             held: Mutex::new(BTreeMap::new()),
             ended: Mutex::new(None),
+            dropped: Mutex::new(BTreeSet::new()),
         },
     );
     let ctx = Ctx::new(
