@@ -1001,3 +1001,104 @@ async fn duplicate_keys_in_an_import_file_are_reported_with_both_lines() {
     assert!(err.contains(&want), "`{want}` not in\n{err}");
     assert!(snapshot(&db, &dst).await.is_empty(), "nothing written");
 }
+
+#[tokio::test]
+async fn a_split_export_shared_by_two_workers_imports_identically_once_every_part_is_done() {
+    let db = db();
+    let mut items = crafted();
+    items.extend(generate(
+        7,
+        DemoSize {
+            customers: 30,
+            products: 10,
+            orders: 50,
+            reviews: 10,
+        },
+    ));
+    let src = table_with(&db, items.clone()).await;
+    let dst = unique("imp-split");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let parts = dir.path().join("parts");
+    let out = parts.to_str().unwrap();
+    let worker = |id: &str| {
+        run(
+            dir.path(),
+            &[
+                "export",
+                "--table",
+                &src,
+                "-o",
+                out,
+                "--parts",
+                "6",
+                "--workers",
+                "2",
+                "--worker-id",
+                id,
+            ],
+        )
+    };
+    let (ok, err) = worker("w0");
+    assert!(ok, "{err}");
+    let mut names: Vec<String> = std::fs::read_dir(&parts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [0, 2, 4]
+            .iter()
+            .map(|p| format!("{src}.part-0000{p}-of-00006.jsonl"))
+            .collect::<Vec<_>>(),
+        "worker 0 writes its share"
+    );
+
+    // Half an export is not imported.
+    let (ok, err) = run(dir.path(), &["import", out, "--table", &dst, "--yes"]);
+    assert!(!ok);
+    assert!(
+        err.contains("has 3 of its 6 parts") && err.contains("missing part(s) 1 3 5"),
+        "{err}"
+    );
+
+    // A stopped part left behind is written again.
+    std::fs::write(
+        parts.join(format!("{src}.part-00003-of-00006.jsonl.partial")),
+        "{\"_dyntui_export_start\":{\"version\":1,\"format\":\"dynamodb\"}}\n{\"PK\":",
+    )
+    .unwrap();
+    let (ok, err) = worker("w1");
+    assert!(ok, "{err}");
+    // Running a worker again skips what is complete.
+    let before = std::fs::metadata(parts.join(format!("{src}.part-00000-of-00006.jsonl")))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let (ok, err) = worker("w0");
+    assert!(ok, "{err}");
+    assert_eq!(
+        err.matches("complete already").count(),
+        3,
+        "every part of worker 0 skipped: {err}"
+    );
+    assert_eq!(
+        std::fs::metadata(parts.join(format!("{src}.part-00000-of-00006.jsonl")))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        before
+    );
+
+    let (ok, err) = run(dir.path(), &["import", out, "--table", &dst, "--yes"]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains(&format!("{} items in 6 parts", items.len())),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot(&db, &dst).await,
+        snapshot(&db, &src).await,
+        "identical, byte for byte"
+    );
+}

@@ -99,6 +99,9 @@ pub struct ReadOptions {
     pub rate_limit_rcu: Option<f64>,
     /// Throttle retries and backoff.
     pub retry: WriteOptions,
+    /// Read only these of the Scan's `segments` (an export split into one
+    /// file per segment reads each part on its own).
+    pub only_segments: Option<Vec<u32>>,
 }
 
 impl Default for ReadOptions {
@@ -107,6 +110,7 @@ impl Default for ReadOptions {
             segments: 4,
             rate_limit_rcu: None,
             retry: WriteOptions::default(),
+            only_segments: None,
         }
     }
 }
@@ -200,7 +204,11 @@ async fn read_each<T: Send + 'static>(
     let limiter = opts.rate_limit_rcu.map(|r| Arc::new(RateLimiter::new(r)));
     let segments = segments_of(req, opts);
     let mut tasks = tokio::task::JoinSet::new();
-    for seg in 0..segments {
+    let which: Vec<u32> = match &opts.only_segments {
+        Some(only) if segments > 1 => only.iter().copied().filter(|s| *s < segments).collect(),
+        _ => (0..segments).collect(),
+    };
+    for seg in which {
         let db = db.clone();
         let req = req.clone();
         let tx = tx.clone();

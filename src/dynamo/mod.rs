@@ -31,6 +31,7 @@ pub mod request;
 pub mod seed;
 pub mod seeding;
 pub mod size;
+pub mod split;
 pub mod stream;
 pub mod suggest;
 pub mod time;

@@ -21,6 +21,7 @@ use crate::dynamo::redact::Redactor;
 use crate::dynamo::request::{Filter, ItemsRequest};
 use crate::dynamo::seed::Progress;
 use crate::dynamo::seeding::{self, RunOptions, SeedSet, SeedSettings, SeedSource};
+use crate::dynamo::split::{self, PartEvent, Split};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum FormatArg {
@@ -74,6 +75,21 @@ pub struct ExportArgs {
     /// Default: csv for a .csv file, else dynamodb.
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
+    /// Split the export into N files, one per Scan segment, in the folder
+    /// given by -o (`<table>.part-00003-of-00016.jsonl`); parts already
+    /// complete there are skipped, so running the same command again
+    /// finishes a stopped export. `import FOLDER` reads them back.
+    #[arg(long, value_name = "N")]
+    pub parts: Option<u32>,
+    /// With --parts: the processes sharing the export (on one machine or
+    /// many, writing to one folder or each to its own); each writes the
+    /// parts whose number modulo N is its --worker-id.
+    #[arg(long, value_name = "N", requires = "parts")]
+    pub workers: Option<u32>,
+    /// With --workers: this process's number, 0 to N-1 (or a name ending
+    /// in it, like pod-2).
+    #[arg(long, value_name = "ID", requires = "workers")]
+    pub worker_id: Option<String>,
     #[command(flatten)]
     pub explain: crate::app::cli::explain::ExplainArgs,
 }
@@ -394,11 +410,19 @@ pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow:
         crate::app::cli::explain::print(&mut std::io::stdout(), f, &[estimate], None)?;
         return Ok(0);
     }
+    let split = args
+        .parts
+        .map(|n| Split::new(n, args.workers, args.worker_id.as_deref()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!(e))?;
     let meter = crate::dynamo::meter::Meter::default();
     let metered = db.metered(&meter);
     let db = &metered;
     eprintln!("estimate: {}", estimate.line());
     crate::app::cli::explain::warn_above(&estimates, std::slice::from_ref(&estimate));
+    if let Some(split) = split {
+        return export_split(db, &info, &req, decoder, only, format, &args, &split).await;
+    }
     if req.is_scan() && args.select.segments > 1 {
         eprintln!(
             "{}, {} parallel segments",
@@ -459,6 +483,93 @@ pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow:
     Ok(if s.stopped { INTERRUPTED } else { 0 })
 }
 
+/// `dyntui export --parts`: this process's parts, as files in a folder.
+#[allow(clippy::too_many_arguments)]
+async fn export_split(
+    db: &Dynamo,
+    info: &TableInfo,
+    req: &ItemsRequest,
+    decoder: Decoder,
+    only: Option<EntityId>,
+    format: ExportFormat,
+    args: &ExportArgs,
+    split: &Split,
+) -> anyhow::Result<u8> {
+    let mine = split.mine();
+    eprintln!(
+        "{}: parts {} of {} into {}{}",
+        req.describe(),
+        if mine.len() == split.parts as usize {
+            "all".to_string()
+        } else {
+            mine.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+        split.parts,
+        args.output.display(),
+        if split.workers > 1 {
+            format!(" (worker {} of {})", split.worker, split.workers)
+        } else {
+            String::new()
+        }
+    );
+    let progress = Arc::new(ReadProgress::default());
+    let stop = stop_on_ctrl_c();
+    let (task, bar) = progress_bar("exporting", None, Counting::Read(progress.clone()));
+    let log = {
+        let bar = bar.clone();
+        move |e: PartEvent| {
+            let line = match e {
+                PartEvent::Skipped { part, items } => {
+                    format!("part {part}: complete already ({items} items), skipped")
+                }
+                PartEvent::Written { part, items } => format!("part {part}: {items} items"),
+            };
+            match &bar {
+                Some(b) => b.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+    };
+    let r = split::export_parts(
+        db,
+        info,
+        req,
+        &decoder,
+        only,
+        &args.output,
+        format,
+        &read_options(&args.select),
+        split,
+        args.select.segments.clamp(1, 64) as usize,
+        progress,
+        stop,
+        &log,
+    )
+    .await;
+    done(task, bar);
+    let s = r.map_err(|e| anyhow::anyhow!(e))?;
+    if s.stopped {
+        eprintln!(
+            "stopped: {} items written; run the same command again to finish (complete parts are skipped, stopped ones written again)",
+            s.items
+        );
+        return Ok(INTERRUPTED);
+    }
+    eprintln!(
+        "exported {} items ({} scanned, {:.1} RCU) in {} to {} new part file(s) in {}",
+        s.items,
+        s.scanned,
+        s.consumed,
+        rate(&s),
+        s.files.len(),
+        args.output.display()
+    );
+    Ok(0)
+}
+
 /// `dyntui import`: checks the file is a complete export, validates every
 /// item against the table, then writes with seeding's batching, retries and
 /// resume. Returns the exit code ([`INTERRUPTED`] when stopped).
@@ -474,9 +585,20 @@ pub async fn import(
     }
     // An AWS export folder is checked against its manifest (every data
     // file's MD5 and item count); a file, by dyntui's end marker.
+    let parts =
+        split::find_parts(&args.file).map_err(|e| anyhow::anyhow!("{e}; nothing written"))?;
     let (lines, cut_line) = match crate::dynamo::awsexport::find(&args.file)
         .map_err(|e| anyhow::anyhow!(e))?
     {
+        _ if parts.is_some() => {
+            let p = parts.as_ref().map_or(0, |p| p.items);
+            eprintln!(
+                "split export of {}: {p} items in {} parts, every part complete",
+                parts.as_ref().map_or("", |p| p.table.as_str()),
+                parts.as_ref().map_or(0, |p| p.files.len())
+            );
+            (p, None)
+        }
         Some(dir) => {
             let e =
                 crate::dynamo::awsexport::AwsExport::open(&dir).map_err(|e| anyhow::anyhow!(e))?;
@@ -535,7 +657,10 @@ pub async fn import(
         ),
         description: String::new(),
         table: Some(table.clone()),
-        source: SeedSource::Files(vec![path.clone()]),
+        source: SeedSource::Files(match &parts {
+            Some(p) => p.files.clone(),
+            None => vec![path.clone()],
+        }),
         seed: 0,
     };
     // A missing table is created from the project's design (after every
