@@ -1378,6 +1378,7 @@ fn listing(info: TableInfo) -> Listing {
         dir: "migrations".into(),
         files: Files::Ready(ms),
         statuses: Ok(statuses),
+        jobs: Default::default(),
     }
 }
 
@@ -1485,6 +1486,56 @@ async fn migrations_list_every_status() {
 }
 
 #[tokio::test]
+async fn migrations_shared_by_workers_show_the_job_its_workers_and_takeovers() {
+    let info = demo_info();
+    let mut l = listing(info.clone());
+    let id = l.migrations()[4].id.clone();
+    let seg =
+        |seg, worker: Option<&str>, until_ms, done, from: Option<&str>| migrate::SegmentView {
+            seg,
+            worker: worker.map(Into::into),
+            until_ms,
+            done,
+            counts: migrate::Counts {
+                selected: 10,
+                changed: 10,
+                ..migrate::Counts::default()
+            },
+            taken_from: from.map(Into::into),
+        };
+    let job = migrate::JobStatus {
+        job: migrate::Job {
+            id: "5f1c2a9e0b7d".into(),
+            segments: 6,
+            workers: 3,
+            status: "running".into(),
+            error: None,
+        },
+        segments: vec![
+            seg(0, Some("w0"), 1_796_000_000_000, true, None),
+            seg(1, Some("w1"), 1_795_999_000_000, false, None),
+            seg(2, Some("w2"), 1_796_000_060_000, false, None),
+            seg(3, Some("w0"), 1_796_000_060_000, false, Some("w1")),
+            seg(4, None, 0, false, None),
+            seg(5, Some("w2"), 1_796_000_000_000, true, None),
+        ],
+    };
+    l.jobs.insert(id, job.lines(1_796_000_030_000));
+    let mut app = tables_with_demo(info);
+    app.show_migrations(l);
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    let screen = draw(&app, 120, 30).backend().to_string();
+    assert!(
+        screen.contains("job   5f1c2a9e0b7d: 6 segments, 2 done")
+            && screen.contains("segment 3: taken over from w1 by w0"),
+        "{screen}"
+    );
+    snap("migrate_shared_run", &app);
+}
+
+#[tokio::test]
 async fn migrations_load_errors_show_every_file_line() {
     let mut app = tables_with_demo(demo_info());
     let bad_template = r#"[select]
@@ -1526,6 +1577,7 @@ set = { attribute = "GSI2PK", template = "STATUS#{status" }
         dir: "migrations".into(),
         files: Files::Errors(errors),
         statuses: Ok(vec![]),
+        jobs: Default::default(),
     });
     snap("migrate_load_errors", &app);
     // Nothing runs.
@@ -1545,6 +1597,7 @@ async fn migrations_empty_states_say_where_the_folder_is() {
         dir: "migrations".into(),
         files: Files::NoFolder,
         statuses: Ok(vec![]),
+        jobs: Default::default(),
     });
     snap("migrate_no_folder", &app);
     // With a project file that sets the folder.
@@ -1555,6 +1608,7 @@ async fn migrations_empty_states_say_where_the_folder_is() {
         dir: "/work/shop/db/migrations".into(),
         files: Files::NoFolder,
         statuses: Ok(vec![]),
+        jobs: Default::default(),
     });
     let screen = draw(&app, 120, 30).backend().to_string();
     assert!(
@@ -1566,6 +1620,7 @@ async fn migrations_empty_states_say_where_the_folder_is() {
         dir: "/work/shop/db/migrations".into(),
         files: Files::Ready(vec![]),
         statuses: Ok(vec![]),
+        jobs: Default::default(),
     });
     snap("migrate_no_files", &app);
 }

@@ -477,6 +477,14 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, l: &Listing) {
                         ),
                     ]));
                 }
+                // A run shared by workers: the job, its workers, takeovers.
+                for (i, line) in l.jobs.get(&m.id).into_iter().flatten().enumerate() {
+                    let (head, text) = match line.strip_prefix("job ") {
+                        Some(rest) if i == 0 => ("job", rest),
+                        _ => ("", line.as_str()),
+                    };
+                    lines.push(Line::from(vec![label(head), Span::raw(text.to_string())]));
+                }
             }
             _ => lines.push(Line::from(vec![
                 label("last"),

@@ -466,14 +466,14 @@ impl Ledger {
 
 /// How a worker came to the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Joined {
+enum Came {
     Started,
     Joined,
     Resumed,
 }
 
 enum Entry {
-    Job(Job, String, Joined),
+    Job(Job, String, Came),
     /// Applied already: a worker started after the run ended does nothing.
     Applied(LedgerEntry),
 }
@@ -495,7 +495,7 @@ async fn join(
             (Some(e), Some("running" | "reverting")) => {
                 return match job {
                     Some(j) if e.checksum == m.checksum && e.status == "running" => {
-                        Ok(Entry::Job(j, e.started_at.clone(), Joined::Joined))
+                        Ok(Entry::Job(j, e.started_at.clone(), Came::Joined))
                     }
                     Some(j) => Err(format!(
                         "migration {} is {} by workers (job {}) from another version of its file (checksum {} in the ledger, {} here): run the same file on every worker",
@@ -557,9 +557,9 @@ async fn join(
                 ledger.clear_progress(db, &ns_of(old), old.segments).await?;
             }
             let how = if resume.is_some() {
-                Joined::Resumed
+                Came::Resumed
             } else {
-                Joined::Started
+                Came::Started
             };
             return Ok(Entry::Job(new, started_at, how));
         }
@@ -863,9 +863,9 @@ pub(super) async fn run_shared(
         "worker {}: {} the run shared by workers (job {}, {} segments)",
         w.id,
         match how {
-            Joined::Started => "started",
-            Joined::Joined => "joined",
-            Joined::Resumed => "resumed",
+            Came::Started => "started",
+            Came::Joined => "joined",
+            Came::Resumed => "resumed",
         },
         job.id,
         job.segments
@@ -976,7 +976,7 @@ pub(super) async fn run_shared(
         return Ok(report(
             counts,
             true,
-            how != Joined::Started,
+            how != Came::Started,
             format!(
                 "worker {} stopped after {segs_text}{taken_text}; the other workers go on, and a worker started again joins them",
                 w.id
@@ -998,7 +998,7 @@ pub(super) async fn run_shared(
     Ok(report(
         counts,
         false,
-        how != Joined::Started,
+        how != Came::Started,
         format!(
             "worker {} did {segs_text}{taken_text}; the run ({} segments) is applied: {all}{}",
             w.id,

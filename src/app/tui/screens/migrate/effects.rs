@@ -76,11 +76,25 @@ async fn load_listing(
         Files::Ready(ms) => migrate::status(db, &info, ms).await,
         _ => Ok(Vec::new()),
     };
+    // Runs shared by workers: their jobs and segments.
+    let mut jobs = std::collections::BTreeMap::new();
+    if let (Files::Ready(ms), Ok(sts)) = (&files, &statuses)
+        && let Ok(ledger) = migrate::Ledger::new(&info)
+    {
+        for (m, (_, e)) in ms.iter().zip(sts) {
+            if e.is_some()
+                && let Ok(Some(j)) = ledger.job_status(db, m).await
+            {
+                jobs.insert(m.id.clone(), j.lines(migrate::now_ms()));
+            }
+        }
+    }
     Ok(Listing {
         info,
         dir,
         files,
         statuses,
+        jobs,
     })
 }
 

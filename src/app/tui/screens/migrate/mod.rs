@@ -68,6 +68,9 @@ pub struct Listing {
     pub files: Files,
     /// From the ledger (Err: it could not be read).
     pub statuses: Result<Statuses, String>,
+    /// Runs shared by workers, by migration id: the job, its workers and
+    /// segments, as the ledger said when the listing was read.
+    pub jobs: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Listing {

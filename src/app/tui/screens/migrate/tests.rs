@@ -62,6 +62,7 @@ fn listing() -> Listing {
         dir: "migrations".into(),
         files: Files::Ready(ms),
         statuses: Ok(statuses),
+        jobs: Default::default(),
     }
 }
 
