@@ -242,6 +242,16 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         println!("nothing to run: every migration is applied");
         return Ok(());
     }
+    if args.workers.is_some() {
+        if direction == Direction::Down {
+            anyhow::bail!(
+                "--workers runs migrations up; revert in one process (without --workers)"
+            );
+        }
+        if args.dry_run {
+            eprintln!("note: a dry run reads in this process; --workers shares real runs");
+        }
+    }
     let type_attribute = project
         .decode
         .type_attribute
@@ -367,7 +377,11 @@ pub async fn run(db: &Dynamo, project: &Project, args: MigrateArgs) -> anyhow::R
         if r.dry_run {
             println!("{}: {}", r.id, r.writes.would_write());
         }
-        if !r.stopped && !r.resumed {
+        if o.workers.is_some() {
+            // A worker did its share: what it consumed, not the whole
+            // run's estimate beside it.
+            crate::app::cli::explain::report(&meter, &[]);
+        } else if !r.stopped && !r.resumed {
             crate::app::cli::explain::report(&meter, std::slice::from_ref(estimate));
         }
         if r.stopped {
