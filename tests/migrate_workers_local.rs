@@ -319,6 +319,90 @@ async fn a_stopped_worker_lets_another_go_on_and_one_process_runs_are_refused_be
     );
 }
 
+/// A transform script that appends `+` to `tag`, and fails on one item
+/// while `fail.flag` exists in the migrations folder.
+const FAILING: &str = r#"import json, os, sys
+for line in sys.stdin:
+    item = json.loads(line)
+    if os.path.exists("fail.flag") and item["PK"] == "CUSTOMER#c000777":
+        print("cannot transform " + item["PK"], file=sys.stderr)
+        sys.exit(3)
+    item["tag"] = item["tag"] + "+"
+    print(json.dumps(item))
+"#;
+
+#[tokio::test]
+async fn a_failure_on_one_worker_stops_the_others_and_the_run_resumes_exactly() {
+    let db = db();
+    const N: u32 = 1000;
+    let info = table_with(&db, "mwfail", N).await;
+    let dir = dir_with(&[
+        (
+            "001_script.toml",
+            "[select]\ntype = \"Customer\"\n[script]\ncommand = [\"python3\", \"./tag.py\"]\n",
+        ),
+        ("tag.py", FAILING),
+        ("fail.flag", ""),
+    ]);
+    let m = migrate::load_dir(dir.path()).expect("loads").remove(0);
+    // Pages of 10 items, each a little slow: the other worker is still at
+    // work when one fails.
+    let paced = |id: &str| RunOptions {
+        page_size: Some(10),
+        hook: Some(Arc::new(|_, _| {
+            Box::pin(tokio::time::sleep(Duration::from_millis(30)))
+        })),
+        ..worker(id, 2)
+    };
+    let (o0, o1) = (paced("w0"), paced("w1"));
+    let (a, b) = tokio::join!(
+        migrate::run(&db, &info, &m, &o0, go()),
+        migrate::run(&db, &info, &m, &o1, go()),
+    );
+    let (a, b) = (a.expect_err("w0 stops"), b.expect_err("w1 stops"));
+    let failed = [&a, &b]
+        .into_iter()
+        .filter(|e| {
+            e.contains("cannot transform CUSTOMER#c000777") && !e.contains("this worker stopped")
+        })
+        .count();
+    let stopped = [&a, &b]
+        .into_iter()
+        .filter(|e| e.contains("is failed in the ledger") && e.contains("this worker stopped"))
+        .count();
+    assert_eq!(
+        (failed, stopped),
+        (1, 1),
+        "one fails, the other stops: {a}\n{b}"
+    );
+    let ledger = migrate::Ledger::new(&info).unwrap();
+    let entry = ledger.get(&db, &m.id).await.unwrap().expect("entry");
+    assert_eq!(entry.status, "failed");
+    assert!(
+        entry.error.as_deref().unwrap_or("").starts_with("worker w"),
+        "the error names the worker: {entry:?}"
+    );
+    let part = applied(&db, &info.name).await;
+    assert!(part.keys().all(|k| *k <= 1), "{part:?}");
+
+    // Fixed: the same run resumes from its segments, and no item is changed
+    // twice.
+    std::fs::remove_file(dir.path().join("fail.flag")).unwrap();
+    let r = migrate::run(&db, &info, &m, &worker("w1", 2), go())
+        .await
+        .expect("resumed");
+    assert!(r.resumed, "{r:?}");
+    assert!(
+        r.note.as_deref().unwrap_or("").contains("is applied"),
+        "{r:?}"
+    );
+    assert_eq!(
+        applied(&db, &info.name).await,
+        BTreeMap::from([(1, N as usize)]),
+        "every item once"
+    );
+}
+
 #[tokio::test]
 async fn workers_refuse_a_revert_and_a_command_script() {
     let db = db();

@@ -1311,14 +1311,8 @@ impl RunClaim {
         if let Ok(Ok(Some(job))) = tokio::time::timeout(bound, ledger.job(db, id)).await
             && (job.id != sh.job_id || !matches!(job.status.as_str(), "running" | "applied"))
         {
-            *sh.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!(
-                "migration {id} is {} in the ledger{}: this worker stopped",
-                job.status,
-                job.error
-                    .as_deref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_default()
-            ));
+            *sh.ended.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(super::workers::ended_message(id, &job));
         }
     }
 

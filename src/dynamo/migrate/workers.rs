@@ -215,6 +215,18 @@ impl JobStatus {
     }
 }
 
+/// Why a worker stops when the shared run ended elsewhere.
+pub(super) fn ended_message(id: &str, job: &Job) -> String {
+    format!(
+        "migration {id} is {} in the ledger{}: this worker stopped",
+        job.status,
+        job.error
+            .as_deref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default()
+    )
+}
+
 /// The lease of a segment let go: expired, and never renewed again.
 const LET_GO: u64 = 0;
 
@@ -696,6 +708,23 @@ impl Worker<'_> {
             {
                 return Ok(LaneEnd::AllDone);
             }
+            // Another worker may have failed the run: nothing more is
+            // claimed then.
+            if let Some(j) = self
+                .ledger
+                .job(self.db, &self.m.id)
+                .await
+                .map_err(|e| e.to_string())?
+                && (j.id != self.job.id || j.status != "running")
+            {
+                if j.id == self.job.id && j.status == "applied" {
+                    // Finished by another worker since the read above.
+                    return Ok(LaneEnd::AllDone);
+                }
+                let why = ended_message(&self.m.id, &j);
+                *self.hold().ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(why.clone());
+                return Err(why);
+            }
             let Some(seg) = self.pick(&segs).await? else {
                 tokio::time::sleep(self.w.poll).await;
                 continue;
@@ -892,13 +921,19 @@ pub(super) async fn run_shared(
         taken: Mutex::new(BTreeSet::new()),
     };
     let lanes = w.lanes.clamp(1, job.segments.max(1));
-    let work = futures::future::join_all((0..lanes).map(|_| worker.lane()));
+    let work = futures::future::join_all((0..lanes).map(|_| async {
+        let r = worker.lane().await;
+        if r.is_err() {
+            // The other lanes stop after their page: the failure is
+            // recorded once they have.
+            worker.stop.store(true, Ordering::SeqCst);
+        }
+        r
+    }));
     let results = claim.hold(db, &ledger, &m.id, work).await;
-    // Whatever is still held (a lane failed) is let go at once.
+    // Whatever is still held (a lane failed) is let go below, once a
+    // failure is recorded (so that no other worker claims it first).
     let left: Vec<u32> = std::mem::take(&mut *worker.held()).into_keys().collect();
-    for seg in left {
-        ledger.let_go(db, &ns, seg, &claim.run_id).await;
-    }
     claim.recorded.store(true, Ordering::SeqCst);
     let worked = worker
         .worked
@@ -970,7 +1005,13 @@ pub(super) async fn run_shared(
             entry.error = Some(format!("worker {}: {e}", w.id));
             let _ = retry(&opts.write, || ledger.end_job(db, &entry, &job)).await;
         }
+        for seg in left {
+            ledger.let_go(db, &ns, seg, &claim.run_id).await;
+        }
         return Err(format!("migration {} failed on worker {}: {e}", m.id, w.id));
+    }
+    for seg in left {
+        ledger.let_go(db, &ns, seg, &claim.run_id).await;
     }
     if ends.contains(&LaneEnd::Stopped) {
         return Ok(report(
