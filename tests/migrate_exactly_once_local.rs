@@ -14,10 +14,11 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{PutRequest, Select, WriteRequest};
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use common::items::dir_with;
+use common::tags::{applied, until_grown};
 use common::{db, demo_design, endpoint, unique};
 use dyntui::dynamo::client::{Dynamo, TableInfo};
 use dyntui::dynamo::migrate::{self, FileStatus, Migration, RunOptions};
@@ -90,73 +91,6 @@ async fn table_with(db: &Dynamo, prefix: &str, n: u32) -> TableInfo {
     db.describe(&t).await.expect("describe")
 }
 
-/// How many times the change was applied to each item: {times: items}.
-async fn applied(db: &Dynamo, t: &str) -> BTreeMap<usize, usize> {
-    let mut out = BTreeMap::new();
-    let mut start = None;
-    loop {
-        let page = db
-            .client()
-            .scan()
-            .table_name(t)
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("scan");
-        for it in page.items() {
-            let Some(AttributeValue::S(tag)) = it.get("tag") else {
-                continue;
-            };
-            *out.entry(tag.matches('+').count()).or_insert(0) += 1;
-        }
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return out;
-        }
-    }
-}
-
-/// Items changed at least once so far.
-async fn grown(db: &Dynamo, t: &str) -> i32 {
-    let mut n = 0;
-    let mut start = None;
-    loop {
-        let page = db
-            .client()
-            .scan()
-            .table_name(t)
-            .select(Select::Count)
-            .filter_expression("size(tag) > :one")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("scan count");
-        n += page.count();
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return n;
-        }
-    }
-}
-
-/// Waits until at least `n` items are changed (a bounded wait).
-async fn until_grown(db: &Dynamo, t: &str, n: i32) -> i32 {
-    let began = Instant::now();
-    loop {
-        let g = grown(db, t).await;
-        if g >= n {
-            return g;
-        }
-        assert!(
-            began.elapsed() < Duration::from_secs(60),
-            "the run changed only {g} items in 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(40)).await;
-    }
-}
-
 fn slow(wcu: f64) -> WriteOptions {
     WriteOptions {
         rate_limit_wcu: Some(wcu),
@@ -208,7 +142,7 @@ async fn a_run_dropped_mid_page_resumes_without_applying_a_growing_change_twice(
             ..opts(state.path())
         },
     );
-    let at = until_grown(&db, &t, 700).await;
+    let at = until_grown(&db, &t, 700, Duration::from_secs(60)).await;
     first.abort();
     let _ = first.await;
     let before = applied(&db, &t).await;
@@ -257,7 +191,7 @@ async fn a_second_run_from_the_same_state_dir_is_refused_while_the_first_is_aliv
     );
     // The first run has saved progress (a checkpoint in the shared state
     // dir) and is still writing.
-    until_grown(&db, &t, 60).await;
+    until_grown(&db, &t, 60, Duration::from_secs(60)).await;
     let second = migrate::run(&db, &info, &m, &opts(state.path()), stop()).await;
     let err = second.expect_err("the second run is refused");
     assert!(err.contains("another run is in progress"), "{err}");
@@ -308,7 +242,7 @@ async fn force_takes_over_a_run_that_died_in_another_process_from_its_progress()
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start dyntui migrate");
-    until_grown(&db, &t, 300).await;
+    until_grown(&db, &t, 300, Duration::from_secs(60)).await;
     child.kill().expect("kill -9 the run");
     let _ = child.wait();
     let died = applied(&db, &t).await;

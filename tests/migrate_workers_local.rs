@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{PutRequest, Select, WriteRequest};
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use common::items::dir_with;
+use common::tags::{applied, until_grown};
 use common::{db, demo_design, endpoint, unique};
 use dyntui::dynamo::client::{Dynamo, TableInfo};
 use dyntui::dynamo::migrate::{self, Migration, RunOptions, Workers};
@@ -83,71 +84,6 @@ async fn table_with(db: &Dynamo, prefix: &str, n: u32) -> TableInfo {
     use futures::StreamExt;
     writes.buffer_unordered(8).collect::<Vec<()>>().await;
     db.describe(&t).await.expect("describe")
-}
-
-/// How many items have had the migration applied how many times.
-async fn applied(db: &Dynamo, t: &str) -> BTreeMap<usize, usize> {
-    let mut out = BTreeMap::new();
-    let mut start = None;
-    loop {
-        let page = db
-            .client()
-            .scan()
-            .table_name(t)
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("scan");
-        for it in page.items() {
-            if let Some(AttributeValue::S(tag)) = it.get("tag") {
-                *out.entry(tag.matches('+').count()).or_insert(0) += 1;
-            }
-        }
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return out;
-        }
-    }
-}
-
-/// Items changed so far.
-async fn grown(db: &Dynamo, t: &str) -> i32 {
-    let mut n = 0;
-    let mut start = None;
-    loop {
-        let page = db
-            .client()
-            .scan()
-            .table_name(t)
-            .select(Select::Count)
-            .filter_expression("contains(tag, :plus)")
-            .expression_attribute_values(":plus", s("+"))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("scan count");
-        n += page.count();
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return n;
-        }
-    }
-}
-
-async fn until_grown(db: &Dynamo, t: &str, n: i32, within: Duration) -> i32 {
-    let began = Instant::now();
-    loop {
-        let g = grown(db, t).await;
-        if g >= n {
-            return g;
-        }
-        assert!(
-            began.elapsed() < within,
-            "only {g} items changed in {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 fn worker(id: &str, planned: u32) -> RunOptions {

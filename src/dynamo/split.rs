@@ -47,26 +47,16 @@ impl Split {
                     workers - 1
                 ));
             }
-            Some(id) => {
-                let digits: String = id
-                    .chars()
-                    .rev()
-                    .take_while(char::is_ascii_digit)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                match digits.parse::<u32>() {
-                    Ok(n) if n < workers => n,
-                    _ => {
-                        return Err(format!(
-                            "--worker-id `{id}`: an export shares its parts out by number; give a number from 0 to {} (or a name ending in one, like pod-{})",
-                            workers - 1,
-                            workers - 1
-                        ));
-                    }
+            Some(id) => match super::migrate::number_at_end(id) {
+                Some(n) if n < u64::from(workers) => n as u32,
+                _ => {
+                    return Err(format!(
+                        "--worker-id `{id}`: an export shares its parts out by number; give a number from 0 to {} (or a name ending in one, like pod-{})",
+                        workers - 1,
+                        workers - 1
+                    ));
                 }
-            }
+            },
         };
         if workers > parts {
             return Err(format!(

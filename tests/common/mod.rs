@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod items;
+pub mod tags;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

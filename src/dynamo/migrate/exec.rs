@@ -1086,6 +1086,20 @@ pub(super) struct SharedHold {
     pub(super) dropped: Mutex<BTreeSet<u32>>,
 }
 
+impl SharedHold {
+    /// Gives a segment up: it is no longer held, and its lane goes on.
+    fn give_up(&self, seg: u32) {
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&seg);
+        self.dropped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(seg);
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct Held {
     pub(super) until_ms: u64,
@@ -1147,14 +1161,7 @@ impl RunClaim {
     fn lose(&self, seg: u32, id: &str) -> String {
         match &self.shared {
             Some(sh) => {
-                sh.held
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&seg);
-                sh.dropped
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(seg);
+                sh.give_up(seg);
                 format!(
                     "another worker took segment {seg} of migration {id} over from worker {} (its lease expired); this worker wrote no more of it",
                     sh.worker
@@ -1182,14 +1189,7 @@ impl RunClaim {
         match until {
             Some(u) if now_ms().saturating_add(self.lease_ms / 4) <= u => Ok(()),
             _ => {
-                sh.held
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&seg);
-                sh.dropped
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(seg);
+                sh.give_up(seg);
                 Err(format!(
                     "worker {} could not renew its lease on segment {seg} in time; it gives the segment up (another worker, or this one, resumes it from its record)",
                     sh.worker

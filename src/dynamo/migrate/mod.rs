@@ -42,6 +42,7 @@ pub(crate) use ledger::now_ms;
 pub use ledger::{
     Counts, FileStatus, Ledger, LedgerEntry, Progress, RunLease, SegmentLease, file_status, status,
 };
+pub(crate) use workers::number_at_end;
 pub use workers::{Job, JobStatus, SegmentView, Workers};
 
 /// The partition key value of ledger items (tables with a sort key), and the

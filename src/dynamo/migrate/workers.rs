@@ -71,18 +71,9 @@ impl Workers {
     /// rarely contend for one segment and a worker left over helps the rest.
     pub fn preference(&self, total: u32) -> Vec<u32> {
         let planned = self.planned.max(1);
-        let digits: String = self
-            .id
-            .chars()
-            .rev()
-            .take_while(char::is_ascii_digit)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let slot = match digits.parse::<u64>() {
-            Ok(v) => (v % u64::from(planned)) as u32,
-            Err(_) => (crate::dynamo::hash::fnv64(self.id.as_bytes()) % u64::from(planned)) as u32,
+        let slot = match number_at_end(&self.id) {
+            Some(v) => (v % u64::from(planned)) as u32,
+            None => (crate::dynamo::hash::fnv64(self.id.as_bytes()) % u64::from(planned)) as u32,
         };
         let mut order: Vec<u32> = (0..total).filter(|s| s % planned == slot).collect();
         let mut rest: Vec<u32> = (0..total).filter(|s| s % planned != slot).collect();
@@ -90,6 +81,17 @@ impl Workers {
         order.extend(rest);
         order
     }
+}
+
+/// The number a worker's name ends with (`pod-2`: 2), if any.
+pub(crate) fn number_at_end(id: &str) -> Option<u64> {
+    let start = id
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit())
+        .last()
+        .map(|(i, _)| i)?;
+    id[start..].parse().ok()
 }
 
 fn default_id() -> String {
@@ -1071,6 +1073,14 @@ mod tests {
         let named = Workers::new(3, Some("pod-a".into())).preference(12);
         assert_eq!(named.len(), 12);
         assert!(named[..4].iter().all(|s| s % 3 == named[0] % 3));
+    }
+
+    #[test]
+    fn a_name_s_number_is_its_last_digits() {
+        assert_eq!(number_at_end("pod-12"), Some(12));
+        assert_eq!(number_at_end("7"), Some(7));
+        assert_eq!(number_at_end("w1x"), None);
+        assert_eq!(number_at_end(""), None);
     }
 
     #[test]
