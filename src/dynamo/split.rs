@@ -39,11 +39,14 @@ impl Split {
             ));
         }
         let workers = workers.unwrap_or(1).max(1);
-        let worker = match worker_id {
+        let from_env = (workers > 1)
+            .then(|| super::migrate::index_from_env(|k| std::env::var(k).ok()))
+            .flatten();
+        let worker = match worker_id.or(from_env.as_deref()) {
             None if workers == 1 => 0,
             None => {
                 return Err(format!(
-                    "--workers {workers} needs --worker-id: the number of this process, 0 to {}",
+                    "--workers {workers} needs --worker-id: the number of this process, 0 to {} (or JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX set by the batch system)",
                     workers - 1
                 ));
             }

@@ -87,7 +87,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "N", requires = "parts")]
     pub workers: Option<u32>,
     /// With --workers: this process's number, 0 to N-1 (or a name ending
-    /// in it, like pod-2).
+    /// in it, like pod-2); default: $JOB_COMPLETION_INDEX (a Kubernetes
+    /// indexed Job) or $AWS_BATCH_JOB_ARRAY_INDEX (an AWS Batch array).
     #[arg(long, value_name = "ID", requires = "workers")]
     pub worker_id: Option<String>,
     #[command(flatten)]

@@ -63,9 +63,11 @@ pub struct MigrateArgs {
     /// lease expires. `migrate status` shows the workers. Runs `up` only.
     #[arg(long, global = true, value_name = "N")]
     pub workers: Option<u32>,
-    /// This worker's name in the ledger (default: <host>-<pid>); unique
-    /// among live workers. A name ending in a number (pod-2,
-    /// $JOB_COMPLETION_INDEX) starts on its own share of the segments.
+    /// This worker's name in the ledger (default: $JOB_COMPLETION_INDEX of
+    /// a Kubernetes indexed Job or $AWS_BATCH_JOB_ARRAY_INDEX of an AWS
+    /// Batch array job, else <host>-<pid>); unique among live workers. A
+    /// name ending in a number (pod-2) starts on its own share of the
+    /// segments.
     #[arg(long, global = true, value_name = "NAME", requires = "workers")]
     pub worker_id: Option<String>,
     /// Allow writes to a protected table (its name must be confirmed).

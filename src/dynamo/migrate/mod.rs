@@ -43,7 +43,7 @@ pub use ledger::{
     Counts, FileStatus, Ledger, LedgerEntry, Progress, RunLease, SegmentLease, file_status, status,
 };
 pub(crate) use workers::number_at_end;
-pub use workers::{Job, JobStatus, SegmentView, Workers};
+pub use workers::{INDEX_VARS, Job, JobStatus, SegmentView, Workers, index_from_env};
 
 /// The partition key value of ledger items (tables with a sort key), and the
 /// prefix of it (tables without one: `_dyntui#migrations#<id>`).

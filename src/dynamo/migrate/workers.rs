@@ -94,7 +94,25 @@ pub(crate) fn number_at_end(id: &str) -> Option<u64> {
     id[start..].parse().ok()
 }
 
+/// Environment variables that number the workers of a batch: a Kubernetes
+/// indexed Job's and an AWS Batch array job's.
+pub const INDEX_VARS: [&str; 2] = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+
+/// The worker number a batch system gave this process, if any.
+pub fn index_from_env(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    INDEX_VARS.iter().find_map(|k| {
+        var(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// A worker's default name: the batch system's index if there is one,
+/// else `<host>-<pid>`.
 fn default_id() -> String {
+    if let Some(i) = index_from_env(|k| std::env::var(k).ok()) {
+        return i;
+    }
     let host = std::env::var("HOSTNAME")
         .ok()
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
@@ -1073,6 +1091,28 @@ mod tests {
         let named = Workers::new(3, Some("pod-a".into())).preference(12);
         assert_eq!(named.len(), 12);
         assert!(named[..4].iter().all(|s| s % 3 == named[0] % 3));
+    }
+
+    #[test]
+    fn a_batch_system_s_index_names_the_worker() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_string())
+            }
+        };
+        assert_eq!(
+            index_from_env(env(&[("JOB_COMPLETION_INDEX", "2")])),
+            Some("2".into())
+        );
+        assert_eq!(
+            index_from_env(env(&[("AWS_BATCH_JOB_ARRAY_INDEX", " 7 ")])),
+            Some("7".into())
+        );
+        assert_eq!(index_from_env(env(&[("JOB_COMPLETION_INDEX", "")])), None);
+        assert_eq!(index_from_env(env(&[])), None);
     }
 
     #[test]
