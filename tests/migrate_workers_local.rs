@@ -321,10 +321,15 @@ async fn a_failure_on_one_worker_stops_the_others_and_the_run_resumes_exactly() 
     let part = applied(&db, &info.name).await;
     assert!(part.keys().all(|k| *k <= 1), "{part:?}");
 
-    // Fixed: the same run resumes from its segments, and no item is changed
-    // twice.
+    // Fixed: a run in one process (no --workers) resumes the workers' run
+    // from its segments rather than starting afresh, and no item is
+    // changed twice.
     std::fs::remove_file(dir.path().join("fail.flag")).unwrap();
-    let r = migrate::run(&db, &info, &m, &worker("w1", 2), go())
+    let one = RunOptions {
+        lease: Duration::from_secs(3),
+        ..RunOptions::default()
+    };
+    let r = migrate::run(&db, &info, &m, &one, go())
         .await
         .expect("resumed");
     assert!(r.resumed, "{r:?}");

@@ -1394,6 +1394,23 @@ pub async fn run(
         return super::workers::run_shared(db, info, m, plan, opts, w, stop).await;
     }
     let ledger = Ledger::new(info)?;
+    // A run shared by workers that failed or stopped part way is resumed
+    // from its segments, this process its one worker: a fresh run would
+    // change again what the workers already changed.
+    if !opts.dry_run
+        && opts.direction == Direction::Up
+        && let Some(w) = super::workers::unfinished_job(db, &ledger, m)
+            .await
+            .map_err(|e| e.to_string())?
+    {
+        if let Some(sink) = &opts.events {
+            sink(RunEvent::Log(format!(
+                "migration {} was run by workers, who left it unfinished: resuming their run (job {}) from its segments in this process",
+                m.id, w.0
+            )));
+        }
+        return super::workers::run_shared(db, info, m, plan, opts, &w.1, stop).await;
+    }
     let (running, finished_word) = status_words(opts.direction);
     let cp_id = checkpoint_id(m, opts.direction);
     let emit = |e: RunEvent| {

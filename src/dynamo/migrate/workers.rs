@@ -496,6 +496,27 @@ impl Ledger {
     }
 }
 
+/// The run shared by workers that a run in one process must resume rather
+/// than start afresh: one of this file's version that failed or was
+/// interrupted. Returns its id and the worker this process is to be.
+pub(super) async fn unfinished_job(
+    db: &Dynamo,
+    ledger: &Ledger,
+    m: &Migration,
+) -> Result<Option<(String, Workers)>, AwsError> {
+    let Some(job) = ledger.job(db, &m.id).await? else {
+        return Ok(None);
+    };
+    if !matches!(job.status.as_str(), "failed" | "interrupted") {
+        return Ok(None);
+    }
+    let same_file = ledger
+        .get(db, &m.id)
+        .await?
+        .is_some_and(|e| e.checksum == m.checksum);
+    Ok(same_file.then(|| (job.id.clone(), Workers::new(job.workers, None))))
+}
+
 /// How a worker came to the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Came {
