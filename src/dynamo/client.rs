@@ -17,6 +17,10 @@ pub struct ConnectOptions {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// S3's endpoint (native export and import, `s3://` sources), e.g.
+    /// moto's; default: `--endpoint-url` when given, else AWS
+    /// (`AWS_ENDPOINT_URL_S3` is honoured by the SDK itself).
+    pub s3_endpoint: Option<String>,
     pub timeouts: Timeouts,
 }
 
@@ -97,8 +101,30 @@ pub struct Dynamo {
     /// DynamoDB Streams, on the same endpoint when one is given (DynamoDB
     /// Local serves both on one port).
     streams: aws_sdk_dynamodbstreams::Client,
+    /// S3, for native exports and imports and `s3://` sources.
+    s3: aws_sdk_s3::Client,
     ctx: ConnContext,
     config: SdkConfig,
+}
+
+/// An S3 client from `config`, at `endpoint` when given. Any endpoint that
+/// is not AWS's (moto, MinIO, LocalStack) is addressed path-style
+/// (`http://host/bucket/key`): a bucket as a subdomain of 127.0.0.1 does
+/// not resolve.
+fn s3_client(config: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_s3::Client {
+    let mut b = aws_sdk_s3::config::Builder::from(config);
+    if let Some(e) = endpoint {
+        b = b.endpoint_url(e);
+    }
+    let env = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    if endpoint.is_some()
+        || config.endpoint_url().is_some()
+        || env("AWS_ENDPOINT_URL_S3")
+        || env("AWS_ENDPOINT_URL")
+    {
+        b = b.force_path_style(true);
+    }
+    aws_sdk_s3::Client::from_conf(b.build())
 }
 
 /// True when some AWS credentials source is configured on this machine:
@@ -182,7 +208,11 @@ impl Dynamo {
                 ));
             }
         }
-        Ok(Dynamo::from_config(config, opts.profile.clone(), endpoint))
+        let db = Dynamo::from_config(config, opts.profile.clone(), endpoint);
+        Ok(match &opts.s3_endpoint {
+            Some(e) => db.with_s3_endpoint(e),
+            None => db,
+        })
     }
 
     /// Wraps an existing SdkConfig (tests use this with their own settings).
@@ -204,6 +234,7 @@ impl Dynamo {
             client: Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             streams: aws_sdk_dynamodbstreams::Client::from_conf(streams.build()),
+            s3: s3_client(&config, None),
             ctx,
             config,
         }
@@ -216,6 +247,7 @@ impl Dynamo {
             client,
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             streams: aws_sdk_dynamodbstreams::Client::new(&config),
+            s3: s3_client(&config, None),
             ctx,
             config,
         }
@@ -237,6 +269,17 @@ impl Dynamo {
     /// The DynamoDB Streams client of the same connection.
     pub fn streams(&self) -> &aws_sdk_dynamodbstreams::Client {
         &self.streams
+    }
+
+    /// The S3 client of the same connection.
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        &self.s3
+    }
+
+    /// The same connection with S3 at `endpoint` (path-style addressing).
+    pub fn with_s3_endpoint(mut self, endpoint: &str) -> Self {
+        self.s3 = s3_client(&self.config, Some(endpoint));
+        self
     }
 
     /// The same connection with another Streams client (tests use this

@@ -116,6 +116,57 @@ impl TableDesign {
         out
     }
 
+    /// The TableCreationParameters of ImportTable, which creates the table
+    /// itself: keys, attribute definitions, billing and GSIs. It has no
+    /// place for local secondary indexes, so a design with one is refused;
+    /// TTL and a stream are set after the import, by hand.
+    pub fn creation_parameters(
+        &self,
+    ) -> Result<aws_sdk_dynamodb::types::TableCreationParameters, AwsError> {
+        if let Some(l) = self.lsis.first() {
+            return Err(AwsError::new(
+                "InvalidRequest",
+                format!(
+                    "the design of `{}` has a local secondary index ({}), which ImportTable cannot create",
+                    self.name, l.name
+                ),
+            )
+            .with_hint("import without --native (the table is created from the design first), or drop the LSI from the design"));
+        }
+        let mut b = aws_sdk_dynamodb::types::TableCreationParameters::builder()
+            .table_name(&self.name)
+            .set_key_schema(Some(key_schema(
+                &self.partition_key,
+                self.sort_key.as_ref(),
+            )?));
+        for a in self.attribute_definitions() {
+            b = b.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(&a.name)
+                    .attribute_type(a.kind.sdk())
+                    .build()
+                    .map_err(AwsError::build)?,
+            );
+        }
+        b = match self.provisioned {
+            None => b.billing_mode(BillingMode::PayPerRequest),
+            Some(rw) => b
+                .billing_mode(BillingMode::Provisioned)
+                .provisioned_throughput(throughput(rw)?),
+        };
+        for g in &self.gsis {
+            let mut i = GlobalSecondaryIndex::builder()
+                .index_name(&g.name)
+                .set_key_schema(Some(key_schema(&g.partition_key, g.sort_key.as_ref())?))
+                .projection(projection(&g.projection));
+            if let Some(rw) = g.provisioned.or(self.provisioned) {
+                i = i.provisioned_throughput(throughput(rw)?);
+            }
+            b = b.global_secondary_indexes(i.build().map_err(AwsError::build)?);
+        }
+        b.build().map_err(AwsError::build)
+    }
+
     /// The table as DescribeTable would show it once created (empty), for
     /// estimates of what is written into it.
     pub fn info(&self) -> super::client::TableInfo {

@@ -24,6 +24,7 @@ pub mod keyshape;
 pub mod load;
 pub mod meter;
 pub mod migrate;
+pub mod native;
 pub mod pages;
 pub mod pattern;
 pub mod redact;

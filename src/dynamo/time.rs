@@ -165,9 +165,42 @@ pub fn format_datetime(secs: i64) -> String {
     )
 }
 
+/// A point in time on the command line, as Unix seconds: an RFC 3339
+/// date-time (`2026-12-01T10:00:00Z`), or a time before `now` written as a
+/// duration (`2h`, `90m`, `1h 30m`, optionally followed by `ago`).
+pub fn parse_point_in_time(s: &str, now: i64) -> Result<i64, String> {
+    let t = s.trim();
+    if let Ok(d) = parse_datetime(t) {
+        return Ok(d.unix_seconds());
+    }
+    let rel = t.strip_suffix("ago").unwrap_or(t).trim();
+    match rel.parse::<jiff::SignedDuration>() {
+        Ok(d) if d.is_positive() => Ok(now - d.as_secs()),
+        _ => Err(format!(
+            "`{s}` is not a time: write it in RFC 3339 (2026-12-01T10:00:00Z) or as a time ago (2h, 90m, 1h 30m)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn points_in_time_are_rfc3339_or_a_time_ago() {
+        let now = 1_800_000_000;
+        assert_eq!(
+            parse_point_in_time("2026-12-01T10:00:00Z", now),
+            Ok(parse_datetime("2026-12-01T10:00:00Z")
+                .unwrap()
+                .unix_seconds())
+        );
+        assert_eq!(parse_point_in_time("2h", now), Ok(now - 7200));
+        assert_eq!(parse_point_in_time("1h 30m ago", now), Ok(now - 5400));
+        for bad in ["yesterday", "-2h", "0s", "2026-12-01"] {
+            assert!(parse_point_in_time(bad, now).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn dates_read_strictly_and_count_days_like_the_calendar() {

@@ -850,12 +850,14 @@ pub async fn copy(
         profile: args.from_profile.clone().or(conn.profile.clone()),
         region: args.from_region.clone().or(conn.region.clone()),
         endpoint_url: endpoint_arg(&args.from_endpoint, &conn.endpoint_url),
+        s3_endpoint: conn.s3_endpoint.clone(),
         timeouts: conn.timeouts,
     };
     let dst_opts = ConnectOptions {
         profile: args.to_profile.clone().or(conn.profile.clone()),
         region: args.to_region.clone().or(conn.region.clone()),
         endpoint_url: endpoint_arg(&args.to_endpoint, &conn.endpoint_url),
+        s3_endpoint: conn.s3_endpoint.clone(),
         timeouts: conn.timeouts,
     };
     let to_table = args.to_table.clone().unwrap_or(args.from_table.clone());

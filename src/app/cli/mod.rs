@@ -69,6 +69,11 @@ pub struct ConnArgs {
     /// (AWS_ENDPOINT_URL is honoured too).
     #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint)]
     pub endpoint_url: Option<String>,
+    /// S3's endpoint for native exports and imports and `s3://` sources,
+    /// e.g. moto's (default: --endpoint-url when given, else AWS;
+    /// AWS_ENDPOINT_URL_S3 is honoured too). Addressed path-style.
+    #[arg(long, global = true, value_name = "URL", env = "DYNTUI_S3_ENDPOINT", value_parser = parse_endpoint)]
+    pub s3_endpoint: Option<String>,
     /// Refuse every write (editing, seeding, migrations, imports), in the
     /// TUI and in commands.
     #[arg(long, global = true)]
@@ -91,6 +96,7 @@ impl ConnArgs {
             profile: self.profile.clone(),
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
+            s3_endpoint: self.s3_endpoint.clone(),
             timeouts: self.timeouts(),
         }
     }

@@ -152,6 +152,7 @@ impl ContextsState {
             profile: Some(profile.to_string()),
             region,
             endpoint_url: cx.conn.endpoint.clone(),
+            s3_endpoint: None,
             timeouts: self.timeouts,
         };
         self.connect(cx, opts, false);
@@ -162,6 +163,7 @@ impl ContextsState {
             profile: cx.conn.profile.clone(),
             region: Some(region.to_string()),
             endpoint_url: cx.conn.endpoint.clone(),
+            s3_endpoint: None,
             timeouts: self.timeouts,
         };
         self.connect(cx, opts, false);
@@ -177,6 +179,7 @@ impl ContextsState {
             profile: cx.conn.profile.clone(),
             region: cx.conn.region.clone(),
             endpoint_url,
+            s3_endpoint: None,
             timeouts: self.timeouts,
         };
         self.connect(cx, opts, false);
@@ -189,6 +192,7 @@ impl ContextsState {
             profile: cx.conn.profile.clone(),
             region: cx.conn.region.clone(),
             endpoint_url: cx.conn.endpoint.clone(),
+            s3_endpoint: None,
             timeouts: self.timeouts,
         };
         self.connect(cx, opts, true);
