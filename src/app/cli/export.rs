@@ -31,6 +31,8 @@ pub enum FormatArg {
     Plain,
     /// CSV, one file per entity type (NAME.Type.csv) with its columns.
     Csv,
+    /// Amazon Ion (native export with --s3 only).
+    Ion,
 }
 
 /// What to read: all of a table, a saved pattern's items, one entity type,
@@ -70,9 +72,19 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub select: Selection,
     /// Output file (`-` for stdout). Written as FILE.partial and renamed when complete.
-    #[arg(long, short = 'o')]
-    pub output: PathBuf,
-    /// Default: csv for a .csv file, else dynamodb.
+    #[arg(long, short = 'o', required_unless_present = "s3")]
+    pub output: Option<PathBuf>,
+    /// DynamoDB's own export into S3 (ExportTableToPointInTime) instead of
+    /// a file: s3://bucket/prefix. Reads no capacity and takes the whole
+    /// table (or, with --incremental, its changes); needs point-in-time
+    /// recovery (offered when it is off). Followed to its end.
+    #[arg(
+        long,
+        value_name = "S3_URL",
+        conflicts_with_all = ["output", "pattern", "params", "entity", "filter", "index", "segments", "read_rate_limit", "page_size", "explain", "parts"]
+    )]
+    pub s3: Option<String>,
+    /// Default: csv for a .csv file, else dynamodb (with --s3: dynamodb or ion).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
     /// Split the export into N files, one per Scan segment, in the folder
@@ -92,6 +104,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "ID", requires = "workers")]
     pub worker_id: Option<String>,
     #[command(flatten)]
+    pub native: crate::app::cli::native::NativeExportArgs,
+    #[command(flatten)]
     pub explain: crate::app::cli::explain::ExplainArgs,
 }
 
@@ -100,7 +114,9 @@ pub struct ImportArgs {
     /// A file written by `dyntui export` (JSON lines, plain or DynamoDB
     /// JSON), or an AWS export folder (ExportTableToPointInTime in DynamoDB
     /// JSON: the folder with manifest-summary.json, or the downloaded
-    /// prefix above its AWSDynamoDB/ folder).
+    /// prefix above its AWSDynamoDB/ folder). An s3://bucket/prefix source
+    /// is an export folder in S3, read here as a stream; with --native,
+    /// DynamoDB's ImportTable loads it into a new table instead.
     pub file: PathBuf,
     #[arg(long, short = 't')]
     pub table: Option<String>,
@@ -111,6 +127,8 @@ pub struct ImportArgs {
     /// lists and its binary as base64 strings.
     #[arg(long)]
     pub allow_plain: bool,
+    #[command(flatten)]
+    pub native: crate::app::cli::native::NativeImportArgs,
     #[command(flatten)]
     pub redact: RedactArgs,
     #[command(flatten)]
@@ -384,8 +402,43 @@ fn rate(s: &Summary) -> String {
 }
 
 /// `dyntui export`; returns the exit code ([`INTERRUPTED`] when stopped).
-pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow::Result<u8> {
+pub async fn export(
+    db: &Dynamo,
+    project: &Project,
+    args: ExportArgs,
+    read_only: bool,
+) -> anyhow::Result<u8> {
     let table = crate::app::cli::table_or_default(args.table.clone(), project)?;
+    if let Some(dest) = &args.s3 {
+        let format = match args.format {
+            None | Some(FormatArg::Dynamodb) => crate::dynamo::native::NativeFormat::DynamoJson,
+            Some(FormatArg::Ion) => crate::dynamo::native::NativeFormat::Ion,
+            Some(f) => anyhow::bail!(
+                "--format {}: a native export writes dynamodb (DynamoDB JSON) or ion; export to a file (-o) for plain JSON or CSV",
+                f.to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            ),
+        };
+        return crate::app::cli::native::export(
+            db,
+            project,
+            &table,
+            dest,
+            format,
+            &args.native,
+            read_only,
+        )
+        .await;
+    }
+    let Some(output) = args.output.clone() else {
+        anyhow::bail!("name the output: -o FILE (or --s3 s3://bucket/prefix for a native export)");
+    };
+    if args.native.yes || args.native.unlock || args.native.confirm_table.is_some() {
+        anyhow::bail!(
+            "--yes, --unlock and --confirm-table are for enabling point-in-time recovery before a native export (--s3); a file export writes nothing to the table"
+        );
+    }
     let info = db
         .describe(&table)
         .await
@@ -395,7 +448,10 @@ pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow:
         Some(FormatArg::Dynamodb) => ExportFormat::Dynamo,
         Some(FormatArg::Plain) => ExportFormat::Plain,
         Some(FormatArg::Csv) => ExportFormat::Csv,
-        None => ExportFormat::for_path(&args.output),
+        Some(FormatArg::Ion) => anyhow::bail!(
+            "--format ion is for a native export (--s3 s3://bucket/prefix); a file export writes dynamodb, plain or csv"
+        ),
+        None => ExportFormat::for_path(&output),
     };
     let estimates = crate::app::cli::explain::settings()?;
     let estimate = crate::dynamo::estimate::plan::read_estimate(
@@ -439,7 +495,7 @@ pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow:
         .then_some(info.item_count)
         .flatten()
         .map(|n| n.max(0) as u64);
-    let (task, bar) = if args.output.as_os_str() == "-" {
+    let (task, bar) = if output.as_os_str() == "-" {
         (tokio::spawn(async {}), None)
     } else {
         progress_bar("exporting", total, Counting::Read(progress.clone()))
@@ -450,7 +506,7 @@ pub async fn export(db: &Dynamo, project: &Project, args: ExportArgs) -> anyhow:
         &req,
         decoder,
         only,
-        &args.output,
+        &output,
         format,
         &read_options(&args.select),
         progress,
@@ -496,6 +552,9 @@ async fn export_split(
     args: &ExportArgs,
     split: &Split,
 ) -> anyhow::Result<u8> {
+    let Some(output) = args.output.as_deref() else {
+        anyhow::bail!("--parts writes into a folder: name it with -o DIR");
+    };
     let mine = split.mine();
     eprintln!(
         "{}: parts {} of {} into {}{}",
@@ -509,7 +568,7 @@ async fn export_split(
                 .join(" ")
         },
         split.parts,
-        args.output.display(),
+        output.display(),
         if split.workers > 1 {
             format!(" (worker {} of {})", split.worker, split.workers)
         } else {
@@ -540,7 +599,7 @@ async fn export_split(
         req,
         &decoder,
         only,
-        &args.output,
+        output,
         format,
         &read_options(&args.select),
         split,
@@ -566,7 +625,7 @@ async fn export_split(
         s.consumed,
         rate(&s),
         s.files.len(),
-        args.output.display()
+        output.display()
     );
     Ok(0)
 }
@@ -581,6 +640,28 @@ pub async fn import(
     read_only: bool,
 ) -> anyhow::Result<u8> {
     let table = crate::app::cli::table_or_default(args.table.clone(), project)?;
+    let source = args.file.to_string_lossy().to_string();
+    let s3 = crate::dynamo::native::S3Url::is_s3(&source);
+    if args.native.native {
+        if !s3 {
+            anyhow::bail!(
+                "--native imports from S3 (s3://bucket/prefix); `{source}` is a local file: import it without --native"
+            );
+        }
+        return crate::app::cli::native::import(
+            db,
+            project,
+            &source,
+            &table,
+            &args.native,
+            &args.write,
+            read_only,
+        )
+        .await;
+    }
+    if s3 {
+        return import_s3(db, project, &source, &table, args, read_only).await;
+    }
     if args.explain.explain.is_none() {
         check_writable(db, project, &table, read_only, &args.write)?;
     }
@@ -828,6 +909,20 @@ pub async fn import(
         },
     );
     Ok(0)
+}
+
+/// An `s3://` source read here (not with ImportTable).
+async fn import_s3(
+    _db: &Dynamo,
+    _project: &Project,
+    source: &str,
+    table: &str,
+    _args: ImportArgs,
+    _read_only: bool,
+) -> anyhow::Result<u8> {
+    anyhow::bail!(
+        "reading {source} here is not supported yet: download it (aws s3 sync {source} ./export) and import the folder, or import it into a new table with --native (dyntui import {source} --table {table} --native)"
+    )
 }
 
 fn endpoint_arg(given: &Option<String>, default: &Option<String>) -> Option<String> {

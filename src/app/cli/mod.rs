@@ -8,6 +8,7 @@ pub mod explain;
 pub mod export;
 pub mod load;
 pub mod migrate;
+pub mod native;
 pub mod seed;
 pub mod tail;
 
@@ -301,9 +302,21 @@ pub enum Command {
     /// Export a table, a pattern's items, a type or a filter to a file:
     /// DynamoDB JSON lines (every type exact), plain JSON or CSV; a parallel
     /// Scan with flat memory, ending with an end marker import checks.
+    ///
+    /// With --s3 s3://bucket/prefix: DynamoDB's own export
+    /// (ExportTableToPointInTime) of the whole table into S3, reading no
+    /// capacity; point-in-time recovery must be on (offered when off).
     Export(crate::app::cli::export::ExportArgs),
+    /// List a table's native exports to S3, newest first, or describe
+    /// (and --follow) one: `dyntui exports describe ARN --follow`.
+    Exports(crate::app::cli::native::ExportsArgs),
     /// Import a file written by `dyntui export` (validated first, batched,
     /// resumable); a truncated file is refused.
+    ///
+    /// An s3://bucket/prefix source is read here and written with
+    /// BatchWriteItem (into an existing table, or one created from the
+    /// design); with --native, DynamoDB's ImportTable creates the table
+    /// (which must not exist) and loads it without using write capacity.
     Import(crate::app::cli::export::ImportArgs),
     /// Copy items between tables and connections (e.g. a slice of production
     /// into DynamoDB Local), optionally redacting personal data.
@@ -883,7 +896,11 @@ pub async fn run_command(cmd: Command, conn: &ConnArgs, project: &Project) -> an
         }
         Command::Export(args) => {
             drop(out);
-            return crate::app::cli::export::export(&db, project, args).await;
+            return crate::app::cli::export::export(&db, project, args, conn.read_only).await;
+        }
+        Command::Exports(args) => {
+            drop(out);
+            return crate::app::cli::native::exports(&db, project, args).await;
         }
         Command::Import(args) => {
             drop(out);

@@ -4,5 +4,6 @@
 
 pub mod init;
 pub mod migrations;
+pub mod native;
 pub mod seed_sets;
 pub mod writes;
