@@ -1,5 +1,6 @@
 //! AWS's own export layout (ExportTableToPointInTime, DynamoDB JSON),
-//! read from a local folder: `manifest-summary.json`, `manifest-files.json`
+//! read from a local folder or an S3 prefix (one code path over a
+//! [`Store`]: list and open a file): `manifest-summary.json`, `manifest-files.json`
 //! (one line per data file: its key, item count and MD5) and
 //! `data/*.json.gz`, whose lines are `{"Item": {...DynamoDB JSON...}}`.
 //!
@@ -10,6 +11,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 use md5::{Digest, Md5};
@@ -23,24 +25,72 @@ pub const SUMMARY: &str = "manifest-summary.json";
 /// The data files' list in an export folder.
 pub const FILES: &str = "manifest-files.json";
 
+/// Where an export folder's files are: a local folder, or an S3 prefix.
+/// Files are named relative to the folder (`manifest-summary.json`,
+/// `data/NAME.json.gz`).
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// The file's name for messages (a path, or an s3:// URL).
+    fn name_of(&self, rel: &str) -> String;
+    /// The whole of a small file (the manifests).
+    fn read(&self, rel: &str) -> Result<Vec<u8>, String>;
+    /// A file as a stream (the data files): memory stays flat.
+    fn open(&self, rel: &str) -> Result<Box<dyn Read + Send>, String>;
+    /// What to check when a listed file is missing.
+    fn missing_hint(&self) -> &'static str;
+}
+
+/// A local export folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalStore(pub PathBuf);
+
+impl Store for LocalStore {
+    fn name_of(&self, rel: &str) -> String {
+        self.0.join(rel).display().to_string()
+    }
+
+    fn read(&self, rel: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(self.0.join(rel)).map_err(|e| format!("{}: {e}", self.name_of(rel)))
+    }
+
+    fn open(&self, rel: &str) -> Result<Box<dyn Read + Send>, String> {
+        std::fs::File::open(self.0.join(rel))
+            .map(|f| Box::new(f) as Box<dyn Read + Send>)
+            .map_err(|e| format!("{}: {e}", self.name_of(rel)))
+    }
+
+    fn missing_hint(&self) -> &'static str {
+        "was the export downloaded whole?"
+    }
+}
+
 /// One data file of an export, as the manifest lists it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataFile {
-    pub path: PathBuf,
+    /// Its name in the export folder: `data/NAME.json.gz`.
+    pub name: String,
     pub item_count: u64,
     /// Base64 MD5 of the (gzip) file.
     pub md5: String,
 }
 
 /// An AWS export folder, its manifest read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct AwsExport {
-    pub dir: PathBuf,
+    pub store: Arc<dyn Store>,
     pub export_arn: String,
     pub table_arn: String,
     pub export_time: String,
     pub item_count: u64,
     pub files: Vec<DataFile>,
+    /// A hash of both manifests: the same export, file for file.
+    pub manifest_hash: String,
+}
+
+impl PartialEq for AwsExport {
+    fn eq(&self, other: &AwsExport) -> bool {
+        self.store.name_of("") == other.store.name_of("")
+            && self.manifest_hash == other.manifest_hash
+    }
 }
 
 /// The export folder under `path`: `path` itself when it holds
@@ -80,38 +130,39 @@ pub fn find(path: &Path) -> Result<Option<PathBuf>, String> {
     }
 }
 
-fn field<'a>(v: &'a Value, file: &Path, name: &str) -> Result<&'a Value, String> {
-    v.get(name)
-        .ok_or_else(|| format!("{}: no `{name}`", file.display()))
+fn field<'a>(v: &'a Value, file: &str, name: &str) -> Result<&'a Value, String> {
+    v.get(name).ok_or_else(|| format!("{file}: no `{name}`"))
 }
 
 impl AwsExport {
     /// Reads the manifest of the export folder `dir`.
     pub fn open(dir: &Path) -> Result<AwsExport, String> {
-        let summary_path = dir.join(SUMMARY);
-        let text = std::fs::read_to_string(&summary_path)
-            .map_err(|e| format!("{}: {e}", summary_path.display()))?;
-        let summary: Value = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not JSON: {e}", summary_path.display()))?;
+        AwsExport::open_in(Arc::new(LocalStore(dir.to_path_buf())))
+    }
+
+    /// Reads the manifest of the export folder in `store`.
+    pub fn open_in(store: Arc<dyn Store>) -> Result<AwsExport, String> {
+        let summary_path = store.name_of(SUMMARY);
+        let summary_bytes = store.read(SUMMARY)?;
+        let summary: Value = serde_json::from_slice(&summary_bytes)
+            .map_err(|e| format!("{summary_path}: not JSON: {e}"))?;
         let format = summary
             .get("outputFormat")
             .and_then(Value::as_str)
             .unwrap_or("DYNAMODB_JSON");
         if format != "DYNAMODB_JSON" {
             return Err(format!(
-                "{}: the export is in {format}; only DYNAMODB_JSON exports are read (export again with --export-format DYNAMODB_JSON)",
-                summary_path.display()
+                "{summary_path}: the export is in {format}; only DYNAMODB_JSON exports are read (export again with --export-format DYNAMODB_JSON)"
             ));
         }
         if summary.get("exportType").and_then(Value::as_str) == Some("INCREMENTAL_EXPORT") {
             return Err(format!(
-                "{}: an incremental export holds changes (old and new images), not a table's items; import a full export",
-                summary_path.display()
+                "{summary_path}: an incremental export holds changes (old and new images), not a table's items; import a full export"
             ));
         }
         let item_count = field(&summary, &summary_path, "itemCount")?
             .as_u64()
-            .ok_or_else(|| format!("{}: `itemCount` is not a count", summary_path.display()))?;
+            .ok_or_else(|| format!("{summary_path}: `itemCount` is not a count"))?;
         let text_of = |name: &str| {
             summary
                 .get(name)
@@ -119,15 +170,15 @@ impl AwsExport {
                 .unwrap_or_default()
                 .to_string()
         };
-        let files_path = dir.join(FILES);
-        let list = std::fs::read_to_string(&files_path)
-            .map_err(|e| format!("{}: {e}", files_path.display()))?;
+        let files_path = store.name_of(FILES);
+        let list_bytes = store.read(FILES)?;
+        let list = String::from_utf8_lossy(&list_bytes);
         let mut files = Vec::new();
         for (i, line) in list.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let at = format!("{}:{}", files_path.display(), i + 1);
+            let at = format!("{files_path}:{}", i + 1);
             let v: Value =
                 serde_json::from_str(line).map_err(|e| format!("{at}: not JSON: {e}"))?;
             let key = v
@@ -140,7 +191,7 @@ impl AwsExport {
                 .filter(|n| !n.is_empty())
                 .ok_or_else(|| format!("{at}: `{key}` names no file"))?;
             files.push(DataFile {
-                path: dir.join("data").join(name),
+                name: format!("data/{name}"),
                 item_count: v
                     .get("itemCount")
                     .and_then(Value::as_u64)
@@ -152,14 +203,23 @@ impl AwsExport {
                     .to_string(),
             });
         }
+        let mut h = super::hash::Fnv64::new();
+        h.write(&summary_bytes);
+        h.write(&list_bytes);
         Ok(AwsExport {
-            dir: dir.to_path_buf(),
+            store,
             export_arn: text_of("exportArn"),
             table_arn: text_of("tableArn"),
             export_time: text_of("exportTime"),
             item_count,
             files,
+            manifest_hash: h.hex(),
         })
+    }
+
+    /// Where the export is, for messages.
+    pub fn location(&self) -> String {
+        self.store.name_of("")
     }
 
     /// Checks every data file against the manifest (present, MD5, item
@@ -169,34 +229,50 @@ impl AwsExport {
         if listed != self.item_count {
             return Err(format!(
                 "{}: the data files list {listed} items but {SUMMARY} says {}; the export is incomplete or its manifests do not belong together",
-                self.dir.join(FILES).display(),
+                self.store.name_of(FILES),
                 self.item_count
             ));
         }
         for f in &self.files {
-            let bytes = std::fs::read(&f.path).map_err(|e| {
-                format!(
-                    "{}: {e} (listed in {FILES}; was the export downloaded whole?)",
-                    f.path.display()
-                )
-            })?;
-            let sum = base64::engine::general_purpose::STANDARD.encode(Md5::digest(&bytes));
+            let name = self.store.name_of(&f.name);
+            let stream = self
+                .store
+                .open(&f.name)
+                .map_err(|e| format!("{e} (listed in {FILES}; {})", self.store.missing_hint()))?;
+            // One pass: the MD5 of the gzip bytes as they are decoded.
+            let mut md5 = Md5::new();
+            let mut n = 0u64;
+            let mut lines = DataLines::new(
+                name.clone(),
+                Hashing {
+                    inner: stream,
+                    md5: &mut md5,
+                },
+            );
+            let mut bad = None;
+            for r in lines.by_ref() {
+                if let Err(e) = r {
+                    bad = Some(e);
+                    break;
+                }
+                n += 1;
+            }
+            let mut rest = lines.into_inner();
+            std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| format!("{name}: {e}"))?;
+            drop(rest);
+            let sum = base64::engine::general_purpose::STANDARD.encode(md5.finalize());
             if sum != f.md5 {
                 return Err(format!(
-                    "{}: its MD5 is {sum} but {FILES} says {}; the file is damaged or from another export",
-                    f.path.display(),
+                    "{name}: its MD5 is {sum} but {FILES} says {}; the file is damaged or from another export",
                     f.md5
                 ));
             }
-            let mut n = 0u64;
-            for r in DataLines::new(&f.path, &bytes[..]) {
-                r?;
-                n += 1;
+            if let Some(e) = bad {
+                return Err(e);
             }
             if n != f.item_count {
                 return Err(format!(
-                    "{}: holds {n} items but {FILES} says {}",
-                    f.path.display(),
+                    "{name}: holds {n} items but {FILES} says {}",
                     f.item_count
                 ));
             }
@@ -208,14 +284,38 @@ impl AwsExport {
     /// (`data/NAME.json.gz:LINE`). Memory stays flat: each file is read as
     /// a gzip stream.
     pub fn items(&self) -> impl Iterator<Item = Result<(String, Item), String>> + Send + use<> {
-        self.files.clone().into_iter().flat_map(|f| {
+        let store = self.store.clone();
+        self.files.clone().into_iter().flat_map(move |f| {
+            let name = store.name_of(&f.name);
             let lines: Box<dyn Iterator<Item = Result<(String, Item), String>> + Send> =
-                match std::fs::File::open(&f.path) {
-                    Ok(file) => Box::new(DataLines::new(&f.path, file)),
-                    Err(e) => Box::new(std::iter::once(Err(format!("{}: {e}", f.path.display())))),
+                match store.open(&f.name) {
+                    Ok(stream) => Box::new(DataLines::new(name, stream)),
+                    Err(e) => Box::new(std::iter::once(Err(e))),
                 };
             lines
         })
+    }
+}
+
+/// The items of one gzip data file (`name` for messages), as a stream.
+pub fn data_file_items<R: Read>(
+    name: String,
+    r: R,
+) -> impl Iterator<Item = Result<(String, Item), String>> {
+    DataLines::new(name, r)
+}
+
+/// A reader that adds what passes through it to an MD5.
+struct Hashing<'a, R: Read> {
+    inner: R,
+    md5: &'a mut Md5,
+}
+
+impl<R: Read> Read for Hashing<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.md5.update(&buf[..n]);
+        Ok(n)
     }
 }
 
@@ -228,13 +328,18 @@ struct DataLines<R: Read> {
 }
 
 impl<R: Read> DataLines<R> {
-    fn new(path: &Path, r: R) -> DataLines<R> {
+    fn new(name: String, r: R) -> DataLines<R> {
         DataLines {
-            name: path.display().to_string(),
+            name,
             reader: BufReader::new(flate2::read::MultiGzDecoder::new(r)),
             line: 0,
             done: false,
         }
+    }
+
+    /// The raw stream, for what the decoder left unread.
+    fn into_inner(self) -> R {
+        self.reader.into_inner().into_inner()
     }
 }
 

@@ -29,6 +29,7 @@ pub mod pages;
 pub mod pattern;
 pub mod redact;
 pub mod request;
+pub mod s3;
 pub mod seed;
 pub mod seeding;
 pub mod size;

@@ -29,6 +29,9 @@ pub enum SeedSource {
     Files(Vec<PathBuf>),
     /// Generators of entities from their key templates and field rules.
     Generators(Vec<GeneratorSpec>),
+    /// An AWS export folder opened in its store (an S3 prefix), its
+    /// manifest read.
+    Export(super::awsexport::AwsExport),
 }
 
 /// A named seed set from the project file.
@@ -191,6 +194,16 @@ impl SeedSet {
                     ));
                 }
                 Ok(Box::new(readers.into_iter().flatten()))
+            }
+            SeedSource::Export(export) => {
+                let name = export.location();
+                Ok(Box::new(export.items().map(move |r| {
+                    r.map_err(|message| ItemFileError {
+                        file: name.clone(),
+                        line: 0,
+                        message,
+                    })
+                })))
             }
             SeedSource::Generators(specs) => {
                 let g = Generator::new(
@@ -410,6 +423,8 @@ impl SeedSet {
         use std::io::Read;
         match &self.source {
             SeedSource::Builtin(name) => Ok(format!("builtin {name}")),
+            // Its manifests name and sum every data file.
+            SeedSource::Export(e) => Ok(format!("export {} {}", e.location(), e.manifest_hash)),
             SeedSource::Generators(specs) => Ok(format!(
                 "generators {:016x}",
                 fnv64(format!("{specs:?}").as_bytes())

@@ -57,6 +57,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) -> Option<usize> {
     if let Some(s) = sets.get(sel) {
         let source = match &s.source {
             SeedSource::Builtin(b) => format!("built-in `{b}`"),
+            SeedSource::Export(e) => format!("AWS export: {}", e.location()),
             SeedSource::Files(files) => format!(
                 "files: {}",
                 files

@@ -659,19 +659,41 @@ pub async fn import(
         )
         .await;
     }
-    if s3 {
-        return import_s3(db, project, &source, &table, args, read_only).await;
-    }
     if args.explain.explain.is_none() {
         check_writable(db, project, &table, read_only, &args.write)?;
     }
     // An AWS export folder is checked against its manifest (every data
     // file's MD5 and item count); a file, by dyntui's end marker.
-    let parts =
-        split::find_parts(&args.file).map_err(|e| anyhow::anyhow!("{e}; nothing written"))?;
-    let (lines, cut_line) = match crate::dynamo::awsexport::find(&args.file)
-        .map_err(|e| anyhow::anyhow!(e))?
-    {
+    let parts = if s3 {
+        None
+    } else {
+        split::find_parts(&args.file).map_err(|e| anyhow::anyhow!("{e}; nothing written"))?
+    };
+    let verified = |e: &crate::dynamo::awsexport::AwsExport| -> anyhow::Result<u64> {
+        let n = e
+            .verify()
+            .map_err(|e| anyhow::anyhow!("{e}; nothing written"))?;
+        eprintln!(
+            "AWS export {} of {} ({}): {n} items in {} data files, checked against its manifest",
+            e.export_arn,
+            e.table_arn,
+            e.export_time,
+            e.files.len()
+        );
+        Ok(n)
+    };
+    // An s3:// source: an export folder in S3, read as a stream.
+    let s3_export = if s3 {
+        Some(open_s3_export(db, &source).await?)
+    } else {
+        None
+    };
+    let local_export = match &s3_export {
+        Some(_) => None,
+        None => crate::dynamo::awsexport::find(&args.file).map_err(|e| anyhow::anyhow!(e))?,
+    };
+    let (lines, cut_line) = match (&s3_export, local_export) {
+        (Some(e), _) => (verified(e)?, None),
         _ if parts.is_some() => {
             let p = parts.as_ref().map_or(0, |p| p.items);
             eprintln!(
@@ -681,22 +703,12 @@ pub async fn import(
             );
             (p, None)
         }
-        Some(dir) => {
+        (None, Some(dir)) => {
             let e =
                 crate::dynamo::awsexport::AwsExport::open(&dir).map_err(|e| anyhow::anyhow!(e))?;
-            let n = e
-                .verify()
-                .map_err(|e| anyhow::anyhow!("{e}; nothing written"))?;
-            eprintln!(
-                "AWS export {} of {} ({}): {n} items in {} data files, checked against its manifest",
-                e.export_arn,
-                e.table_arn,
-                e.export_time,
-                e.files.len()
-            );
-            (n, None)
+            (verified(&e)?, None)
         }
-        None => {
+        (None, None) => {
             let check = export::check_file(&args.file).map_err(|e| anyhow::anyhow!(e))?;
             if let Some(p) = &check.problem
                 && !args.allow_truncated
@@ -728,22 +740,37 @@ pub async fn import(
         }
     };
     let path = std::fs::canonicalize(&args.file).unwrap_or(args.file.clone());
-    let set = SeedSet {
-        // The checkpoint of an interrupted import belongs to this file as
-        // it is (its size and line count), not to a later one at the path.
-        name: format!(
-            "import:{}:{}:{}",
-            path.display().to_string().replace('#', "_"),
-            std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
-            lines
-        ),
-        description: String::new(),
-        table: Some(table.clone()),
-        source: SeedSource::Files(match &parts {
-            Some(p) => p.files.clone(),
-            None => vec![path.clone()],
-        }),
-        seed: 0,
+    let set = match s3_export {
+        // The checkpoint belongs to this export (its manifests' hash).
+        Some(e) => SeedSet {
+            name: format!(
+                "import:{}:{}:{}",
+                e.location().replace('#', "_"),
+                e.manifest_hash,
+                lines
+            ),
+            description: String::new(),
+            table: Some(table.clone()),
+            source: SeedSource::Export(e),
+            seed: 0,
+        },
+        None => SeedSet {
+            // The checkpoint of an interrupted import belongs to this file as
+            // it is (its size and line count), not to a later one at the path.
+            name: format!(
+                "import:{}:{}:{}",
+                path.display().to_string().replace('#', "_"),
+                std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+                lines
+            ),
+            description: String::new(),
+            table: Some(table.clone()),
+            source: SeedSource::Files(match &parts {
+                Some(p) => p.files.clone(),
+                None => vec![path.clone()],
+            }),
+            seed: 0,
+        },
     };
     // A missing table is created from the project's design (after every
     // item is checked against the design's keys), as seeding does.
@@ -911,18 +938,24 @@ pub async fn import(
     Ok(0)
 }
 
-/// An `s3://` source read here (not with ImportTable).
-async fn import_s3(
-    _db: &Dynamo,
-    _project: &Project,
+/// The AWS export folder at or under an `s3://` source, its manifest read.
+async fn open_s3_export(
+    db: &Dynamo,
     source: &str,
-    table: &str,
-    _args: ImportArgs,
-    _read_only: bool,
-) -> anyhow::Result<u8> {
-    anyhow::bail!(
-        "reading {source} here is not supported yet: download it (aws s3 sync {source} ./export) and import the folder, or import it into a new table with --native (dyntui import {source} --table {table} --native)"
-    )
+) -> anyhow::Result<crate::dynamo::awsexport::AwsExport> {
+    let url = crate::dynamo::native::S3Url::parse(source).map_err(|e| anyhow::anyhow!(e))?;
+    let Some(folder) = crate::dynamo::s3::find_export(db.s3(), &url)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?
+    else {
+        anyhow::bail!(
+            "no AWS export at {url}: no manifest-summary.json there or in an AWSDynamoDB/ID/ folder under it (a dyntui export file in S3 is not read from S3: copy it here with `aws s3 cp` and import the file); nothing written"
+        );
+    };
+    let store =
+        crate::dynamo::s3::S3Store::new(db.s3().clone(), folder).map_err(|e| anyhow::anyhow!(e))?;
+    crate::dynamo::awsexport::AwsExport::open_in(std::sync::Arc::new(store))
+        .map_err(|e| anyhow::anyhow!("{e}; nothing written"))
 }
 
 fn endpoint_arg(given: &Option<String>, default: &Option<String>) -> Option<String> {

@@ -206,6 +206,7 @@ pub async fn create_from_design(
 fn describe_source(s: &SeedSet) -> String {
     match &s.source {
         SeedSource::Builtin(n) => format!("built-in {n}"),
+        SeedSource::Export(e) => format!("AWS export {}", e.location()),
         SeedSource::Files(f) => format!(
             "files {}",
             f.iter()

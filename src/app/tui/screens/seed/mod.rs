@@ -190,6 +190,7 @@ pub fn set_size(set: &SeedSet) -> Option<u64> {
         ),
         SeedSource::Generators(g) => Some(g.iter().map(|g| g.count as u64).sum()),
         SeedSource::Files(_) => None,
+        SeedSource::Export(e) => Some(e.item_count),
     }
 }
 

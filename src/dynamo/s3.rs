@@ -1,0 +1,196 @@
+//! S3 as a [`Store`] of an AWS export folder: the manifests read whole,
+//! the data files as streams (GetObject's body, a chunk at a time, never
+//! the whole object in memory). The readers are synchronous (gzip, lines)
+//! and run inside the runtime: each chunk is awaited with
+//! `block_in_place`, so they need the multi-threaded runtime the binary
+//! uses (or a blocking thread).
+
+use std::io::Read;
+
+use aws_sdk_s3::Client;
+use bytes::Buf;
+
+use super::awsexport::{SUMMARY, Store};
+use super::native::S3Url;
+
+/// An export folder at an S3 prefix.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    client: Client,
+    /// The folder (`.../AWSDynamoDB/<id>`).
+    pub url: S3Url,
+    handle: tokio::runtime::Handle,
+}
+
+/// Runs `f` to completion from synchronous code inside (or outside) the
+/// runtime.
+fn block_on<F: std::future::Future>(handle: &tokio::runtime::Handle, f: F) -> F::Output {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| handle.block_on(f))
+        }
+        _ => handle.block_on(f),
+    }
+}
+
+fn s3_error<E, R>(e: aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match &e {
+        aws_sdk_s3::error::SdkError::ServiceError(se) => format!(
+            "{}: {}",
+            se.err().code().unwrap_or("S3Error"),
+            se.err().message().unwrap_or("no message")
+        ),
+        other => aws_sdk_s3::error::DisplayErrorContext(other).to_string(),
+    }
+}
+
+impl S3Store {
+    /// The export folder at `url` (its handle: the current runtime's).
+    pub fn new(client: Client, url: S3Url) -> Result<S3Store, String> {
+        let handle = tokio::runtime::Handle::try_current()
+            .map_err(|_| "reading S3 needs the async runtime".to_string())?;
+        Ok(S3Store {
+            client,
+            url,
+            handle,
+        })
+    }
+
+    async fn get(
+        &self,
+        rel: &str,
+    ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, String> {
+        self.client
+            .get_object()
+            .bucket(&self.url.bucket)
+            .key(self.url.key(rel))
+            .send()
+            .await
+            .map_err(|e| format!("{}: {}", self.name_of(rel), s3_error(e)))
+    }
+}
+
+impl Store for S3Store {
+    fn name_of(&self, rel: &str) -> String {
+        if rel.is_empty() {
+            self.url.to_string()
+        } else {
+            format!("s3://{}/{}", self.url.bucket, self.url.key(rel))
+        }
+    }
+
+    fn read(&self, rel: &str) -> Result<Vec<u8>, String> {
+        block_on(&self.handle, async {
+            let out = self.get(rel).await?;
+            out.body
+                .collect()
+                .await
+                .map(|b| b.to_vec())
+                .map_err(|e| format!("{}: {e}", self.name_of(rel)))
+        })
+    }
+
+    fn open(&self, rel: &str) -> Result<Box<dyn Read + Send>, String> {
+        let out = block_on(&self.handle, self.get(rel))?;
+        Ok(Box::new(BodyReader {
+            name: self.name_of(rel),
+            body: out.body,
+            chunk: bytes::Bytes::new(),
+            handle: self.handle.clone(),
+        }))
+    }
+
+    fn missing_hint(&self) -> &'static str {
+        "is the export complete in S3?"
+    }
+}
+
+/// GetObject's body as a `Read`: one chunk in memory at a time.
+struct BodyReader {
+    name: String,
+    body: aws_sdk_s3::primitives::ByteStream,
+    chunk: bytes::Bytes,
+    handle: tokio::runtime::Handle,
+}
+
+impl Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while !self.chunk.has_remaining() {
+            match block_on(&self.handle, self.body.try_next()) {
+                Ok(Some(c)) => self.chunk = c,
+                Ok(None) => return Ok(0),
+                Err(e) => {
+                    return Err(std::io::Error::other(format!("{}: {e}", self.name)));
+                }
+            }
+        }
+        let n = buf.len().min(self.chunk.remaining());
+        self.chunk.copy_to_slice(&mut buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The export folder at or under `url`: `url` itself when it holds
+/// `manifest-summary.json`, else the one `AWSDynamoDB/<id>/` folder under
+/// it (where ExportTableToPointInTime writes under its prefix). None when
+/// there is no export there.
+pub async fn find_export(client: &Client, url: &S3Url) -> Result<Option<S3Url>, String> {
+    let mut keys = Vec::new();
+    let mut next: Option<String> = None;
+    let list_prefix = if url.prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", url.prefix)
+    };
+    loop {
+        let out = client
+            .list_objects_v2()
+            .bucket(&url.bucket)
+            .prefix(&list_prefix)
+            .set_continuation_token(next.take())
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {}", s3_error(e)))?;
+        keys.extend(
+            out.contents()
+                .iter()
+                .filter_map(|o| o.key())
+                .filter(|k| k.ends_with(SUMMARY))
+                .map(str::to_string),
+        );
+        match out.next_continuation_token() {
+            Some(t) if out.is_truncated() == Some(true) => next = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    let here = format!("{list_prefix}{SUMMARY}");
+    if keys.contains(&here) {
+        return Ok(Some(url.clone()));
+    }
+    // `<prefix>/AWSDynamoDB/<id>/manifest-summary.json`
+    let mut found: Vec<String> = keys
+        .iter()
+        .filter_map(|k| {
+            let rest = k.strip_prefix(&list_prefix)?.strip_prefix("AWSDynamoDB/")?;
+            let id = rest.strip_suffix(&format!("/{SUMMARY}"))?;
+            (!id.contains('/')).then(|| id.to_string())
+        })
+        .collect();
+    found.sort();
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(Some(S3Url {
+            bucket: url.bucket.clone(),
+            prefix: format!("{list_prefix}AWSDynamoDB/{}", found[0]),
+        })),
+        n => Err(format!(
+            "{url} holds {n} exports ({}); name one of their folders (s3://{}/{list_prefix}AWSDynamoDB/ID)",
+            found.join(", "),
+            url.bucket
+        )),
+    }
+}
