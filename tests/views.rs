@@ -2662,6 +2662,31 @@ mod confirm_estimates {
     }
 
     #[tokio::test]
+    async fn native_export_asks_to_enable_pitr_then_shows_its_progress() {
+        use dyntui::app::tui::screens::export::ExportMsg;
+        use dyntui::dynamo::native::{ExportInfo, JobStatus};
+        let mut app = scanned();
+        app.start_export("s3://backups/dyntui")
+            .expect("checks PITR");
+        let id = app.export.native_job.in_flight().expect("PITR checked");
+        app.update(Msg::Export(ExportMsg::PitrChecked(id, Ok(false))));
+        assert!(app.export.pitr.is_some(), "PITR off: asked");
+        snap("export_native_pitr_confirm", &app);
+        press(&mut app, KeyCode::Char('y'));
+        assert!(app.export.pitr.is_none());
+        let id = app.export.native_job.in_flight().expect("the export runs");
+        app.update(Msg::Export(ExportMsg::NativeProgress(
+            id,
+            Box::new(ExportInfo {
+                arn: format!("arn:aws:dynamodb:us-east-1:1:table/{TABLE}/export/01733-ab12"),
+                status: Some(JobStatus::InProgress),
+                ..ExportInfo::default()
+            }),
+        )));
+        snap("export_native_progress", &app);
+    }
+
+    #[tokio::test]
     async fn bulk_delete_confirmation_shows_the_estimate_of_its_writes() {
         let mut app = scanned();
         for _ in 0..3 {

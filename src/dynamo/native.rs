@@ -418,6 +418,31 @@ pub async fn start_export(db: &Dynamo, spec: &ExportSpec) -> Result<ExportInfo, 
     })
 }
 
+/// Starts the export; when PITR was enabled just now (`pitr_just_enabled`),
+/// DynamoDB may refuse for a little while, so a refusal for that reason is
+/// retried with backoff for up to 2 minutes (the same client token keeps
+/// the retries one export).
+pub async fn start_export_after(
+    db: &Dynamo,
+    spec: &ExportSpec,
+    pitr_just_enabled: bool,
+) -> Result<ExportInfo, AwsError> {
+    let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(15));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        match start_export(db, spec).await {
+            Err(e)
+                if pitr_just_enabled
+                    && e.code == "PointInTimeRecoveryUnavailableException"
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(backoff.wait()).await;
+            }
+            r => return r,
+        }
+    }
+}
+
 /// DescribeExport.
 pub async fn describe_export(db: &Dynamo, arn: &str) -> Result<ExportInfo, AwsError> {
     let out = db

@@ -103,6 +103,22 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         );
         return;
     }
+    if let Some(n) = &app.export.native
+        && app.input.is_none()
+    {
+        f.render_widget(
+            Paragraph::new(Line::styled(
+                format!(
+                    " {} {}",
+                    super::SPINNER[app.spinner % super::SPINNER.len()],
+                    n.line()
+                ),
+                Style::default().fg(t.accent),
+            )),
+            area,
+        );
+        return;
+    }
     if let Some(e) = &app.export.run
         && app.input.is_none()
     {

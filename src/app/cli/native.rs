@@ -226,23 +226,9 @@ pub async fn export(
         incremental,
         client_token: uuid::Uuid::new_v4().to_string(),
     };
-    // Just after PITR is enabled, DynamoDB may refuse an export for a
-    // little while; the same client token keeps a retried start one export.
-    let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(15));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let started = loop {
-        match native::start_export(db, &spec).await {
-            Ok(s) => break s,
-            Err(e)
-                if enabled_now
-                    && e.code == "PointInTimeRecoveryUnavailableException"
-                    && Instant::now() < deadline =>
-            {
-                tokio::time::sleep(backoff.wait()).await;
-            }
-            Err(e) => return Err(aws(e)),
-        }
-    };
+    let started = native::start_export_after(db, &spec, enabled_now)
+        .await
+        .map_err(aws)?;
     eprintln!(
         "export of `{table}` to {dest} started ({}, {}): {}",
         if incremental.is_some() {

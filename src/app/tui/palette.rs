@@ -99,7 +99,7 @@ pub const COMMANDS: &[Command] = &[
         "export",
         ArgKind::File,
         true,
-        "export the marked items, else the view's request (.csv: CSV per type)",
+        "export the marked items, else the view's request (.csv: CSV per type); s3://bucket/prefix: DynamoDB's own export of the table",
     ),
     cmd(
         "init",

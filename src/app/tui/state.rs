@@ -865,6 +865,11 @@ impl App {
                 .on_confirm_key(&mut cx, &k));
             return;
         }
+        if self.export.pitr.is_some() {
+            on_screen!(self.export, Effect::Export, |st, cx| st
+                .on_pitr_key(&mut cx, &k));
+            return;
+        }
         if self.edit.modal.is_some() {
             on_screen!(self.edit, |e| Effect::Edit(Box::new(e)), |st, cx| st
                 .on_modal_key(&mut cx, &k));

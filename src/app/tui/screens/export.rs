@@ -4,6 +4,12 @@
 //! the file name (`.csv`: CSV per type; else DynamoDB JSON lines). Reading
 //! the view's request asks first, with the read's estimate (as `dyntui
 //! export` makes it); marked items are already read and export at once.
+//!
+//! `:export s3://bucket/prefix` is DynamoDB's own export of the whole
+//! table (ExportTableToPointInTime), followed in the status bar with the
+//! code of `dyntui export --s3`. Point-in-time recovery is checked first;
+//! when it is off, a confirmation offers to enable it (a write to the
+//! table's settings: refused read-only or on a locked protected table).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +28,7 @@ use crate::dynamo::entity::{Decoder, EntityId};
 use crate::dynamo::estimate::{Estimate, Prices, plan};
 use crate::dynamo::export::{self, ExportFormat, ReadOptions, ReadProgress, Summary};
 use crate::dynamo::meter::Meter;
+use crate::dynamo::native::{self, ExportInfo, ExportSpec, Followed, NativeFormat, S3Url};
 use crate::dynamo::request::ItemsRequest;
 
 /// What the items view exports (passed by the application).
@@ -41,6 +48,12 @@ pub enum ExportMsg {
     Done(ReqId, Result<Summary, String>),
     /// The estimate of reading the view's request, for the confirmation.
     Estimated(ReqId, Result<Box<Estimate>, String>),
+    /// Whether point-in-time recovery is on (before a native export).
+    PitrChecked(ReqId, Result<bool, String>),
+    /// A native export's state as it is followed.
+    NativeProgress(ReqId, Box<ExportInfo>),
+    /// A native export ended (completed or failed), or could not start.
+    NativeDone(ReqId, Result<Box<ExportInfo>, String>),
 }
 
 #[derive(Debug)]
@@ -77,6 +90,16 @@ pub enum ExportEffect {
         info: Box<TableInfo>,
         prices: Box<Prices>,
     },
+    /// DescribeContinuousBackups: is PITR on?
+    PitrCheck { id: ReqId, table: String },
+    /// Enables PITR first when asked (audited), starts the native export
+    /// and follows it to its end.
+    Native {
+        id: ReqId,
+        table: String,
+        dest: S3Url,
+        enable_pitr: bool,
+    },
 }
 
 impl Tracked for ExportEffect {
@@ -84,7 +107,11 @@ impl Tracked for ExportEffect {
     /// never aborted; an estimate is aborted with its confirmation.
     fn request_id(&self) -> Option<ReqId> {
         match self {
-            ExportEffect::Estimate { id, .. } => Some(*id),
+            // Abandoning a native export's follow leaves the export
+            // running in AWS.
+            ExportEffect::Estimate { id, .. }
+            | ExportEffect::PitrCheck { id, .. }
+            | ExportEffect::Native { id, .. } => Some(*id),
             ExportEffect::Items { .. } | ExportEffect::Request { .. } => None,
         }
     }
@@ -114,6 +141,44 @@ pub struct ExportConfirm {
     pub ask: Confirm,
 }
 
+/// A native export (`:export s3://...`): PITR being checked, the export
+/// starting, or followed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NativeRun {
+    pub table: String,
+    pub dest: S3Url,
+    /// Its last state (None until it has started).
+    pub last: Option<ExportInfo>,
+}
+
+impl NativeRun {
+    /// The status bar's line.
+    pub fn line(&self) -> String {
+        match &self.last {
+            None => format!("native export of {} to {}: starting", self.table, self.dest),
+            Some(e) => format!(
+                "native export of {} to {}: {} ({}){}",
+                self.table,
+                self.dest,
+                e.status.map(native::JobStatus::label).unwrap_or("UNKNOWN"),
+                native::arn_tail(&e.arn),
+                e.items
+                    .filter(|n| *n > 0)
+                    .map(|n| format!(", {n} items"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// The question when point-in-time recovery is off.
+#[derive(Debug)]
+pub struct PitrConfirm {
+    pub table: String,
+    pub dest: S3Url,
+    pub ask: Confirm,
+}
+
 /// The export in progress, if any.
 #[derive(Debug, Default)]
 pub struct ExportState {
@@ -122,11 +187,196 @@ pub struct ExportState {
     pub confirm: Option<ExportConfirm>,
     /// The run's meter and its confirmation's estimate.
     pub metered: Option<(Meter, Option<Estimate>)>,
+    /// A native export's check, start and follow.
+    pub native_job: Request<(), String>,
+    pub native: Option<NativeRun>,
+    /// Enable PITR? (asked when it is off before a native export).
+    pub pitr: Option<PitrConfirm>,
 }
 
 impl ExportState {
     pub fn running(&self) -> bool {
-        self.run.is_some()
+        self.run.is_some() || self.native.is_some()
+    }
+
+    /// A confirmation of this screen is open.
+    pub fn asking(&self) -> bool {
+        self.confirm.is_some() || self.pitr.is_some()
+    }
+
+    /// `:export s3://bucket/prefix`: checks PITR, then exports (or asks).
+    fn start_native(
+        &mut self,
+        cx: &mut ExportCx,
+        source: Option<ExportSource>,
+        dest: &str,
+    ) -> Result<(), String> {
+        if self.native.is_some() {
+            return Err("a native export is already being followed".into());
+        }
+        let dest = S3Url::parse(dest)?;
+        let table = source.ok_or("open a table first (:table NAME)")?.info.name;
+        if !cx.online {
+            return Err("not connected".into());
+        }
+        let t = table.clone();
+        cx.start(&mut self.native_job, |id| ExportEffect::PitrCheck {
+            id,
+            table: t,
+        });
+        self.native = Some(NativeRun {
+            table,
+            dest,
+            last: None,
+        });
+        *cx.flash = None;
+        Ok(())
+    }
+
+    /// Why enabling PITR on `table` is not allowed here, if it is not.
+    fn pitr_refusal(cx: &ExportCx, table: &str) -> Option<String> {
+        let fix = native::enable_pitr_command(table);
+        if cx.read_only {
+            return Some(format!(
+                "point-in-time recovery is off on `{table}` and this session is read-only: enable it with {fix}"
+            ));
+        }
+        if let Some(reason) = cx.project.protection(table, cx.conn.profile.as_deref())
+            && !cx.unlocked.contains(table)
+        {
+            return Some(format!(
+                "point-in-time recovery is off on `{table}`, which is protected ({reason}): `:unlock` it first, or enable it with {fix}"
+            ));
+        }
+        None
+    }
+
+    /// Keys typed while the PITR question is open.
+    pub fn on_pitr_key(&mut self, cx: &mut ExportCx, k: &KeyEvent) {
+        let Some(c) = self.pitr.as_mut() else {
+            return;
+        };
+        match c.ask.on_key(k) {
+            Answer::Pending => {}
+            Answer::Refused(e) => cx.flash(Level::Error, e),
+            Answer::No => {
+                if let Some(c) = self.pitr.take() {
+                    self.native = None;
+                    cx.flash(
+                        Level::Warn,
+                        format!(
+                            "point-in-time recovery left off on `{}`; nothing exported",
+                            c.table
+                        ),
+                    );
+                }
+            }
+            Answer::Yes => {
+                let Some(c) = self.pitr.take() else {
+                    return;
+                };
+                self.run_native(cx, c.table, c.dest, true);
+            }
+        }
+    }
+
+    fn run_native(&mut self, cx: &mut ExportCx, table: String, dest: S3Url, enable_pitr: bool) {
+        let (t, d) = (table.clone(), dest.clone());
+        cx.start(&mut self.native_job, |id| ExportEffect::Native {
+            id,
+            table: t,
+            dest: d,
+            enable_pitr,
+        });
+        self.native = Some(NativeRun {
+            table,
+            dest,
+            last: None,
+        });
+    }
+
+    /// A native export's messages.
+    fn update_native(&mut self, cx: &mut ExportCx, msg: ExportMsg) -> bool {
+        match msg {
+            ExportMsg::PitrChecked(id, r) => {
+                if !self.native_job.accept(id) {
+                    return false;
+                }
+                let Some(run) = self.native.clone() else {
+                    return false;
+                };
+                match r {
+                    Ok(true) => self.run_native(cx, run.table, run.dest, false),
+                    Ok(false) => match Self::pitr_refusal(cx, &run.table) {
+                        Some(why) => {
+                            self.native = None;
+                            cx.flash(Level::Error, why);
+                        }
+                        None => {
+                            let ask = match cx
+                                .project
+                                .protection(&run.table, cx.conn.profile.as_deref())
+                            {
+                                Some(reason) => Confirm::typed(run.table.clone(), reason),
+                                None => Confirm::yes_no(),
+                            };
+                            self.pitr = Some(PitrConfirm {
+                                table: run.table,
+                                dest: run.dest,
+                                ask,
+                            });
+                        }
+                    },
+                    Err(e) => {
+                        self.native = None;
+                        cx.flash(Level::Error, format!("native export: {e}"));
+                    }
+                }
+                true
+            }
+            ExportMsg::NativeProgress(id, e) => {
+                if !self.native_job.is_current(id) {
+                    return false;
+                }
+                match self.native.as_mut() {
+                    Some(run) => {
+                        run.last = Some(*e);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            ExportMsg::NativeDone(id, r) => {
+                if !self.native_job.accept(id) {
+                    return false;
+                }
+                let run = self.native.take();
+                let table = run.as_ref().map(|r| r.table.clone()).unwrap_or_default();
+                match r {
+                    Ok(e) if e.status == Some(native::JobStatus::Completed) => cx.flash(
+                        Level::Info,
+                        format!(
+                            "native export of {table} COMPLETED: {} items, {} billed, at {}",
+                            e.items.unwrap_or(0),
+                            native::size_text(e.billed_bytes.unwrap_or(0)),
+                            e.manifest_url().unwrap_or_else(|| e.location())
+                        ),
+                    ),
+                    Ok(e) => cx.flash(
+                        Level::Error,
+                        format!(
+                            "native export of {table} {}: {}: {}",
+                            e.status.map(native::JobStatus::label).unwrap_or("UNKNOWN"),
+                            e.failure_code.as_deref().unwrap_or("(no code)"),
+                            e.failure_message.as_deref().unwrap_or("(no message)")
+                        ),
+                    ),
+                    Err(e) => cx.flash(Level::Error, format!("native export of {table}: {e}")),
+                }
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Starts exporting `source` to `path`.
@@ -136,7 +386,10 @@ impl ExportState {
         source: Option<ExportSource>,
         path: &str,
     ) -> Result<(), String> {
-        if self.running() {
+        if S3Url::is_s3(path) {
+            return self.start_native(cx, source, path);
+        }
+        if self.run.is_some() {
             return Err("an export is already running".into());
         }
         let source = source.ok_or("open a table first (:table NAME)")?;
@@ -267,6 +520,7 @@ impl ExportState {
                     .as_mut()
                     .is_some_and(|c| c.estimate.settle(id, r.map(|e| *e)));
             }
+            other => return self.update_native(cx, other),
         };
         if !self.job.accept(id) {
             return false;
@@ -306,6 +560,9 @@ impl ExportState {
 /// Runs an export.
 pub async fn perform(e: ExportEffect, deps: Deps, reply: Reply<ExportMsg>) {
     match e {
+        e @ (ExportEffect::PitrCheck { .. } | ExportEffect::Native { .. }) => {
+            perform_native(e, deps, reply).await
+        }
         ExportEffect::Items {
             id,
             items,
@@ -379,6 +636,64 @@ pub async fn perform(e: ExportEffect, deps: Deps, reply: Reply<ExportMsg>) {
             };
             reply.send(ExportMsg::Estimated(id, r));
         }
+    }
+}
+
+/// The native export's check, start and follow (`dyntui export --s3`'s
+/// code): its states go to the screen as they come.
+async fn perform_native(e: ExportEffect, deps: Deps, reply: Reply<ExportMsg>) {
+    match e {
+        ExportEffect::PitrCheck { id, table } => {
+            let r = match deps.db() {
+                Ok(db) => native::pitr_enabled(db, &table)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            reply.send(ExportMsg::PitrChecked(id, r));
+        }
+        ExportEffect::Native {
+            id,
+            table,
+            dest,
+            enable_pitr,
+        } => {
+            let r = async {
+                let db = deps.db()?;
+                if enable_pitr {
+                    crate::app::project::native::enable_pitr(db, deps.audit_log.as_ref(), &table)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                let spec = ExportSpec {
+                    table: table.clone(),
+                    dest,
+                    format: NativeFormat::DynamoJson,
+                    incremental: None,
+                    client_token: uuid::Uuid::new_v4().to_string(),
+                };
+                let first = native::start_export_after(db, &spec, enable_pitr)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let arn = first.arn.clone();
+                let progress = reply.clone();
+                match native::follow(
+                    first,
+                    || native::describe_export(db, &arn),
+                    native::Backoff::default(),
+                    Arc::new(AtomicBool::new(false)),
+                    |e| progress.send(ExportMsg::NativeProgress(id, Box::new(e.clone()))),
+                )
+                .await
+                .map_err(|e| e.to_string())?
+                {
+                    Followed::Done(e) | Followed::Stopped(e) => Ok(Box::new(e)),
+                }
+            }
+            .await;
+            reply.send(ExportMsg::NativeDone(id, r));
+        }
+        _ => {}
     }
 }
 
@@ -461,6 +776,156 @@ mod tests {
         assert!(st.update(&mut cx, ExportMsg::Done(id, Err("disk full".into()))));
         assert!(!st.running());
         assert!(matches!(&*cx.flash, Some((Level::Error, m)) if m == "export failed: disk full"));
+    }
+
+    fn native_id(fx: &[ExportEffect], pitr: bool) -> ReqId {
+        match fx {
+            [
+                ExportEffect::Native {
+                    id,
+                    table,
+                    dest,
+                    enable_pitr,
+                },
+            ] => {
+                assert_eq!(table, "shop");
+                assert_eq!(dest.to_string(), "s3://bucket/daily");
+                assert_eq!(*enable_pitr, pitr);
+                *id
+            }
+            other => panic!("expected a native export, got {other:?}"),
+        }
+    }
+
+    fn pitr_check(st: &mut ExportState, parts: &mut Parts) -> ReqId {
+        let mut cx = parts.cx();
+        st.start(&mut cx, Some(source(0)), "s3://bucket/daily/")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let id = match cx.fx.as_slice() {
+            [ExportEffect::PitrCheck { id, table }] => {
+                assert_eq!(table, "shop");
+                *id
+            }
+            other => panic!("PITR is checked first, got {other:?}"),
+        };
+        assert!(st.running() && st.confirm.is_none(), "no read, no question");
+        id
+    }
+
+    fn info(status: native::JobStatus) -> Box<ExportInfo> {
+        Box::new(ExportInfo {
+            arn: "arn:aws:dynamodb:us-east-1:1:table/shop/export/0170-x".into(),
+            status: Some(status),
+            bucket: Some("bucket".into()),
+            prefix: Some("daily".into()),
+            manifest: Some("daily/AWSDynamoDB/0170-x/manifest-summary.json".into()),
+            items: Some(5),
+            billed_bytes: Some(2_000),
+            failure_code: Some("S3NoSuchBucket".into()),
+            failure_message: Some("no bucket".into()),
+            ..ExportInfo::default()
+        })
+    }
+
+    #[test]
+    fn an_s3_destination_checks_pitr_then_exports_natively_and_follows() {
+        let mut parts = Parts::new();
+        let mut st = ExportState::default();
+        let id = pitr_check(&mut st, &mut parts);
+        let mut cx = parts.cx();
+        assert!(st.update(&mut cx, ExportMsg::PitrChecked(id, Ok(true))));
+        let id = native_id(&cx.fx, false);
+        assert!(st.pitr.is_none(), "PITR on: no question");
+        let mut cx = parts.cx();
+        assert!(st.update(
+            &mut cx,
+            ExportMsg::NativeProgress(id, info(native::JobStatus::InProgress))
+        ));
+        let line = st.native.as_ref().map(NativeRun::line).unwrap_or_default();
+        assert_eq!(
+            line,
+            "native export of shop to s3://bucket/daily: IN_PROGRESS (0170-x), 5 items"
+        );
+        // An answer of an older attempt changes nothing.
+        assert!(!st.update(
+            &mut cx,
+            ExportMsg::NativeDone(id + 1_000_000, Ok(info(native::JobStatus::Completed)))
+        ));
+        assert!(st.update(
+            &mut cx,
+            ExportMsg::NativeDone(id, Ok(info(native::JobStatus::Completed)))
+        ));
+        assert!(!st.running());
+        assert!(
+            matches!(&*cx.flash, Some((Level::Info, m)) if m == "native export of shop COMPLETED: 5 items, 2.0 KB billed, at s3://bucket/daily/AWSDynamoDB/0170-x/manifest-summary.json"),
+            "{:?}",
+            cx.flash
+        );
+    }
+
+    #[test]
+    fn pitr_off_asks_and_yes_enables_it_before_the_export() {
+        let mut parts = Parts::new();
+        let mut st = ExportState::default();
+        let id = pitr_check(&mut st, &mut parts);
+        let mut cx = parts.cx();
+        assert!(st.update(&mut cx, ExportMsg::PitrChecked(id, Ok(false))));
+        assert!(cx.fx.is_empty(), "nothing runs before the answer");
+        assert!(st.pitr.is_some() && st.asking());
+        let mut cx = parts.cx();
+        st.on_pitr_key(&mut cx, &KeyEvent::from(KeyCode::Char('y')));
+        native_id(&cx.fx, true);
+        assert!(st.pitr.is_none() && st.running());
+
+        // `n` leaves PITR off and exports nothing.
+        let mut st = ExportState::default();
+        let id = pitr_check(&mut st, &mut parts);
+        let mut cx = parts.cx();
+        st.update(&mut cx, ExportMsg::PitrChecked(id, Ok(false)));
+        st.on_pitr_key(&mut cx, &KeyEvent::from(KeyCode::Char('n')));
+        assert!(cx.fx.is_empty() && !st.running());
+        assert!(matches!(&*cx.flash, Some((Level::Warn, m)) if m.contains("left off")));
+    }
+
+    #[test]
+    fn pitr_off_read_only_or_on_a_locked_protected_table_is_refused_with_the_fix() {
+        let mut parts = Parts::new();
+        parts.read_only = true;
+        let mut st = ExportState::default();
+        let id = pitr_check(&mut st, &mut parts);
+        let mut cx = parts.cx();
+        st.update(&mut cx, ExportMsg::PitrChecked(id, Ok(false)));
+        assert!(cx.fx.is_empty() && st.pitr.is_none() && !st.running());
+        assert!(
+            matches!(&*cx.flash, Some((Level::Error, m)) if m.contains("read-only") && m.contains("aws dynamodb update-continuous-backups --table-name shop")),
+            "{:?}",
+            cx.flash
+        );
+    }
+
+    #[test]
+    fn a_failed_native_export_says_why_and_a_bad_url_starts_nothing() {
+        let mut parts = Parts::new();
+        let mut st = ExportState::default();
+        let id = pitr_check(&mut st, &mut parts);
+        let mut cx = parts.cx();
+        st.update(&mut cx, ExportMsg::PitrChecked(id, Ok(true)));
+        let id = native_id(&cx.fx, false);
+        let mut cx = parts.cx();
+        st.update(
+            &mut cx,
+            ExportMsg::NativeDone(id, Ok(info(native::JobStatus::Failed))),
+        );
+        assert!(
+            matches!(&*cx.flash, Some((Level::Error, m)) if m == "native export of shop FAILED: S3NoSuchBucket: no bucket"),
+            "{:?}",
+            cx.flash
+        );
+        let mut st = ExportState::default();
+        let mut cx = parts.cx();
+        let e = st.start(&mut cx, Some(source(0)), "s3://B/x").unwrap_err();
+        assert!(e.contains("bucket name"), "{e}");
+        assert!(cx.fx.is_empty() && !st.running());
     }
 
     #[test]
