@@ -489,7 +489,7 @@ pub async fn list_exports(db: &Dynamo, table: &str) -> Result<Vec<ExportInfo>, A
     for a in arns {
         out.push(describe_export(db, &a).await?);
     }
-    out.sort_by(|a, b| b.start.cmp(&a.start));
+    out.sort_by_key(|e| std::cmp::Reverse(e.start));
     Ok(out)
 }
 
