@@ -649,3 +649,86 @@ async fn an_export_in_s3_whose_manifest_does_not_match_is_refused_naming_the_fil
     assert!(!out.status.success());
     assert!(err.contains("no AWS export at"), "{err}");
 }
+
+#[test]
+fn the_native_and_local_flags_do_not_mix() {
+    let home = tempfile::tempdir().unwrap();
+    let off = "http://127.0.0.1:9";
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["export", "-t", "T", "--s3", "s3://b12/p", "-o", "x.jsonl"],
+            "cannot be used with",
+        ),
+        (
+            &[
+                "export",
+                "-t",
+                "T",
+                "--s3",
+                "s3://b12/p",
+                "--filter",
+                "a = 1",
+            ],
+            "cannot be used with",
+        ),
+        (
+            &["export", "-t", "T", "-o", "x.jsonl", "--format", "ion"],
+            "--format ion is for a native export",
+        ),
+        (
+            &["export", "-t", "T", "--incremental", "--since", "2h"],
+            "--s3",
+        ),
+        (
+            &["import", "x.jsonl", "-t", "T", "--native"],
+            "--native imports from S3",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = dyntui(home.path(), &[&["--endpoint-url", off][..], args].concat());
+        let (_, err) = text(&out);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enabling_pitr_on_a_protected_table_needs_it_unlocked() {
+    let Some(ep) = moto("enabling_pitr_on_a_protected_table_...") else {
+        return;
+    };
+    let db = moto_db(&ep);
+    let home = tempfile::tempdir().unwrap();
+    let table = format!("prod-{}", unique("orders"));
+    moto_table(&db, &table, &items(1)).await;
+    let config = home.path().join("dyntui.toml");
+    std::fs::write(&config, "[seeding]\nprotected_tables = [\"prod-*\"]\n").unwrap();
+    let config = config.display().to_string();
+    let base = [
+        "--endpoint-url",
+        ep.as_str(),
+        "--config",
+        config.as_str(),
+        "export",
+        "-t",
+        table.as_str(),
+        "--s3",
+        "s3://no-bucket-needed/p",
+        "--yes",
+    ];
+    let out = dyntui(home.path(), &base);
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("Pass --unlock"), "{err}");
+    assert!(!pitr(&db, &table).await);
+    let out = dyntui(
+        home.path(),
+        &[
+            &base[..],
+            &["--unlock", "--confirm-table", table.as_str(), "--no-wait"],
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert!(pitr(&db, &table).await);
+}

@@ -401,6 +401,8 @@ fn rate(s: &Summary) -> String {
     format!("{:.1} s, {:.0} items/s", secs, s.items as f64 / secs)
 }
 
+const ION_LOCAL: &str = "--format ion is for a native export (--s3 s3://bucket/prefix); a file export writes dynamodb, plain or csv";
+
 /// `dyntui export`; returns the exit code ([`INTERRUPTED`] when stopped).
 pub async fn export(
     db: &Dynamo,
@@ -434,6 +436,9 @@ pub async fn export(
     let Some(output) = args.output.clone() else {
         anyhow::bail!("name the output: -o FILE (or --s3 s3://bucket/prefix for a native export)");
     };
+    if args.format == Some(FormatArg::Ion) {
+        anyhow::bail!("{ION_LOCAL}");
+    }
     if args.native.yes || args.native.unlock || args.native.confirm_table.is_some() {
         anyhow::bail!(
             "--yes, --unlock and --confirm-table are for enabling point-in-time recovery before a native export (--s3); a file export writes nothing to the table"
@@ -448,9 +453,7 @@ pub async fn export(
         Some(FormatArg::Dynamodb) => ExportFormat::Dynamo,
         Some(FormatArg::Plain) => ExportFormat::Plain,
         Some(FormatArg::Csv) => ExportFormat::Csv,
-        Some(FormatArg::Ion) => anyhow::bail!(
-            "--format ion is for a native export (--s3 s3://bucket/prefix); a file export writes dynamodb, plain or csv"
-        ),
+        Some(FormatArg::Ion) => anyhow::bail!("{ION_LOCAL}"),
         None => ExportFormat::for_path(&output),
     };
     let estimates = crate::app::cli::explain::settings()?;
