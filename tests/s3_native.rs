@@ -647,7 +647,7 @@ async fn an_export_in_s3_whose_manifest_does_not_match_is_refused_naming_the_fil
     let out = import_local(home.path(), &ep, &format!("s3://{bucket}/nothing"), &table);
     let (_, err) = text(&out);
     assert!(!out.status.success());
-    assert!(err.contains("no AWS export at"), "{err}");
+    assert!(err.contains("no AWS export and no object at"), "{err}");
 }
 
 #[test]
@@ -731,4 +731,75 @@ async fn enabling_pitr_on_a_protected_table_needs_it_unlocked() {
     );
     assert!(out.status.success(), "{}", text(&out).1);
     assert!(pitr(&db, &table).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dyntui_export_file_in_s3_imports_exactly_and_a_cut_one_is_refused() {
+    let Some(ep) = moto("a_dyntui_export_file_in_s3_...") else {
+        return;
+    };
+    let s3 = moto_db(&ep);
+    let home = tempfile::tempdir().unwrap();
+    let local = common::db();
+    // A dyntui export of a DynamoDB Local table, stored in S3.
+    let all = items(40);
+    let src = unique("s3-file-src");
+    demo_design(&src).create(&local).await.unwrap();
+    for it in &all {
+        put(&local, &src, it.clone()).await;
+    }
+    let file = home.path().join("orders.jsonl");
+    let out = dyntui(
+        home.path(),
+        &[
+            "--endpoint-url",
+            &common::endpoint(),
+            "export",
+            "-t",
+            &src,
+            "-o",
+            &file.display().to_string(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    let bytes = std::fs::read(&file).unwrap();
+    let bucket = bucket_name("files");
+    create_bucket(&s3, &bucket).await;
+    upload(&s3, &bucket, "dumps/orders.jsonl", bytes.clone()).await;
+
+    let table = unique("s3-file");
+    demo_design(&table).create(&local).await.unwrap();
+    let url = format!("s3://{bucket}/dumps/orders.jsonl");
+    let out = import_local(home.path(), &ep, &url, &table);
+    let (_, err) = text(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(&format!("copying {url}")), "{err}");
+    assert_eq!(snapshot(&local, &table).await, snapshot_of(&all));
+    let copies = home.path().join("state/dyntui/s3-imports");
+    assert_eq!(
+        std::fs::read_dir(&copies).unwrap().count(),
+        0,
+        "the copy is removed after the import"
+    );
+
+    // The same file cut short (its end marker lost): refused as truncated.
+    let text_all = String::from_utf8(bytes).unwrap();
+    let cut: String = text_all
+        .lines()
+        .take(10)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    upload(&s3, &bucket, "dumps/cut.jsonl", cut.into_bytes()).await;
+    let other = unique("s3-file-cut");
+    demo_design(&other).create(&local).await.unwrap();
+    let out = import_local(
+        home.path(),
+        &ep,
+        &format!("s3://{bucket}/dumps/cut.jsonl"),
+        &other,
+    );
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("truncated"), "{err}");
+    assert!(snapshot(&local, &other).await.is_empty());
 }

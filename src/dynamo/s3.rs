@@ -194,3 +194,61 @@ pub async fn find_export(client: &Client, url: &S3Url) -> Result<Option<S3Url>, 
         )),
     }
 }
+
+/// The object named by `url` (its whole key is the prefix): its size and
+/// ETag, or None when there is no such object.
+pub async fn object_at(client: &Client, url: &S3Url) -> Result<Option<(i64, String)>, String> {
+    if url.prefix.is_empty() {
+        return Ok(None);
+    }
+    match client
+        .head_object()
+        .bucket(&url.bucket)
+        .key(&url.prefix)
+        .send()
+        .await
+    {
+        Ok(h) => Ok(Some((
+            h.content_length().unwrap_or(0),
+            h.e_tag().unwrap_or_default().trim_matches('"').to_string(),
+        ))),
+        Err(aws_sdk_s3::error::SdkError::ServiceError(se)) if se.raw().status().as_u16() == 404 => {
+            Ok(None)
+        }
+        Err(e) => Err(format!("{url}: {}", s3_error(e))),
+    }
+}
+
+/// Copies the object at `url` into the file `dest` as a stream (a chunk
+/// at a time; written as `dest.partial` and renamed when whole). Returns
+/// the bytes written.
+pub async fn download(client: &Client, url: &S3Url, dest: &std::path::Path) -> Result<u64, String> {
+    use tokio::io::AsyncWriteExt;
+    let out = client
+        .get_object()
+        .bucket(&url.bucket)
+        .key(&url.prefix)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {}", s3_error(e)))?;
+    let partial = dest.with_extension("partial");
+    let mut f = tokio::fs::File::create(&partial)
+        .await
+        .map_err(|e| format!("{}: {e}", partial.display()))?;
+    let mut body = out.body;
+    let mut n = 0u64;
+    while let Some(chunk) = body.try_next().await.map_err(|e| format!("{url}: {e}"))? {
+        f.write_all(&chunk)
+            .await
+            .map_err(|e| format!("{}: {e}", partial.display()))?;
+        n += chunk.len() as u64;
+    }
+    f.flush()
+        .await
+        .map_err(|e| format!("{}: {e}", partial.display()))?;
+    drop(f);
+    tokio::fs::rename(&partial, dest)
+        .await
+        .map_err(|e| format!("{}: {e}", dest.display()))?;
+    Ok(n)
+}

@@ -665,6 +665,21 @@ pub async fn import(
     if args.explain.explain.is_none() {
         check_writable(db, project, &table, read_only, &args.write)?;
     }
+    let mut args = args;
+    // An s3:// source: an export folder in S3, read as a stream; or one
+    // object (a dyntui export file), copied here first as a stream.
+    let (s3_export, spooled) = if s3 {
+        match open_s3_source(db, &source).await? {
+            S3Source::Export(e) => (Some(e), None),
+            S3Source::File(path) => {
+                args.file = path.clone();
+                (None, Some(path))
+            }
+        }
+    } else {
+        (None, None)
+    };
+    let s3 = s3_export.is_some();
     // An AWS export folder is checked against its manifest (every data
     // file's MD5 and item count); a file, by dyntui's end marker.
     let parts = if s3 {
@@ -684,12 +699,6 @@ pub async fn import(
             e.files.len()
         );
         Ok(n)
-    };
-    // An s3:// source: an export folder in S3, read as a stream.
-    let s3_export = if s3 {
-        Some(open_s3_export(db, &source).await?)
-    } else {
-        None
     };
     let local_export = match &s3_export {
         Some(_) => None,
@@ -938,26 +947,68 @@ pub async fn import(
             std::slice::from_ref(&estimate)
         },
     );
+    // The copy of an S3 object is kept only for a resumed import.
+    if let Some(p) = spooled
+        && let Err(e) = std::fs::remove_file(&p)
+    {
+        eprintln!("warning: cannot remove the copy {}: {e}", p.display());
+    }
     Ok(0)
 }
 
-/// The AWS export folder at or under an `s3://` source, its manifest read.
-async fn open_s3_export(
-    db: &Dynamo,
-    source: &str,
-) -> anyhow::Result<crate::dynamo::awsexport::AwsExport> {
+/// What an `s3://` source is.
+enum S3Source {
+    /// An AWS export folder, its manifest read (its files read as streams).
+    Export(crate::dynamo::awsexport::AwsExport),
+    /// One object (a dyntui export file), copied into this local file.
+    File(PathBuf),
+}
+
+/// The AWS export folder at or under an `s3://` source, or the one object
+/// it names. A dyntui export file is copied here first (streamed to disk,
+/// named by its ETag so an interrupted import resumes on the same copy):
+/// its end marker is its last line, and the import reads it several times.
+async fn open_s3_source(db: &Dynamo, source: &str) -> anyhow::Result<S3Source> {
     let url = crate::dynamo::native::S3Url::parse(source).map_err(|e| anyhow::anyhow!(e))?;
     let Some(folder) = crate::dynamo::s3::find_export(db.s3(), &url)
         .await
         .map_err(|e| anyhow::anyhow!(e))?
     else {
-        anyhow::bail!(
-            "no AWS export at {url}: no manifest-summary.json there or in an AWSDynamoDB/ID/ folder under it (a dyntui export file in S3 is not read from S3: copy it here with `aws s3 cp` and import the file); nothing written"
-        );
+        let Some((size, etag)) = crate::dynamo::s3::object_at(db.s3(), &url)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?
+        else {
+            anyhow::bail!(
+                "no AWS export and no object at {url}: no manifest-summary.json there or in an AWSDynamoDB/ID/ folder under it, and no object of that key; nothing written"
+            );
+        };
+        let dir = seeding::state_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("s3-imports");
+        std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let name = url
+            .prefix
+            .rsplit('/')
+            .next()
+            .unwrap_or("export")
+            .to_string();
+        let id = crate::dynamo::hash::fnv64(format!("{url} {etag}").as_bytes());
+        let path = dir.join(format!("{id:016x}-{name}"));
+        let have = std::fs::metadata(&path).map(|m| m.len() as i64).ok();
+        if have != Some(size) {
+            eprintln!("copying {url} ({size} bytes) to {}", path.display());
+            crate::dynamo::s3::download(db.s3(), &url, &path)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}; nothing written"))?;
+        } else {
+            eprintln!("{url} was copied to {} already", path.display());
+        }
+        return Ok(S3Source::File(path));
     };
     let store =
         crate::dynamo::s3::S3Store::new(db.s3().clone(), folder).map_err(|e| anyhow::anyhow!(e))?;
     crate::dynamo::awsexport::AwsExport::open_in(std::sync::Arc::new(store))
+        .map(S3Source::Export)
         .map_err(|e| anyhow::anyhow!("{e}; nothing written"))
 }
 
