@@ -115,8 +115,9 @@ pub struct ImportArgs {
     /// JSON), or an AWS export folder (ExportTableToPointInTime in DynamoDB
     /// JSON: the folder with manifest-summary.json, or the downloaded
     /// prefix above its AWSDynamoDB/ folder). An s3://bucket/prefix source
-    /// is an export folder in S3, read here as a stream; with --native,
-    /// DynamoDB's ImportTable loads it into a new table instead.
+    /// is an export folder in S3, read here as a stream, or one object (a
+    /// dyntui export file, copied here first); with --native, DynamoDB's
+    /// ImportTable loads the prefix into a new table instead.
     pub file: PathBuf,
     #[arg(long, short = 't')]
     pub table: Option<String>,
