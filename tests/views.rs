@@ -2662,6 +2662,24 @@ mod confirm_estimates {
     }
 
     #[tokio::test]
+    async fn native_export_starts_from_the_tables_list_on_the_selected_table() {
+        let mut app = connected();
+        app.tables.list.state = Loadable::Ready(table_names());
+        app.tables.nav.cursor.selected = 1;
+        app.start_export("s3://backups/dyntui")
+            .expect("only the table is needed");
+        assert_eq!(
+            app.export.native.as_ref().map(|n| n.table.as_str()),
+            Some(TABLE)
+        );
+        assert!(app.export.native_job.in_flight().is_some(), "PITR checked");
+        // A file export still needs a table's items.
+        let mut app = connected();
+        app.tables.list.state = Loadable::Ready(table_names());
+        assert!(app.start_export("out.jsonl").is_err());
+    }
+
+    #[tokio::test]
     async fn native_export_asks_to_enable_pitr_then_shows_its_progress() {
         use dyntui::app::tui::screens::export::ExportMsg;
         use dyntui::dynamo::native::{ExportInfo, JobStatus};

@@ -1176,6 +1176,12 @@ impl App {
     }
 
     pub fn start_export(&mut self, path: &str) -> Result<(), String> {
+        // DynamoDB's own export needs only the table (it takes all of it).
+        if crate::dynamo::native::S3Url::is_s3(path) {
+            let table = self.current_table();
+            return on_screen!(self.export, Effect::Export, |st, cx| st
+                .start_native(&mut cx, table, path));
+        }
         let source = match self.items.as_ref() {
             None => None,
             Some(items) => Some(crate::app::tui::screens::export::ExportSource {

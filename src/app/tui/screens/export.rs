@@ -204,18 +204,20 @@ impl ExportState {
         self.confirm.is_some() || self.pitr.is_some()
     }
 
-    /// `:export s3://bucket/prefix`: checks PITR, then exports (or asks).
-    fn start_native(
+    /// `:export s3://bucket/prefix` of `table` (the one in front: the
+    /// items view's, or the one selected in the tables list): checks PITR,
+    /// then exports (or asks).
+    pub fn start_native(
         &mut self,
         cx: &mut ExportCx,
-        source: Option<ExportSource>,
+        table: Option<String>,
         dest: &str,
     ) -> Result<(), String> {
         if self.native.is_some() {
             return Err("a native export is already being followed".into());
         }
         let dest = S3Url::parse(dest)?;
-        let table = source.ok_or("open a table first (:table NAME)")?.info.name;
+        let table = table.ok_or("select or open a table first (:table NAME)")?;
         if !cx.online {
             return Err("not connected".into());
         }
@@ -387,7 +389,7 @@ impl ExportState {
         path: &str,
     ) -> Result<(), String> {
         if S3Url::is_s3(path) {
-            return self.start_native(cx, source, path);
+            return self.start_native(cx, source.map(|s| s.info.name), path);
         }
         if self.run.is_some() {
             return Err("an export is already running".into());
