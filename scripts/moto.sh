@@ -95,9 +95,21 @@ port_arg() {
 }
 
 ping_moto() {
-    # moto's own health page; any HTTP answer means it serves.
-    have curl || die "curl is needed to ping moto"
-    curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/moto-api/" 2>/dev/null
+    # Any HTTP answer from moto's own page means it serves (2 s at most).
+    local url="http://127.0.0.1:$PORT/moto-api/"
+    if [[ -x $PY ]]; then
+        "$PY" - "$url" >/dev/null 2>&1 <<'PYEOF'
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=2)
+except urllib.error.HTTPError:
+    pass
+PYEOF
+    elif have curl; then
+        curl -s -o /dev/null --max-time 2 "$url" 2>/dev/null
+    else
+        return 1
+    fi
 }
 
 start() {

@@ -3,9 +3,10 @@
 #   scripts/test.sh [CARGO TEST ARGS...]     e.g. scripts/test.sh dynamo::value
 #
 # Installs what the tests need (Java + DynamoDB Local, tmux, moto), starts
-# DynamoDB Local in memory on a free port and moto (single-threaded) on another, builds the release binary (the smoke test
-# drives it in tmux), runs `cargo test --all-targets`, stops DynamoDB Local and
-# exits with cargo's status.
+# DynamoDB Local in memory on a free port and moto (single-threaded) on
+# another, builds the release binary (the smoke test drives it in tmux), runs
+# `cargo test --all-targets`, stops DynamoDB Local and moto and exits with
+# cargo's status.
 #
 # Environment:
 #   DYNTUI_TEST_PORT  port for DynamoDB Local (default: first free from 8765).
