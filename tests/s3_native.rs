@@ -5,8 +5,11 @@
 //! COMPLETED, listed by `dyntui exports`), its data read back from S3
 //! through the streaming reader into DynamoDB Local exactly, a failed
 //! export, ImportTable into a new table from the design, refused for an
-//! existing table, a failed import; and AWS export folders in S3 imported
-//! into DynamoDB Local exactly, a manifest mismatch refused naming the file.
+//! existing table, a failed import; AWS export folders in S3 imported
+//! into DynamoDB Local exactly, a manifest or MD5 mismatch refused naming
+//! the file; a dyntui export file in S3 imported (a cut one refused); and,
+//! against a small fake endpoint whose export never ends, Ctrl-C stopping
+//! the follow with the command that follows it again.
 //!
 //! moto 5.2 writes one gzip data file and no manifests, has no
 //! incremental export and reports no manifest key, start or end time, so
@@ -643,6 +646,26 @@ async fn an_export_in_s3_whose_manifest_does_not_match_is_refused_naming_the_fil
     assert!(err.contains("nothing written"), "{err}");
     assert!(snapshot(&local, &table).await.is_empty());
 
+    // A data file replaced by another (its MD5 differs): refused, named.
+    let folder = upload_export(&s3, &bucket, "y", &[("e5f6.json.gz", items(3))]).await;
+    upload(
+        &s3,
+        &bucket,
+        &format!("{folder}/data/e5f6.json.gz"),
+        gz_lines(&items(4)[1..]),
+    )
+    .await;
+    let out = import_local(home.path(), &ep, &format!("s3://{bucket}/y"), &table);
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(&format!(
+            "s3://{bucket}/{folder}/data/e5f6.json.gz: its MD5 is"
+        )),
+        "{err}"
+    );
+    assert!(snapshot(&local, &table).await.is_empty());
+
     // No export under a prefix: said so, with what to do for a file.
     let out = import_local(home.path(), &ep, &format!("s3://{bucket}/nothing"), &table);
     let (_, err) = text(&out);
@@ -802,4 +825,131 @@ async fn a_dyntui_export_file_in_s3_imports_exactly_and_a_cut_one_is_refused() {
     assert!(!out.status.success());
     assert!(err.contains("truncated"), "{err}");
     assert!(snapshot(&local, &other).await.is_empty());
+}
+
+/// A DynamoDB endpoint whose export never ends: PITR on, the table's ARN,
+/// and every DescribeExport IN_PROGRESS. One connection at a time.
+fn endless_export_endpoint() -> String {
+    use std::io::{BufRead, BufReader, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            loop {
+                let (mut target, mut len) = (String::new(), 0usize);
+                let mut line = String::new();
+                let mut first = true;
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let l = line.trim_end();
+                    if l.is_empty() && !first {
+                        break;
+                    }
+                    first = false;
+                    let lower = l.to_ascii_lowercase();
+                    if let Some(v) = lower.strip_prefix("x-amz-target:") {
+                        target = v.trim().to_string();
+                    }
+                    if let Some(v) = lower.strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                if target.is_empty() {
+                    break;
+                }
+                let mut body = vec![0u8; len];
+                if reader.read_exact(&mut body).is_err() {
+                    break;
+                }
+                let arn = "arn:aws:dynamodb:us-east-1:1:table/slow";
+                let export = serde_json::json!({
+                    "ExportArn": format!("{arn}/export/01733-slow"),
+                    "ExportStatus": "IN_PROGRESS", "TableArn": arn,
+                    "S3Bucket": "b12", "S3Prefix": "p",
+                });
+                let answer = match target.rsplit('.').next().unwrap_or("") {
+                    "describecontinuousbackups" => serde_json::json!({
+                        "ContinuousBackupsDescription": {
+                            "ContinuousBackupsStatus": "ENABLED",
+                            "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "ENABLED"}
+                        }
+                    }),
+                    "describetable" => serde_json::json!({"Table": {"TableName": "slow", "TableArn": arn}}),
+                    "exporttabletopointintime" | "describeexport" => {
+                        serde_json::json!({ "ExportDescription": export })
+                    }
+                    _ => serde_json::json!({}),
+                }
+                .to_string();
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{answer}",
+                    answer.len()
+                );
+                if conn.write_all(resp.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn ctrl_c_stops_following_an_export_and_says_how_to_follow_it_again() {
+    let home = tempfile::tempdir().unwrap();
+    let ep = endless_export_endpoint();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dyntui"))
+        .arg("--log-file")
+        .arg(home.path().join("log"))
+        .args([
+            "--endpoint-url",
+            &ep,
+            "export",
+            "-t",
+            "slow",
+            "--s3",
+            "s3://b12/p",
+        ])
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("AWS_ACCESS_KEY_ID", "dummy")
+        .env("AWS_SECRET_ACCESS_KEY", "dummy")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the follow to begin (its first line), then Ctrl-C.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        use std::io::BufRead;
+        assert!(err.read_line(&mut line).unwrap() > 0, "ended early: {seen}");
+        seen += &line;
+        if line.contains("IN_PROGRESS") {
+            break;
+        }
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert_eq!(out.status.code(), Some(130), "{seen}{rest}");
+    assert!(
+        rest.contains(
+            "the export goes on in AWS. Follow it again with: dyntui exports describe arn:aws:dynamodb:us-east-1:1:table/slow/export/01733-slow --follow"
+        ),
+        "{seen}{rest}"
+    );
 }
