@@ -508,7 +508,16 @@ async fn upload_export(
     prefix: &str,
     files: &[(&str, Vec<Item>)],
 ) -> String {
-    let id = "01733011200000-a1b2c3d4";
+    upload_export_as(db, bucket, prefix, "01733011200000-a1b2c3d4", files).await
+}
+
+async fn upload_export_as(
+    db: &Dynamo,
+    bucket: &str,
+    prefix: &str,
+    id: &str,
+    files: &[(&str, Vec<Item>)],
+) -> String {
     let folder = format!("{prefix}/AWSDynamoDB/{id}");
     let mut list = String::new();
     let mut total = 0;
@@ -665,6 +674,17 @@ async fn an_export_in_s3_whose_manifest_does_not_match_is_refused_naming_the_fil
         "{err}"
     );
     assert!(snapshot(&local, &table).await.is_empty());
+
+    // Two exports under one prefix: refused, naming both.
+    upload_export_as(&s3, &bucket, "two", "01-first", &[("a.json.gz", items(1))]).await;
+    upload_export_as(&s3, &bucket, "two", "02-second", &[("b.json.gz", items(1))]).await;
+    let out = import_local(home.path(), &ep, &format!("s3://{bucket}/two"), &table);
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("holds 2 exports (01-first, 02-second); name one of their folders"),
+        "{err}"
+    );
 
     // No export under a prefix: said so, with what to do for a file.
     let out = import_local(home.path(), &ep, &format!("s3://{bucket}/nothing"), &table);

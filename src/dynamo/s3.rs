@@ -134,61 +134,68 @@ impl Read for BodyReader {
     }
 }
 
+/// True when the object `key` exists in `bucket`.
+async fn exists(client: &Client, bucket: &str, key: &str) -> Result<bool, String> {
+    match client.head_object().bucket(bucket).key(key).send().await {
+        Ok(_) => Ok(true),
+        Err(aws_sdk_s3::error::SdkError::ServiceError(se)) if se.raw().status().as_u16() == 404 => {
+            Ok(false)
+        }
+        Err(e) => Err(format!("s3://{bucket}/{key}: {}", s3_error(e))),
+    }
+}
+
 /// The export folder at or under `url`: `url` itself when it holds
 /// `manifest-summary.json`, else the one `AWSDynamoDB/<id>/` folder under
 /// it (where ExportTableToPointInTime writes under its prefix). None when
-/// there is no export there.
+/// there is no export there. Lists the folders under `AWSDynamoDB/`, not
+/// their data files.
 pub async fn find_export(client: &Client, url: &S3Url) -> Result<Option<S3Url>, String> {
-    let mut keys = Vec::new();
+    if exists(client, &url.bucket, &url.key(SUMMARY)).await? {
+        return Ok(Some(url.clone()));
+    }
+    let root = url.key("AWSDynamoDB/");
+    let mut ids = Vec::new();
     let mut next: Option<String> = None;
-    let list_prefix = if url.prefix.is_empty() {
-        String::new()
-    } else {
-        format!("{}/", url.prefix)
-    };
     loop {
         let out = client
             .list_objects_v2()
             .bucket(&url.bucket)
-            .prefix(&list_prefix)
+            .prefix(&root)
+            .delimiter("/")
             .set_continuation_token(next.take())
             .send()
             .await
             .map_err(|e| format!("{url}: {}", s3_error(e)))?;
-        keys.extend(
-            out.contents()
+        ids.extend(
+            out.common_prefixes()
                 .iter()
-                .filter_map(|o| o.key())
-                .filter(|k| k.ends_with(SUMMARY))
-                .map(str::to_string),
+                .filter_map(|p| p.prefix())
+                .filter_map(|p| p.strip_prefix(&root))
+                .map(|id| id.trim_end_matches('/').to_string())
+                .filter(|id| !id.is_empty()),
         );
         match out.next_continuation_token() {
             Some(t) if out.is_truncated() == Some(true) => next = Some(t.to_string()),
             _ => break,
         }
     }
-    let here = format!("{list_prefix}{SUMMARY}");
-    if keys.contains(&here) {
-        return Ok(Some(url.clone()));
+    let mut found = Vec::new();
+    for id in ids {
+        if exists(client, &url.bucket, &format!("{root}{id}/{SUMMARY}")).await? {
+            found.push(id);
+        }
     }
-    // `<prefix>/AWSDynamoDB/<id>/manifest-summary.json`
-    let mut found: Vec<String> = keys
-        .iter()
-        .filter_map(|k| {
-            let rest = k.strip_prefix(&list_prefix)?.strip_prefix("AWSDynamoDB/")?;
-            let id = rest.strip_suffix(&format!("/{SUMMARY}"))?;
-            (!id.contains('/')).then(|| id.to_string())
-        })
-        .collect();
     found.sort();
+    let folder = |id: &str| S3Url {
+        bucket: url.bucket.clone(),
+        prefix: format!("{root}{id}"),
+    };
     match found.len() {
         0 => Ok(None),
-        1 => Ok(Some(S3Url {
-            bucket: url.bucket.clone(),
-            prefix: format!("{list_prefix}AWSDynamoDB/{}", found[0]),
-        })),
+        1 => Ok(Some(folder(&found[0]))),
         n => Err(format!(
-            "{url} holds {n} exports ({}); name one of their folders (s3://{}/{list_prefix}AWSDynamoDB/ID)",
+            "{url} holds {n} exports ({}); name one of their folders (s3://{}/{root}ID)",
             found.join(", "),
             url.bucket
         )),
