@@ -683,7 +683,11 @@ pub async fn run(
     let progress_done = progress.clone();
     let result = write_stream(db, table, writes, skip, &opts.write, progress, stop).await;
     if let Some(s) = saver {
+        // Wait until it has really stopped: a save still running on another
+        // thread would otherwise write the checkpoint again after the end
+        // of the run removed it, and the next run would skip what it says.
         s.abort();
+        let _ = s.await;
     }
     let report = match result {
         Ok(r) => r,
