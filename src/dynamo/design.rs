@@ -138,15 +138,11 @@ impl TableDesign {
             .set_key_schema(Some(key_schema(
                 &self.partition_key,
                 self.sort_key.as_ref(),
-            )?));
-        for a in self.attribute_definitions() {
-            b = b.attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(&a.name)
-                    .attribute_type(a.kind.sdk())
-                    .build()
-                    .map_err(AwsError::build)?,
-            );
+            )?))
+            .set_attribute_definitions(Some(self.sdk_attribute_definitions()?));
+        let gsis = self.sdk_gsis()?;
+        if !gsis.is_empty() {
+            b = b.set_global_secondary_indexes(Some(gsis));
         }
         b = match self.provisioned {
             None => b.billing_mode(BillingMode::PayPerRequest),
@@ -154,17 +150,39 @@ impl TableDesign {
                 .billing_mode(BillingMode::Provisioned)
                 .provisioned_throughput(throughput(rw)?),
         };
-        for g in &self.gsis {
-            let mut i = GlobalSecondaryIndex::builder()
-                .index_name(&g.name)
-                .set_key_schema(Some(key_schema(&g.partition_key, g.sort_key.as_ref())?))
-                .projection(projection(&g.projection));
-            if let Some(rw) = g.provisioned.or(self.provisioned) {
-                i = i.provisioned_throughput(throughput(rw)?);
-            }
-            b = b.global_secondary_indexes(i.build().map_err(AwsError::build)?);
-        }
         b.build().map_err(AwsError::build)
+    }
+
+    /// The attribute definitions, as the SDK takes them.
+    fn sdk_attribute_definitions(&self) -> Result<Vec<AttributeDefinition>, AwsError> {
+        self.attribute_definitions()
+            .iter()
+            .map(|a| {
+                AttributeDefinition::builder()
+                    .attribute_name(&a.name)
+                    .attribute_type(a.kind.sdk())
+                    .build()
+                    .map_err(AwsError::build)
+            })
+            .collect()
+    }
+
+    /// The GSIs, as the SDK takes them (each with the table's capacity
+    /// unless it has its own).
+    fn sdk_gsis(&self) -> Result<Vec<GlobalSecondaryIndex>, AwsError> {
+        self.gsis
+            .iter()
+            .map(|g| {
+                let mut i = GlobalSecondaryIndex::builder()
+                    .index_name(&g.name)
+                    .set_key_schema(Some(key_schema(&g.partition_key, g.sort_key.as_ref())?))
+                    .projection(projection(&g.projection));
+                if let Some(rw) = g.provisioned.or(self.provisioned) {
+                    i = i.provisioned_throughput(throughput(rw)?);
+                }
+                i.build().map_err(AwsError::build)
+            })
+            .collect()
     }
 
     /// The table as DescribeTable would show it once created (empty), for
@@ -224,16 +242,8 @@ impl TableDesign {
             .set_key_schema(Some(key_schema(
                 &self.partition_key,
                 self.sort_key.as_ref(),
-            )?));
-        for a in self.attribute_definitions() {
-            req = req.attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(&a.name)
-                    .attribute_type(a.kind.sdk())
-                    .build()
-                    .map_err(AwsError::build)?,
-            );
-        }
+            )?))
+            .set_attribute_definitions(Some(self.sdk_attribute_definitions()?));
         if let Some(view) = self.stream {
             req = req.stream_specification(stream_specification(view)?);
         }
@@ -245,15 +255,8 @@ impl TableDesign {
                     .provisioned_throughput(throughput(rw)?)
             }
         }
-        for g in &self.gsis {
-            let mut b = GlobalSecondaryIndex::builder()
-                .index_name(&g.name)
-                .set_key_schema(Some(key_schema(&g.partition_key, g.sort_key.as_ref())?))
-                .projection(projection(&g.projection));
-            if let Some(rw) = g.provisioned.or(self.provisioned) {
-                b = b.provisioned_throughput(throughput(rw)?);
-            }
-            req = req.global_secondary_indexes(b.build().map_err(AwsError::build)?);
+        for g in self.sdk_gsis()? {
+            req = req.global_secondary_indexes(g);
         }
         for l in &self.lsis {
             let b = LocalSecondaryIndex::builder()
