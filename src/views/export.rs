@@ -30,10 +30,15 @@ fn render_pitr(f: &mut Frame, area: Rect, app: &App) {
         ),
     ];
     confirm_lines(&c.ask, t, ConfirmText::table_name(&c.ask, t), &mut lines);
+    show(f, area, lines, "Native export", app);
+}
+
+/// A confirmation popup 84 columns wide, as tall as its wrapped lines.
+fn show(f: &mut Frame, area: Rect, lines: Vec<Line<'_>>, title: &str, app: &App) {
     let inner = 84u16.min(area.width).saturating_sub(2).max(1) as usize;
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
     let r = centered(area, 84, rows as u16 + 2);
-    let block = popup(f, r, "Native export", app);
+    let block = popup(f, r, title, app);
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -59,14 +64,5 @@ pub fn render_confirm(f: &mut Frame, area: Rect, app: &App) {
         Style::default().fg(t.muted),
     ));
     confirm_lines(&c.ask, t, ConfirmText::table_name(&c.ask, t), &mut lines);
-    let inner = 84u16.min(area.width).saturating_sub(2).max(1) as usize;
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    let r = centered(area, 84, rows as u16 + 2);
-    let block = popup(f, r, "Export", app);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        r,
-    );
+    show(f, area, lines, "Export", app);
 }
