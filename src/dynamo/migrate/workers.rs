@@ -698,20 +698,21 @@ impl Worker<'_> {
                 until_ms,
                 taken_from: taken_from.clone(),
             };
-            // Held before the claim is sent: a renewal may start meanwhile.
-            self.held().insert(
-                seg,
-                Held {
-                    until_ms,
-                    taken_from: taken_from.clone(),
-                },
-            );
             let got = self
                 .ledger
                 .claim_segment(self.db, &self.ns, p, &self.claim.run_id, &lease)
                 .await;
             match got {
                 Ok(true) => {
+                    // Held once claimed (a renewal before the claim landed
+                    // would find another owner and give it up).
+                    self.held().insert(
+                        seg,
+                        Held {
+                            until_ms,
+                            taken_from: taken_from.clone(),
+                        },
+                    );
                     if let Some(from) = taken_from {
                         self.taken
                             .lock()
@@ -720,13 +721,8 @@ impl Worker<'_> {
                     }
                     return Ok(Some(seg));
                 }
-                Ok(false) => {
-                    self.held().remove(&seg);
-                }
-                Err(e) => {
-                    self.held().remove(&seg);
-                    return Err(e.to_string());
-                }
+                Ok(false) => {}
+                Err(e) => return Err(e.to_string()),
             }
         }
         Ok(None)
